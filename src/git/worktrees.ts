@@ -1,0 +1,186 @@
+/**
+ * Worktree inventory of one repository: two git processes per repo (never one per worktree), plus reads of
+ * `<common-dir>/worktrees/<id>/gitdir` to learn each worktree's admin id, which survives `git worktree move`.
+ */
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { execa } from 'execa';
+import { GitError } from '../util/errors.js';
+import { parseWorktreePorcelainZ } from './porcelain.js';
+import type { RepoInventory, Worktree } from './types.js';
+
+export async function listWorktrees(repoPath: string): Promise<RepoInventory> {
+  const commonDir = await resolveCommonDir(repoPath);
+  const { stdout } = await runGit(repoPath, ['worktree', 'list', '--porcelain', '-z']);
+  const entries = parseWorktreePorcelainZ(stdout);
+  const main = entries[0];
+  if (main === undefined) {
+    throw new GitError(`git worktree list printed no worktrees for ${repoPath}`, {
+      repo: repoPath,
+      command: 'git worktree list --porcelain -z',
+    });
+  }
+
+  const idsByPath = await readAdminIds(commonDir);
+  const worktrees: Worktree[] = [];
+  for (const [index, entry] of entries.entries()) {
+    const isMain = index === 0;
+    // Several admin folders may point at one path (copied by hand); hand each one out once.
+    const adminId = isMain ? null : (idsByPath.get(await pathKey(entry.path))?.shift() ?? null);
+    worktrees.push({ ...entry, isMain, adminId });
+  }
+
+  return { commonDir, mainPath: main.path, repoName: repoNameOf(main.path, main.bare), worktrees };
+}
+
+/** `app` for `/src/app`, `/src/app.git` (bare) and `/src/app/.git` (a bare repo kept in a `.git` folder). */
+function repoNameOf(mainPath: string, bare: boolean): string {
+  const name = basename(mainPath);
+  if (!bare) return name;
+  if (name === '.git') return basename(dirname(mainPath));
+  return name.replace(/\.git$/, '') || name;
+}
+
+/** For `--worktree PATH`: the worktree that contains PATH (a file or any folder inside it) and its repo. */
+export async function resolveWorktreeRoot(path: string): Promise<{ worktreePath: string; commonDir: string }> {
+  const folder = (await isFile(path)) ? dirname(path) : path;
+  const { stdout } = await runGit(folder, ['rev-parse', '--show-toplevel']);
+  const worktreePath = stripNewline(stdout);
+  return { worktreePath, commonDir: await resolveCommonDir(worktreePath) };
+}
+
+/** Absolute, symlink-free common dir (the macOS temp dir is a symlink; git may report either form). */
+export async function resolveCommonDir(repoPath: string): Promise<string> {
+  const { stdout } = await runGit(repoPath, ['rev-parse', '--path-format=absolute', '--git-common-dir']);
+  return realpath(stripNewline(stdout));
+}
+
+/**
+ * A key under which two spellings of one path compare equal: absolute, symlinks resolved as far as the
+ * path exists (a prunable worktree's folder is gone), Unicode NFC (macOS may hand back decomposed names).
+ */
+export async function pathKey(path: string): Promise<string> {
+  return (await realpathBestEffort(resolve(path))).normalize('NFC');
+}
+
+export interface GitResult {
+  readonly stdout: string;
+  readonly exitCode: number;
+}
+
+/**
+ * Runs `git -C <dir> <args>` with the output as it is (no newline stripping: `-z` paths may end in one).
+ * Uses `-C` rather than a cwd so that ENOENT can only mean "git is not on PATH".
+ * Throws GitError unless the exit code is 0 or listed in `okExitCodes`.
+ */
+export async function runGit(
+  dir: string,
+  args: readonly string[],
+  options: { input?: string; okExitCodes?: readonly number[] } = {},
+): Promise<GitResult> {
+  const command = `git ${args.join(' ')}`;
+  const result = await execa('git', ['-C', dir, ...args], {
+    env: gitEnvironment(),
+    extendEnv: false,
+    input: options.input ?? '',
+    stripFinalNewline: false,
+    reject: false,
+    timeout: 60_000,
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  const exitCode = result.exitCode ?? -1;
+  if (!result.failed || (result.exitCode !== undefined && (options.okExitCodes ?? []).includes(exitCode))) {
+    return { stdout: result.stdout, exitCode };
+  }
+  throw new GitError(describeFailure(dir, command, result), { repo: dir, command, cause: result.cause ?? result });
+}
+
+function describeFailure(
+  dir: string,
+  command: string,
+  result: { code?: string; exitCode?: number; stderr: string; timedOut: boolean; message?: string },
+): string {
+  const stderr = result.stderr.trim();
+  if (result.code === 'ENOENT') return `git was not found on PATH (needed to run ${command} in ${dir}); install git or fix PATH`;
+  if (result.timedOut) return `${command} in ${dir} did not finish within 60 s`;
+  if (/not a git repository/i.test(stderr)) return `${dir} is not a git repository (${command}: ${stderr})`;
+  if (/cannot change to/i.test(stderr)) return `${dir} does not exist or is not a folder (${command}: ${stderr})`;
+  const status = result.exitCode === undefined ? (result.message ?? 'failed to start') : `exit ${result.exitCode}`;
+  return `${command} failed in ${dir} (${status})${stderr === '' ? '' : `: ${stderr}`}`;
+}
+
+/**
+ * Our own environment minus the variables that would point git at another repository: when we run from a
+ * git hook (post-checkout, a pre-commit running tests) git exports GIT_DIR, GIT_INDEX_FILE and friends.
+ * GIT_OPTIONAL_LOCKS=0 keeps a background tool from taking index.lock away from the user's own git.
+ */
+function gitEnvironment(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined && !REPO_LOCAL_VARS.has(key)) env[key] = value;
+  }
+  env['GIT_OPTIONAL_LOCKS'] = '0';
+  return env;
+}
+
+// `git rev-parse --local-env-vars` (git 2.39), kept verbatim.
+const REPO_LOCAL_VARS = new Set([
+  'GIT_ALTERNATE_OBJECT_DIRECTORIES', 'GIT_CONFIG', 'GIT_CONFIG_PARAMETERS', 'GIT_CONFIG_COUNT',
+  'GIT_OBJECT_DIRECTORY', 'GIT_DIR', 'GIT_WORK_TREE', 'GIT_IMPLICIT_WORK_TREE', 'GIT_GRAFT_FILE',
+  'GIT_INDEX_FILE', 'GIT_NO_REPLACE_OBJECTS', 'GIT_REPLACE_REF_BASE', 'GIT_PREFIX', 'GIT_INTERNAL_SUPER_PREFIX',
+  'GIT_SHALLOW_FILE', 'GIT_COMMON_DIR',
+]);
+
+/** Maps the path key of each linked worktree to its admin id(s), from `<commonDir>/worktrees/<id>/gitdir`. */
+async function readAdminIds(commonDir: string): Promise<Map<string, string[]>> {
+  const adminRoot = join(commonDir, 'worktrees');
+  let ids: string[];
+  try {
+    ids = (await readdir(adminRoot, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+  } catch (error) {
+    if (isNotFound(error)) return new Map(); // no linked worktree was ever added (or all were pruned)
+    throw error;
+  }
+  const byPath = new Map<string, string[]>();
+  for (const id of ids.sort()) {
+    let gitdir: string;
+    try {
+      gitdir = await readFile(join(adminRoot, id, 'gitdir'), 'utf8');
+    } catch (error) {
+      if (isNotFound(error)) continue; // half-made by a concurrent `git worktree add`; git skips it too
+      throw error;
+    }
+    // Same as git: trailing whitespace trimmed, then the `/.git` suffix removed.
+    const worktreePath = gitdir.trimEnd().replace(/\/\.git$/, '');
+    const key = await pathKey(worktreePath);
+    byPath.set(key, [...(byPath.get(key) ?? []), id]);
+  }
+  return byPath;
+}
+
+async function realpathBestEffort(path: string): Promise<string> {
+  try {
+    return await realpath(path);
+  } catch {
+    const parent = dirname(path);
+    if (parent === path) return path;
+    return join(await realpathBestEffort(parent), basename(path));
+  }
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false; // let git report a missing path with its own words
+  }
+}
+
+function stripNewline(text: string): string {
+  return text.endsWith('\n') ? text.slice(0, -1) : text;
+}
+
+function isNotFound(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
