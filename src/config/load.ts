@@ -1,0 +1,206 @@
+/**
+ * `loadConfig`: finds the config file (cosmiconfig, from cwd up to the home dir) or loads the explicit one,
+ * applies CLI overrides and hands the result to `normalizeConfig`. Load failures become ConfigErrors that
+ * name the file and the cause, without echoing file contents (a code frame could show a pasted token).
+ */
+import { readdir, readFile, realpath, rm, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { cosmiconfig, defaultLoaders, getDefaultSearchPlaces } from 'cosmiconfig';
+import type { CosmiconfigResult, Loader, PublicExplorer } from 'cosmiconfig';
+import { ConfigError } from '../util/errors.js';
+import { normalizeConfig } from './normalize.js';
+import { resolveUserPath } from './state-dir.js';
+import type { Config } from './types.js';
+
+export const MODULE_NAME = 'ravi-orchestrator';
+
+export interface LoadConfigOptions {
+  /** An explicit config file (`--config`), resolved against `cwd`; null or absent to search for one. */
+  readonly configFile?: string | null;
+  /** Where the search starts; relative CLI paths are resolved against it. */
+  readonly cwd: string;
+  /** The repo the command runs in, used when the config lists no repos. */
+  readonly defaultRepo: string | null;
+  /** CLI flags (`--repo`, `--state-dir`) that replace the config's values; relative to `cwd`. */
+  readonly overrides?: { readonly repos?: readonly string[]; readonly stateDir?: string };
+}
+
+export async function loadConfig(options: LoadConfigOptions): Promise<Config> {
+  const cwd = path.resolve(options.cwd);
+  const explorer = createExplorer();
+  const found = options.configFile
+    ? await loadExplicit(explorer, resolveUserPath(options.configFile, cwd))
+    : await searchUpwards(explorer, cwd, os.homedir());
+  const raw = applyOverrides(found?.config, options.overrides ?? {}, cwd);
+  return normalizeConfig(raw, { file: found?.filepath ?? null, defaultRepo: options.defaultRepo, cwd });
+}
+
+/** Every place a config may live in one folder, in cosmiconfig's order plus our .json/.yaml config names. */
+export const SEARCH_PLACES: readonly string[] = [
+  ...getDefaultSearchPlaces(MODULE_NAME),
+  `${MODULE_NAME}.config.json`,
+  `${MODULE_NAME}.config.yaml`,
+  `${MODULE_NAME}.config.yml`,
+];
+
+function createExplorer(): PublicExplorer {
+  return cosmiconfig(MODULE_NAME, {
+    searchPlaces: [...SEARCH_PLACES],
+    searchStrategy: 'none', // one folder per search() call; searchUpwards walks (cosmiconfig's 'global' also reads ~/.config)
+    cache: false, // the daemon reloads after edits
+    loaders: { ...defaultLoaders, '.js': loadJsFresh, '.mjs': loadJsFresh, '.cjs': loadJsFresh, '.ts': loadTsChecked },
+  });
+}
+
+async function searchUpwards(explorer: PublicExplorer, from: string, stopDir: string): Promise<Found | null> {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    const result = await run(() => explorer.search(dir), null);
+    if (result !== null) return found(result);
+    if (dir === stopDir || path.dirname(dir) === dir) return null;
+  }
+}
+
+async function loadExplicit(explorer: PublicExplorer, file: string): Promise<Found> {
+  const info = await stat(file).catch(() => null);
+  if (info === null) throw new ConfigError(`Config file not found: ${file} (given with --config)`, { file });
+  if (info.isDirectory()) throw new ConfigError(`Config file ${file} is a folder; pass the file itself`, { file });
+  const result = await run(() => explorer.load(file), file);
+  if (result === null) {
+    throw new ConfigError(`Config file ${file} has no "${MODULE_NAME}" key`, { file, issues: [`no "${MODULE_NAME}" key`] });
+  }
+  return found(result);
+}
+
+interface Found {
+  readonly filepath: string;
+  readonly config: unknown;
+}
+
+const NO_DEFAULT_EXPORT = 'the file exports no config: write `export default defineConfig({ ... })`';
+
+function found(result: NonNullable<CosmiconfigResult>): Found {
+  const filepath = path.resolve(result.filepath);
+  if (result.isEmpty && /\.[cm]?[jt]s$/.test(filepath)) {
+    // Only an explicit --config gets here: the search skips empty files.
+    throw new ConfigError(`Cannot load config file ${filepath}: ${NO_DEFAULT_EXPORT}`, { file: filepath, issues: [NO_DEFAULT_EXPORT] });
+  }
+  return { filepath, config: result.isEmpty ? {} : (result.config as unknown) };
+}
+
+/** Runs a cosmiconfig call, turning its failures into a ConfigError that names the file. */
+async function run(call: () => Promise<CosmiconfigResult>, file: string | null): Promise<CosmiconfigResult> {
+  try {
+    return await call();
+  } catch (error) {
+    const where = (error as { filepath?: unknown }).filepath;
+    const failed = typeof where === 'string' ? where : file;
+    const reason = describeLoadError(error);
+    const message = failed === null ? `Cannot load config: ${reason}` : `Cannot load config file ${failed}: ${reason}`;
+    throw new ConfigError(message, { file: failed, issues: [reason], cause: error });
+  }
+}
+
+function applyOverrides(raw: unknown, overrides: NonNullable<LoadConfigOptions['overrides']>, cwd: string): unknown {
+  const repos = overrides.repos?.length ? overrides.repos : undefined;
+  const stateDir = overrides.stateDir;
+  if (repos === undefined && stateDir === undefined) return raw;
+  if (raw !== undefined && (typeof raw !== 'object' || raw === null || Array.isArray(raw))) return raw; // reported by normalize
+  // Resolved here, against cwd: normalize would take relative paths from the config file's folder.
+  const absolute = (p: string) => (p.trim() === '' ? p : resolveUserPath(p, cwd));
+  return {
+    ...(raw as object | undefined),
+    ...(repos && { repos: repos.map(absolute) }),
+    ...(stateDir !== undefined && { stateDir: absolute(stateDir) }),
+  };
+}
+
+/**
+ * The cause's first meaningful line: cosmiconfig's "X Error in <file>:" header, code frames and JSON's
+ * "while parsing '<content>'" are dropped; cosmiconfig's temp file names are replaced by the real file.
+ */
+function describeLoadError(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  const text = error instanceof Error ? error.message : String(error);
+  const line = text
+    .split('\n')
+    .filter((l) => !/^(JSON|YAML|TypeScript) Error in .*:\s*$/.test(l) && !/^\s*(>\s*)?\d*\s*\|/.test(l) && !/^-*\^/.test(l))
+    .map((l) => l.replace(/ while parsing .*$/, '').replace(/, ".*" is not valid JSON$/, ' (not valid JSON)').trim())
+    .find((l) => l !== '');
+  let reason = (line ?? 'unknown error').replace(/\.[0-9a-f-]{36}\.mjs\b/g, '');
+  if (code === 'ERR_INTERNAL_ASSERTION') reason = 'syntax error Node gives no details for (e.g. a name declared twice)';
+  if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && reason.includes(`'${MODULE_NAME}'`)) {
+    reason += `; install it in this project (npm i -D ${MODULE_NAME}) or export a plain object instead of using defineConfig`;
+  }
+  return reason.length > 300 ? `${reason.slice(0, 297)}...` : reason;
+}
+
+const requireCache = createRequire(import.meta.url).cache;
+let loadCount = 0;
+
+/** import() without cosmiconfig's require() fallback (which hides ESM syntax errors on Node >= 20.19), and fresh on reload. */
+async function loadJsFresh(filepath: string): Promise<unknown> {
+  const real = await realpath(filepath);
+  delete requireCache[real]; // CommonJS configs are cached by path, ESM ones by URL (hence the query)
+  const url = pathToFileURL(real);
+  url.search = `?load=${Date.now()}-${++loadCount}`;
+  try {
+    const module = (await import(url.href)) as { default?: unknown };
+    return withDefaultExport(module.default);
+  } catch (error) {
+    // Node's SyntaxError has no line number; TypeScript's parser reads JS too and says where.
+    await checkSyntax(filepath, await readFile(filepath, 'utf8'), error);
+    throw error;
+  }
+}
+
+/**
+ * cosmiconfig's .ts loader transpiles without looking at syntax errors (`repos: [` silently becomes
+ * `repos: []`), so report them first. It writes `<file>.<uuid>.mjs` next to the config and removes it in a
+ * `finally`; a process killed in between leaves one behind, so older ones are swept here.
+ */
+const loadTsChecked: Loader = async (filepath, content) => {
+  await checkSyntax(filepath, content);
+  await removeStaleTempFiles(filepath);
+  const loadTs = defaultLoaders['.ts'];
+  if (loadTs === undefined) throw new Error('cosmiconfig has no .ts loader');
+  return withDefaultExport(await loadTs(filepath, content));
+};
+
+// cosmiconfig would skip a file whose default export is missing as if it were empty: say so instead.
+function withDefaultExport(value: unknown): unknown {
+  if (value === undefined) throw new Error(NO_DEFAULT_EXPORT);
+  return value;
+}
+
+/** Throws a SyntaxError with line and column if `content` does not parse (as TS or JS, by file name). */
+async function checkSyntax(filepath: string, content: string, cause?: unknown): Promise<void> {
+  const ts = (await import('typescript')).default;
+  const { diagnostics = [] } = ts.transpileModule(content, {
+    fileName: filepath,
+    reportDiagnostics: true,
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+  });
+  const first = diagnostics.find((d) => d.category === ts.DiagnosticCategory.Error);
+  if (first === undefined) return;
+  const at = first.file && first.start !== undefined ? first.file.getLineAndCharacterOfPosition(first.start) : null;
+  const where = at ? `syntax error at line ${at.line + 1}, column ${at.character + 1}: ` : 'syntax error: ';
+  throw new SyntaxError(`${where}${ts.flattenDiagnosticMessageText(first.messageText, ' ')}`, { cause });
+}
+
+const STALE_TEMP_MS = 60_000;
+
+async function removeStaleTempFiles(configFile: string): Promise<void> {
+  const dir = path.dirname(configFile);
+  const prefix = `${path.basename(configFile)}.`;
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !/^\.[0-9a-f-]{36}\.mjs$/.test(name.slice(prefix.length - 1))) continue;
+    const file = path.join(dir, name);
+    const info = await stat(file).catch(() => null);
+    // Only old ones: a younger file may belong to a load running in another process right now.
+    if (info !== null && Date.now() - info.mtimeMs > STALE_TEMP_MS) await rm(file, { force: true });
+  }
+}

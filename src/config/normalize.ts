@@ -1,0 +1,166 @@
+/**
+ * `normalizeConfig`: the one place where raw config is validated and every default applied (STYLE pattern 4).
+ * Below src/config, code reads `Config` and never supplies a default of its own.
+ */
+import path from 'node:path';
+import type { z } from 'zod';
+import { ConfigError } from '../util/errors.js';
+import { parseDuration } from './duration.js';
+import { closest, knownKeysAt, RAVI_ONLY_KEYS, rawConfigSchema } from './schema.js';
+import { defaultStateDir, resolveUserPath } from './state-dir.js';
+import { DEFAULT_API_URL, DEFAULT_ENV_VARS, DEFAULT_IDENTITY_NAME } from './types.js';
+import type { Config, ProviderConfig, RawConfig } from './types.js';
+
+export interface NormalizeContext {
+  /** The config file (absolute), or null when no file was found. Relative paths are taken from its folder. */
+  readonly file: string | null;
+  /** The repo the command runs in; used when `repos` is absent or empty. */
+  readonly defaultRepo: string | null;
+  /** Relative paths are taken from here when there is no config file. */
+  readonly cwd: string;
+}
+
+export const DEFAULT_GRACE = '10m';
+export const DEFAULT_CONCURRENCY = 4;
+export const DEFAULT_CREDENTIALS_FILE = '~/.ravi/config.json';
+export const DEFAULT_ENV_FILE = '.env';
+
+/** Validates `raw` (the config file's export, or undefined) and returns it with every default applied. */
+export function normalizeConfig(raw: unknown, context: NormalizeContext): Config {
+  const parsed = rawConfigSchema.safeParse(raw ?? {});
+  if (!parsed.success) {
+    throw invalidConfig(context.file, parsed.error.issues.flatMap((issue) => describeIssue(issue, raw)));
+  }
+  const config: RawConfig = parsed.data;
+  const vars = config.env?.vars ?? DEFAULT_ENV_VARS; // user vars replace the default set, they do not merge
+  const secretNames = config.env?.secrets ?? [];
+  const crossIssues = crossFieldIssues(config, vars, secretNames);
+  if (crossIssues.length > 0) throw invalidConfig(context.file, crossIssues);
+
+  const baseDir = context.file === null ? context.cwd : path.dirname(context.file);
+  return {
+    repos: normalizeRepos(config.repos ?? [], baseDir, context),
+    provider: normalizeProvider(config.provider, baseDir),
+    identity: { name: config.identity?.name ?? DEFAULT_IDENTITY_NAME },
+    env: {
+      file: path.posix.normalize((config.env?.file ?? DEFAULT_ENV_FILE).trim().replaceAll('\\', '/')),
+      vars: { ...vars },
+      secrets: [...secretNames],
+    },
+    secrets: { vault: config.secrets?.vault ?? null },
+    orphans: { graceMs: parseDuration(config.orphans?.grace ?? DEFAULT_GRACE) },
+    include: [...(config.include ?? [])],
+    exclude: [...(config.exclude ?? [])],
+    concurrency: config.concurrency ?? DEFAULT_CONCURRENCY,
+    stateDir: config.stateDir === undefined ? defaultStateDir() : resolveUserPath(config.stateDir, baseDir),
+    source: context.file,
+  };
+}
+
+function normalizeRepos(rawRepos: readonly string[], baseDir: string, context: NormalizeContext): string[] {
+  if (rawRepos.length === 0) {
+    if (context.defaultRepo === null) throw noRepoError(context.file);
+    return [path.resolve(context.cwd, context.defaultRepo)];
+  }
+  return [...new Set(rawRepos.map((repo) => resolveUserPath(repo, baseDir)))];
+}
+
+function normalizeProvider(raw: RawConfig['provider'], baseDir: string): ProviderConfig {
+  if (raw === undefined || raw.kind === 'local') return { kind: 'local' };
+  return {
+    kind: 'ravi',
+    apiUrl: (raw.apiUrl ?? DEFAULT_API_URL).trim().replace(/\/+$/, ''),
+    credentialsFile: resolveUserPath(raw.credentialsFile ?? DEFAULT_CREDENTIALS_FILE, baseDir),
+    provisionPhone: raw.provisionPhone ?? false,
+  };
+}
+
+/** Rules that involve more than one key; they run once each key is valid on its own. */
+function crossFieldIssues(config: RawConfig, vars: Record<string, string>, secretNames: readonly string[]): string[] {
+  const issues: string[] = [];
+  if (secretNames.length > 0 && config.secrets?.vault === undefined) {
+    issues.push(
+      'secrets.vault: required when env.secrets lists secrets (the identity, by name or uuid, whose secrets are copied)',
+    );
+  }
+  secretNames.forEach((name, index) => {
+    if (Object.hasOwn(vars, name)) {
+      const where = config.env?.vars === undefined ? 'the default env.vars' : 'env.vars';
+      issues.push(`env.secrets[${index}]: ${name} is also set by ${where}; a variable must come from one place (got "${name}")`);
+    }
+  });
+  return issues;
+}
+
+/** One line per problem: dotted key path, what is wrong, and the value unless it may be secret. */
+function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string[] {
+  if (issue.code === 'unrecognized_keys') {
+    const parent = valueAt(raw, issue.path);
+    return issue.keys.map((key) => `${formatPath([...issue.path, key])}: ${unknownKeyHint(key, issue.path, parent)}`);
+  }
+  const params = issue.code === 'custom' ? (issue.params ?? {}) : {};
+  const explicit = 'got' in params; // e.g. a bad env var name: the name is shown, never the value
+  const shown = explicit ? params['got'] : valueAt(raw, issue.path);
+  const echo = params['echo'] !== false && (explicit || !mayHoldSecret(issue.path)) && !looksSecret(shown);
+  return [`${formatPath(issue.path)}: ${issue.message}${echo ? ` (${describeValue(shown)})` : ''}`];
+}
+
+function unknownKeyHint(key: string, parentPath: readonly PropertyKey[], parent: unknown): string {
+  if (parentPath.join('.') === 'provider' && RAVI_ONLY_KEYS.includes(key)) {
+    return `only the ravi provider takes this key (set kind: 'ravi' or remove it)`;
+  }
+  const known = knownKeysAt(parentPath, parent);
+  const suggestion = closest(key, known);
+  return suggestion ? `unknown key (did you mean "${suggestion}"?)` : `unknown key (known keys: ${known.join(', ')})`;
+}
+
+// Values under `secrets`, and env var values (users may paste a literal token there), are never echoed.
+function mayHoldSecret(issuePath: readonly PropertyKey[]): boolean {
+  return issuePath[0] === 'secrets' || (issuePath[0] === 'env' && issuePath[1] === 'vars');
+}
+
+/** Token-shaped strings (sk-..., ghp_..., long mixed letters and digits) are not echoed wherever they appear. */
+function looksSecret(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  if (/^(sk|pk|rk|ghp|gho|ghs|ghu|github_pat|xox[abprs]|AKIA|ravi)[-_]/i.test(value)) return true;
+  return /^[A-Za-z0-9_\-+=.]{20,}$/.test(value) && /\d/.test(value) && /[A-Za-z]/.test(value);
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'missing';
+  if (typeof value === 'string') {
+    return `got ${JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value)}`;
+  }
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return `got ${String(value)}`;
+  if (Array.isArray(value)) return 'got a list';
+  return `got ${typeof value === 'object' ? 'an object' : `a ${typeof value}`}`;
+}
+
+function valueAt(root: unknown, keyPath: readonly PropertyKey[]): unknown {
+  let value = root;
+  for (const key of keyPath) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+function formatPath(keyPath: readonly PropertyKey[]): string {
+  if (keyPath.length === 0) return '(config)';
+  return keyPath.map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i > 0 ? '.' : ''}${String(key)}`)).join('');
+}
+
+function invalidConfig(file: string | null, issues: readonly string[]): ConfigError {
+  const where = file === null ? ' (no config file; built-in defaults and command-line options)' : ` in ${describeFile(file)}`;
+  return new ConfigError(`Invalid config${where}:\n${issues.map((line) => `  - ${line}`).join('\n')}`, { file, issues });
+}
+
+function noRepoError(file: string | null): ConfigError {
+  const where = file === null ? 'a config file (ravi-orchestrator.config.ts)' : describeFile(file);
+  const fix = `run the command inside a git repository, pass --repo <path>, or set repos in ${where}`;
+  return new ConfigError(`No repository to manage: ${fix}`, { file, issues: [`repos: none given and not inside a git repository; ${fix}`] });
+}
+
+function describeFile(file: string): string {
+  return path.basename(file) === 'package.json' ? `${file} (key "ravi-orchestrator")` : file;
+}

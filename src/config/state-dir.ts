@@ -1,0 +1,43 @@
+/** Where the ledger, lock and local provider live by default, and the `~` expansion config paths share. */
+import os from 'node:os';
+import path from 'node:path';
+
+export const STATE_DIR_ENV = 'RAVI_ORCHESTRATOR_STATE_DIR';
+const APP = 'ravi-orchestrator';
+
+/**
+ * The default state dir: `$RAVI_ORCHESTRATOR_STATE_DIR` when set (tests and sandboxes rely on it), else
+ * macOS `~/Library/Application Support/ravi-orchestrator`, Windows `%LOCALAPPDATA%\ravi-orchestrator`,
+ * elsewhere `$XDG_STATE_HOME/ravi-orchestrator` or `~/.local/state/ravi-orchestrator`.
+ * A configured `stateDir` or `--state-dir` wins over all of these.
+ */
+export function defaultStateDir(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+  home: string = os.homedir(),
+): string {
+  const pathFor = platform === 'win32' ? path.win32 : path.posix;
+  const override = env[STATE_DIR_ENV];
+  if (override) return pathFor.resolve(expandHome(override, home));
+  if (platform === 'darwin') return pathFor.join(home, 'Library', 'Application Support', APP);
+  if (platform === 'win32') {
+    const localAppData = env['LOCALAPPDATA'] || pathFor.join(home, 'AppData', 'Local');
+    return pathFor.join(localAppData, APP);
+  }
+  // The XDG spec says relative values are invalid and must be ignored.
+  const xdgState = env['XDG_STATE_HOME'];
+  if (xdgState && pathFor.isAbsolute(xdgState)) return pathFor.join(xdgState, APP);
+  return pathFor.join(home, '.local', 'state', APP);
+}
+
+/** `~` and `~/x` (or `~\x`) become paths under `home`; anything else is returned unchanged. */
+export function expandHome(raw: string, home: string = os.homedir()): string {
+  if (raw === '~') return home;
+  if (raw.startsWith('~/') || raw.startsWith('~\\')) return path.join(home, raw.slice(2));
+  return raw;
+}
+
+/** An absolute path for a user-written one: `~` expanded, relative paths taken from `baseDir`. */
+export function resolveUserPath(raw: string, baseDir: string, home: string = os.homedir()): string {
+  return path.resolve(baseDir, expandHome(raw, home));
+}

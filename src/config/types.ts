@@ -1,0 +1,80 @@
+/**
+ * The configuration as users write it (`RawConfig`, everything optional) and as the engine uses it
+ * (`Config`, every default applied by `normalizeConfig`; nothing below src/config applies defaults).
+ */
+
+export type RawProviderConfig =
+  | { kind: 'local' }
+  | { kind: 'ravi'; apiUrl?: string; credentialsFile?: string; provisionPhone?: boolean };
+
+export interface RawConfig {
+  /** Repositories to manage (paths, `~` expanded). @default the repo the command runs in */
+  repos?: string[];
+  /** @default { kind: 'local' } */
+  provider?: RawProviderConfig;
+  identity?: {
+    /** Name template over {repo} {worktree} {branch}. @default 'ws-{repo}-{worktree}' */
+    name?: string;
+  };
+  env?: {
+    /** Env file path relative to each worktree. @default '.env' */
+    file?: string;
+    /** Variable -> template over {email} {phone} {identity} {worktree} {branch} {repo}. */
+    vars?: Record<string, string>;
+    /** Keys copied from the vault identity's secrets. @default [] */
+    secrets?: string[];
+  };
+  secrets?: {
+    /** The identity (name or uuid) whose secrets are the team's shared ones. */
+    vault?: string;
+  };
+  orphans?: {
+    /** How long an identity outlives its worktree: '10m', '1h', milliseconds, or 0. @default '10m' */
+    grace?: string | number;
+  };
+  /** Globs over worktree paths or branch names; a worktree is managed if it matches any (default: all). */
+  include?: string[];
+  /** Globs over worktree paths or branch names; a matching worktree is not managed. */
+  exclude?: string[];
+  /** Provider calls in flight at once. @default 4 */
+  concurrency?: number;
+  /** Where the ledger, lock and local provider live. @default per platform */
+  stateDir?: string;
+}
+
+export type ProviderConfig =
+  | { readonly kind: 'local' }
+  | {
+      readonly kind: 'ravi';
+      readonly apiUrl: string;
+      readonly credentialsFile: string;
+      readonly provisionPhone: boolean;
+    };
+
+export interface Config {
+  /** Absolute repo paths. */
+  readonly repos: readonly string[];
+  readonly provider: ProviderConfig;
+  readonly identity: { readonly name: string };
+  readonly env: {
+    readonly file: string;
+    readonly vars: Readonly<Record<string, string>>;
+    readonly secrets: readonly string[];
+  };
+  readonly secrets: { readonly vault: string | null };
+  readonly orphans: { readonly graceMs: number };
+  readonly include: readonly string[];
+  readonly exclude: readonly string[];
+  readonly concurrency: number;
+  /** Absolute path. */
+  readonly stateDir: string;
+  /** The file the config was loaded from, or null when defaults were used. */
+  readonly source: string | null;
+}
+
+export const DEFAULT_API_URL = 'https://ravi.id';
+export const DEFAULT_IDENTITY_NAME = 'ws-{repo}-{worktree}';
+export const DEFAULT_ENV_VARS: Readonly<Record<string, string>> = {
+  AGENT_EMAIL: '{email}',
+  AGENT_PHONE: '{phone}',
+};
