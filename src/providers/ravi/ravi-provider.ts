@@ -1,0 +1,215 @@
+/**
+ * The `ravi` provider: identities, scoped keys and vault secrets over Ravi's HTTP API with the
+ * account's management key. Response shapes are validated: a malformed entry is an error, never
+ * silently dropped (a missing identity could make the engine create a duplicate).
+ */
+import type { CallOptions, CreateIdentityRequest, Identity, Provider, ScopedKey } from '../types.js';
+import { ConfigError, ProviderError } from '../../util/errors.js';
+import { readRaviCredentials } from './credentials.js';
+import { RaviHttpClient } from './http-client.js';
+import type { RetryPolicy } from './retry.js';
+
+export interface RaviProviderOptions {
+  readonly apiUrl: string;
+  readonly credentialsFile: string;
+  /** Provision a phone for every new identity, whatever the request says. */
+  readonly provisionPhone: boolean;
+  readonly retry?: Partial<RetryPolicy>;
+  readonly fetchTimeoutMs?: number;
+}
+
+const PAGE_SIZE = 200; // The API's maximum.
+const MAX_PAGES = 1_000;
+
+export function createRaviProvider(options: RaviProviderOptions): Provider {
+  const origin = parseOrigin(options.apiUrl);
+  let client: Promise<RaviHttpClient> | null = null;
+
+  // Lazy: `plan` without credentials only fails once it needs the API. A failed read or a 401 is not
+  // cached, so `ravi auth login` while the daemon runs takes effect on the next call.
+  function api(): Promise<RaviHttpClient> {
+    client ??= readRaviCredentials(options.credentialsFile).then(
+      (credentials) =>
+        new RaviHttpClient({
+          baseUrl: options.apiUrl,
+          managementKey: credentials.managementKey,
+          retry: options.retry,
+          fetchTimeoutMs: options.fetchTimeoutMs,
+        }),
+    );
+    return client;
+  }
+
+  async function call(method: string, path: string, request: Parameters<RaviHttpClient['request']>[2] = {}) {
+    const current = api();
+    try {
+      return await (await current).request(method, path, request);
+    } catch (error) {
+      const stale = error instanceof ProviderError && (error.code === 'NOT_CONFIGURED' || error.code === 'UNAUTHORIZED');
+      if (stale && client === current) client = null;
+      throw error;
+    }
+  }
+
+  async function listAll(path: string, request: { identity?: string } & CallOptions): Promise<unknown[]> {
+    const items: unknown[] = [];
+    const seen = new Set<string>();
+    let next: string | null = path;
+    let query: Record<string, number> | undefined = { limit: PAGE_SIZE };
+    for (let page = 0; next !== null; page++) {
+      if (page >= MAX_PAGES || seen.has(next)) throw badResponse('the pages loop or do not end', 'GET', path);
+      seen.add(next);
+      const body = await call('GET', next, { ...request, query });
+      if (Array.isArray(body)) return items.concat(body); // The CLI's shape: one bare array.
+      const results = (body as { results?: unknown } | null)?.results;
+      if (!Array.isArray(results)) throw badResponse('expected a list or a {results} page', 'GET', path);
+      items.push(...results);
+      next = nextPage((body as { next?: unknown }).next, origin, path);
+      query = undefined; // `next` carries its own limit and offset.
+    }
+    return items;
+  }
+
+  async function listIdentities(callOptions: CallOptions = {}): Promise<Identity[]> {
+    const raw = await listAll('/api/identities/', callOptions);
+    const byUuid = new Map<string, Identity>();
+    // Offset pages can repeat an entry when the list shifts between pages; the uuid is the key.
+    for (const entry of raw) {
+      const identity = toIdentity(entry, 'GET', '/api/identities/');
+      if (!byUuid.has(identity.uuid)) byUuid.set(identity.uuid, identity);
+    }
+    return [...byUuid.values()];
+  }
+
+  return {
+    kind: 'ravi',
+    ledgerScope: `ravi:${origin}`,
+    issuesScopedKeys: true,
+    listIdentities,
+
+    async createIdentity(request: CreateIdentityRequest, callOptions: CallOptions = {}) {
+      const provisionPhone = request.provisionPhone || options.provisionPhone;
+      try {
+        const body = await call('POST', '/api/identities/', {
+          ...callOptions,
+          body: { name: request.name, provision_phone: provisionPhone },
+        });
+        return toIdentity(body, 'POST', '/api/identities/');
+      } catch (error) {
+        if (!(error instanceof ProviderError) || error.code !== 'PAYMENT_REQUIRED' || !provisionPhone) throw error;
+        throw withHint(error, 'Phone numbers need a paid Ravi plan: upgrade, or set provider.provisionPhone to false');
+      }
+    },
+
+    async deleteIdentity(uuid: string, callOptions: CallOptions = {}) {
+      try {
+        await call('DELETE', `/api/identities/${encodeURIComponent(uuid)}/`, callOptions);
+      } catch (error) {
+        // Already gone is what we wanted.
+        if (!(error instanceof ProviderError) || error.code !== 'NOT_FOUND') throw error;
+      }
+    },
+
+    async mintScopedKey(identityUuid: string, label: string, callOptions: CallOptions = {}): Promise<ScopedKey> {
+      const path = '/api/auth/keys/identity/';
+      const body = await call('POST', path, { ...callOptions, body: { identity_uuid: identityUuid, label } });
+      const fields = asObject(body, 'POST', path);
+      if (typeof fields.key !== 'string' || fields.key === '') throw badResponse('the response has no key', 'POST', path);
+      if (fields.identity_uuid !== undefined && fields.identity_uuid !== identityUuid) {
+        throw badResponse(`the key was issued for another identity than ${identityUuid}`, 'POST', path);
+      }
+      return { key: fields.key, identityUuid, label: typeof fields.label === 'string' ? fields.label : label };
+    },
+
+    async listVaultSecrets(vault: string, callOptions: CallOptions = {}) {
+      const identities = await listIdentities(callOptions);
+      const uuid = resolveVault(vault, identities);
+      const path = '/api/secrets/';
+      const secrets = new Map<string, string>();
+      for (const entry of await listAll(path, { ...callOptions, identity: uuid })) {
+        const fields = asObject(entry, 'GET', path);
+        if (typeof fields.key !== 'string' || typeof fields.value !== 'string') {
+          throw badResponse('a secret has no string key or value', 'GET', path);
+        }
+        secrets.set(fields.key, fields.value);
+      }
+      return secrets;
+    },
+  };
+}
+
+function resolveVault(vault: string, identities: readonly Identity[]): string {
+  const byUuid = identities.find((identity) => identity.uuid === vault);
+  if (byUuid) return byUuid.uuid;
+  const named = identities.filter((identity) => identity.name === vault);
+  if (named.length === 1 && named[0]) return named[0].uuid;
+  if (named.length > 1) {
+    const uuids = named.map((identity) => identity.uuid).join(', ');
+    throw new ProviderError(
+      `${named.length} Ravi identities are named "${vault}"; set secrets.vault to one uuid (${uuids})`,
+      { code: 'VAULT_NOT_FOUND' },
+    );
+  }
+  throw new ProviderError(`No Ravi identity has the name or uuid "${vault}" (secrets.vault)`, {
+    code: 'VAULT_NOT_FOUND',
+  });
+}
+
+function toIdentity(entry: unknown, method: string, path: string): Identity {
+  const fields = asObject(entry, method, path);
+  if (typeof fields.uuid !== 'string' || fields.uuid === '' || typeof fields.name !== 'string') {
+    throw badResponse('an identity has no uuid or name', method, path);
+  }
+  const text = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
+  return {
+    uuid: fields.uuid,
+    name: fields.name,
+    email: text(fields.inbox) ?? '',
+    phone: text(fields.phone),
+    createdAt: text(fields.created_dt),
+  };
+}
+
+/** The next page's URL, or null. Only followed on the API's own origin: it receives our key. */
+function nextPage(next: unknown, origin: string, path: string): string | null {
+  if (next === null || next === undefined || next === '') return null;
+  let url: URL | null = null;
+  try {
+    if (typeof next === 'string') url = new URL(next, origin);
+  } catch {
+    // Reported below.
+  }
+  if (url === null) throw badResponse('"next" is not a URL', 'GET', path);
+  if (url.origin !== origin) throw badResponse(`"next" points to another origin (${url.origin})`, 'GET', path);
+  return url.href;
+}
+
+function asObject(value: unknown, method: string, path: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw badResponse('expected a JSON object', method, path);
+  }
+  return value as Record<string, unknown>;
+}
+
+function badResponse(what: string, method: string, path: string): ProviderError {
+  return new ProviderError(`Unexpected response from Ravi (${method} ${path}): ${what}`, {
+    code: 'BAD_RESPONSE',
+    method,
+    path,
+  });
+}
+
+function withHint(error: ProviderError, hint: string): ProviderError {
+  const { code, status, method, path, attempts, transient } = error;
+  return new ProviderError(`${error.message}. ${hint}`, { code, status, method, path, attempts, transient, cause: error });
+}
+
+function parseOrigin(apiUrl: string): string {
+  try {
+    const url = new URL(apiUrl);
+    if (url.protocol === 'https:' || url.protocol === 'http:') return url.origin;
+  } catch {
+    // Reported below.
+  }
+  throw new ConfigError(`provider.apiUrl must be an http(s) URL, got "${apiUrl}"`, { file: null });
+}

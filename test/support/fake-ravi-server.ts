@@ -1,0 +1,294 @@
+/**
+ * A fake Ravi API on 127.0.0.1 speaking the shapes of RAVI-CONTRACT.md: identities, identity keys,
+ * secrets, email and SMS messages, Django-style slash-terminated paths, management vs identity keys,
+ * pagination, and injectable faults. `calls` records every request without any auth material.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+
+export interface FakeRaviServerOptions {
+  /** 'page': `{count,next,previous,results}` pages (limit/offset); 'bare': one JSON array. @default 'page' */
+  pagination?: 'page' | 'bare';
+  /** `provision_phone: true` answers 402. @default false */
+  requirePaidPlanForPhone?: boolean;
+  latencyMs?: number;
+}
+export interface FakeIdentity { uuid: string; name: string; inbox: string; phone: string | null; created_dt: string; updated_dt: string }
+export interface FakeSecret { uuid: string; identity: string; key: string; value: string; notes: string; created_dt: string; updated_dt: string }
+export type FakeEmail = Record<string, unknown> & { id: number; identity: string; is_read: boolean };
+export type FakeSms = FakeEmail;
+export interface RecordedCall { method: string; path: string; query: Record<string, string>; identityScope: string | null }
+export interface Fault { status: number; body?: unknown; headers?: Record<string, string> }
+export interface FaultFilter { method?: string; pathPrefix?: string }
+
+export interface FakeRaviServer {
+  readonly url: string;
+  readonly managementKey: string;
+  readonly calls: RecordedCall[];
+  latencyMs: number;
+  close(): Promise<void>;
+  addIdentity(input: { name: string; inbox?: string; phone?: string | null }): FakeIdentity;
+  identities(): FakeIdentity[];
+  setSecret(identityUuid: string, key: string, value: string): FakeSecret;
+  addEmail(identityUuid: string, fields: Record<string, unknown>): FakeEmail;
+  addSms(identityUuid: string, fields: Record<string, unknown>): FakeSms;
+  mutatingCalls(): number;
+  resetCalls(): void;
+  /** The next `count` matching requests get `fault` (or a dropped connection) instead of an answer. */
+  failNext(count: number, fault: Fault | 'reset', filter?: FaultFilter): void;
+}
+
+type Actor = { kind: 'mgmt' } | { kind: 'identity'; uuid: string };
+class HttpError extends Error {
+  constructor(readonly status: number, detail: string) { super(detail); }
+}
+
+export async function startFakeRaviServer(options: FakeRaviServerOptions = {}): Promise<FakeRaviServer> {
+  const managementKey = `ravi_mgmt_${randomBytes(16).toString('hex')}`;
+  const identities = new Map<string, FakeIdentity>();
+  const keys = new Map<string, string>(); // identity key -> identity uuid
+  const secrets = new Map<string, FakeSecret>();
+  const emails: FakeEmail[] = [];
+  const sms: FakeSms[] = [];
+  const faults: { remaining: number; fault: Fault | 'reset'; filter: FaultFilter }[] = [];
+  const calls: RecordedCall[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+  let nextId = 1;
+  let phoneCounter = 1000;
+  let url = '';
+  const now = (): string => new Date().toISOString();
+
+  function addIdentity(input: { name: string; inbox?: string; phone?: string | null }): FakeIdentity {
+    let local = input.name.toLowerCase().replace(/[^a-z0-9.-]+/g, '-') || 'agent';
+    const taken = (address: string): boolean => [...identities.values()].some((i) => i.inbox === address);
+    for (let n = 2; !input.inbox && taken(`${local}@raviapp.com`); n++) local = `${local.replace(/-\d+$/, '')}-${n}`;
+    const identity: FakeIdentity = {
+      uuid: randomUUID(), name: input.name, inbox: input.inbox ?? `${local}@raviapp.com`,
+      phone: input.phone ?? null, created_dt: now(), updated_dt: now(),
+    };
+    identities.set(identity.uuid, identity);
+    return identity;
+  }
+  function issueKey(uuid: string): string {
+    const key = `ravi_id_${randomBytes(16).toString('hex')}`;
+    keys.set(key, uuid);
+    return key;
+  }
+  function setSecret(identityUuid: string, key: string, value: string, notes = ''): FakeSecret {
+    const existing = [...secrets.values()].find((s) => s.identity === identityUuid && s.key === key);
+    if (existing) return Object.assign(existing, { value, notes: notes || existing.notes, updated_dt: now() });
+    const secret = { uuid: randomUUID(), identity: identityUuid, key, value, notes, created_dt: now(), updated_dt: now() };
+    secrets.set(secret.uuid, secret);
+    return secret;
+  }
+  function addMessage(kind: 'email' | 'sms', identity: string, fields: Record<string, unknown>): FakeEmail {
+    const id = nextId++;
+    const owner = identities.get(identity);
+    const defaults = kind === 'email'
+      ? { url: `${url}/api/email-messages/${id}/`, from_email: 'someone@example.com', to_email: owner?.inbox ?? '', cc: '', subject: '',
+          text_content: '', html_content: '', attachments: [], message_id: `<${id}@fake.ravi>`, thread_id: `t${id}` }
+      : { url: `${url}/api/messages/${id}/`, from_number: '+15550000000', to_number: owner?.phone ?? '', body: '', message_sid: `SM${id}`, phone: owner?.phone ?? '' };
+    const message = { ...defaults, direction: 'incoming', created_dt: now(), ...fields, id, identity, is_read: fields.is_read === true };
+    (kind === 'email' ? emails : sms).push(message);
+    return { ...message };
+  }
+
+  function authenticate(req: IncomingMessage): Actor {
+    const match = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '');
+    if (!match) throw new HttpError(401, 'Authentication credentials were not provided.');
+    if (match[1] === managementKey) return { kind: 'mgmt' };
+    const uuid = keys.get(match[1] ?? '');
+    if (uuid === undefined || !identities.has(uuid)) throw new HttpError(401, 'Invalid token.');
+    return { kind: 'identity', uuid };
+  }
+  /** The identity a request acts as: an identity key's own, or `?identity=` with the management key. */
+  function scopeOf(actor: Actor, query: URLSearchParams): string | null {
+    const asked = query.get('identity');
+    if (actor.kind === 'identity') {
+      if (asked !== null && asked !== actor.uuid) throw new HttpError(403, 'You do not have permission to perform this action.');
+      return actor.uuid;
+    }
+    if (asked !== null && !identities.has(asked)) throw new HttpError(404, 'Not found.');
+    return asked;
+  }
+  const requireMgmt = (actor: Actor): void => {
+    if (actor.kind !== 'mgmt') throw new HttpError(403, 'You do not have permission to perform this action.');
+  };
+  const requireScope = (scope: string | null): string => {
+    if (scope === null) throw new HttpError(400, 'identity is required with a management key.');
+    return scope;
+  };
+
+  function list(items: unknown[], path: string, query: URLSearchParams): unknown {
+    if (options.pagination === 'bare') return items;
+    const limit = Math.min(200, Math.max(1, Number(query.get('limit') ?? 50) || 50));
+    const offset = Math.max(0, Number(query.get('offset') ?? 0) || 0);
+    const link = (at: number): string => {
+      const q = new URLSearchParams(query);
+      q.set('limit', String(limit));
+      q.set('offset', String(at));
+      return `${url}${path}?${q.toString()}`;
+    };
+    return {
+      count: items.length,
+      next: offset + limit < items.length ? link(offset + limit) : null,
+      previous: offset > 0 ? link(Math.max(0, offset - limit)) : null,
+      results: items.slice(offset, offset + limit),
+    };
+  }
+
+  function route(method: string, path: string, query: URLSearchParams, actor: Actor, body: Record<string, unknown>): [number, unknown] {
+    const scope = scopeOf(actor, query);
+    const ownIdentity = (uuid: string): FakeIdentity => {
+      const identity = identities.get(uuid);
+      if (!identity || (actor.kind === 'identity' && actor.uuid !== uuid)) throw new HttpError(404, 'Not found.');
+      return identity;
+    };
+    let m: RegExpExecArray | null;
+    if (path === '/api/identities/' && method === 'GET') {
+      return [200, list([...identities.values()].filter((i) => scope === null || i.uuid === scope), path, query)];
+    }
+    if (path === '/api/identities/' && method === 'POST') {
+      requireMgmt(actor);
+      if (typeof body.name !== 'string' || body.name.trim() === '') throw new HttpError(400, 'name is required.');
+      const phone = body.provision_phone === true;
+      if (phone && options.requirePaidPlanForPhone) throw new HttpError(402, 'Phone numbers require a paid plan.');
+      let inbox: string | undefined;
+      if (body.email !== undefined) {
+        const local = String(body.email).split('@')[0] ?? '';
+        if (!/^[a-z0-9](?:[a-z0-9.-]{1,28})[a-z0-9]$/.test(local) || /\.\.|--/.test(local)) throw new HttpError(400, 'Invalid email local part.');
+        inbox = `${local}@raviapp.com`;
+        if ([...identities.values()].some((i) => i.inbox === inbox)) throw new HttpError(409, 'This email address is already taken.');
+      }
+      const identity = addIdentity({ name: body.name, inbox, phone: phone ? `+1555${String(phoneCounter++).padStart(7, '0')}` : null });
+      return [201, { ...identity, api_key: issueKey(identity.uuid) }];
+    }
+    if ((m = /^\/api\/identities\/([^/]+)\/$/.exec(path))) {
+      const identity = ownIdentity(m[1] ?? '');
+      if (method === 'GET') return [200, identity];
+      if (method !== 'DELETE') throw new HttpError(405, `Method "${method}" not allowed.`);
+      requireMgmt(actor);
+      identities.delete(identity.uuid);
+      for (const [key, uuid] of keys) if (uuid === identity.uuid) keys.delete(key);
+      for (const secret of secrets.values()) if (secret.identity === identity.uuid) secrets.delete(secret.uuid);
+      for (const box of [emails, sms]) box.splice(0, box.length, ...box.filter((x) => x.identity !== identity.uuid));
+      return [204, null];
+    }
+    if (path === '/api/auth/keys/identity/' && method === 'POST') {
+      requireMgmt(actor);
+      if (typeof body.identity_uuid !== 'string' || typeof body.label !== 'string') throw new HttpError(400, 'identity_uuid and label are required.');
+      if (!identities.has(body.identity_uuid)) throw new HttpError(404, 'Not found.');
+      return [201, { key: issueKey(body.identity_uuid), identity_uuid: body.identity_uuid, label: body.label }];
+    }
+    if (path === '/api/secrets/' && method === 'GET') {
+      const owner = requireScope(scope);
+      const key = query.get('key');
+      const found = [...secrets.values()].filter((s) => s.identity === owner && (key === null || s.key === key.toUpperCase()));
+      return [200, list(found, path, query)];
+    }
+    if (path === '/api/secrets/' && method === 'POST') {
+      const owner = requireScope(scope);
+      const key = String(body.key ?? '').toUpperCase();
+      if (!/^[A-Z][A-Z0-9_]*$/.test(key) || typeof body.value !== 'string') throw new HttpError(400, 'Invalid secret key or value.');
+      const existed = [...secrets.values()].some((s) => s.identity === owner && s.key === key);
+      return [existed ? 200 : 201, setSecret(owner, key, body.value, typeof body.notes === 'string' ? body.notes : '')];
+    }
+    if ((m = /^\/api\/secrets\/([^/]+)\/$/.exec(path))) {
+      const secret = secrets.get(m[1] ?? '');
+      if (!secret || (scope !== null && secret.identity !== scope) || (scope === null && actor.kind !== 'mgmt')) throw new HttpError(404, 'Not found.');
+      if (method === 'DELETE') return [204, secrets.delete(secret.uuid) && null];
+      if (method !== 'PATCH') throw new HttpError(405, `Method "${method}" not allowed.`);
+      if (typeof body.value === 'string') secret.value = body.value;
+      if (typeof body.notes === 'string') secret.notes = body.notes;
+      return [200, Object.assign(secret, { updated_dt: now() })];
+    }
+    if ((path === '/api/email-messages/' || path === '/api/messages/') && method === 'GET') {
+      const owner = requireScope(scope);
+      const isRead = query.get('is_read');
+      const box = path === '/api/messages/' ? sms : emails;
+      const found = box.filter((x) => x.identity === owner && (isRead === null || String(x.is_read) === isRead));
+      return [200, list(found.map(({ identity: _omit, ...rest }) => rest), path, query)];
+    }
+    throw new HttpError(404, 'Not found.');
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = req.method ?? 'GET';
+    const parsed = new URL(req.url ?? '/', url);
+    let identityScope: string | null = null;
+    try {
+      const actor = authenticate(req);
+      identityScope = actor.kind === 'identity' ? actor.uuid : parsed.searchParams.get('identity');
+    } catch {
+      // Auth is answered after faults below, like a real proxy in front of the app.
+    }
+    calls.push({ method, path: parsed.pathname, query: Object.fromEntries(parsed.searchParams), identityScope });
+    const raw = await readBody(req);
+    if (server.latencyMs > 0) await new Promise<void>((resolve) => { const t = setTimeout(() => { timers.delete(t); resolve(); }, server.latencyMs); timers.add(t); });
+    const fault = faults.find((f) => f.remaining > 0 && (!f.filter.method || f.filter.method === method) && parsed.pathname.startsWith(f.filter.pathPrefix ?? ''));
+    if (fault) {
+      fault.remaining--;
+      if (fault.fault === 'reset') return void req.socket.destroy();
+      const { status, body, headers } = fault.fault;
+      const payload = body ?? (status === 429 ? { detail: 'Request was throttled.', retry_after_seconds: 1 } : { detail: `Injected ${status}.` });
+      const extra = Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+      const asked = (payload as { retry_after_seconds?: unknown } | null)?.retry_after_seconds;
+      // A 429 carries Retry-After too, unless the test set it or the body gives no wait to mirror.
+      if (status === 429 && extra['retry-after'] === undefined && typeof asked === 'number') extra['retry-after'] = String(asked);
+      return send(res, status, payload, extra);
+    }
+    try {
+      if (!parsed.pathname.endsWith('/')) throw new HttpError(404, 'Not found.');
+      const actor = authenticate(req);
+      let body: Record<string, unknown> = {};
+      if (raw !== '') {
+        try { body = JSON.parse(raw) as Record<string, unknown>; } catch { throw new HttpError(400, 'JSON parse error.'); }
+      }
+      const [status, payload] = route(method, parsed.pathname, parsed.searchParams, actor, body);
+      send(res, status, payload);
+    } catch (error) {
+      if (!(error instanceof HttpError)) throw error;
+      send(res, error.status, { detail: error.message });
+    }
+  }
+
+  const http = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => send(res, 500, { detail: String(error) }));
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+
+  const server: FakeRaviServer = {
+    url, managementKey, calls, latencyMs: options.latencyMs ?? 0,
+    async close() {
+      for (const timer of timers) clearTimeout(timer);
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+    addIdentity,
+    identities: () => [...identities.values()].map((i) => ({ ...i })),
+    setSecret: (identityUuid, key, value) => ({ ...setSecret(identityUuid, key, value) }),
+    addEmail: (identityUuid, fields) => addMessage('email', identityUuid, fields),
+    addSms: (identityUuid, fields) => addMessage('sms', identityUuid, fields),
+    mutatingCalls: () => calls.filter((c) => ['POST', 'PATCH', 'PUT', 'DELETE'].includes(c.method)).length,
+    resetCalls: () => void calls.splice(0, calls.length),
+    failNext(count, fault, filter = {}) {
+      faults.push({ remaining: count, fault, filter });
+    },
+  };
+  return server;
+}
+
+function send(res: ServerResponse, status: number, payload: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent || res.destroyed) return;
+  const text = status === 204 ? '' : JSON.stringify(payload);
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(text);
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
