@@ -1,0 +1,64 @@
+/**
+ * Rewrites a worktree's env file: re-read right before writing (so a user's edit since observe is
+ * kept), render the managed block, back up once if legacy lines are removed, write atomically 0600.
+ * An unchanged file is not touched.
+ */
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { writeFile, mkdir } from 'node:fs/promises';
+import type { Action } from './actions.js';
+import type { ApplyContext, WorktreeLookup } from './apply.js';
+import { writeFileAtomically } from '../files/atomic-write.js';
+import { EnvFileError } from '../util/errors.js';
+import { readEnvFile } from './observe-files.js';
+import { renderWorktreeEnv } from './desired-env.js';
+import { vaultOf } from './plan.js';
+import { assertIgnored, knownIgnored } from './apply-ignore.js';
+
+export async function writeEnvStep(
+  action: Extract<Action, { type: 'write-env' }>,
+  context: ApplyContext,
+  lookup: ReadonlyMap<string, WorktreeLookup>,
+): Promise<void> {
+  const entry = context.ledger.get(action.key);
+  const found = lookup.get(action.key);
+  if (entry === undefined || entry.state !== 'active' || found === undefined || action.worktreePath === null) {
+    throw new Error(`no identity to write into ${action.file}`);
+  }
+  const relPath = context.config.env.file;
+  await assertIgnored(action.worktreePath, relPath, knownIgnored(found, relPath));
+  const current = await readEnvFile(action.worktreePath, relPath);
+  if (current.error !== null) throw new EnvFileError(current.error, { file: current.path });
+  const { worktree } = found.observed;
+  const { render } = renderWorktreeEnv(
+    context.config.env,
+    entry,
+    { repoName: found.inventory.repoName, adminId: worktree.adminId as string, branch: worktree.branch },
+    vaultOf(context.observed),
+    current.content,
+  );
+  if (!render.changed) return;
+  if (render.removedLegacyLines > 0 && current.content !== null) {
+    await backupOnce(context.config.stateDir, current.path, current.content);
+  }
+  await writeFileAtomically(current.path, render.content, { mode: 0o600, dirMode: 0o700 });
+  context.logger.info({ file: current.path, changedKeys: render.changedKeys, removedLegacyLines: render.removedLegacyLines }, 'env file written');
+}
+
+/**
+ * The file as it was before we first removed legacy lines from it, kept in the state dir (never in
+ * the worktree, where `git add -A` could pick it up). Only the first backup is kept.
+ */
+export async function backupOnce(stateDir: string, file: string, content: string): Promise<string> {
+  const digest = createHash('sha256').update(file).digest('hex').slice(0, 16);
+  const folder = join(stateDir, 'backups');
+  const backup = join(folder, `${digest}.env.bak`);
+  await mkdir(folder, { recursive: true, mode: 0o700 });
+  try {
+    await writeFile(backup, content, { mode: 0o600, flag: 'wx' });
+    await writeFile(`${backup}.source`, `${file}\n`, { mode: 0o600 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  return backup;
+}

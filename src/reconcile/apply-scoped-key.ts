@@ -1,0 +1,30 @@
+/**
+ * `<worktree>/.ravi/config.json` with a key that acts as this worktree's identity only, so the stock
+ * `ravi` CLI run inside the worktree reads this agent's inbox and no other (RAVI-CONTRACT.md).
+ */
+import type { Action } from './actions.js';
+import type { ApplyContext, WorktreeLookup } from './apply.js';
+import { writeFileAtomically } from '../files/atomic-write.js';
+import { assertIgnored, knownIgnored } from './apply-ignore.js';
+import { SCOPED_CONFIG_PATH } from './plan-worktree.js';
+
+export async function writeScopedKeyStep(
+  action: Extract<Action, { type: 'write-scoped-key' }>,
+  context: ApplyContext,
+  lookup: ReadonlyMap<string, WorktreeLookup>,
+): Promise<void> {
+  const entry = context.ledger.get(action.key);
+  if (entry === undefined || entry.state !== 'active' || entry.uuid === null || action.worktreePath === null) {
+    throw new Error(`no identity to scope a key to for ${action.worktreePath ?? action.key}`);
+  }
+  await assertIgnored(action.worktreePath, SCOPED_CONFIG_PATH, knownIgnored(lookup.get(action.key), SCOPED_CONFIG_PATH));
+  const label = `ravi-orchestrator ${entry.name}`;
+  const scoped = await context.provider.mintScopedKey(entry.uuid, label, { signal: context.signal, worktree: action.worktreePath });
+  const file = {
+    identity_key: scoped.key,
+    identity_uuid: entry.uuid,
+    identity_name: entry.name,
+  };
+  await writeFileAtomically(action.file, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600, dirMode: 0o700 });
+  context.logger.info({ identity: entry.name, worktree: action.worktreePath }, 'scoped key written');
+}

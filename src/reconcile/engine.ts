@@ -1,0 +1,84 @@
+/**
+ * One reconcile pass, the same for `plan`, `reconcile` and (later) the daemon's workers:
+ * lock (when applying) -> ledger -> observe -> plan -> apply.
+ */
+import type { Logger } from 'pino';
+import type { Config } from '../config/types.js';
+import type { Provider } from '../providers/types.js';
+import { Ledger } from '../files/ledger.js';
+import { acquireStateLock } from '../files/state-lock.js';
+import { canonicalPath, samePath } from '../util/same-path.js';
+import type { Action, Plan } from './actions.js';
+import { apply, type ActionResult } from './apply.js';
+import { observe } from './observe.js';
+import type { Observed, ObservedWorktree } from './observed.js';
+import { plan } from './plan.js';
+
+export interface PassOptions {
+  readonly config: Config;
+  readonly provider: Provider;
+  readonly logger: Logger;
+  /** 'plan' reads only; 'apply' takes the state lock and makes it so. */
+  readonly mode: 'plan' | 'apply';
+  /** Restrict the pass to the worktree containing this path (a setup script's fast path). */
+  readonly worktree?: string | null;
+  readonly lockWaitMs?: number;
+  readonly signal?: AbortSignal;
+  /** Clock for tests. @default Date.now */
+  readonly now?: () => number;
+}
+
+export interface PassReport {
+  readonly observed: Observed;
+  readonly plan: Plan;
+  /** Empty in plan mode. */
+  readonly results: readonly ActionResult[];
+  /** The worktree `--worktree` resolved to, when given. */
+  readonly focus: ObservedWorktree | null;
+  readonly durationMs: number;
+}
+
+export async function runPass(options: PassOptions): Promise<PassReport> {
+  const started = performance.now();
+  const lock = options.mode === 'apply' ? await acquireStateLock(options.config.stateDir, { waitMs: options.lockWaitMs }) : null;
+  try {
+    const ledger = await Ledger.open(options.config.stateDir, options.provider.ledgerScope);
+    const onlyWorktreePath = options.worktree ? await canonicalPath(options.worktree) : null;
+    const observed = await observe(options.config, options.provider, ledger, {
+      now: (options.now ?? Date.now)(),
+      onlyWorktreePath,
+      signal: options.signal,
+    });
+    const focus = onlyWorktreePath === null ? null : await findWorktree(observed, onlyWorktreePath);
+    let planned = plan(observed, options.config);
+    if (onlyWorktreePath !== null) planned = focusPlan(planned, focus);
+    const results =
+      options.mode === 'apply'
+        ? await apply(planned.actions, { config: options.config, provider: options.provider, ledger, observed, logger: options.logger, signal: options.signal })
+        : [];
+    return { observed, plan: planned, results, focus, durationMs: performance.now() - started };
+  } finally {
+    await lock?.release();
+  }
+}
+
+async function findWorktree(observed: Observed, path: string): Promise<ObservedWorktree | null> {
+  for (const repo of observed.repos) {
+    for (const worktree of repo.worktrees) {
+      if (await samePath(worktree.worktree.path, path)) return worktree;
+    }
+  }
+  return null;
+}
+
+/** `--worktree`: that worktree's actions (and its repo's ignore rules) only; no orphan sweep. */
+function focusPlan(planned: Plan, focus: ObservedWorktree | null): Plan {
+  const key = focus?.key ?? null;
+  const keep = (action: Action) => (action.type === 'ensure-excluded' ? key !== null : action.key === key && action.worktreePath !== null);
+  const path = focus?.worktree.path ?? null;
+  return {
+    actions: planned.actions.filter(keep),
+    problems: planned.problems.filter((p) => p.worktreePath === null ? p.commonDir === null : p.worktreePath === path),
+    notes: [],
+  };
+}

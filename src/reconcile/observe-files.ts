@@ -1,0 +1,43 @@
+/** Reads what we manage inside one worktree: the env file and `.ravi/config.json`, never keeping key material. */
+import { lstat, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ObservedEnvFile, ObservedScopedConfig } from './observed.js';
+
+export async function readEnvFile(worktreePath: string, relPath: string): Promise<ObservedEnvFile> {
+  const path = join(worktreePath, relPath);
+  try {
+    const stats = await lstat(path);
+    if (stats.isDirectory()) return { path, content: null, error: `${path} is a directory, not an env file` };
+    return { path, content: await readFile(path, 'utf8'), error: null };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { path, content: null, error: null };
+    return { path, content: null, error: `cannot read ${path}: ${(error as Error).message}` };
+  }
+}
+
+export async function readScopedConfig(worktreePath: string, relPath: string): Promise<ObservedScopedConfig> {
+  const path = join(worktreePath, relPath);
+  const absent = { path, exists: false, identityUuid: null, hasIdentityKey: false, hasManagementKey: false, malformed: false };
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return absent;
+  }
+  try {
+    const json: unknown = JSON.parse(text);
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) return { ...absent, exists: true, malformed: true };
+    const record = json as Record<string, unknown>;
+    return {
+      path,
+      exists: true,
+      identityUuid: typeof record.identity_uuid === 'string' ? record.identity_uuid : null,
+      hasIdentityKey: typeof record.identity_key === 'string' && record.identity_key !== '',
+      hasManagementKey: typeof record.management_key === 'string' && record.management_key !== '',
+      malformed: false,
+    };
+  } catch {
+    return { ...absent, exists: true, malformed: true };
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * observe(): reads the whole truth for one pass: every repo's worktrees, the provider's identities,
+ * the vault, the ledger and each managed worktree's files. Failures are captured as data so the
+ * planner can decide what is still safe to do.
+ */
+import type { Config } from '../config/types.js';
+import type { Provider } from '../providers/types.js';
+import type { Ledger } from '../files/ledger.js';
+import { entryKey } from '../files/ledger.js';
+import { listWorktrees } from '../git/worktrees.js';
+import { checkIgnored } from '../git/ignore.js';
+import type { RepoInventory, Worktree } from '../git/types.js';
+import { mapConcurrent } from '../util/map-concurrent.js';
+import { samePath } from '../util/same-path.js';
+import type { Observed, ObservedRepo, ObservedWorktree, Outcome } from './observed.js';
+import { readEnvFile, readScopedConfig } from './observe-files.js';
+import { createWorktreeSelector, type WorktreeSelector } from './worktree-filter.js';
+import { SCOPED_CONFIG_PATH } from './plan-worktree.js';
+
+export interface ObserveOptions {
+  readonly now: number;
+  /** Only this worktree's files are read (`--worktree`, canonical path); the others are still listed. */
+  readonly onlyWorktreePath?: string | null;
+  readonly signal?: AbortSignal;
+}
+
+/** Reading files is cheap; bound it so 500 worktrees do not open 1000 files at once. */
+const FILE_CONCURRENCY = 16;
+
+export async function observe(config: Config, provider: Provider, ledger: Ledger, options: ObserveOptions): Promise<Observed> {
+  const call = { signal: options.signal };
+  const identities = capture(provider.listIdentities(call));
+  const vault =
+    config.env.secrets.length > 0 && config.secrets.vault !== null ? capture(provider.listVaultSecrets(config.secrets.vault, call)) : null;
+  const selector = createWorktreeSelector(config);
+  const repos = await Promise.all(config.repos.map((repo) => observeRepo(repo, config, provider, selector, options)));
+  return {
+    now: options.now,
+    repos,
+    identities: await identities,
+    vault: vault === null ? null : await vault,
+    ledger: ledger.entries(),
+    issuesScopedKeys: provider.issuesScopedKeys,
+  };
+}
+
+async function observeRepo(
+  repoPath: string,
+  config: Config,
+  provider: Provider,
+  selector: WorktreeSelector,
+  options: ObserveOptions,
+): Promise<ObservedRepo> {
+  const inventory = await capture(listWorktrees(repoPath));
+  if (!inventory.ok) return { repoPath, inventory, worktrees: [] };
+  const worktrees = await mapConcurrent(inventory.value.worktrees, FILE_CONCURRENCY, (worktree) =>
+    observeWorktree(worktree, inventory.value, config, provider, selector, options),
+  );
+  return { repoPath, inventory, worktrees };
+}
+
+async function observeWorktree(
+  worktree: Worktree,
+  inventory: RepoInventory,
+  config: Config,
+  provider: Provider,
+  selector: WorktreeSelector,
+  options: ObserveOptions,
+): Promise<ObservedWorktree> {
+  const key = worktree.adminId === null ? null : entryKey(inventory.commonDir, worktree.adminId);
+  const unmanagedReason = selector(worktree);
+  const base = { worktree, key, managed: unmanagedReason === null, unmanagedReason, env: null, scoped: null, ignore: null };
+  if (unmanagedReason !== null) return base;
+  if (options.onlyWorktreePath != null && !(await samePath(worktree.path, options.onlyWorktreePath))) return base;
+  const relPaths = provider.issuesScopedKeys ? [config.env.file, SCOPED_CONFIG_PATH] : [config.env.file];
+  const [env, scoped, ignore] = await Promise.all([
+    readEnvFile(worktree.path, config.env.file),
+    provider.issuesScopedKeys ? readScopedConfig(worktree.path, SCOPED_CONFIG_PATH) : Promise.resolve(null),
+    capture(checkIgnored(worktree.path, relPaths)),
+  ]);
+  return { ...base, env, scoped, ignore };
+}
+
+export async function capture<T>(promise: Promise<T>): Promise<Outcome<T>> {
+  try {
+    return { ok: true, value: await promise };
+  } catch (error) {
+    return { ok: false, error: error instanceof Error ? error : new Error(String(error)) };
+  }
+}

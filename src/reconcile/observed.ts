@@ -1,0 +1,58 @@
+/** What `observe()` reads in one pass: the whole truth, re-read every time (level-triggered). */
+import type { IgnoreStatus, RepoInventory, Worktree } from '../git/types.js';
+import type { Identity } from '../providers/types.js';
+import type { LedgerEntry } from '../files/ledger.js';
+
+export type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: Error };
+
+export interface ObservedEnvFile {
+  /** Absolute path. */
+  readonly path: string;
+  /** The file's text; null when it does not exist. */
+  readonly content: string | null;
+  /** Why it cannot be used (a directory, unreadable); null when fine. */
+  readonly error: string | null;
+}
+
+/** What `<worktree>/.ravi/config.json` holds, without keeping any key material. */
+export interface ObservedScopedConfig {
+  readonly path: string;
+  readonly exists: boolean;
+  readonly identityUuid: string | null;
+  readonly hasIdentityKey: boolean;
+  readonly hasManagementKey: boolean;
+  /** The file is not valid JSON or not an object. */
+  readonly malformed: boolean;
+}
+
+export interface ObservedWorktree {
+  readonly worktree: Worktree;
+  /** Ledger key, null for the main worktree. */
+  readonly key: string | null;
+  /** Whether this worktree should own an identity now. */
+  readonly managed: boolean;
+  /** Why not, when not managed. */
+  readonly unmanagedReason: string | null;
+  /** Read only for managed worktrees. */
+  readonly env: ObservedEnvFile | null;
+  readonly scoped: ObservedScopedConfig | null;
+  readonly ignore: Outcome<IgnoreStatus> | null;
+}
+
+export interface ObservedRepo {
+  /** The repo path as configured. */
+  readonly repoPath: string;
+  readonly inventory: Outcome<RepoInventory>;
+  readonly worktrees: readonly ObservedWorktree[];
+}
+
+export interface Observed {
+  /** Milliseconds since the epoch, taken once per pass. */
+  readonly now: number;
+  readonly repos: readonly ObservedRepo[];
+  readonly identities: Outcome<readonly Identity[]>;
+  /** Null when no secrets are configured (the vault is not read). */
+  readonly vault: Outcome<ReadonlyMap<string, string>> | null;
+  readonly ledger: readonly LedgerEntry[];
+  readonly issuesScopedKeys: boolean;
+}
