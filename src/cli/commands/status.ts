@@ -1,0 +1,33 @@
+/** `status`: table of worktree, branch, identity, email, phone, env state (or --json). Reads only. */
+import { runPass } from '../../reconcile/engine.js';
+import { buildStatus } from '../../reconcile/status.js';
+import type { CommandContext } from '../context.js';
+import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import { writeJson, writeLine } from '../io.js';
+import { formatTable } from '../format/table.js';
+import { displayPath } from '../format/describe-action.js';
+
+export async function statusCommand(context: CommandContext): Promise<ExitCodeValue> {
+  const report = await runPass({ config: context.config, provider: context.provider, logger: context.logger, mode: 'plan', worktree: context.worktree });
+  const rows = buildStatus(report.observed, report.plan, context.config.orphans.graceMs);
+  const globalProblems = report.plan.problems.filter((p) => p.worktreePath === null).map((p) => p.message);
+  if (context.args.json) {
+    writeJson(context.io.stdout, { provider: context.config.provider.kind, stateDir: context.config.stateDir, worktrees: rows, problems: globalProblems });
+    return ExitCode.OK;
+  }
+  const table = formatTable(
+    ['WORKTREE', 'BRANCH', 'IDENTITY', 'EMAIL', 'PHONE', 'ENV', 'DETAIL'],
+    rows.map((row) => [
+      row.worktree === null ? '(gone)' : displayPath(row.worktree),
+      row.branch,
+      row.identity ?? '-',
+      row.email ?? '-',
+      row.phone ?? '-',
+      row.env,
+      row.env === 'in sync' ? '' : row.detail,
+    ]),
+  );
+  for (const line of table) writeLine(context.io.stdout, line);
+  for (const problem of globalProblems) writeLine(context.io.stdout, `! ${problem}`);
+  return ExitCode.OK;
+}

@@ -1,0 +1,70 @@
+/** One line per action, Terraform style: `+` create, `~` update, `-` delete; paths relative to the worktree. */
+import { homedir } from 'node:os';
+import { relative } from 'node:path';
+import type { Action } from '../../reconcile/actions.js';
+
+export type ActionSymbol = '+' | '~' | '-' | ' ';
+
+export interface ActionLine {
+  readonly symbol: ActionSymbol;
+  readonly text: string;
+}
+
+export function describeAction(action: Action): ActionLine {
+  switch (action.type) {
+    case 'create-identity':
+      return { symbol: '+', text: `identity ${action.name}${action.recreate ? ' (re-created: it vanished from the provider)' : ''}` };
+    case 'adopt-identity':
+      return { symbol: '~', text: `adopt identity ${action.identity.name} (created before an interrupted run)` };
+    case 'write-scoped-key':
+      return { symbol: '~', text: `${withinWorktree(action.worktreePath, action.file)}: ${action.reason}` };
+    case 'write-env': {
+      const keys = action.changedKeys.length > 0 ? ` (${action.changedKeys.join(', ')})` : '';
+      const legacy = action.removedLegacyLines > 0 ? `, ${action.removedLegacyLines} legacy line(s) removed` : '';
+      return { symbol: '~', text: `${withinWorktree(action.worktreePath, action.file)}${keys}${legacy}` };
+    }
+    case 'ensure-excluded':
+      return { symbol: '~', text: `info/exclude: ignore ${action.patterns.join(' ')}` };
+    case 'delete-identity':
+      return { symbol: '-', text: `identity ${action.name} (${action.reason})` };
+    case 'forget-entry':
+      return { symbol: ' ', text: `forget ${action.name}: ${action.reason}` };
+    case 'mark-orphan':
+      return { symbol: ' ', text: `orphaned since ${action.since}` };
+    case 'clear-orphan':
+      return { symbol: ' ', text: 'worktree is back' };
+    case 'update-entry':
+      return { symbol: ' ', text: 'ledger updated' };
+  }
+}
+
+function withinWorktree(worktreePath: string | null, file: string): string {
+  if (worktreePath === null) return displayPath(file);
+  const rel = relative(worktreePath, file);
+  return rel.startsWith('..') ? displayPath(file) : rel;
+}
+
+/** `~/code/app` rather than `/home/me/code/app`. */
+export function displayPath(path: string): string {
+  const home = homedir();
+  return home !== '/' && (path === home || path.startsWith(`${home}/`)) ? `~${path.slice(home.length)}` : path;
+}
+
+export interface ChangeCounts {
+  readonly create: number;
+  readonly update: number;
+  readonly delete: number;
+}
+
+export function countChanges(actions: readonly Action[]): ChangeCounts {
+  let create = 0;
+  let update = 0;
+  let remove = 0;
+  for (const action of actions) {
+    const { symbol } = describeAction(action);
+    if (symbol === '+') create += 1;
+    else if (symbol === '~') update += 1;
+    else if (symbol === '-') remove += 1;
+  }
+  return { create, update, delete: remove };
+}

@@ -1,0 +1,26 @@
+/** `ravi-orchestrator help`. Kept next to the parser so flags and help cannot drift far apart. */
+export const HELP = `ravi-orchestrator: every git worktree gets its own agent identity and an up-to-date .env
+
+Usage: ravi-orchestrator <command> [options]
+
+Commands:
+  plan                 show what reconcile would do (+ create, ~ update, - delete)
+  reconcile            make every managed worktree own exactly one identity and a current env file
+  status               table of worktree, branch, identity, email, phone, env state
+  secrets set KEY      store a shared secret in the local vault (value read from stdin)
+  secrets get KEY | list | delete KEY
+  help, version
+
+Options:
+  -c, --config FILE    config file (default: ravi-orchestrator.config.* searched upwards from here)
+      --repo PATH      repository to manage; repeatable (default: config 'repos', else this repo)
+      --worktree PATH  only the worktree containing PATH (what a setup script runs)
+      --state-dir DIR  ledger, lock and local provider data (default: per platform)
+      --json           machine-readable output on stdout
+      --log-level L    fatal|error|warn|info|debug|trace|silent (default: error; logs go to stderr)
+      --vault NAME     vault for 'secrets' (default: config secrets.vault, else "default")
+      --lock-wait SEC  how long reconcile waits for another run holding the lock (default 120)
+
+Exit codes: 0 ok / in sync, 1 failure, 2 plan has pending changes, 64 usage error,
+            75 lock held by another run, 78 invalid config.
+`;

@@ -1,0 +1,61 @@
+/** The CLI's one entry: parse, dispatch, and turn errors into stable exit codes and clear messages. */
+import { createRequire } from 'node:module';
+import { ConfigError } from '../util/errors.js';
+import { LockTimeoutError } from '../files/state-lock.js';
+import { parseCliArgs, UsageError, type CliArgs } from './args.js';
+import { createCommandContext, type CommandContext } from './context.js';
+import { ExitCode, type ExitCodeValue } from './exit-codes.js';
+import { HELP } from './help.js';
+import { writeJson, writeLine, type CliIo } from './io.js';
+import { planCommand } from './commands/plan.js';
+import { reconcileCommand } from './commands/reconcile.js';
+import { statusCommand } from './commands/status.js';
+import { secretsCommand } from './commands/secrets.js';
+
+const COMMANDS: Record<string, (context: CommandContext) => Promise<ExitCodeValue>> = {
+  plan: planCommand,
+  reconcile: reconcileCommand,
+  status: statusCommand,
+  secrets: secretsCommand,
+};
+
+export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCodeValue> {
+  let args: CliArgs | null = null;
+  try {
+    args = parseCliArgs(argv);
+    if (args.command === 'help') {
+      io.stdout.write(HELP);
+      return ExitCode.OK;
+    }
+    if (args.command === 'version') {
+      writeLine(io.stdout, packageVersion());
+      return ExitCode.OK;
+    }
+    const command = COMMANDS[args.command];
+    if (command === undefined) throw new UsageError(`Unknown command "${args.command}"`);
+    return await command(await createCommandContext(args, io));
+  } catch (error) {
+    return reportError(error, args?.json ?? argv.includes('--json'), io);
+  }
+}
+
+function reportError(error: unknown, json: boolean, io: CliIo): ExitCodeValue {
+  const exitCode = exitCodeFor(error);
+  const err = error instanceof Error ? error : new Error(String(error));
+  const hint = exitCode === ExitCode.USAGE ? '\nRun `ravi-orchestrator help` for usage.' : '';
+  if (json) writeJson(io.stdout, { ok: false, error: { type: err.name, code: (err as { code?: unknown }).code ?? null, message: err.message }, exitCode });
+  io.stderr.write(`ravi-orchestrator: ${err.message}${hint}\n`);
+  return exitCode;
+}
+
+function exitCodeFor(error: unknown): ExitCodeValue {
+  if (error instanceof UsageError) return ExitCode.USAGE;
+  if (error instanceof ConfigError) return ExitCode.CONFIG;
+  if (error instanceof LockTimeoutError) return ExitCode.LOCKED;
+  return ExitCode.FAILURE;
+}
+
+function packageVersion(): string {
+  const require = createRequire(import.meta.url);
+  return (require('../../package.json') as { version: string }).version;
+}
