@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { stripVTControlCharacters } from 'node:util';
 import { cosmiconfig, defaultLoaders, getDefaultSearchPlaces } from 'cosmiconfig';
 import type { CosmiconfigResult, Loader, PublicExplorer } from 'cosmiconfig';
 import { ConfigError } from '../util/errors.js';
@@ -123,7 +124,9 @@ function applyOverrides(raw: unknown, overrides: NonNullable<LoadConfigOptions['
  */
 function describeLoadError(error: unknown): string {
   const code = (error as { code?: unknown }).code;
-  const text = error instanceof Error ? error.message : String(error);
+  // Colours appear when the environment says the terminal supports them (CI=true does): strip
+  // them first, or the code-frame filter below misses lines that quote the file (and its tokens).
+  const text = stripVTControlCharacters(error instanceof Error ? error.message : String(error));
   const line = text
     .split('\n')
     .filter((l) => !/^(JSON|YAML|TypeScript) Error in .*:\s*$/.test(l) && !/^\s*(>\s*)?\d*\s*\|/.test(l) && !/^-*\^/.test(l))
