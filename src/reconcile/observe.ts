@@ -3,6 +3,7 @@
  * the vault, the ledger and each managed worktree's files. Failures are captured as data so the
  * planner can decide what is still safe to do.
  */
+import { stat } from 'node:fs/promises';
 import type { Config } from '../config/types.js';
 import type { Provider } from '../providers/types.js';
 import type { Ledger } from '../files/ledger.js';
@@ -68,7 +69,8 @@ async function observeWorktree(
   options: ObserveOptions,
 ): Promise<ObservedWorktree> {
   const key = worktree.adminId === null ? null : entryKey(inventory.commonDir, worktree.adminId);
-  const unmanagedReason = selector(worktree);
+  // git does not mark a locked worktree prunable when its folder vanishes (an unmounted disk): check.
+  const unmanagedReason = selector(worktree) ?? ((await folderExists(worktree.path)) ? null : 'its folder is missing');
   const base = { worktree, key, managed: unmanagedReason === null, unmanagedReason, env: null, scoped: null, ignore: null };
   if (unmanagedReason !== null) return base;
   if (options.onlyWorktreePath != null && !(await samePath(worktree.path, options.onlyWorktreePath))) return base;
@@ -79,6 +81,14 @@ async function observeWorktree(
     capture(checkIgnored(worktree.path, relPaths)),
   ]);
   return { ...base, env, scoped, ignore };
+}
+
+async function folderExists(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 export async function capture<T>(promise: Promise<T>): Promise<Outcome<T>> {

@@ -102,6 +102,7 @@ describe('reconcile with the local provider', () => {
     await rm(worktrees[1] as string, { recursive: true, force: true });
     await repo.removeWorktree(worktrees[0] as string, { force: true });
     const report = await harness.reconcile();
+    expect(report.plan.problems).toEqual([]);
     expect(report.results.filter((r) => r.action.type === 'delete-identity')).toHaveLength(1);
     const names = (await harness.provider.listIdentities()).map((i) => i.name).sort();
     expect(names).toEqual([foreign.name, 'ws-app-locked']);
