@@ -1,0 +1,103 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { chokidarIgnoreFor, classifyGitPath } from '../../src/daemon/sources/git-paths.js';
+
+const COMMON = '/src/app/.git';
+const at = (rel: string): string => (rel === '' ? COMMON : join(COMMON, rel));
+
+const relevant: Array<[string, string]> = [
+  ['', 'the common dir itself (repo deleted or re-created)'],
+  ['worktrees', 'the admin root (vanishes with the last linked worktree)'],
+  ['worktrees/feat-x', 'a worktree appearing or vanishing (add, remove, prune)'],
+  ['worktrees/x1', 'a second worktree whose basename collides'],
+  ['worktrees/ünï-cødé', 'non-ASCII admin id'],
+  ['worktrees/has space', 'admin id with a space'],
+  ['worktrees/feat-x/gitdir', 'move / repair / prunable'],
+  ['worktrees/feat-x/HEAD', 'branch switch inside the worktree'],
+  ['worktrees/feat-x/locked', 'lock, unlock, and the transient lock of `git worktree add`'],
+];
+
+const irrelevant: Array<[string, string]> = [
+  ['HEAD', 'the main worktree HEAD'],
+  ['objects', 'object store'],
+  ['objects/ab', 'loose object folder'],
+  ['objects/ab/cdef0123', 'loose object'],
+  ['objects/pack/pack-1.pack', 'pack'],
+  ['logs', 'reflogs'],
+  ['logs/HEAD', 'main reflog'],
+  ['logs/refs/heads/main', 'branch reflog'],
+  ['hooks', 'hooks'],
+  ['hooks/pre-commit', 'a hook'],
+  ['refs', 'refs'],
+  ['refs/heads/main', 'a branch'],
+  ['refs/heads/main.lock', 'a ref lock'],
+  ['index', 'main index'],
+  ['index.lock', 'main index lock'],
+  ['FETCH_HEAD', 'fetch'],
+  ['ORIG_HEAD', 'reset/rebase'],
+  ['packed-refs', 'packed refs'],
+  ['packed-refs.lock', 'packed refs lock'],
+  ['config', 'repo config'],
+  ['info/exclude', 'excludes'],
+  ['COMMIT_EDITMSG', 'commit message'],
+  ['worktrees.lock', 'a lock file next to worktrees/'],
+  ['worktrees/feat-x.lock', 'a lock file inside worktrees/'],
+  ['worktrees/feat-x/HEAD.lock', 'HEAD lock of a worktree'],
+  ['worktrees/feat-x/locked.lock', 'a lock of the lock file'],
+  ['worktrees/feat-x/index', 'worktree index'],
+  ['worktrees/feat-x/index.lock', 'worktree index lock'],
+  ['worktrees/feat-x/ORIG_HEAD', 'worktree ORIG_HEAD'],
+  ['worktrees/feat-x/FETCH_HEAD', 'worktree FETCH_HEAD'],
+  ['worktrees/feat-x/commondir', 'written once by add, never changes'],
+  ['worktrees/feat-x/logs', 'worktree reflogs folder'],
+  ['worktrees/feat-x/logs/HEAD', 'worktree reflog'],
+  ['worktrees/feat-x/refs/bisect/bad', 'per-worktree refs'],
+  ['worktrees/feat-x/gitdir/deeper', 'anything deeper than worktrees/<id>/<file>'],
+];
+
+const outside: Array<[string, string]> = [
+  ['/src/app', 'the main worktree (parent of the common dir)'],
+  ['/src/app/README.md', 'a file in the main worktree'],
+  ['/src/app/.git-other/worktrees/x', 'a sibling folder sharing the prefix'],
+  ['/src/app/.gitworktrees', 'a sibling folder sharing the prefix, no separator'],
+  ['/elsewhere/worktrees/x/HEAD', 'another tree'],
+];
+
+describe('classifyGitPath', () => {
+  it.each(relevant)('%s matters (%s)', (rel) => {
+    expect(classifyGitPath(COMMON, at(rel))).toBe(true);
+  });
+  it.each(irrelevant)('%s is ignored (%s)', (rel) => {
+    expect(classifyGitPath(COMMON, at(rel))).toBe(false);
+  });
+  it.each(outside)('%s is outside the common dir (%s)', (path) => {
+    expect(classifyGitPath(COMMON, path)).toBe(false);
+  });
+  it('accepts a common dir given with a trailing slash', () => {
+    expect(classifyGitPath(`${COMMON}/`, at('worktrees/x/HEAD'))).toBe(true);
+    expect(classifyGitPath(`${COMMON}/`, at('objects/ab'))).toBe(false);
+  });
+  it('works for a bare repo (the common dir is the repo folder)', () => {
+    expect(classifyGitPath('/src/app.git', '/src/app.git/worktrees/x/locked')).toBe(true);
+    expect(classifyGitPath('/src/app.git', '/src/app.git/refs/heads/x')).toBe(false);
+  });
+});
+
+describe('chokidarIgnoreFor', () => {
+  const ignored = chokidarIgnoreFor(COMMON);
+  it.each(relevant)('%s is watched (%s)', (rel) => {
+    expect(ignored(at(rel))).toBe(false);
+  });
+  it.each(irrelevant)('%s is not even descended into (%s)', (rel) => {
+    expect(ignored(at(rel))).toBe(true);
+  });
+  // chokidar watches the parent of a root that does not exist yet; ignoring it would lose the root.
+  it.each(outside)('%s is left to chokidar (%s)', (path) => {
+    expect(ignored(path)).toBe(false);
+  });
+  it('agrees with classifyGitPath inside the common dir', () => {
+    for (const [rel] of [...relevant, ...irrelevant]) {
+      expect(ignored(at(rel))).toBe(!classifyGitPath(COMMON, at(rel)));
+    }
+  });
+});
