@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { isLogLevel } from '../util/logger.js';
 import type { LevelWithSilent } from 'pino';
 
-export const COMMANDS = ['plan', 'reconcile', 'status', 'secrets', 'help', 'version'] as const;
+export const COMMANDS = ['plan', 'reconcile', 'status', 'daemon', 'service', 'secrets', 'help', 'version'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 export interface CliArgs {
@@ -18,6 +18,10 @@ export interface CliArgs {
   readonly logLevel: LevelWithSilent;
   readonly vault: string | null;
   readonly lockWaitMs: number | null;
+  /** `service install --dry-run`: print what would be written and run. */
+  readonly dryRun: boolean;
+  /** `service logs --follow`. */
+  readonly follow: boolean;
 }
 
 export class UsageError extends Error {
@@ -33,6 +37,8 @@ const OPTIONS = {
   'log-level': { type: 'string' },
   vault: { type: 'string' },
   'lock-wait': { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  follow: { type: 'boolean', short: 'f' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -64,6 +70,8 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     logLevel,
     vault: values.vault ?? null,
     lockWaitMs: parseSeconds(values['lock-wait']),
+    dryRun: values['dry-run'] ?? false,
+    follow: values.follow ?? false,
   };
 }
 

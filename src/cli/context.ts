@@ -1,5 +1,6 @@
 /** Shared set-up of the commands that work on repos: config, logger, provider. */
-import { resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/types.js';
 import { loadConfig } from '../config/load.js';
@@ -20,24 +21,46 @@ export interface CommandContext {
   readonly worktree: string | null;
 }
 
-export async function createCommandContext(args: CliArgs, io: CliIo): Promise<CommandContext> {
+export interface ContextOptions {
+  /**
+   * False for commands that only need the state dir (`service status`, `logs`, ...): they then run
+   * outside any git repo. @default true
+   */
+  readonly needsRepos?: boolean;
+}
+
+export async function createCommandContext(args: CliArgs, io: CliIo, options: ContextOptions = {}): Promise<CommandContext> {
   const logger = createLogger(args.logLevel);
+  const loader = await configLoaderFor(args, io, options);
+  const config = await loader.load();
+  logger.debug({ source: config.source, repos: config.repos, stateDir: config.stateDir, provider: config.provider.kind }, 'config loaded');
+  return { args, io, config, logger, provider: createProvider(config), worktree: loader.worktree };
+}
+
+export interface ConfigLoader {
+  /** Loads (again) with the command line's overrides; the daemon calls it on every reload. */
+  load(): Promise<Config>;
+  readonly worktree: string | null;
+}
+
+export async function configLoaderFor(args: CliArgs, io: CliIo, options: ContextOptions = {}): Promise<ConfigLoader> {
   const worktree = args.worktree === null ? null : (await resolveWorktreeRoot(resolvePath(io.cwd, args.worktree))).worktreePath;
   const defaultRepo = await resolveWorktreeRoot(io.cwd).then(
     (found) => found.worktreePath,
-    () => null,
+    // A placeholder for commands that never list worktrees, so the config's repo check does not stop them.
+    () => (options.needsRepos === false ? io.cwd : null),
   );
   const repos = worktree !== null ? [worktree] : args.repos.length > 0 ? args.repos.map((r) => resolvePath(io.cwd, r)) : undefined;
-  const config = await loadConfig({
+  const loadOptions = {
     configFile: args.configFile === null ? null : resolvePath(io.cwd, args.configFile),
     cwd: io.cwd,
     defaultRepo,
     overrides: { repos, stateDir: args.stateDir === null ? undefined : resolvePath(io.cwd, args.stateDir) },
-  });
-  logger.debug({ source: config.source, repos: config.repos, stateDir: config.stateDir, provider: config.provider.kind }, 'config loaded');
-  return { args, io, config, logger, provider: createProvider(config), worktree };
+  };
+  return { load: () => loadConfig(loadOptions), worktree };
 }
 
 function resolvePath(cwd: string, path: string): string {
-  return path.startsWith('~') ? path : resolve(cwd, path); // `~` is expanded by the config normaliser
+  if (path === '~' || path.startsWith('~/')) return join(homedir(), path.slice(1));
+  return resolve(cwd, path);
 }

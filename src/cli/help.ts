@@ -6,7 +6,11 @@ Usage: ravi-orchestrator <command> [options]
 Commands:
   plan                 show what reconcile would do (+ create, ~ update, - delete)
   reconcile            make every managed worktree own exactly one identity and a current env file
-  status               table of worktree, branch, identity, email, phone, env state
+  status               the daemon (pid, uptime, last pass per repo) and a table of worktree, branch,
+                       identity, email, phone, env state
+  daemon               run the controller in the foreground: watch, queue, resync (what the service runs)
+  service install      run the daemon as a launchd agent (macOS) or systemd user unit (Linux); --dry-run
+  service uninstall | status | logs [-f] | restart
   secrets set KEY      store a shared secret in the local vault (value read from stdin)
   secrets get KEY | list | delete KEY
   help, version
@@ -20,7 +24,9 @@ Options:
       --log-level L    fatal|error|warn|info|debug|trace|silent (default: error; logs go to stderr)
       --vault NAME     vault for 'secrets' (default: config secrets.vault, else "default")
       --lock-wait SEC  how long reconcile waits for another run holding the lock (default 120)
+      --dry-run        service install/uninstall: print what would be written and run
+  -f, --follow         service logs: keep printing new lines
 
 Exit codes: 0 ok / in sync, 1 failure, 2 plan has pending changes, 64 usage error,
-            75 lock held by another run, 78 invalid config.
+            75 lock held by another run (or a daemon already runs), 78 invalid config.
 `;

@@ -11,12 +11,16 @@ import { planCommand } from './commands/plan.js';
 import { reconcileCommand } from './commands/reconcile.js';
 import { statusCommand } from './commands/status.js';
 import { secretsCommand } from './commands/secrets.js';
+import { daemonCommand } from './commands/daemon.js';
+import { serviceCommand } from './commands/service.js';
+import { DaemonRunningError } from '../daemon/instance-lock.js';
 
 const COMMANDS: Record<string, (context: CommandContext) => Promise<ExitCodeValue>> = {
   plan: planCommand,
   reconcile: reconcileCommand,
   status: statusCommand,
   secrets: secretsCommand,
+  service: serviceCommand,
 };
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCodeValue> {
@@ -31,9 +35,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
       writeLine(io.stdout, packageVersion());
       return ExitCode.OK;
     }
+    if (args.command === 'daemon') return await daemonCommand(args, io);
     const command = COMMANDS[args.command];
     if (command === undefined) throw new UsageError(`Unknown command "${args.command}"`);
-    return await command(await createCommandContext(args, io));
+    const needsRepos = !(args.command === 'service' && args.rest[0] !== 'install');
+    return await command(await createCommandContext(args, io, { needsRepos }));
   } catch (error) {
     return reportError(error, args?.json ?? argv.includes('--json'), io);
   }
@@ -51,7 +57,7 @@ function reportError(error: unknown, json: boolean, io: CliIo): ExitCodeValue {
 function exitCodeFor(error: unknown): ExitCodeValue {
   if (error instanceof UsageError) return ExitCode.USAGE;
   if (error instanceof ConfigError) return ExitCode.CONFIG;
-  if (error instanceof LockTimeoutError) return ExitCode.LOCKED;
+  if (error instanceof LockTimeoutError || error instanceof DaemonRunningError) return ExitCode.LOCKED;
   return ExitCode.FAILURE;
 }
 

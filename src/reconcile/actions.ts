@@ -53,6 +53,31 @@ export function isChange(action: Action): boolean {
   return !BOOKKEEPING.has(action.type);
 }
 
+export type ChangeKind = 'create' | 'update' | 'delete';
+
+/** How `plan` counts an action (Terraform's add/change/destroy); null for ledger bookkeeping. */
+export function changeKind(action: Action): ChangeKind | null {
+  if (!isChange(action)) return null;
+  if (action.type === 'create-identity') return 'create';
+  if (action.type === 'delete-identity') return 'delete';
+  return 'update';
+}
+
+export interface ChangeCounts {
+  readonly create: number;
+  readonly update: number;
+  readonly delete: number;
+}
+
+export function countChanges(actions: readonly Action[]): ChangeCounts {
+  const counts = { create: 0, update: 0, delete: 0 };
+  for (const action of actions) {
+    const kind = changeKind(action);
+    if (kind !== null) counts[kind] += 1;
+  }
+  return counts;
+}
+
 /** Something the planner cannot do for a worktree or repo; reported, counted as a failure. */
 export interface Problem {
   readonly commonDir: string | null;

@@ -6,7 +6,7 @@ import { pino, type Logger, type LevelWithSilent } from 'pino';
 
 export const LOG_LEVELS: readonly LevelWithSilent[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-const REDACT = [
+export const LOG_REDACT_PATHS: readonly string[] = [
   'key',
   'value',
   'secret',
@@ -29,7 +29,7 @@ const REDACT = [
 
 export function createLogger(level: LevelWithSilent, destination: NodeJS.WritableStream | number = 2): Logger {
   const stream = typeof destination === 'number' ? pino.destination({ fd: destination, sync: true }) : destination;
-  return pino({ level, base: { pid: process.pid }, redact: { paths: REDACT, censor: '[redacted]' } }, stream);
+  return pino({ level, base: { pid: process.pid }, redact: { paths: [...LOG_REDACT_PATHS], censor: '[redacted]' } }, stream);
 }
 
 export function isLogLevel(value: string): value is LevelWithSilent {

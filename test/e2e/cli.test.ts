@@ -38,7 +38,8 @@ describe('the ravi-orchestrator CLI', () => {
   it('status shows a row per worktree, as a table and as JSON', async () => {
     const table = await cli(['status']);
     expect(table.exitCode).toBe(0);
-    expect(table.stdout.split('\n')[0]).toMatch(/^WORKTREE\s+BRANCH\s+IDENTITY\s+EMAIL\s+PHONE\s+ENV/);
+    expect(table.stdout.split('\n')[0]).toMatch(/^daemon: not running/);
+    expect(table.stdout).toMatch(/^WORKTREE\s+BRANCH\s+IDENTITY\s+EMAIL\s+PHONE\s+ENV/m);
     expect(table.stdout).toMatch(/ws-shop-cart1\s+ws-shop-cart1@agents\.localhost/);
     const json = await cli(['status', '--json']);
     const status = JSON.parse(json.stdout) as { worktrees: Array<{ worktree: string; managed: boolean; env: string; email: string | null }> };

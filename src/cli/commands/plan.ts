@@ -5,7 +5,7 @@ import type { CommandContext } from '../context.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { writeJson, writeLine } from '../io.js';
 import { formatPlan } from '../format/plan-text.js';
-import { countChanges } from '../format/describe-action.js';
+import { countChanges } from '../../reconcile/actions.js';
 
 export async function planCommand(context: CommandContext): Promise<ExitCodeValue> {
   const report = await runPass({ config: context.config, provider: context.provider, logger: context.logger, mode: 'plan', worktree: context.worktree });

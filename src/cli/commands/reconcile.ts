@@ -4,7 +4,7 @@ import type { CommandContext } from '../context.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { writeJson, writeLine } from '../io.js';
 import { formatResults } from '../format/plan-text.js';
-import { countChanges } from '../format/describe-action.js';
+import { countChanges } from '../../reconcile/actions.js';
 
 export async function reconcileCommand(context: CommandContext): Promise<ExitCodeValue> {
   const report = await runPass({

@@ -6,15 +6,27 @@ import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { writeJson, writeLine } from '../io.js';
 import { formatTable } from '../format/table.js';
 import { displayPath } from '../format/describe-action.js';
+import { formatDaemonStatus } from '../format/daemon-text.js';
+import { runningDaemon } from '../../daemon/instance-lock.js';
+import { readDaemonStatus } from '../../daemon/status-file.js';
 
 export async function statusCommand(context: CommandContext): Promise<ExitCodeValue> {
   const report = await runPass({ config: context.config, provider: context.provider, logger: context.logger, mode: 'plan', worktree: context.worktree });
   const rows = buildStatus(report.observed, report.plan, context.config.orphans.graceMs);
   const globalProblems = report.plan.problems.filter((p) => p.worktreePath === null).map((p) => p.message);
+  const [daemonPid, daemonStatus] = await Promise.all([runningDaemon(context.config.stateDir), readDaemonStatus(context.config.stateDir)]);
   if (context.args.json) {
-    writeJson(context.io.stdout, { provider: context.config.provider.kind, stateDir: context.config.stateDir, worktrees: rows, problems: globalProblems });
+    writeJson(context.io.stdout, {
+      provider: context.config.provider.kind,
+      stateDir: context.config.stateDir,
+      daemon: { running: daemonPid !== null, status: daemonPid === null ? null : daemonStatus },
+      worktrees: rows,
+      problems: globalProblems,
+    });
     return ExitCode.OK;
   }
+  for (const line of formatDaemonStatus(daemonStatus, daemonPid !== null, Date.now())) writeLine(context.io.stdout, line);
+  writeLine(context.io.stdout);
   const table = formatTable(
     ['WORKTREE', 'BRANCH', 'IDENTITY', 'EMAIL', 'PHONE', 'ENV', 'DETAIL'],
     rows.map((row) => [

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { relative } from 'node:path';
 import type { Action } from '../../reconcile/actions.js';
 
+
 export type ActionSymbol = '+' | '~' | '-' | ' ';
 
 export interface ActionLine {
@@ -48,23 +49,4 @@ function withinWorktree(worktreePath: string | null, file: string): string {
 export function displayPath(path: string): string {
   const home = homedir();
   return home !== '/' && (path === home || path.startsWith(`${home}/`)) ? `~${path.slice(home.length)}` : path;
-}
-
-export interface ChangeCounts {
-  readonly create: number;
-  readonly update: number;
-  readonly delete: number;
-}
-
-export function countChanges(actions: readonly Action[]): ChangeCounts {
-  let create = 0;
-  let update = 0;
-  let remove = 0;
-  for (const action of actions) {
-    const { symbol } = describeAction(action);
-    if (symbol === '+') create += 1;
-    else if (symbol === '~') update += 1;
-    else if (symbol === '-') remove += 1;
-  }
-  return { create, update, delete: remove };
 }

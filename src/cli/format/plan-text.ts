@@ -1,7 +1,8 @@
 /** Human output of `plan` and `reconcile`: actions grouped by repo, problems, notes, a summary line. */
 import type { Action, Plan } from '../../reconcile/actions.js';
 import type { ActionResult } from '../../reconcile/apply.js';
-import { countChanges, describeAction, displayPath } from './describe-action.js';
+import { countChanges } from '../../reconcile/actions.js';
+import { describeAction, displayPath } from './describe-action.js';
 
 export function formatPlan(plan: Plan, verbose: boolean): string[] {
   const lines = [...formatGrouped(plan.actions.filter((a) => verbose || describeAction(a).symbol !== ' '), (a) => `${describeAction(a).symbol} ${describeAction(a).text}`)];

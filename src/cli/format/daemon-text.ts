@@ -1,0 +1,23 @@
+/** The daemon part of `status`: pid, uptime, per-repo last pass, queue, errors. */
+import type { DaemonStatus } from '../../daemon/status-file.js';
+import { formatDuration } from '../../reconcile/plan-orphans.js';
+import { displayPath } from './describe-action.js';
+
+export function formatDaemonStatus(status: DaemonStatus | null, running: boolean, now: number): string[] {
+  if (!running || status === null) {
+    return [`daemon: not running${status?.updatedAt ? ` (last seen ${status.updatedAt})` : ''}; start it with \`ravi-orchestrator service install\` or \`ravi-orchestrator daemon\``];
+  }
+  const uptime = formatDuration(now - Date.parse(status.startedAt));
+  const resync = status.nextResyncAt === null ? '' : `, next resync in ${formatDuration(Math.max(0, Date.parse(status.nextResyncAt) - now))}`;
+  const lines = [`daemon: ${status.state} (pid ${status.pid}, up ${uptime}${resync}); queue: ${status.queue.queued.length} queued, ${status.queue.running.length} running`];
+  if (status.configError !== null) lines.push(`  ! config reload failed, running with the last good config: ${status.configError}`);
+  for (const repo of status.repos) {
+    const pass = repo.lastPass;
+    const last = pass === null
+      ? 'no pass yet'
+      : `last pass ${formatDuration(Math.max(0, now - Date.parse(pass.startedAt)))} ago (${pass.durationMs} ms): ${pass.created} created, ${pass.updated} updated, ${pass.deleted} deleted, ${pass.failed} failed`;
+    lines.push(`  ${displayPath(repo.repo)}: ${last}`);
+    if (repo.error !== null) lines.push(`    ! ${repo.error}${repo.retryAt === null ? '' : ` (retry at ${repo.retryAt})`}`);
+  }
+  return lines;
+}

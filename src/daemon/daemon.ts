@@ -1,0 +1,245 @@
+/**
+ * The long-running controller (DESIGN.md "The loop"): watch sources turn events into repo keys, the
+ * workqueue runs one pass per key (deduplicated, never twice at once, backoff on failure), and a
+ * jittered resync covers what no event reports. The same engine as the one-shot `reconcile`.
+ */
+import type { Logger } from 'pino';
+import type { Config } from '../config/types.js';
+import type { Provider } from '../providers/types.js';
+import { createProvider } from '../providers/create-provider.js';
+import { resolveCommonDir } from '../git/worktrees.js';
+import { WorkQueue, type RunEndEvent } from './workqueue.js';
+import { createGitSource } from './sources/git-source.js';
+import { createWorktreeFilesSource } from './sources/worktree-files-source.js';
+import { createConfigSource } from './sources/config-source.js';
+import { acquireInstanceLock, type InstanceLock } from './instance-lock.js';
+import { StatusPublisher } from './status-publisher.js';
+import { PassFailedError, runRepoPass } from './repo-pass.js';
+import type { DaemonOptions } from './options.js';
+
+export interface DaemonDeps {
+  /** Loads the config; called at start and on every reload (config file change, SIGHUP). */
+  readonly loadConfig: () => Promise<Config>;
+  readonly logger: Logger;
+  readonly options: DaemonOptions;
+  readonly logFile: string | null;
+}
+
+export class Daemon {
+  #config: Config;
+  #provider: Provider;
+  readonly #deps: DaemonDeps;
+  readonly #lock: InstanceLock;
+  readonly #status: StatusPublisher;
+  readonly #queue: WorkQueue<string>;
+  readonly #git: ReturnType<typeof createGitSource>;
+  readonly #files: ReturnType<typeof createWorktreeFilesSource>;
+  #configSource: ReturnType<typeof createConfigSource>;
+  /** Common dir -> configured repo paths that live in it. */
+  readonly #commonDirs = new Map<string, string>();
+  readonly #watched = new Map<string, readonly string[]>();
+  #resyncTimer: NodeJS.Timeout | null = null;
+  #stopping: Promise<void> | null = null;
+  #resolveStopped: () => void = () => {};
+  readonly #stopped = new Promise<void>((resolve) => {
+    this.#resolveStopped = resolve;
+  });
+
+  private constructor(config: Config, lock: InstanceLock, deps: DaemonDeps) {
+    this.#config = config;
+    this.#deps = deps;
+    this.#lock = lock;
+    this.#provider = createProvider(config);
+    this.#status = new StatusPublisher(
+      config.stateDir,
+      {
+        pid: process.pid, startedAt: lock.self.startedAt, updatedAt: lock.self.startedAt, state: 'starting',
+        configSource: config.source, configError: null, provider: config.provider.kind, nextResyncAt: null,
+        queue: { queued: [], running: [] }, repos: [], logFile: deps.logFile,
+      },
+      (error) => deps.logger.warn({ err: error }, 'could not write the status file'),
+    );
+    this.#queue = new WorkQueue<string>((repo, signal) => this.#reconcile(repo, signal), {
+      workers: 1, // passes serialise on the state lock anyway; one worker keeps the ledger writes simple
+      baseBackoffMs: deps.options.baseBackoffMs,
+      maxBackoffMs: deps.options.maxBackoffMs,
+      onRunEnd: (event) => this.#onRunEnd(event),
+    });
+    const onWatchError = (error: unknown, key?: string) => deps.logger.warn({ err: error, key }, 'watcher error; the next pass re-reads everything');
+    this.#git = createGitSource([], { debounceMs: deps.options.debounceMs, onError: onWatchError });
+    this.#files = createWorktreeFilesSource({ debounceMs: deps.options.debounceMs, onError: onWatchError });
+    this.#configSource = createConfigSource(config.source, { onError: onWatchError });
+  }
+
+  /** Loads the config, takes the instance lock, starts the sources, and begins reconciling. */
+  static async start(deps: DaemonDeps): Promise<Daemon> {
+    const config = await deps.loadConfig();
+    const lock = await acquireInstanceLock(config.stateDir);
+    const daemon = new Daemon(config, lock, deps);
+    try {
+      await daemon.#begin();
+    } catch (error) {
+      await daemon.stop('start failed');
+      throw error;
+    }
+    return daemon;
+  }
+
+  /** Resolves once stop() has finished. */
+  stopped(): Promise<void> {
+    return this.#stopped;
+  }
+
+  get config(): Config {
+    return this.#config;
+  }
+
+  async #begin(): Promise<void> {
+    const { logger } = this.#deps;
+    await this.#resolveCommonDirs();
+    this.#git.start((commonDir) => this.#enqueueCommonDir(commonDir));
+    this.#files.start((repo) => this.#queue.add(repo));
+    this.#startConfigSource();
+    await Promise.all([this.#git.waitForSync(), this.#files.waitForSync(), this.#configSource.waitForSync()]);
+    this.#queue.start();
+    this.#enqueueAll();
+    this.#scheduleResync();
+    this.#status.update({ state: 'running' });
+    logger.info({ repos: this.#config.repos, stateDir: this.#config.stateDir, provider: this.#config.provider.kind }, 'daemon started');
+  }
+
+  /** Reloads the config; a broken config keeps the last good one and says why. */
+  async reload(reason: string): Promise<void> {
+    const { logger } = this.#deps;
+    let next: Config;
+    try {
+      next = await this.#deps.loadConfig();
+    } catch (error) {
+      logger.error({ err: error, reason }, 'config reload failed; keeping the last good config');
+      this.#status.update({ configError: (error as Error).message });
+      return;
+    }
+    if (next.stateDir !== this.#config.stateDir) {
+      logger.warn({ stateDir: next.stateDir }, 'stateDir changed: restart the daemon for it to take effect; keeping the old one');
+      next = { ...next, stateDir: this.#config.stateDir };
+    }
+    if (JSON.stringify(next.provider) !== JSON.stringify(this.#config.provider)) this.#provider = createProvider(next);
+    const sourceChanged = next.source !== this.#config.source;
+    this.#config = next;
+    for (const repo of [...this.#watched.keys()]) if (!next.repos.includes(repo)) this.#watched.delete(repo);
+    await this.#resolveCommonDirs();
+    await this.#files.setWatched(this.#watchEntries());
+    if (sourceChanged) {
+      await this.#configSource.close();
+      this.#configSource = createConfigSource(next.source, { onError: (error) => this.#deps.logger.warn({ err: error }, 'config watcher error') });
+      this.#startConfigSource();
+    }
+    this.#status.retainRepos(next.repos);
+    this.#status.update({ configError: null, configSource: next.source, provider: next.provider.kind });
+    logger.info({ reason, repos: next.repos }, 'config reloaded');
+    this.#enqueueAll();
+  }
+
+  /** Stop taking work, abort in-flight provider calls, close watchers, release the lock. Idempotent. */
+  stop(reason: string): Promise<void> {
+    this.#stopping ??= (async () => {
+      this.#deps.logger.info({ reason }, 'daemon stopping');
+      this.#status.update({ state: 'stopping' });
+      if (this.#resyncTimer !== null) clearTimeout(this.#resyncTimer);
+      await Promise.allSettled([this.#git.close(), this.#files.close(), this.#configSource.close()]);
+      await this.#queue.shutdown();
+      this.#status.update({ state: 'stopped', queue: { queued: [], running: [] }, nextResyncAt: null });
+      await this.#status.flush();
+      await this.#lock.release();
+      this.#deps.logger.info('daemon stopped');
+      this.#resolveStopped();
+    })();
+    return this.#stopping;
+  }
+
+  async #reconcile(repo: string, signal: AbortSignal): Promise<{ requeueAfterMs?: number }> {
+    if (!this.#config.repos.includes(repo)) return {}; // removed by a reload while queued
+    this.#publishQueue();
+    try {
+      const result = await runRepoPass({
+        repo, config: this.#config, provider: this.#provider, logger: this.#deps.logger.child({ repo }), signal, lockWaitMs: this.#deps.options.lockWaitMs,
+      });
+      this.#status.repo(repo, { lastPass: result.summary, error: null, retryAt: null });
+      if (result.commonDir !== null && this.#commonDirs.get(result.commonDir) !== repo) {
+        this.#commonDirs.set(result.commonDir, repo);
+        await this.#git.setRepos([...this.#commonDirs.keys()]);
+      }
+      const before = this.#watched.get(repo);
+      this.#watched.set(repo, result.watch);
+      await this.#files.setWatched(this.#watchEntries());
+      // A file edited between this pass reading it and its watch becoming ready sent no event: look once more.
+      if (before === undefined || before.join('\0') !== result.watch.join('\0')) this.#queue.add(repo);
+      return result.requeueAfterMs === undefined ? {} : { requeueAfterMs: result.requeueAfterMs };
+    } catch (error) {
+      if (error instanceof PassFailedError) this.#status.repo(repo, { lastPass: error.summary });
+      throw error;
+    }
+  }
+
+  #onRunEnd(event: RunEndEvent<string>): void {
+    const { logger } = this.#deps;
+    if (event.ok) logger.debug({ repo: event.key, durationMs: event.durationMs }, 'pass finished');
+    else {
+      const retryAt = event.retryInMs === null ? null : new Date(Date.now() + event.retryInMs).toISOString();
+      logger.warn({ repo: event.key, err: event.error, retryAt, terminal: event.terminal }, 'pass failed');
+      this.#status.repo(event.key, { error: event.error?.message ?? 'failed', retryAt });
+    }
+    this.#publishQueue();
+  }
+
+  async #resolveCommonDirs(): Promise<void> {
+    for (const repo of this.#config.repos) {
+      try {
+        this.#commonDirs.set(await resolveCommonDir(repo), repo);
+      } catch (error) {
+        // Not a repo (yet): the pass reports it and the resync tries again.
+        this.#deps.logger.warn({ repo, err: error }, 'cannot watch repo');
+      }
+    }
+    for (const [commonDir, repo] of [...this.#commonDirs]) if (!this.#config.repos.includes(repo)) this.#commonDirs.delete(commonDir);
+    await this.#git.setRepos([...this.#commonDirs.keys()]);
+  }
+
+  #enqueueCommonDir(commonDir: string): void {
+    const repo = this.#commonDirs.get(commonDir);
+    if (repo !== undefined) this.#queue.add(repo);
+  }
+
+  #enqueueAll(): void {
+    for (const repo of this.#config.repos) this.#queue.add(repo);
+    this.#publishQueue();
+  }
+
+  #scheduleResync(): void {
+    const { resyncMs, resyncJitter } = this.#deps.options;
+    if (resyncMs <= 0) return;
+    const delay = Math.round(resyncMs * (1 - resyncJitter + 2 * resyncJitter * Math.random()));
+    this.#status.update({ nextResyncAt: new Date(Date.now() + delay).toISOString() });
+    // A ref'd timer: with the watchers it keeps the daemon alive, and it is the only periodic work.
+    this.#resyncTimer = setTimeout(() => {
+      this.#deps.logger.debug('periodic resync');
+      // Also re-resolves repos: one deleted and cloned again gets a fresh watcher.
+      void this.#resolveCommonDirs().finally(() => this.#enqueueAll());
+      this.#scheduleResync();
+    }, delay);
+  }
+
+  #startConfigSource(): void {
+    this.#configSource.onChange(() => void this.reload('config file changed'));
+    this.#configSource.start(() => {});
+  }
+
+  #watchEntries(): Array<{ key: string; files: readonly string[] }> {
+    return [...this.#watched].map(([key, files]) => ({ key, files }));
+  }
+
+  #publishQueue(): void {
+    const snapshot = this.#queue.snapshot();
+    this.#status.update({ queue: { queued: [...snapshot.queued], running: [...snapshot.running] } });
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * The daemon's reconciler for one key (a repo): one engine pass over that repo, then the outcome
+ * for the workqueue: throw to retry with backoff, or ask to come back when the next orphan's grace
+ * period ends. Also reports which files of the repo to watch.
+ */
+import type { Logger } from 'pino';
+import type { Config } from '../config/types.js';
+import type { Provider } from '../providers/types.js';
+import { runPass, type PassReport } from '../reconcile/engine.js';
+import { SCOPED_CONFIG_PATH } from '../reconcile/plan-worktree.js';
+import { isTransient, ProviderError } from '../util/errors.js';
+import { countChanges } from '../reconcile/actions.js';
+import { join } from 'node:path';
+import type { PassSummary } from './status-file.js';
+
+export interface RepoPassResult {
+  readonly requeueAfterMs: number | undefined;
+  readonly summary: PassSummary;
+  /** Common dir of the repo, when its worktrees could be listed. */
+  readonly commonDir: string | null;
+  /** Files (and worktree folders) whose change should trigger a pass of this repo. */
+  readonly watch: readonly string[];
+}
+
+/** A pass that should be retried with backoff; carries the summary for the status file. */
+export class PassFailedError extends Error {
+  override readonly name = 'PassFailedError';
+  readonly summary: PassSummary;
+  constructor(message: string, summary: PassSummary, options?: { cause?: unknown }) {
+    super(message, options);
+    this.summary = summary;
+  }
+}
+
+export async function runRepoPass(options: {
+  repo: string;
+  config: Config;
+  provider: Provider;
+  logger: Logger;
+  signal: AbortSignal;
+  lockWaitMs: number;
+}): Promise<RepoPassResult> {
+  const startedAt = new Date();
+  const config: Config = { ...options.config, repos: [options.repo] };
+  const report = await runPass({ config, provider: options.provider, logger: options.logger, mode: 'apply', signal: options.signal, lockWaitMs: options.lockWaitMs });
+  const summary = summarize(report, startedAt);
+  const retryable = retryableFailure(report);
+  if (retryable !== null) throw new PassFailedError(retryable.message, summary, { cause: retryable });
+  const repo = report.observed.repos[0];
+  const commonDir = repo?.inventory.ok ? repo.inventory.value.commonDir : null;
+  return {
+    requeueAfterMs: nextOrphanDeadline(report, config.orphans.graceMs, commonDir),
+    summary,
+    commonDir,
+    watch: watchedFiles(report, config),
+  };
+}
+
+function summarize(report: PassReport, startedAt: Date): PassSummary {
+  const done = report.results.filter((r) => r.status === 'done').map((r) => r.action);
+  const counts = countChanges(done);
+  const failed = report.results.filter((r) => r.status === 'failed').length + report.plan.problems.length;
+  return { startedAt: startedAt.toISOString(), durationMs: Math.round(report.durationMs), ok: failed === 0, created: counts.create, updated: counts.update, deleted: counts.delete, failed };
+}
+
+/** Failures that time may fix (network, 5xx, 429, a repo that cannot be listed right now). */
+function retryableFailure(report: PassReport): Error | null {
+  const repo = report.observed.repos[0];
+  if (repo !== undefined && !repo.inventory.ok) return repo.inventory.error;
+  if (!report.observed.identities.ok && isRetryable(report.observed.identities.error)) return report.observed.identities.error;
+  const failed = report.results.find((r) => r.status === 'failed' && r.error !== null && isRetryable(r.error));
+  return failed?.error ?? null;
+}
+
+function isRetryable(error: Error): boolean {
+  return isTransient(error) || !(error instanceof ProviderError);
+}
+
+/** When the soonest orphan of this repo is due for deletion, so it goes on time without waiting for a resync. */
+function nextOrphanDeadline(report: PassReport, graceMs: number, commonDir: string | null): number | undefined {
+  if (commonDir === null) return undefined;
+  const now = report.observed.now;
+  const managed = new Set(report.observed.repos[0]?.worktrees.filter((w) => w.managed || w.worktree.locked).map((w) => w.key));
+  let soonest: number | undefined;
+  for (const entry of report.observed.ledger) {
+    if (entry.commonDir !== commonDir || managed.has(entry.key) || entry.state !== 'active') continue;
+    const due = (entry.orphanedSince === null ? now : Date.parse(entry.orphanedSince)) + graceMs - now;
+    if (due > 0 && (soonest === undefined || due < soonest)) soonest = due;
+  }
+  return soonest === undefined ? undefined : soonest + 250; // land just after the deadline, not just before
+}
+
+function watchedFiles(report: PassReport, config: Config): string[] {
+  const files: string[] = [];
+  for (const worktree of report.observed.repos[0]?.worktrees ?? []) {
+    if (!worktree.managed) continue;
+    files.push(worktree.worktree.path, join(worktree.worktree.path, config.env.file));
+    if (report.observed.issuesScopedKeys) files.push(join(worktree.worktree.path, SCOPED_CONFIG_PATH));
+  }
+  return files;
+}

@@ -1,0 +1,49 @@
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse } from 'dotenv';
+import { cleanupTempDirs, createRepo, createTempDir } from '../support/git-fixtures.js';
+import { startFakeRaviServer, type FakeRaviServer } from '../support/fake-ravi-server.js';
+import { killAllDaemons, readJsonFile, startDaemonProcess, waitFor } from '../support/daemon-process.js';
+
+afterAll(async () => {
+  await killAllDaemons();
+  await cleanupTempDirs();
+});
+
+let server: FakeRaviServer;
+beforeEach(async () => {
+  server = await startFakeRaviServer({ latencyMs: 10 });
+});
+afterEach(async () => {
+  await server.close();
+});
+
+describe('daemon crash and restart', () => {
+  it('kill -9 mid-pass, restart: the stale pid file is taken over, no identity is duplicated or leaked', async () => {
+    const repo = await createRepo({ name: 'phoenix' });
+    const worktrees: string[] = [];
+    for (let i = 0; i < 6; i += 1) worktrees.push(await repo.addWorktree(`wt-${i}`));
+    const home = await createTempDir('ravi-daemon-crash-');
+    const credentials = join(home, 'ravi.json');
+    await writeFile(credentials, JSON.stringify({ management_key: server.managementKey }), { mode: 0o600 });
+    await writeFile(join(repo.path, 'ravi-orchestrator.config.json'), JSON.stringify({ provider: { kind: 'ravi', apiUrl: server.url, credentialsFile: credentials }, orphans: { grace: 0 } }));
+
+    const first = startDaemonProcess({ cwd: repo.path, home });
+    await waitFor(() => server.identities().length >= 2, 'the first creates');
+    await first.kill9();
+    const pidFile = await readJsonFile<{ pid: number }>(join(home, 'state', 'daemon.pid'));
+    expect(pidFile?.pid).toBe(first.pid); // left behind by the killed process
+
+    const second = startDaemonProcess({ cwd: repo.path, home });
+    const emails = await waitFor(async () => {
+      const all = await Promise.all(worktrees.map(async (w) => parse(await readFile(join(w, '.env'), 'utf8').catch(() => '')).AGENT_EMAIL));
+      return all.every((e) => e !== undefined) ? all : null;
+    }, 'every worktree to be provisioned after the restart');
+    expect(server.identities()).toHaveLength(worktrees.length);
+    expect(new Set(emails).size).toBe(worktrees.length);
+    await repo.removeWorktree(worktrees[0] as string, { force: true });
+    await waitFor(() => server.identities().length === worktrees.length - 1, 'the removed worktree to be released');
+    expect(await second.stop()).toBe(0);
+  });
+});
