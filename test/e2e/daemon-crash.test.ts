@@ -35,7 +35,7 @@ describe('daemon crash and restart', () => {
     const pidFile = await readJsonFile<{ pid: number }>(join(home, 'state', 'daemon.pid'));
     expect(pidFile?.pid).toBe(first.pid); // left behind by the killed process
 
-    const second = startDaemonProcess({ cwd: repo.path, home });
+    const second = startDaemonProcess({ cwd: repo.path, home, env: { RAVI_ORCHESTRATOR_RESYNC_MS: '400' } });
     const emails = await waitFor(async () => {
       const all = await Promise.all(worktrees.map(async (w) => parse(await readFile(join(w, '.env'), 'utf8').catch(() => '')).AGENT_EMAIL));
       return all.every((e) => e !== undefined) ? all : null;
@@ -44,6 +44,12 @@ describe('daemon crash and restart', () => {
     expect(new Set(emails).size).toBe(worktrees.length);
     await repo.removeWorktree(worktrees[0] as string, { force: true });
     await waitFor(() => server.identities().length === worktrees.length - 1, 'the removed worktree to be released');
+
+    // Drift no event reports: an identity deleted in Ravi's web UI comes back on the periodic resync.
+    const victim = server.identities()[0];
+    await fetch(`${server.url}/api/identities/${victim?.uuid}/`, { method: 'DELETE', headers: { authorization: `Bearer ${server.managementKey}` } });
+    await waitFor(() => server.identities().length === worktrees.length - 1 && !server.identities().some((i) => i.uuid === victim?.uuid), 'the resync to re-create it');
+    expect(new Set(server.identities().map((i) => i.name)).size).toBe(worktrees.length - 1);
     expect(await second.stop()).toBe(0);
   });
 });
