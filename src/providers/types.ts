@@ -27,6 +27,37 @@ export interface CallOptions {
   readonly worktree?: string;
 }
 
+/** An email as Ravi's API names its fields. */
+export interface EmailMessage {
+  /** Always a string, even where the API sends a number. */
+  readonly id: string;
+  readonly from_email: string;
+  readonly to_email: string;
+  readonly subject: string;
+  readonly text_content: string;
+  readonly html_content: string;
+  readonly is_read: boolean;
+  /** ISO 8601 time the message was received. */
+  readonly created_dt: string;
+}
+
+/** An SMS as Ravi's API names its fields. */
+export interface SmsMessage {
+  /** Always a string, even where the API sends a number. */
+  readonly id: string;
+  readonly from_number: string;
+  readonly to_number: string;
+  readonly body: string;
+  readonly is_read: boolean;
+  /** ISO 8601 time the message was received. */
+  readonly created_dt: string;
+}
+
+export interface ListMessagesOptions extends CallOptions {
+  /** Only messages not yet marked read. @default false */
+  readonly unreadOnly?: boolean;
+}
+
 /**
  * What the engine needs from an identity provider. Implementations: `ravi` (HTTP API) and `local`.
  * Every method either resolves with the result or throws a ProviderError.
@@ -47,4 +78,10 @@ export interface Provider {
    * Throws a ProviderError with code 'VAULT_NOT_FOUND' when the vault does not exist.
    */
   listVaultSecrets(vault: string, options?: CallOptions): Promise<Map<string, string>>;
+  /** The identity's emails, newest first. Throws NOT_FOUND for an unknown identity. */
+  listEmails(identityUuid: string, options?: ListMessagesOptions): Promise<EmailMessage[]>;
+  /** The identity's SMS messages, newest first. Throws NOT_FOUND for an unknown identity. */
+  listSms(identityUuid: string, options?: ListMessagesOptions): Promise<SmsMessage[]>;
+  /** Marks one of the identity's messages read. */
+  markRead(kind: 'email' | 'sms', identityUuid: string, messageId: string, options?: CallOptions): Promise<void>;
 }

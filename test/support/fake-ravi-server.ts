@@ -1,11 +1,14 @@
 /**
  * A fake Ravi API on 127.0.0.1 speaking the shapes of RAVI-CONTRACT.md: identities, identity keys,
- * secrets, email and SMS messages, Django-style slash-terminated paths, management vs identity keys,
- * pagination, and injectable faults. `calls` records every request without any auth material.
+ * secrets, email and SMS messages (fake-ravi-messages.ts), Django-style slash-terminated paths,
+ * management vs identity keys, pagination, and injectable faults. `calls` records every request without any auth material.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { createFakeMailbox, type FakeEmail, type FakeSms } from './fake-ravi-messages.js';
+
+export type { FakeEmail, FakeSms } from './fake-ravi-messages.js';
 
 export interface FakeRaviServerOptions {
   /** 'page': `{count,next,previous,results}` pages (limit/offset); 'bare': one JSON array. @default 'page' */
@@ -16,8 +19,6 @@ export interface FakeRaviServerOptions {
 }
 export interface FakeIdentity { uuid: string; name: string; inbox: string; phone: string | null; created_dt: string; updated_dt: string }
 export interface FakeSecret { uuid: string; identity: string; key: string; value: string; notes: string; created_dt: string; updated_dt: string }
-export type FakeEmail = Record<string, unknown> & { id: number; identity: string; is_read: boolean };
-export type FakeSms = FakeEmail;
 export interface RecordedCall { method: string; path: string; query: Record<string, string>; identityScope: string | null }
 export interface Fault { status: number; body?: unknown; headers?: Record<string, string> }
 export interface FaultFilter { method?: string; pathPrefix?: string }
@@ -49,12 +50,9 @@ export async function startFakeRaviServer(options: FakeRaviServerOptions = {}): 
   const identities = new Map<string, FakeIdentity>();
   const keys = new Map<string, string>(); // identity key -> identity uuid
   const secrets = new Map<string, FakeSecret>();
-  const emails: FakeEmail[] = [];
-  const sms: FakeSms[] = [];
   const faults: { remaining: number; fault: Fault | 'reset'; filter: FaultFilter }[] = [];
   const calls: RecordedCall[] = [];
   const timers = new Set<NodeJS.Timeout>();
-  let nextId = 1;
   let phoneCounter = 1000;
   let url = '';
   const now = (): string => new Date().toISOString();
@@ -82,17 +80,8 @@ export async function startFakeRaviServer(options: FakeRaviServerOptions = {}): 
     secrets.set(secret.uuid, secret);
     return secret;
   }
-  function addMessage(kind: 'email' | 'sms', identity: string, fields: Record<string, unknown>): FakeEmail {
-    const id = nextId++;
-    const owner = identities.get(identity);
-    const defaults = kind === 'email'
-      ? { url: `${url}/api/email-messages/${id}/`, from_email: 'someone@example.com', to_email: owner?.inbox ?? '', cc: '', subject: '',
-          text_content: '', html_content: '', attachments: [], message_id: `<${id}@fake.ravi>`, thread_id: `t${id}` }
-      : { url: `${url}/api/messages/${id}/`, from_number: '+15550000000', to_number: owner?.phone ?? '', body: '', message_sid: `SM${id}`, phone: owner?.phone ?? '' };
-    const message = { ...defaults, direction: 'incoming', created_dt: now(), ...fields, id, identity, is_read: fields.is_read === true };
-    (kind === 'email' ? emails : sms).push(message);
-    return { ...message };
-  }
+  const addMessage = (kind: 'email' | 'sms', identity: string, fields: Record<string, unknown>): FakeEmail =>
+    mailbox.add(kind, identities.get(identity) ?? identity, fields);
 
   function authenticate(req: IncomingMessage): Actor {
     const match = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '');
@@ -138,6 +127,8 @@ export async function startFakeRaviServer(options: FakeRaviServerOptions = {}): 
     };
   }
 
+  const mailbox = createFakeMailbox(() => url, list);
+
   function route(method: string, path: string, query: URLSearchParams, actor: Actor, body: Record<string, unknown>): [number, unknown] {
     const scope = scopeOf(actor, query);
     const ownIdentity = (uuid: string): FakeIdentity => {
@@ -172,7 +163,7 @@ export async function startFakeRaviServer(options: FakeRaviServerOptions = {}): 
       identities.delete(identity.uuid);
       for (const [key, uuid] of keys) if (uuid === identity.uuid) keys.delete(key);
       for (const secret of secrets.values()) if (secret.identity === identity.uuid) secrets.delete(secret.uuid);
-      for (const box of [emails, sms]) box.splice(0, box.length, ...box.filter((x) => x.identity !== identity.uuid));
+      mailbox.forget(identity.uuid);
       return [204, null];
     }
     if (path === '/api/auth/keys/identity/' && method === 'POST') {
@@ -203,13 +194,8 @@ export async function startFakeRaviServer(options: FakeRaviServerOptions = {}): 
       if (typeof body.notes === 'string') secret.notes = body.notes;
       return [200, Object.assign(secret, { updated_dt: now() })];
     }
-    if ((path === '/api/email-messages/' || path === '/api/messages/') && method === 'GET') {
-      const owner = requireScope(scope);
-      const isRead = query.get('is_read');
-      const box = path === '/api/messages/' ? sms : emails;
-      const found = box.filter((x) => x.identity === owner && (isRead === null || String(x.is_read) === isRead));
-      return [200, list(found.map(({ identity: _omit, ...rest }) => rest), path, query)];
-    }
+    const message = mailbox.route(method, path, query, () => requireScope(scope), body);
+    if (message) return message;
     throw new HttpError(404, 'Not found.');
   }
 

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { CallOptions, CreateIdentityRequest, Identity, Provider, ScopedKey } from '../types.js';
+import type { CallOptions, CreateIdentityRequest, EmailMessage, Identity, Provider, ScopedKey, SmsMessage } from '../types.js';
 import { ProviderError } from '../../util/errors.js';
 import { readJsonDocument, writeJsonDocument } from './local-store.js';
 import { allocatePhone } from './phone-numbers.js';
@@ -49,6 +49,13 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
     return next;
   };
 
+  // The local inbox (an SMTP server) arrives later: until then every known identity's inbox is empty.
+  const emptyInbox = async <T>(uuid: string, options?: CallOptions): Promise<T[]> => {
+    await writing;
+    if (!(await readIdentities()).identities.some((i) => i.uuid === uuid)) throw unknownIdentity(uuid, options);
+    return [];
+  };
+
   return {
     kind: 'local',
     ledgerScope: 'local',
@@ -86,7 +93,21 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
       }
       return new Map(Object.entries(secrets));
     },
+    listEmails: (uuid: string, options?: CallOptions) => emptyInbox<EmailMessage>(uuid, options),
+    listSms: (uuid: string, options?: CallOptions) => emptyInbox<SmsMessage>(uuid, options),
+    async markRead(kind: 'email' | 'sms', uuid: string, messageId: string, options?: CallOptions): Promise<void> {
+      await emptyInbox(uuid, options);
+      throw new ProviderError(`The local ${kind === 'sms' ? 'SMS' : 'email'} inbox has no message ${messageId}${where(options)}`, { code: 'NOT_FOUND' });
+    },
   };
+}
+
+function unknownIdentity(uuid: string, options?: CallOptions): ProviderError {
+  return new ProviderError(`No local identity has the uuid ${uuid}${where(options)}`, { code: 'NOT_FOUND' });
+}
+
+function where(options?: CallOptions): string {
+  return options?.worktree ? ` (worktree ${options.worktree})` : '';
 }
 
 export function readVault(stateDir: string): Promise<VaultDocument> {

@@ -1,12 +1,14 @@
 /**
- * The `ravi` provider: identities, scoped keys and vault secrets over Ravi's HTTP API with the
- * account's management key. Response shapes are validated: a malformed entry is an error, never
- * silently dropped (a missing identity could make the engine create a duplicate).
+ * The `ravi` provider: identities, scoped keys, vault secrets and (ravi-messages.ts) each identity's
+ * messages over Ravi's HTTP API with the account's management key. Response shapes are validated: a
+ * malformed entry is an error, never silently dropped (a missing identity could make the engine create
+ * a duplicate).
  */
 import type { CallOptions, CreateIdentityRequest, Identity, Provider, ScopedKey } from '../types.js';
 import { ConfigError, ProviderError } from '../../util/errors.js';
 import { readRaviCredentials } from './credentials.js';
-import { RaviHttpClient } from './http-client.js';
+import { RaviHttpClient, type QueryValue } from './http-client.js';
+import { createMessageMethods } from './ravi-messages.js';
 import type { RetryPolicy } from './retry.js';
 
 export interface RaviProviderOptions {
@@ -51,11 +53,12 @@ export function createRaviProvider(options: RaviProviderOptions): Provider {
     }
   }
 
-  async function listAll(path: string, request: { identity?: string } & CallOptions): Promise<unknown[]> {
+  type ListRequest = { identity?: string; query?: Readonly<Record<string, QueryValue>> } & CallOptions;
+  async function listAll(path: string, request: ListRequest): Promise<unknown[]> {
     const items: unknown[] = [];
     const seen = new Set<string>();
     let next: string | null = path;
-    let query: Record<string, number> | undefined = { limit: PAGE_SIZE };
+    let query: Record<string, QueryValue> | undefined = { ...request.query, limit: PAGE_SIZE };
     for (let page = 0; next !== null; page++) {
       if (page >= MAX_PAGES || seen.has(next)) throw badResponse('the pages loop or do not end', 'GET', path);
       seen.add(next);
@@ -65,7 +68,7 @@ export function createRaviProvider(options: RaviProviderOptions): Provider {
       if (!Array.isArray(results)) throw badResponse('expected a list or a {results} page', 'GET', path);
       items.push(...results);
       next = nextPage((body as { next?: unknown }).next, origin, path);
-      query = undefined; // `next` carries its own limit and offset.
+      query = undefined; // `next` carries its own limit, offset and filters (`identity` is set again).
     }
     return items;
   }
@@ -135,6 +138,8 @@ export function createRaviProvider(options: RaviProviderOptions): Provider {
       }
       return secrets;
     },
+
+    ...createMessageMethods({ call, listAll, badResponse }),
   };
 }
 
