@@ -16,8 +16,11 @@ export interface LedgerEntry {
   readonly commonDir: string;
   readonly adminId: string;
   readonly name: string;
-  /** 'pending': intent recorded, create not confirmed. 'active': we own `uuid`. */
-  readonly state: 'pending' | 'active';
+  /**
+   * 'pending': intent recorded, create not confirmed. 'active': we own `uuid`. 'released': a teardown
+   * deleted the identity while the worktree still exists; it gets none until a setup asks again.
+   */
+  readonly state: 'pending' | 'active' | 'released';
   readonly uuid: string | null;
   readonly email: string | null;
   readonly phone: string | null;
@@ -34,7 +37,7 @@ const entrySchema = z.object({
   commonDir: z.string().min(1),
   adminId: z.string().min(1),
   name: z.string().min(1),
-  state: z.enum(['pending', 'active']),
+  state: z.enum(['pending', 'active', 'released']),
   uuid: z.string().min(1).nullable(),
   email: z.string().nullable(),
   phone: z.string().nullable(),

@@ -50,7 +50,7 @@ export async function runPass(options: PassOptions): Promise<PassReport> {
       signal: options.signal,
     });
     const focus = onlyWorktreePath === null ? null : await findWorktree(observed, onlyWorktreePath);
-    let planned = plan(observed, options.config);
+    let planned = plan(observed, options.config, { reviveKey: focus?.key ?? null });
     if (onlyWorktreePath !== null) planned = focusPlan(planned, focus);
     const results =
       options.mode === 'apply'

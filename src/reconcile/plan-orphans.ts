@@ -16,6 +16,11 @@ export function planLeftoverEntry(entry: LedgerEntry, observed: ObservedWorktree
     if (entry.orphanedSince !== null) context.actions.push({ ...target, type: 'clear-orphan' });
     return;
   }
+  if (entry.state === 'released') {
+    // Nothing exists at the provider any more; only the tombstone is left.
+    if (observed === null || observed.worktree.prunable) context.actions.push({ ...target, type: 'forget-entry', name: entry.name, reason: 'released by teardown and its worktree is gone' });
+    return;
+  }
   if (context.identities === null) return note('kept: identities could not be listed');
 
   if (entry.state === 'pending') {

@@ -48,6 +48,21 @@ function planIdentity(
   const adminId = worktree.adminId as string;
   const target = { key, commonDir: inventory.commonDir, worktreePath: worktree.path };
   const entry = context.ledger.get(key);
+  if (entry?.state === 'released') {
+    if (context.reviveKey !== key) {
+      context.notes.push({ commonDir: inventory.commonDir, message: `${worktree.path}: no identity (released by teardown; \`reconcile --worktree\` gives it one again)` });
+      return null;
+    }
+    if (context.identities === null) {
+      problem('its identity cannot be created until identities can be listed (see the error above)');
+      return null;
+    }
+    context.takenNames.delete(entry.name); // its own old name is free again
+    const name = chooseName(key, adminId, inventory, worktree.branch, context);
+    if (name === null) return null;
+    context.actions.push({ ...target, type: 'create-identity', adminId, name, branch: worktree.branch, recreate: false });
+    return { name, email: null, phone: null, uuid: null };
+  }
   if (context.identities === null) {
     if (entry?.state === 'active') return factsOf(entry);
     problem('its identity cannot be created until identities can be listed (see the error above)');

@@ -13,6 +13,11 @@ import { planLeftoverEntry } from './plan-orphans.js';
 
 export type PlanConfig = Pick<Config, 'identity' | 'env' | 'orphans'>;
 
+export interface PlanOptions {
+  /** A worktree whose identity a teardown released gets a new one only when a setup asks (`reconcile --worktree`). */
+  readonly reviveKey?: string | null;
+}
+
 /** Shared, per-pass facts and the plan being built. */
 export interface PlanContext {
   readonly config: PlanConfig;
@@ -26,6 +31,7 @@ export interface PlanContext {
   readonly vault: ReadonlyMap<string, string> | null;
   readonly vaultError: Error | null;
   readonly issuesScopedKeys: boolean;
+  readonly reviveKey: string | null;
   readonly ledger: ReadonlyMap<string, LedgerEntry>;
   /** Names in use by any identity or ledger entry; grows as the plan assigns names. */
   readonly takenNames: Set<string>;
@@ -34,8 +40,8 @@ export interface PlanContext {
   readonly notes: Note[];
 }
 
-export function plan(observed: Observed, config: PlanConfig): Plan {
-  const context = createContext(observed, config);
+export function plan(observed: Observed, config: PlanConfig, options: PlanOptions = {}): Plan {
+  const context = createContext(observed, config, options);
   if (context.vaultError !== null) {
     context.problems.push({
       commonDir: null,
@@ -77,7 +83,7 @@ function planRepo(repo: ObservedRepo, context: PlanContext): void {
   }
 }
 
-function createContext(observed: Observed, config: PlanConfig): PlanContext {
+function createContext(observed: Observed, config: PlanConfig, options: PlanOptions): PlanContext {
   const ledger = new Map(observed.ledger.map((entry) => [entry.key, entry]));
   const identities = observed.identities.ok ? observed.identities.value : null;
   const takenNames = new Set<string>([...observed.ledger.map((e) => e.name), ...(identities ?? []).map((i) => i.name)]);
@@ -91,6 +97,7 @@ function createContext(observed: Observed, config: PlanConfig): PlanContext {
     vault,
     vaultError: observed.vault !== null && !observed.vault.ok ? observed.vault.error : null,
     issuesScopedKeys: observed.issuesScopedKeys,
+    reviveKey: options.reviveKey ?? null,
     ledger,
     takenNames,
     actions: [],

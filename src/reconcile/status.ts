@@ -4,7 +4,7 @@ import type { Plan } from './actions.js';
 import { shortBranch } from './templates.js';
 import { formatDuration } from './plan-orphans.js';
 
-export type EnvState = 'in sync' | 'pending' | 'error' | 'unmanaged' | 'orphan';
+export type EnvState = 'in sync' | 'pending' | 'error' | 'unmanaged' | 'orphan' | 'released';
 
 export interface StatusRow {
   readonly repo: string;
@@ -33,7 +33,8 @@ export function buildStatus(observed: Observed, plan: Plan, graceMs: number): St
       const path = item.worktree.path;
       const problems = plan.problems.filter((p) => p.worktreePath === path).map((p) => p.message);
       const pending = plan.actions.filter((a) => a.type !== 'ensure-excluded' && a.key === item.key && a.worktreePath === path && isVisible(a.type));
-      const env: EnvState = !item.managed ? 'unmanaged' : problems.length > 0 ? 'error' : pending.length > 0 ? 'pending' : 'in sync';
+      const released = entry?.state === 'released';
+      const env: EnvState = !item.managed ? 'unmanaged' : released ? 'released' : problems.length > 0 ? 'error' : pending.length > 0 ? 'pending' : 'in sync';
       rows.push({
         repo: mainPath,
         worktree: path,
@@ -44,11 +45,13 @@ export function buildStatus(observed: Observed, plan: Plan, graceMs: number): St
         email: entry?.email ?? null,
         phone: entry?.phone ?? null,
         env,
-        detail: problems[0] ?? (item.managed ? pending.map((a) => a.type).join(', ') : (item.unmanagedReason ?? '')),
+        detail: released
+          ? 'identity released by teardown; `reconcile --worktree` gives it a new one'
+          : (problems[0] ?? (item.managed ? pending.map((a) => a.type).join(', ') : (item.unmanagedReason ?? ''))),
       });
     }
     for (const entry of observed.ledger) {
-      if (entry.commonDir !== commonDir || seen.has(entry.key)) continue;
+      if (entry.commonDir !== commonDir || seen.has(entry.key) || entry.state === 'released') continue;
       const since = entry.orphanedSince === null ? observed.now : Date.parse(entry.orphanedSince);
       const remaining = since + graceMs - observed.now;
       rows.push({

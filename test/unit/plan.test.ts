@@ -213,9 +213,36 @@ describe('plan: files', () => {
     expect(result.problems[0]?.message).toMatch(/the vault has no secret STRIPE_KEY/);
   });
 
+  it('keeps secrets off disk with env.writeSecrets: false', () => {
+    const config = planConfig({ secrets: ['STRIPE_KEY'] });
+    const offDisk = { ...config, env: { ...config.env, writeSecrets: false } };
+    const result = plan(observed({ ...base, worktrees: [managed('feat-x', { env: syncedEnv('feat-x') })], vault: new Map([['STRIPE_KEY', 'sk_live_1']]) }), offDisk);
+    expect(result.actions).toEqual([]);
+  });
+
   it('writes secrets from the vault into the block', () => {
     const result = plan(observed({ ...base, worktrees: [managed('feat-x', { env: syncedEnv('feat-x') })], vault: new Map([['STRIPE_KEY', 'sk_live_1']]) }), planConfig({ secrets: ['STRIPE_KEY'] }));
     expect(result.actions).toEqual([expect.objectContaining({ type: 'write-env', changedKeys: ['STRIPE_KEY'] })]);
     expect(JSON.stringify(result)).not.toContain('sk_live_1');
+  });
+});
+
+describe('plan: identities released by teardown', () => {
+  const released = ledgerEntry('feat-x', { state: 'released', uuid: null, email: null, phone: null });
+
+  it('gives a released worktree no identity until a setup asks', () => {
+    const result = plan(observed({ worktrees: [managed('feat-x')], ledger: [released] }), planConfig());
+    expect(result.actions).toEqual([]);
+    expect(result.notes[0]?.message).toMatch(/released by teardown/);
+  });
+
+  it('revives it for `reconcile --worktree` of that worktree', () => {
+    const result = plan(observed({ worktrees: [managed('feat-x')], ledger: [released] }), planConfig(), { reviveKey: released.key });
+    expect(types(result.actions)).toEqual(['create-identity', 'write-env']);
+  });
+
+  it('forgets the tombstone when the worktree is gone', () => {
+    const result = plan(observed({ ledger: [released], identities: [identity('ws-app-other')] }), planConfig());
+    expect(types(result.actions)).toEqual(['forget-entry']);
   });
 });
