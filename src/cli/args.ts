@@ -2,8 +2,12 @@
 import { parseArgs } from 'node:util';
 import { isLogLevel } from '../util/logger.js';
 import type { LevelWithSilent } from 'pino';
+import { parseDuration } from '../config/duration.js';
 
-export const COMMANDS = ['plan', 'reconcile', 'status', 'daemon', 'service', 'secrets', 'help', 'version'] as const;
+export const COMMANDS = [
+  'plan', 'reconcile', 'status', 'daemon', 'service', 'init', 'release',
+  'whoami', 'inbox', 'otp', 'link', 'env', 'exec', 'secrets', 'help', 'version',
+] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 export interface CliArgs {
@@ -22,6 +26,28 @@ export interface CliArgs {
   readonly dryRun: boolean;
   /** `service logs --follow`. */
   readonly follow: boolean;
+  /** `init --superset`, `--local` (overlay file), `--force`, `--install CMD`. */
+  readonly superset: boolean;
+  readonly local: boolean;
+  readonly force: boolean;
+  readonly install: string | null;
+  /** Agent commands: `--unread`, `--wait 120s`, `--since-setup`, `--mark-read`, `--match RE`, `--reveal`. */
+  readonly unread: boolean;
+  readonly waitMs: number | null;
+  readonly sinceSetup: boolean;
+  readonly markRead: boolean;
+  readonly match: RegExp | null;
+  readonly reveal: boolean;
+}
+
+/** Every flag at its default: what `parseCliArgs` starts from, and what tests build contexts from. */
+export function defaultCliArgs(command: CommandName, overrides: Partial<CliArgs> = {}): CliArgs {
+  return {
+    command, rest: [], configFile: null, repos: [], worktree: null, stateDir: null, json: false, logLevel: 'error', vault: null,
+    lockWaitMs: null, dryRun: false, follow: false, superset: false, local: false, force: false, install: null,
+    unread: false, waitMs: null, sinceSetup: false, markRead: false, match: null, reveal: false,
+    ...overrides,
+  };
 }
 
 export class UsageError extends Error {
@@ -38,6 +64,16 @@ const OPTIONS = {
   vault: { type: 'string' },
   'lock-wait': { type: 'string' },
   'dry-run': { type: 'boolean' },
+  superset: { type: 'boolean' },
+  local: { type: 'boolean' },
+  force: { type: 'boolean' },
+  install: { type: 'string' },
+  unread: { type: 'boolean' },
+  wait: { type: 'string' },
+  'since-setup': { type: 'boolean' },
+  'mark-read': { type: 'boolean' },
+  match: { type: 'string' },
+  reveal: { type: 'boolean' },
   follow: { type: 'boolean', short: 'f' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
@@ -72,6 +108,16 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     lockWaitMs: parseSeconds(values['lock-wait']),
     dryRun: values['dry-run'] ?? false,
     follow: values.follow ?? false,
+    superset: values.superset ?? false,
+    local: values.local ?? false,
+    force: values.force ?? false,
+    install: values.install ?? null,
+    unread: values.unread ?? false,
+    waitMs: parseWait(values.wait),
+    sinceSetup: values['since-setup'] ?? false,
+    markRead: values['mark-read'] ?? false,
+    match: parseRegExp(values.match),
+    reveal: values.reveal ?? false,
   };
 }
 
@@ -80,4 +126,22 @@ function parseSeconds(raw: string | undefined): number | null {
   const seconds = Number(raw);
   if (!Number.isFinite(seconds) || seconds < 0) throw new UsageError(`--lock-wait takes a number of seconds (got "${raw}")`);
   return seconds * 1000;
+}
+
+function parseWait(raw: string | undefined): number | null {
+  if (raw === undefined) return null;
+  try {
+    return parseDuration(/^\d+$/.test(raw) ? `${raw}s` : raw); // a bare number means seconds here
+  } catch {
+    throw new UsageError(`--wait takes a duration such as 120s or 2m (got "${raw}")`);
+  }
+}
+
+function parseRegExp(raw: string | undefined): RegExp | null {
+  if (raw === undefined) return null;
+  try {
+    return new RegExp(raw, 'i');
+  } catch (error) {
+    throw new UsageError(`--match is not a valid regular expression: ${(error as Error).message}`);
+  }
 }

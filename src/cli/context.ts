@@ -1,6 +1,6 @@
 /** Shared set-up of the commands that work on repos: config, logger, provider. */
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/types.js';
 import { loadConfig } from '../config/load.js';
@@ -45,17 +45,18 @@ export interface ConfigLoader {
 
 export async function configLoaderFor(args: CliArgs, io: CliIo, options: ContextOptions = {}): Promise<ConfigLoader> {
   const worktree = args.worktree === null ? null : (await resolveWorktreeRoot(resolvePath(io.cwd, args.worktree))).worktreePath;
-  const defaultRepo = await resolveWorktreeRoot(io.cwd).then(
-    (found) => found.worktreePath,
-    // A placeholder for commands that never list worktrees, so the config's repo check does not stop them.
-    () => (options.needsRepos === false ? io.cwd : null),
-  );
+  const here = await resolveWorktreeRoot(worktree ?? io.cwd).catch(() => null);
+  // A placeholder for commands that never list worktrees, so the config's repo check does not stop them.
+  const defaultRepo = here?.worktreePath ?? (options.needsRepos === false ? io.cwd : null);
+  // The main worktree of a non-bare repo is the folder holding its common dir (`<main>/.git`).
+  const mainWorktree = here !== null && basename(here.commonDir) === '.git' ? dirname(here.commonDir) : null;
   const repos = worktree !== null ? [worktree] : args.repos.length > 0 ? args.repos.map((r) => resolvePath(io.cwd, r)) : undefined;
   const loadOptions = {
     configFile: args.configFile === null ? null : resolvePath(io.cwd, args.configFile),
     cwd: io.cwd,
     defaultRepo,
     overrides: { repos, stateDir: args.stateDir === null ? undefined : resolvePath(io.cwd, args.stateDir) },
+    fallbackDirs: [worktree, mainWorktree].filter((dir): dir is string => dir !== null),
   };
   return { load: () => loadConfig(loadOptions), worktree };
 }

@@ -6,6 +6,8 @@ export const ExitCode = {
   FAILURE: 1,
   /** `plan` only: changes are pending. */
   CHANGES_PENDING: 2,
+  /** `otp`/`link`: no code or link found, or `--wait` timed out. */
+  NOT_FOUND: 3,
   /** Another ravi-orchestrator held the state lock for longer than we waited. */
   LOCKED: 75,
   /** Bad command-line usage: unknown flag or command, missing value. */

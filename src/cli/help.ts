@@ -11,6 +11,13 @@ Commands:
   daemon               run the controller in the foreground: watch, queue, resync (what the service runs)
   service install      run the daemon as a launchd agent (macOS) or systemd user unit (Linux); --dry-run
   service uninstall | status | logs [-f] | restart
+  init [--superset]    write a commented config, or the Superset preset (.superset/ config + setup/teardown)
+  release              teardown: delete this worktree's identity now (no grace period)
+  whoami               this worktree's identity: name, email, phone
+  inbox [email|sms]    this worktree's messages, newest first (--unread)
+  otp | link           newest verification code / link (--wait 120s, --since-setup, --mark-read, --match RE)
+  env                  the managed variables (secrets masked unless --reveal)
+  exec -- CMD ARGS     run CMD with the managed variables and secrets in its environment
   secrets set KEY      store a shared secret in the local vault (value read from stdin)
   secrets get KEY | list | delete KEY
   help, version
@@ -27,6 +34,6 @@ Options:
       --dry-run        service install/uninstall: print what would be written and run
   -f, --follow         service logs: keep printing new lines
 
-Exit codes: 0 ok / in sync, 1 failure, 2 plan has pending changes, 64 usage error,
+Exit codes: 0 ok / in sync, 1 failure, 2 plan has pending changes, 3 no code/link (or --wait timed out), 64 usage error,
             75 lock held by another run (or a daemon already runs), 78 invalid config.
 `;

@@ -13,6 +13,13 @@ import { statusCommand } from './commands/status.js';
 import { secretsCommand } from './commands/secrets.js';
 import { daemonCommand } from './commands/daemon.js';
 import { serviceCommand } from './commands/service.js';
+import { runInitCommand } from './commands/init.js';
+import { releaseCommand } from './commands/release.js';
+import { whoamiCommand } from './commands/whoami.js';
+import { inboxCommand } from './commands/inbox.js';
+import { otpCommand, linkCommand } from './commands/verification.js';
+import { envCommand } from './commands/env.js';
+import { execCommand } from './commands/exec.js';
 import { DaemonRunningError } from '../daemon/instance-lock.js';
 
 const COMMANDS: Record<string, (context: CommandContext) => Promise<ExitCodeValue>> = {
@@ -21,6 +28,13 @@ const COMMANDS: Record<string, (context: CommandContext) => Promise<ExitCodeValu
   status: statusCommand,
   secrets: secretsCommand,
   service: serviceCommand,
+  release: releaseCommand,
+  whoami: whoamiCommand,
+  inbox: inboxCommand,
+  otp: otpCommand,
+  link: linkCommand,
+  env: envCommand,
+  exec: execCommand,
 };
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCodeValue> {
@@ -36,8 +50,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
       return ExitCode.OK;
     }
     if (args.command === 'daemon') return await daemonCommand(args, io);
+    // init writes the config, so it must not need a loadable one (init --force replaces a broken file).
+    if (args.command === 'init') return await runInitCommand(args, io);
     const command = COMMANDS[args.command];
     if (command === undefined) throw new UsageError(`Unknown command "${args.command}"`);
+    // service status/logs/... only need the state dir, so they also run outside a git repo.
     const needsRepos = !(args.command === 'service' && args.rest[0] !== 'install');
     return await command(await createCommandContext(args, io, { needsRepos }));
   } catch (error) {

@@ -27,6 +27,12 @@ export interface LoadConfigOptions {
   readonly defaultRepo: string | null;
   /** CLI flags (`--repo`, `--state-dir`) that replace the config's values; relative to `cwd`. */
   readonly overrides?: { readonly repos?: readonly string[]; readonly stateDir?: string };
+  /**
+   * Where to search next when nothing is found upwards from cwd: the main worktree of the repo cwd is
+   * in, because linked worktrees often live elsewhere (`~/.superset/worktrees/...`) and an uncommitted
+   * config at the main repo root must still apply to them.
+   */
+  readonly fallbackDirs?: readonly string[];
 }
 
 export async function loadConfig(options: LoadConfigOptions): Promise<Config> {
@@ -34,7 +40,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<Config> {
   const explorer = createExplorer();
   const found = options.configFile
     ? await loadExplicit(explorer, resolveUserPath(options.configFile, cwd))
-    : await searchUpwards(explorer, cwd, os.homedir());
+    : await searchWithFallbacks(explorer, [cwd, ...(options.fallbackDirs ?? [])]);
   const raw = applyOverrides(found?.config, options.overrides ?? {}, cwd);
   return normalizeConfig(raw, { file: found?.filepath ?? null, defaultRepo: options.defaultRepo, cwd });
 }
@@ -54,6 +60,14 @@ function createExplorer(): PublicExplorer {
     cache: false, // the daemon reloads after edits
     loaders: { ...defaultLoaders, '.js': loadJsFresh, '.mjs': loadJsFresh, '.cjs': loadJsFresh, '.ts': loadTsChecked },
   });
+}
+
+async function searchWithFallbacks(explorer: PublicExplorer, dirs: readonly string[]): Promise<Found | null> {
+  for (const dir of dirs) {
+    const found = await searchUpwards(explorer, path.resolve(dir), os.homedir());
+    if (found !== null) return found;
+  }
+  return null;
 }
 
 async function searchUpwards(explorer: PublicExplorer, from: string, stopDir: string): Promise<Found | null> {

@@ -46,6 +46,7 @@ export function normalizeConfig(raw: unknown, context: NormalizeContext): Config
       file: path.posix.normalize((config.env?.file ?? DEFAULT_ENV_FILE).trim().replaceAll('\\', '/')),
       vars: { ...vars },
       secrets: [...secretNames],
+      writeSecrets: config.env?.writeSecrets ?? true,
     },
     secrets: { vault: config.secrets?.vault ?? null },
     orphans: { graceMs: parseDuration(config.orphans?.grace ?? DEFAULT_GRACE) },

@@ -47,6 +47,7 @@ const envSchema = z.strictObject(
     secrets: stringList(z.string(STRING).regex(SECRET_NAME, { error: `secret names must match ${SECRET_NAME.source}` }))
       .superRefine(checkNoDuplicates)
       .optional(),
+    writeSecrets: z.boolean({ error: 'expected true or false' }).optional(),
   },
   OBJECT,
 );

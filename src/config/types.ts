@@ -23,6 +23,11 @@ export interface RawConfig {
     vars?: Record<string, string>;
     /** Keys copied from the vault identity's secrets. @default [] */
     secrets?: string[];
+    /**
+     * Write secrets into the env file. false keeps them off disk: `ravi-orchestrator exec -- CMD`
+     * passes them to CMD's environment instead. @default true
+     */
+    writeSecrets?: boolean;
   };
   secrets?: {
     /** The identity (name or uuid) whose secrets are the team's shared ones. */
@@ -60,6 +65,7 @@ export interface Config {
     readonly file: string;
     readonly vars: Readonly<Record<string, string>>;
     readonly secrets: readonly string[];
+    readonly writeSecrets: boolean;
   };
   readonly secrets: { readonly vault: string | null };
   readonly orphans: { readonly graceMs: number };

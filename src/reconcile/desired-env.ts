@@ -39,7 +39,7 @@ export function desiredEnv(
     ([key, template]) => [key, fillTemplate(template, values)] as const,
   );
   const missingSecrets: string[] = [];
-  for (const key of env.secrets) {
+  for (const key of env.writeSecrets ? env.secrets : []) {
     const value = vault.get(key);
     if (value === undefined) missingSecrets.push(key);
     else vars.push([key, value]);

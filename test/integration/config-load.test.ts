@@ -158,6 +158,17 @@ describe('loadConfig: search and overrides', () => {
     expect(plain).toMatchObject({ repos: [path.join(root, 'configured')], stateDir: path.join(root, 'state') });
   });
 
+  it('falls back to the main worktree when nothing is found upwards from a worktree elsewhere', async () => {
+    vi.stubEnv('HOME', path.join(root, 'home'));
+    const main = path.join(root, 'home', 'code', 'app');
+    const file = await write('home/code/app/ravi-orchestrator.config.json', '{ "concurrency": 7 }');
+    const worktree = path.join(root, 'home', '.superset', 'worktrees', 'proj', 'feat');
+    await mkdir(worktree, { recursive: true });
+    expect((await loadConfig({ cwd: worktree, defaultRepo: worktree })).source).toBeNull();
+    const config = await loadConfig({ cwd: worktree, defaultRepo: worktree, fallbackDirs: [main] });
+    expect(config).toMatchObject({ source: file, concurrency: 7 });
+  });
+
   it('loads an explicit --config file, relative to cwd', async () => {
     await write('ravi-orchestrator.config.json', '{ "concurrency": 9 }');
     const file = await write('cfg/team.yaml', 'concurrency: 6\nrepos: [..]\n');

@@ -32,7 +32,7 @@ export function testConfig(stateDir: string, repos: string[], overrides: Partial
     stateDir,
     source: null,
     ...overrides,
-    env: { file: '.env', vars: { ...DEFAULT_ENV_VARS }, secrets: [], ...overrides.env },
+    env: { file: '.env', vars: { ...DEFAULT_ENV_VARS }, secrets: [], writeSecrets: true, ...overrides.env },
   };
 }
 

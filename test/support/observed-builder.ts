@@ -13,7 +13,7 @@ export const NOW = Date.parse('2026-11-24T12:00:00Z');
 export function planConfig(overrides: Partial<{ graceMs: number; secrets: string[]; vars: Record<string, string> }> = {}): PlanConfig {
   return {
     identity: { name: 'ws-{repo}-{worktree}' },
-    env: { file: '.env', vars: overrides.vars ?? { ...DEFAULT_ENV_VARS }, secrets: overrides.secrets ?? [] },
+    env: { file: '.env', vars: overrides.vars ?? { ...DEFAULT_ENV_VARS }, secrets: overrides.secrets ?? [], writeSecrets: true },
     orphans: { graceMs: overrides.graceMs ?? 10 * 60_000 },
   } satisfies Pick<Config, 'identity' | 'env' | 'orphans'>;
 }

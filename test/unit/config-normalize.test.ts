@@ -34,7 +34,7 @@ describe('normalizeConfig: defaults', () => {
       repos: ['/projects/app'],
       provider: { kind: 'local' },
       identity: { name: 'ws-{repo}-{worktree}' },
-      env: { file: '.env', vars: { AGENT_EMAIL: '{email}', AGENT_PHONE: '{phone}' }, secrets: [] },
+      env: { file: '.env', vars: { AGENT_EMAIL: '{email}', AGENT_PHONE: '{phone}' }, secrets: [], writeSecrets: true },
       secrets: { vault: null },
       orphans: { graceMs: 600_000 },
       include: [],
@@ -220,5 +220,12 @@ describe('defaultStateDir', () => {
     expect(defaultStateDir({ LOCALAPPDATA: 'C:\\Users\\ada\\AppData\\Local' }, 'win32', 'C:\\Users\\ada')).toBe(
       'C:\\Users\\ada\\AppData\\Local\\ravi-orchestrator',
     );
+  });
+});
+
+describe('env.writeSecrets', () => {
+  it('accepts false and rejects a non-boolean, naming the key', () => {
+    expect(normalizeConfig({ env: { writeSecrets: false } }, { file: null, defaultRepo: '/r', cwd: '/' }).env.writeSecrets).toBe(false);
+    expect(() => normalizeConfig({ env: { writeSecrets: 'no' } }, { file: '/c.json', defaultRepo: '/r', cwd: '/' })).toThrow(/env\.writeSecrets: expected true or false/);
   });
 });

@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { parse } from 'plist';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CliArgs } from '../../src/cli/args.js';
+import { defaultCliArgs, type CliArgs } from '../../src/cli/args.js';
 import { serviceCommand } from '../../src/cli/commands/service.js';
 import type { CommandContext } from '../../src/cli/context.js';
 import type { Config } from '../../src/config/types.js';
@@ -304,10 +304,7 @@ describe('ravi-orchestrator service (command)', () => {
   function context(rest: string[], flags: Partial<CliArgs>, home: string) {
     let out = '';
     const stream = { write: (chunk: string) => ((out += chunk), true) } as unknown as NodeJS.WritableStream;
-    const args: CliArgs = {
-      command: 'service', rest, configFile: null, repos: [], worktree: null, stateDir: `${home}/state`, json: false,
-      logLevel: 'silent', vault: null, lockWaitMs: null, dryRun: false, follow: false, ...flags,
-    };
+    const args: CliArgs = defaultCliArgs('service', { rest, stateDir: `${home}/state`, logLevel: 'silent', ...flags });
     const config = { stateDir: `${home}/state`, source: `${home}/ravi-orchestrator.config.ts`, repos: [] } as unknown as Config;
     const value: CommandContext = {
       args, config, logger: pino({ level: 'silent' }), provider: {} as Provider, worktree: null,

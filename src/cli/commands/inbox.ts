@@ -1,0 +1,42 @@
+/** `inbox [email|sms] [--unread]`: this worktree's own messages, newest first. */
+import { findWorktreeIdentity } from '../../agent/worktree-identity.js';
+import type { CommandContext } from '../context.js';
+import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import { UsageError } from '../args.js';
+import { writeJson, writeLine } from '../io.js';
+import { formatTable } from '../format/table.js';
+
+export async function inboxCommand(context: CommandContext): Promise<ExitCodeValue> {
+  const kind = context.args.rest[0] ?? 'email';
+  if (kind !== 'email' && kind !== 'sms') throw new UsageError(`inbox takes email or sms (got "${kind}")`);
+  const me = await findWorktreeIdentity(context.config, context.provider, context.worktree ?? context.io.cwd);
+  const options = { unreadOnly: context.args.unread, worktree: me.worktree };
+  if (kind === 'email') {
+    const messages = await context.provider.listEmails(me.uuid, options);
+    if (context.args.json) return done(writeJson(context.io.stdout, messages));
+    if (messages.length === 0) return done(writeLine(context.io.stdout, emptyInbox(context, me.email)));
+    const rows = messages.map((m) => [m.created_dt, m.is_read ? '' : '*', m.from_email, oneLine(m.subject), m.id]);
+    for (const line of formatTable(['RECEIVED', 'NEW', 'FROM', 'SUBJECT', 'ID'], rows)) writeLine(context.io.stdout, line);
+    return ExitCode.OK;
+  }
+  const messages = await context.provider.listSms(me.uuid, options);
+  if (context.args.json) return done(writeJson(context.io.stdout, messages));
+  if (messages.length === 0) return done(writeLine(context.io.stdout, emptyInbox(context, me.phone)));
+  const rows = messages.map((m) => [m.created_dt, m.is_read ? '' : '*', m.from_number, oneLine(m.body), m.id]);
+  for (const line of formatTable(['RECEIVED', 'NEW', 'FROM', 'BODY', 'ID'], rows)) writeLine(context.io.stdout, line);
+  return ExitCode.OK;
+}
+
+function emptyInbox(context: CommandContext, address: string | null): string {
+  const local = context.provider.kind === 'local' ? ' (the local provider has no mail server yet, so its inboxes stay empty)' : '';
+  return `No ${context.args.unread ? 'unread ' : ''}messages for ${address ?? 'this identity'}${local}.`;
+}
+
+function oneLine(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > 60 ? `${flat.slice(0, 57)}...` : flat;
+}
+
+function done(_: void): ExitCodeValue {
+  return ExitCode.OK;
+}

@@ -1,0 +1,145 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { execa } from 'execa';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse } from 'dotenv';
+import { cleanupTempDirs, createRepo, createTempDir, gitEnv, type TestRepo } from '../support/git-fixtures.js';
+import { startFakeRaviServer, type FakeRaviServer } from '../support/fake-ravi-server.js';
+import { CLI_PATH, runBuiltCli } from '../support/cli.js';
+import { waitFor } from '../support/daemon-process.js';
+
+afterAll(cleanupTempDirs);
+
+let server: FakeRaviServer;
+let repo: TestRepo;
+let home: string;
+let worktrees: string[];
+const uuidOf = async (worktree: string) => (JSON.parse(await readFile(join(worktree, '.ravi', 'config.json'), 'utf8')) as { identity_uuid: string }).identity_uuid;
+const cli = (args: string[], cwd: string) => runBuiltCli(args, { cwd, home });
+
+beforeAll(async () => {
+  server = await startFakeRaviServer();
+  repo = await createRepo({ name: 'agents' });
+  worktrees = [];
+  for (let i = 0; i < 10; i += 1) worktrees.push(await repo.addWorktree(`agent-${i}`));
+  home = await createTempDir('ravi-agent-home-');
+  const credentials = join(home, 'ravi.json');
+  await writeFile(credentials, JSON.stringify({ management_key: server.managementKey }), { mode: 0o600 });
+  const vault = server.addIdentity({ name: 'team-vault' });
+  server.setSecret(vault.uuid, 'STRIPE_KEY', 'sk_test_agent_secret');
+  await writeFile(
+    join(repo.path, 'ravi-orchestrator.config.json'),
+    JSON.stringify({ provider: { kind: 'ravi', apiUrl: server.url, credentialsFile: credentials }, env: { secrets: ['STRIPE_KEY'], writeSecrets: false }, secrets: { vault: 'team-vault' } }),
+  );
+  expect((await cli(['reconcile'], repo.path)).exitCode).toBe(0);
+});
+afterAll(async () => {
+  await server.close();
+});
+
+describe('agent commands inside a worktree (Ravi provider)', () => {
+  it('whoami answers from the current directory', async () => {
+    const run = await cli(['whoami', '--json'], join(worktrees[3] as string));
+    const me = JSON.parse(run.stdout) as { email: string; uuid: string };
+    expect(me.uuid).toBe(await uuidOf(worktrees[3] as string));
+    expect(parse(await readFile(join(worktrees[3] as string, '.env'), 'utf8')).AGENT_EMAIL).toBe(me.email);
+  });
+
+  it('ten agents waiting at once each get their own code', async () => {
+    const env = { PATH: process.env.PATH ?? '', HOME: home, RAVI_ORCHESTRATOR_STATE_DIR: join(home, 'state'), ...gitEnv };
+    const waiting = worktrees.map((cwd) => execa(process.execPath, [CLI_PATH, 'otp', '--wait', '30s'], { cwd, env, extendEnv: false, reject: false }));
+    const uuids = await Promise.all(worktrees.map(uuidOf));
+    await waitFor(() => uuids.every((uuid) => server.calls.some((c) => c.path === '/api/email-messages/' && c.identityScope === uuid)), 'every agent to poll');
+    uuids.forEach((uuid, i) => {
+      if (i % 2 === 0) server.addEmail(uuid, { subject: 'Your Acme code', text_content: `Use ${100000 + i} to sign in. Order #99887766 ©2026` });
+      else server.addSms(uuid, { body: `${200000 + i} is your verification code` });
+    });
+    const results = await Promise.all(waiting);
+    expect(results.map((r) => r.exitCode)).toEqual(worktrees.map(() => 0));
+    expect(results.map((r) => r.stdout.trim())).toEqual(worktrees.map((_, i) => String(i % 2 === 0 ? 100000 + i : 200000 + i)));
+  });
+
+  it('otp --wait times out with exit 3 and a clear message', async () => {
+    const quiet = await repo.addWorktree('quiet');
+    expect((await cli(['reconcile', '--worktree', '.'], quiet)).exitCode).toBe(0);
+    const run = await cli(['otp', '--wait', '1s'], quiet);
+    expect(run.exitCode).toBe(3);
+    expect(run.stderr).toMatch(/No verification code arrived .* within 1s/);
+  });
+
+  it('--mark-read consumes a code so the next call gets the next one', async () => {
+    const wt = worktrees[7] as string;
+    const uuid = await uuidOf(wt);
+    server.addEmail(uuid, { subject: 'first', text_content: 'code: 111222', created_dt: '2026-11-24T10:00:00Z' });
+    server.addEmail(uuid, { subject: 'second', text_content: 'code: 333444', created_dt: '2026-11-24T10:01:00Z' });
+    const first = JSON.parse((await cli(['otp', '--mark-read', '--json'], wt)).stdout) as { code: string; messageId: string };
+    const second = JSON.parse((await cli(['otp', '--mark-read', '--json'], wt)).stdout) as { code: string; messageId: string };
+    expect(first.code).not.toBe(second.code);
+    expect(first.messageId).not.toBe(second.messageId);
+  });
+
+  it('link finds the verification link, decoding entities and tracking redirects', async () => {
+    const wt = worktrees[8] as string;
+    server.addEmail(await uuidOf(wt), {
+      subject: 'Confirm your email',
+      html_content: '<a href="https://example.com/unsubscribe">unsubscribe</a> <a href="https://track.example.com/c?url=https%3A%2F%2Fapp.example.com%2Fverify%3Ftoken%3Dabc%26u%3D1">Verify email</a>',
+      text_content: '',
+    });
+    const run = await cli(['link', '--json'], wt);
+    expect(JSON.parse(run.stdout)).toMatchObject({ ok: true, link: 'https://app.example.com/verify?token=abc&u=1' });
+  });
+
+  it('inbox lists only this agent\'s messages with Ravi\'s field names', async () => {
+    const run = await cli(['inbox', 'email', '--json'], worktrees[0] as string);
+    const messages = JSON.parse(run.stdout) as Array<Record<string, unknown>>;
+    expect(messages.length).toBeGreaterThan(0);
+    for (const m of messages) expect(Object.keys(m)).toEqual(expect.arrayContaining(['id', 'from_email', 'to_email', 'subject', 'text_content', 'html_content', 'is_read', 'created_dt']));
+    expect(JSON.stringify(messages)).not.toContain('100002');
+  });
+
+  it('env masks secrets unless --reveal; exec passes them to the command without writing them to disk', async () => {
+    const wt = worktrees[1] as string;
+    const masked = await cli(['env'], wt);
+    expect(masked.stdout).toMatch(/^STRIPE_KEY=\*+$/m);
+    expect(masked.stdout).not.toContain('sk_test_agent_secret');
+    expect((await cli(['env', '--reveal'], wt)).stdout).toMatch(/^STRIPE_KEY=sk_test_agent_secret$/m);
+    expect(await readFile(join(wt, '.env'), 'utf8')).not.toContain('sk_test_agent_secret');
+    const run = await cli(['exec', '--', process.execPath, '-e', 'process.stdout.write(`${process.env.STRIPE_KEY}|${process.env.AGENT_EMAIL}`)'], wt);
+    const [secret, email] = run.stdout.split('|');
+    expect(secret).toBe('sk_test_agent_secret');
+    expect(email).toBe(parse(await readFile(join(wt, '.env'), 'utf8')).AGENT_EMAIL);
+    expect((await cli(['exec', '--', process.execPath, '-e', 'process.exit(7)'], wt)).exitCode).toBe(7);
+  });
+
+  it('release (teardown) deletes this worktree\'s identity at once and nothing else', async () => {
+    const wt = worktrees[9] as string;
+    const uuid = await uuidOf(wt);
+    const before = server.identities().length;
+    const run = await cli(['release'], wt);
+    expect(run.exitCode).toBe(0);
+    expect(server.identities().map((i) => i.uuid)).not.toContain(uuid);
+    expect(server.identities()).toHaveLength(before - 1);
+    expect((await cli(['whoami'], wt)).stderr).toMatch(/released by teardown/);
+  });
+});
+
+describe('agent commands on the local provider', () => {
+  let local: TestRepo;
+  let localHome: string;
+  beforeEach(async () => {
+    local = await createRepo({ name: 'offline' });
+    localHome = await createTempDir('ravi-local-agent-');
+  });
+  afterEach(() => undefined);
+
+  it('work and say the inbox is empty', async () => {
+    const wt = await local.addWorktree('solo');
+    expect((await runBuiltCli(['reconcile'], { cwd: local.path, home: localHome })).exitCode).toBe(0);
+    const inbox = await runBuiltCli(['inbox'], { cwd: wt, home: localHome });
+    expect(inbox.exitCode).toBe(0);
+    expect(inbox.stdout).toMatch(/No messages for ws-offline-solo@agents\.localhost/);
+    const otp = await runBuiltCli(['otp'], { cwd: wt, home: localHome });
+    expect(otp.exitCode).toBe(3);
+    expect(otp.stderr).toMatch(/local provider has no mail server yet/);
+  });
+});
