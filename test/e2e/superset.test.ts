@@ -1,0 +1,47 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { execa } from 'execa';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse } from 'dotenv';
+import { cleanupTempDirs, createRepo, createTempDir, gitEnv } from '../support/git-fixtures.js';
+import { CLI_PATH, runBuiltCli } from '../support/cli.js';
+
+afterAll(cleanupTempDirs);
+
+describe('the Superset preset with the real CLI', () => {
+  it('setup.sh provisions a new workspace, teardown.sh releases it, and re-running init changes nothing', async () => {
+    const repo = await createRepo({ name: 'superapp' });
+    const home = await createTempDir('ravi-superset-home-');
+    const bin = await createTempDir('ravi-superset-bin-');
+    // What `npm install -g` puts on PATH: a `ravi-orchestrator` that runs the built CLI.
+    await writeFile(join(bin, 'ravi-orchestrator'), `#!/usr/bin/env bash\nexec "${process.execPath}" "${CLI_PATH}" "$@"\n`);
+    await chmod(join(bin, 'ravi-orchestrator'), 0o755);
+    const env = { PATH: `${bin}:${process.env.PATH ?? ''}`, HOME: home, RAVI_ORCHESTRATOR_STATE_DIR: join(home, 'state'), ...gitEnv };
+
+    const init = await runBuiltCli(['init', '--superset'], { cwd: repo.path, home });
+    expect(init.exitCode).toBe(0);
+    const config = JSON.parse(await readFile(join(repo.path, '.superset', 'config.json'), 'utf8')) as { setup: string[]; teardown: string[] };
+    expect(Array.isArray(config.setup) && Array.isArray(config.teardown)).toBe(true);
+    await repo.git('add', '.superset');
+    await repo.git('commit', '-q', '-m', 'superset preset');
+    const again = await runBuiltCli(['init', '--superset', '--json'], { cwd: repo.path, home });
+    expect(JSON.parse(again.stdout)).toMatchObject({ written: [] });
+
+    // Superset: create the workspace, then run the setup list joined with && from the worktree.
+    const workspace = await repo.addWorktree('feature/checkout');
+    const setup = await execa('bash', ['-c', config.setup.join(' && ')], { cwd: workspace, env, extendEnv: false, reject: false });
+    expect(setup.exitCode, setup.stderr).toBe(0);
+    const email = parse(await readFile(join(workspace, '.env'), 'utf8')).AGENT_EMAIL;
+    expect(email).toMatch(/@agents\.localhost$/);
+    const identities = async () => JSON.parse(await readFile(join(home, 'state', 'local', 'identities.json'), 'utf8')).identities as Array<{ email: string }>;
+    expect((await identities()).map((i) => i.email)).toEqual([email]);
+    expect(await repo.git('-C', workspace, 'status', '--porcelain', '--untracked-files=all')).toBe('');
+
+    const teardown = await execa('bash', ['-c', config.teardown.join(' && ')], { cwd: workspace, env, extendEnv: false, reject: false });
+    expect(teardown.exitCode).toBe(0);
+    expect(await identities()).toEqual([]);
+    await repo.removeWorktree(workspace, { force: true });
+    const status = await runBuiltCli(['status', '--json'], { cwd: repo.path, home });
+    expect((JSON.parse(status.stdout) as { worktrees: Array<{ env: string }> }).worktrees.filter((w) => w.env === 'orphan')).toEqual([]);
+  });
+});
