@@ -5,24 +5,10 @@
  * A field is `<name>` or `<name> <value>`; values are raw bytes, never quoted, so paths and reasons may hold
  * spaces, newlines and non-ASCII text. Unknown fields are skipped so a newer git does not break us.
  */
+import type { Worktree } from './types.js';
 
-/** One entry as git prints it, before the admin id is resolved. */
-export interface RawWorktreeEntry {
-  /** Absolute path of the worktree's folder, exactly as git printed it. */
-  readonly path: string;
-  /** Commit checked out; null for a bare entry or an unborn branch (git prints all zeros). */
-  readonly head: string | null;
-  /** Full ref (`refs/heads/feat/x`), or null when detached or bare. */
-  readonly branch: string | null;
-  readonly detached: boolean;
-  readonly bare: boolean;
-  readonly locked: boolean;
-  /** '' when locked without a reason, null when not locked. */
-  readonly lockReason: string | null;
-  readonly prunable: boolean;
-  /** '' when git gave no reason, null when not prunable. */
-  readonly prunableReason: string | null;
-}
+/** One entry as git prints it, before the admin id and main-ness are resolved (field docs: Worktree). */
+export type RawWorktreeEntry = Omit<Worktree, 'isMain' | 'adminId'>;
 
 type MutableEntry = { -readonly [K in keyof RawWorktreeEntry]: RawWorktreeEntry[K] };
 
