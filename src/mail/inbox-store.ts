@@ -1,0 +1,191 @@
+/**
+ * Durable per-identity inboxes of the local provider: one JSON file per message under
+ * `<stateDir>/local/inbox/<identityUuid>/{email,sms}/<id>.json` (folders 0700, files 0600), in Ravi's field names.
+ */
+import { randomBytes } from 'node:crypto';
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { writeFileAtomically } from '../files/atomic-write.js';
+import type { EmailMessage, SmsMessage } from '../providers/types.js';
+import { mapConcurrent } from '../util/map-concurrent.js';
+
+export interface NewEmail {
+  from_email: string;
+  to_email: string;
+  cc: string;
+  subject: string;
+  text_content: string;
+  html_content: string;
+  attachments: Array<{ filename: string | null; content_type: string; size: number }>;
+  message_id: string | null;
+}
+
+export interface NewSms {
+  from_number: string;
+  to_number: string;
+  body: string;
+}
+
+export type MessageKind = 'email' | 'sms';
+
+export interface PrunePolicy {
+  /** Messages older than this are removed. */
+  maxAgeMs: number;
+  /** At most this many messages are kept per identity and kind (the newest). */
+  maxMessages: number;
+}
+
+export interface InboxStore {
+  /** Durable when it resolves: file fsynced and folder fsynced (an SMTP 250 is sent only after this). */
+  addEmail(identityUuid: string, email: NewEmail): Promise<EmailMessage>;
+  addSms(identityUuid: string, sms: NewSms): Promise<SmsMessage>;
+  /** Newest first; unreadable or corrupt files are skipped. */
+  listEmails(identityUuid: string, options?: { unreadOnly?: boolean }): Promise<EmailMessage[]>;
+  listSms(identityUuid: string, options?: { unreadOnly?: boolean }): Promise<SmsMessage[]>;
+  /** False when the identity has no such (readable) message. */
+  markRead(kind: MessageKind, identityUuid: string, id: string): Promise<boolean>;
+  deleteInbox(identityUuid: string): Promise<void>;
+  /** Applies the policy per identity and kind; returns how many messages were removed. */
+  prune(policy: PrunePolicy): Promise<number>;
+}
+
+export function createInboxStore(stateDir: string): InboxStore {
+  const root = join(stateDir, 'local', 'inbox');
+  const folder = (uuid: string, kind: MessageKind) => join(root, checkIdentityUuid(uuid), kind);
+
+  return {
+    async addEmail(uuid, email) {
+      const dir = folder(uuid, 'email');
+      const id = newMessageId();
+      const message = { id, url: null, ...email, direction: 'incoming', is_read: false, thread_id: null, created_dt: idTime(id) };
+      await writeMessage(dir, message);
+      return message;
+    },
+    async addSms(uuid, sms) {
+      const dir = folder(uuid, 'sms');
+      const id = newMessageId();
+      const message = { id, url: null, ...sms, message_sid: null, phone: sms.to_number, direction: 'incoming', is_read: false, created_dt: idTime(id) };
+      await writeMessage(dir, message);
+      return message;
+    },
+    async listEmails(uuid, options) {
+      return listMessages(folder(uuid, 'email'), emailSchema, options?.unreadOnly ?? false);
+    },
+    async listSms(uuid, options) {
+      return listMessages(folder(uuid, 'sms'), smsSchema, options?.unreadOnly ?? false);
+    },
+    async markRead(kind, uuid, id) {
+      const dir = folder(uuid, kind);
+      if (!ID_PATTERN.test(id)) return false; // also keeps the id from naming a path elsewhere
+      const message = kind === 'email' ? await readMessage(dir, id, emailSchema) : await readMessage(dir, id, smsSchema);
+      if (message === null) return false;
+      if (!message.is_read) await writeMessage(dir, { ...message, is_read: true });
+      return true;
+    },
+    async deleteInbox(uuid) {
+      await rm(join(root, checkIdentityUuid(uuid)), { recursive: true, force: true });
+    },
+    async prune(policy) {
+      let removed = 0;
+      for (const uuid of (await readdirOrEmpty(root)).filter((name) => UUID_PATTERN.test(name))) {
+        for (const kind of ['email', 'sms'] as const) removed += await pruneFolder(join(root, uuid, kind), policy);
+      }
+      return removed;
+    },
+  };
+}
+
+const UUID_PATTERN = /^[A-Za-z0-9-]{1,128}$/;
+/** `<ms since epoch, base36, 9 digits>-<12 hex random>`: sorts by time, unique across processes. */
+const ID_PATTERN = /^[0-9a-z]{9}-[0-9a-f]{12}$/;
+const MESSAGE_FILE = /^([0-9a-z]{9}-[0-9a-f]{12})\.json$/;
+/** write-file-atomic's temp files: `<file>.<hash>`; a crash can leave one behind. */
+const TEMP_FILE = /^([0-9a-z]{9}-[0-9a-f]{12})\.json\.[^.]+$/;
+/** A temp file younger than this may belong to a write in flight. */
+const TEMP_FILE_GRACE_MS = 10 * 60_000;
+
+const emailSchema = z.looseObject({
+  id: z.string(), from_email: z.string(), to_email: z.string(), subject: z.string(),
+  text_content: z.string(), html_content: z.string(), is_read: z.boolean(), created_dt: z.string(),
+});
+const smsSchema = z.looseObject({
+  id: z.string(), from_number: z.string(), to_number: z.string(), body: z.string(), is_read: z.boolean(), created_dt: z.string(),
+});
+
+export function checkIdentityUuid(uuid: string): string {
+  if (!UUID_PATTERN.test(uuid)) throw new TypeError(`Not an identity uuid: ${JSON.stringify(uuid)} (only letters, digits and "-" are allowed)`);
+  return uuid;
+}
+
+let lastIdMs = 0;
+function newMessageId(): string {
+  // Strictly increasing within this process, so two messages in one millisecond keep their order.
+  lastIdMs = Math.max(Date.now(), lastIdMs + 1);
+  return `${lastIdMs.toString(36).padStart(9, '0')}-${randomBytes(6).toString('hex')}`;
+}
+
+function idMs(id: string): number {
+  return Number.parseInt(id.slice(0, 9), 36);
+}
+
+function idTime(id: string): string {
+  return new Date(idMs(id)).toISOString();
+}
+
+async function writeMessage(dir: string, message: Stored): Promise<void> {
+  await writeFileAtomically(join(dir, `${message.id}.json`), `${JSON.stringify(message, null, 2)}\n`, { mode: 0o600, dirMode: 0o700 });
+}
+
+interface Stored {
+  id: string;
+  is_read: boolean;
+}
+
+async function listMessages<T extends Stored>(dir: string, schema: z.ZodType<T>, unreadOnly: boolean): Promise<T[]> {
+  const messages = await mapConcurrent(await messageIds(dir), 16, (id) => readMessage(dir, id, schema));
+  return messages.filter((m): m is T => m !== null && !(unreadOnly && m.is_read));
+}
+
+/** Ids of the folder's message files, newest first (temp files and strangers ignored). */
+async function messageIds(dir: string): Promise<string[]> {
+  const ids = (await readdirOrEmpty(dir)).flatMap((name) => MESSAGE_FILE.exec(name)?.[1] ?? []);
+  return ids.sort().reverse();
+}
+
+/** The message, or null when it is gone, torn, corrupt or not ours: one bad file never breaks a listing. */
+async function readMessage<T extends Stored>(dir: string, id: string, schema: z.ZodType<T>): Promise<T | null> {
+  try {
+    const parsed = schema.safeParse(JSON.parse(await readFile(join(dir, `${id}.json`), 'utf8')));
+    return parsed.success && parsed.data.id === id ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+async function pruneFolder(dir: string, policy: PrunePolicy): Promise<number> {
+  const now = Date.now();
+  const names = await readdirOrEmpty(dir);
+  let removed = 0;
+  for (const [index, id] of (await messageIds(dir)).entries()) {
+    if (index < policy.maxMessages && now - idMs(id) <= policy.maxAgeMs) continue;
+    await rm(join(dir, `${id}.json`), { force: true });
+    removed += 1;
+  }
+  // Temp files a crash left behind; not counted, they never were messages.
+  for (const name of names) {
+    const id = TEMP_FILE.exec(name)?.[1];
+    if (id !== undefined && now - idMs(id) > Math.max(policy.maxAgeMs, TEMP_FILE_GRACE_MS)) await rm(join(dir, name), { force: true });
+  }
+  return removed;
+}
+
+async function readdirOrEmpty(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+    throw error;
+  }
+}

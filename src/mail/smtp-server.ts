@@ -1,0 +1,172 @@
+/**
+ * The local provider's SMTP server: accepts mail on loopback for the local identities' addresses and
+ * stores one copy per recipient identity. A 250 is sent only once every copy is durable on disk.
+ */
+import { isIP } from 'node:net';
+import type { Readable } from 'node:stream';
+import { simpleParser, type AddressObject, type EmailAddress, type ParsedMail } from 'mailparser';
+import type { Logger } from 'pino';
+import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import type { InboxStore, NewEmail } from './inbox-store.js';
+
+export interface SmtpServerOptions {
+  /** Loopback only. @default '127.0.0.1' */
+  host?: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** Larger messages are refused with 552. @default 10 MiB */
+  maxMessageBytes?: number;
+  /** The identity uuid owning an address (given lowercased), or null when none does. */
+  resolveRecipient: (address: string) => Promise<string | null>;
+  store: InboxStore;
+  logger: Logger;
+}
+
+export interface RunningServer {
+  readonly host: string;
+  readonly port: number;
+  /** Stops listening and waits for open sessions (a few seconds at most); idempotent. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
+/** How long a transaction in flight may take to finish when the server closes. */
+const CLOSE_TIMEOUT_MS = 5_000;
+
+export async function startSmtpServer(options: SmtpServerOptions): Promise<RunningServer> {
+  const host = assertLoopbackHost(options.host ?? '127.0.0.1', 'SMTP server');
+  const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const { logger, store } = options;
+  // The identity each accepted RCPT resolved to; keyed by the envelope entry smtp-server keeps.
+  const accepted = new WeakMap<SMTPServerAddress, string>();
+
+  const server = new SMTPServer({
+    // Loopback only, so no STARTTLS and no certificate: nothing crosses a network.
+    disabledCommands: ['STARTTLS'],
+    // Apps configured with SMTP credentials still deliver: any AUTH is accepted, none is required.
+    authOptional: true,
+    allowInsecureAuth: true,
+    size: maxBytes,
+    closeTimeout: CLOSE_TIMEOUT_MS,
+    disableReverseLookup: true,
+    banner: 'ravi-orchestrator local agent inboxes',
+    logger: false, // its debug log echoes commands; we log what we choose below
+    onAuth: (auth, _session, callback) => callback(null, { user: auth.username ?? 'anonymous' }),
+    onRcptTo(address, _session, callback) {
+      const lowered = address.address.toLowerCase();
+      options.resolveRecipient(lowered).then(
+        (uuid) => {
+          if (uuid === null) return callback(smtpError(550, `5.1.1 no such local agent mailbox <${lowered}>`));
+          accepted.set(address, uuid);
+          callback();
+        },
+        (error: unknown) => {
+          logger.error({ err: error, to: lowered }, 'cannot look up the recipient');
+          callback(smtpError(451, '4.3.0 cannot look up the recipient now; try again later'));
+        },
+      );
+    },
+    onData(stream, session, callback) {
+      deliver(stream, session).then(() => callback(), (error: Error) => callback(error));
+    },
+  });
+
+  async function deliver(stream: SMTPServerDataStream, session: SMTPServerSession): Promise<void> {
+    const from = session.envelope.mailFrom === false ? '' : session.envelope.mailFrom.address;
+    const raw = await readCapped(stream, maxBytes).catch((error: unknown) => {
+      logger.info({ from }, 'the client left before the end of the message; nothing stored');
+      throw error;
+    });
+    if (raw === null || stream.sizeExceeded) {
+      logger.info({ from, size: stream.byteLength, limit: maxBytes }, 'refused an oversized message');
+      throw smtpError(552, `5.3.4 message exceeds the limit of ${maxBytes} bytes`);
+    }
+    // One copy per identity, even when two of its addresses were named.
+    const recipients = new Map<string, string>();
+    for (const rcpt of session.envelope.rcptTo) {
+      const uuid = accepted.get(rcpt);
+      if (uuid !== undefined && !recipients.has(uuid)) recipients.set(uuid, rcpt.address); // as the sender wrote it
+    }
+    let mail: ParsedMail;
+    try {
+      mail = await simpleParser(raw, { keepCidLinks: true, skipTextToHtml: true, checksumAlgo: false });
+    } catch (error) {
+      logger.error({ err: error, from, size: raw.length }, 'cannot parse a message');
+      throw smtpError(451, '4.6.0 cannot parse the message now; try again later');
+    }
+    try {
+      await Promise.all([...recipients].map(([uuid, address]) => store.addEmail(uuid, toNewEmail(mail, address, from))));
+    } catch (error) {
+      // Some copies may be stored; the client's retry can duplicate them, but nothing acknowledged is lost.
+      logger.error({ err: error, from, to: [...recipients.values()] }, 'cannot store a message');
+      throw smtpError(451, '4.3.0 cannot store the message now; try again later');
+    }
+    logger.info({ from, to: [...recipients.values()], size: raw.length, messageId: mail.messageId ?? null }, 'delivered a message');
+  }
+
+  server.on('error', (error: NodeJS.ErrnoException) => {
+    // Mostly clients that hang up mid-session: their transaction simply was not acknowledged.
+    logger.debug({ code: error.code, message: error.message }, 'SMTP connection error');
+  });
+  const port = await listen(server, host, options.port);
+  let closing: Promise<void> | null = null;
+  return {
+    host,
+    port,
+    close: () => (closing ??= new Promise<void>((resolve) => server.close(() => resolve()))),
+  };
+}
+
+/** Refuses any host but loopback: this server takes mail without authentication or TLS. */
+export function assertLoopbackHost(host: string, what: string): string {
+  const loopback = host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.')) || /^::ffff:127\./i.test(host);
+  if (!loopback) throw new Error(`The local ${what} listens on loopback only (127.0.0.1, ::1 or localhost), got "${host}": it accepts messages without authentication`);
+  return host;
+}
+
+function listen(server: SMTPServer, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) => reject(new Error(`Cannot listen for SMTP on ${host}:${port}: ${error.message}`, { cause: error }));
+    server.server.once('error', onError);
+    server.listen(port, host, () => {
+      server.server.off('error', onError);
+      const bound = server.server.address();
+      resolve(typeof bound === 'object' && bound !== null ? bound.port : port);
+    });
+  });
+}
+
+/** The whole message, or null past the limit (then the rest is drained, so the client reads our 552). */
+async function readCapped(stream: Readable, maxBytes: number): Promise<Buffer | null> {
+  let chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total <= maxBytes) chunks.push(chunk);
+    else chunks = [];
+  }
+  return total > maxBytes ? null : Buffer.concat(chunks, total);
+}
+
+function toNewEmail(mail: ParsedMail, recipient: string, envelopeFrom: string): NewEmail {
+  return {
+    from_email: mail.from?.value[0]?.address ?? envelopeFrom,
+    to_email: recipient,
+    cc: addressList(mail.cc),
+    subject: mail.subject ?? '',
+    text_content: mail.text ?? '',
+    html_content: typeof mail.html === 'string' ? mail.html : '',
+    attachments: mail.attachments.map((a) => ({ filename: a.filename ?? null, content_type: a.contentType, size: a.size })),
+    message_id: mail.messageId ?? null,
+  };
+}
+
+/** Bare addresses, comma separated, like `from_email` (group members included). */
+function addressList(header: AddressObject | AddressObject[] | undefined): string {
+  const flatten = (entries: EmailAddress[]): string[] => entries.flatMap((e) => (e.group ? flatten(e.group) : e.address ? [e.address] : []));
+  return (header === undefined ? [] : Array.isArray(header) ? header : [header]).flatMap((h) => flatten(h.value)).join(', ');
+}
+
+function smtpError(responseCode: number, message: string): Error & { responseCode: number } {
+  return Object.assign(new Error(message), { responseCode });
+}
