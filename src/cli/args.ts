@@ -6,7 +6,7 @@ import { parseDuration } from '../config/duration.js';
 
 export const COMMANDS = [
   'plan', 'reconcile', 'status', 'daemon', 'service', 'init', 'release',
-  'whoami', 'inbox', 'otp', 'link', 'env', 'exec', 'secrets', 'help', 'version',
+  'whoami', 'inbox', 'otp', 'link', 'env', 'exec', 'mail', 'sms', 'secrets', 'help', 'version',
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
@@ -38,6 +38,10 @@ export interface CliArgs {
   readonly markRead: boolean;
   readonly match: RegExp | null;
   readonly reveal: boolean;
+  /** `sms deliver --to --from --body`. */
+  readonly to: string | null;
+  readonly from: string | null;
+  readonly body: string | null;
 }
 
 /** Every flag at its default: what `parseCliArgs` starts from, and what tests build contexts from. */
@@ -45,7 +49,7 @@ export function defaultCliArgs(command: CommandName, overrides: Partial<CliArgs>
   return {
     command, rest: [], configFile: null, repos: [], worktree: null, stateDir: null, json: false, logLevel: 'error', vault: null,
     lockWaitMs: null, dryRun: false, follow: false, superset: false, local: false, force: false, install: null,
-    unread: false, waitMs: null, sinceSetup: false, markRead: false, match: null, reveal: false,
+    unread: false, waitMs: null, sinceSetup: false, markRead: false, match: null, reveal: false, to: null, from: null, body: null,
     ...overrides,
   };
 }
@@ -74,6 +78,9 @@ const OPTIONS = {
   'mark-read': { type: 'boolean' },
   match: { type: 'string' },
   reveal: { type: 'boolean' },
+  to: { type: 'string' },
+  from: { type: 'string' },
+  body: { type: 'string' },
   follow: { type: 'boolean', short: 'f' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
@@ -118,6 +125,9 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     markRead: values['mark-read'] ?? false,
     match: parseRegExp(values.match),
     reveal: values.reveal ?? false,
+    to: values.to ?? null,
+    from: values.from ?? null,
+    body: values.body ?? null,
   };
 }
 

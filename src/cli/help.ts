@@ -18,6 +18,8 @@ Commands:
   otp | link           newest verification code / link (--wait 120s, --since-setup, --mark-read, --match RE)
   env                  the managed variables (secrets masked unless --reveal)
   exec -- CMD ARGS     run CMD with the managed variables and secrets in its environment
+  mail serve           the local provider's SMTP server (127.0.0.1:2525) and SMS endpoint (:2526/sms)
+  sms deliver          put an SMS into a local agent's inbox: --to PHONE --from PHONE --body TEXT
   secrets set KEY      store a shared secret in the local vault (value read from stdin)
   secrets get KEY | list | delete KEY
   help, version

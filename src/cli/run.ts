@@ -20,6 +20,7 @@ import { inboxCommand } from './commands/inbox.js';
 import { otpCommand, linkCommand } from './commands/verification.js';
 import { envCommand } from './commands/env.js';
 import { execCommand } from './commands/exec.js';
+import { mailCommand, smsCommand } from './commands/mail.js';
 import { DaemonRunningError } from '../daemon/instance-lock.js';
 
 const COMMANDS: Record<string, (context: CommandContext) => Promise<ExitCodeValue>> = {
@@ -35,6 +36,8 @@ const COMMANDS: Record<string, (context: CommandContext) => Promise<ExitCodeValu
   link: linkCommand,
   env: envCommand,
   exec: execCommand,
+  mail: mailCommand,
+  sms: smsCommand,
 };
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCodeValue> {
@@ -54,8 +57,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     if (args.command === 'init') return await runInitCommand(args, io);
     const command = COMMANDS[args.command];
     if (command === undefined) throw new UsageError(`Unknown command "${args.command}"`);
-    // service status/logs/... only need the state dir, so they also run outside a git repo.
-    const needsRepos = !(args.command === 'service' && args.rest[0] !== 'install');
+    // service status/logs/..., mail and sms only need the state dir, so they also run outside a git repo.
+    const needsRepos = !((args.command === 'service' && args.rest[0] !== 'install') || args.command === 'mail' || args.command === 'sms');
     return await command(await createCommandContext(args, io, { needsRepos }));
   } catch (error) {
     return reportError(error, args?.json ?? argv.includes('--json'), io);

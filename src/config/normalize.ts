@@ -24,6 +24,8 @@ export const DEFAULT_GRACE = '10m';
 export const DEFAULT_CONCURRENCY = 4;
 export const DEFAULT_CREDENTIALS_FILE = '~/.ravi/config.json';
 export const DEFAULT_ENV_FILE = '.env';
+export const DEFAULT_SMTP_PORT = 2525;
+export const DEFAULT_SMS_PORT = 2526;
 
 /** Validates `raw` (the config file's export, or undefined) and returns it with every default applied. */
 export function normalizeConfig(raw: unknown, context: NormalizeContext): Config {
@@ -52,6 +54,14 @@ export function normalizeConfig(raw: unknown, context: NormalizeContext): Config
     orphans: { graceMs: parseDuration(config.orphans?.grace ?? DEFAULT_GRACE) },
     include: [...(config.include ?? [])],
     exclude: [...(config.exclude ?? [])],
+    mail: {
+      enabled: config.mail?.enabled ?? true,
+      smtpPort: config.mail?.smtpPort ?? DEFAULT_SMTP_PORT,
+      smsPort: config.mail?.smsPort ?? DEFAULT_SMS_PORT,
+      maxMessageBytes: config.mail?.maxMessageBytes ?? 10 * 1024 * 1024,
+      maxAgeMs: parseDuration(config.mail?.maxAge ?? '7d'),
+      maxMessages: config.mail?.maxMessages ?? 500,
+    },
     concurrency: config.concurrency ?? DEFAULT_CONCURRENCY,
     stateDir: config.stateDir === undefined ? defaultStateDir() : resolveUserPath(config.stateDir, baseDir),
     source: context.file,

@@ -66,6 +66,24 @@ const orphansSchema = z.strictObject(
 
 const glob = z.string(STRING).superRefine(checkGlob);
 
+const PORT = { error: 'expected a port number from 0 (any free port) to 65535' };
+const port = z.number(PORT).int(PORT).min(0, PORT).max(65_535, PORT); // 0: any free port (tests)
+const COUNT = { error: 'expected a whole number of at least 1' };
+const mailSchema = z.strictObject(
+  {
+    enabled: z.boolean({ error: 'expected true or false' }).optional(),
+    smtpPort: port.optional(),
+    smsPort: port.optional(),
+    maxMessageBytes: z.number(COUNT).int(COUNT).min(1024, { error: 'expected at least 1024 bytes' }).optional(),
+    maxAge: z
+      .union([z.string(), z.number()], { error: `expected ${DURATION_HINT}` })
+      .refine(isDuration, { error: `expected ${DURATION_HINT} (not negative)` })
+      .optional(),
+    maxMessages: z.number(COUNT).int(COUNT).min(1, COUNT).optional(),
+  },
+  OBJECT,
+);
+
 const rawConfigShape = {
   repos: stringList(nonEmpty).optional(),
   provider: providerSchema.optional(),
@@ -75,6 +93,7 @@ const rawConfigShape = {
   orphans: orphansSchema.optional(),
   include: stringList(glob).optional(),
   exclude: stringList(glob).optional(),
+  mail: mailSchema.optional(),
   concurrency: z.number(CONCURRENCY).int(CONCURRENCY).min(1, CONCURRENCY).max(MAX_CONCURRENCY, CONCURRENCY).optional(),
   stateDir: nonEmpty.optional(),
 };
@@ -94,7 +113,7 @@ export function knownKeysAt(path: readonly PropertyKey[], value: unknown): reado
     const isRavi = typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'ravi';
     return Object.keys((isRavi ? raviProvider : localProvider).shape);
   }
-  const nested: Record<string, z.ZodObject> = { identity: identitySchema, env: envSchema, secrets: secretsSchema, orphans: orphansSchema };
+  const nested: Record<string, z.ZodObject> = { identity: identitySchema, env: envSchema, secrets: secretsSchema, orphans: orphansSchema, mail: mailSchema };
   const schema = nested[where];
   return schema ? Object.keys(schema.shape) : [];
 }

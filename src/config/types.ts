@@ -41,6 +41,21 @@ export interface RawConfig {
   include?: string[];
   /** Globs over worktree paths or branch names; a matching worktree is not managed. */
   exclude?: string[];
+  /** The local provider's mail and SMS servers (loopback only), run by the daemon and `mail serve`. */
+  mail?: {
+    /** Run them with the daemon when the provider is local. @default true */
+    enabled?: boolean;
+    /** SMTP port on 127.0.0.1 (Mailpit's 1025 is another common choice). @default 2525 */
+    smtpPort?: number;
+    /** HTTP port of the SMS endpoint (`POST /sms`). @default 2526 */
+    smsPort?: number;
+    /** Largest accepted message. @default 10485760 (10 MiB) */
+    maxMessageBytes?: number;
+    /** Messages older than this are pruned ('7d', ms). @default '7d' */
+    maxAge?: string | number;
+    /** Messages kept per identity and kind. @default 500 */
+    maxMessages?: number;
+  };
   /** Provider calls in flight at once. @default 4 */
   concurrency?: number;
   /** Where the ledger, lock and local provider live. @default per platform */
@@ -71,6 +86,14 @@ export interface Config {
   readonly orphans: { readonly graceMs: number };
   readonly include: readonly string[];
   readonly exclude: readonly string[];
+  readonly mail: {
+    readonly enabled: boolean;
+    readonly smtpPort: number;
+    readonly smsPort: number;
+    readonly maxMessageBytes: number;
+    readonly maxAgeMs: number;
+    readonly maxMessages: number;
+  };
   readonly concurrency: number;
   /** Absolute path. */
   readonly stateDir: string;

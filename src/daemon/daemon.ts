@@ -12,6 +12,7 @@ import { WorkQueue, type RunEndEvent } from './workqueue.js';
 import { createGitSource } from './sources/git-source.js';
 import { createWorktreeFilesSource } from './sources/worktree-files-source.js';
 import { createConfigSource } from './sources/config-source.js';
+import { startLocalMail, type LocalMail } from '../mail/local-mail.js';
 import { acquireInstanceLock, type InstanceLock } from './instance-lock.js';
 import { StatusPublisher } from './status-publisher.js';
 import { PassFailedError, runRepoPass } from './repo-pass.js';
@@ -39,6 +40,7 @@ export class Daemon {
   readonly #commonDirs = new Map<string, string>();
   readonly #watched = new Map<string, readonly string[]>();
   #resyncTimer: NodeJS.Timeout | null = null;
+  #mail: LocalMail | null = null;
   #stopping: Promise<void> | null = null;
   #resolveStopped: () => void = () => {};
   readonly #stopped = new Promise<void>((resolve) => {
@@ -55,7 +57,7 @@ export class Daemon {
       {
         pid: process.pid, startedAt: lock.self.startedAt, updatedAt: lock.self.startedAt, state: 'starting',
         configSource: config.source, configError: null, provider: config.provider.kind, nextResyncAt: null,
-        queue: { queued: [], running: [] }, repos: [], logFile: deps.logFile,
+        queue: { queued: [], running: [] }, repos: [], logFile: deps.logFile, mail: null,
       },
       (error) => deps.logger.warn({ err: error }, 'could not write the status file'),
     );
@@ -101,6 +103,7 @@ export class Daemon {
     this.#files.start((repo) => this.#queue.add(repo));
     this.#startConfigSource();
     await Promise.all([this.#git.waitForSync(), this.#files.waitForSync(), this.#configSource.waitForSync()]);
+    await this.#startMail();
     this.#queue.start();
     this.#enqueueAll();
     this.#scheduleResync();
@@ -146,7 +149,7 @@ export class Daemon {
       this.#deps.logger.info({ reason }, 'daemon stopping');
       this.#status.update({ state: 'stopping' });
       if (this.#resyncTimer !== null) clearTimeout(this.#resyncTimer);
-      await Promise.allSettled([this.#git.close(), this.#files.close(), this.#configSource.close()]);
+      await Promise.allSettled([this.#git.close(), this.#files.close(), this.#configSource.close(), this.#mail?.close()]);
       await this.#queue.shutdown();
       this.#status.update({ state: 'stopped', queue: { queued: [], running: [] }, nextResyncAt: null });
       await this.#status.flush();
@@ -225,8 +228,21 @@ export class Daemon {
       this.#deps.logger.debug('periodic resync');
       // Also re-resolves repos: one deleted and cloned again gets a fresh watcher.
       void this.#resolveCommonDirs().finally(() => this.#enqueueAll());
+      void this.#mail?.prune().catch((error: unknown) => this.#deps.logger.warn({ err: error }, 'pruning old messages failed'));
       this.#scheduleResync();
     }, delay);
+  }
+
+  /** The local provider's SMTP server and SMS endpoint; a port in use is logged, not fatal (agents keep their identities). */
+  async #startMail(): Promise<void> {
+    if (this.#config.provider.kind !== 'local' || !this.#config.mail.enabled) return;
+    try {
+      this.#mail = await startLocalMail(this.#config, this.#deps.logger);
+      await this.#mail.prune();
+      this.#status.update({ mail: { smtp: `${this.#mail.smtp.host}:${this.#mail.smtp.port}`, sms: `http://${this.#mail.sms.host}:${this.#mail.sms.port}/sms` } });
+    } catch (error) {
+      this.#deps.logger.error({ err: error }, 'local mail servers could not start; identities are still managed');
+    }
   }
 
   #startConfigSource(): void {

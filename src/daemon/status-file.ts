@@ -36,6 +36,8 @@ export interface DaemonStatus {
   readonly queue: { readonly queued: readonly string[]; readonly running: readonly string[] };
   readonly repos: readonly RepoStatus[];
   readonly logFile: string | null;
+  /** Where the local provider's servers listen, when the daemon runs them. */
+  readonly mail: { readonly smtp: string; readonly sms: string } | null;
 }
 
 export function statusFileFor(stateDir: string): string {

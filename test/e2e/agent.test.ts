@@ -132,14 +132,14 @@ describe('agent commands on the local provider', () => {
   });
   afterEach(() => undefined);
 
-  it('work and say the inbox is empty', async () => {
+  it('work, and say where local mail comes from when the inbox is empty', async () => {
     const wt = await local.addWorktree('solo');
     expect((await runBuiltCli(['reconcile'], { cwd: local.path, home: localHome })).exitCode).toBe(0);
     const inbox = await runBuiltCli(['inbox'], { cwd: wt, home: localHome });
     expect(inbox.exitCode).toBe(0);
-    expect(inbox.stdout).toMatch(/No messages for ws-offline-solo@agents\.localhost/);
+    expect(inbox.stdout).toMatch(/No messages for ws-offline-solo@agents\.localhost \(local mail arrives through SMTP 127\.0\.0\.1:2525/);
     const otp = await runBuiltCli(['otp'], { cwd: wt, home: localHome });
     expect(otp.exitCode).toBe(3);
-    expect(otp.stderr).toMatch(/local provider has no mail server yet/);
+    expect(otp.stderr).toMatch(/No verification code arrived for ws-offline-solo@agents\.localhost/);
   });
 });

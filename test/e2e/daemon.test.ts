@@ -27,7 +27,7 @@ const emailOf = async (worktree: string) => (await envOf(worktree).catch(() => (
 beforeAll(async () => {
   repo = await createRepo({ name: 'live' });
   home = await createTempDir('ravi-daemon-home-');
-  await writeFile(configFile(), JSON.stringify({ orphans: { grace: 0 }, env: { vars: { AGENT_EMAIL: '{email}', AGENT_BRANCH: '{branch}' } } }));
+  await writeFile(configFile(), JSON.stringify({ orphans: { grace: 0 }, env: { vars: { AGENT_EMAIL: '{email}', AGENT_BRANCH: '{branch}' } }, mail: { smtpPort: 0, smsPort: 0 } }));
   daemon = startDaemonProcess({ cwd: repo.path, home });
   await waitFor(async () => (await readJsonFile<{ state: string }>(join(home, 'state', 'daemon-status.json')))?.state === 'running', 'the daemon to run');
 });
@@ -100,7 +100,7 @@ describe('the daemon, driven by real git commands', () => {
   it('hot-reloads the config: a new repo is picked up, a broken config keeps the last good one', async () => {
     const other = await createRepo({ name: 'second' });
     const worktree = await other.addWorktree('elsewhere');
-    const good = { repos: [repo.path, other.path], orphans: { grace: 0 }, env: { vars: { AGENT_EMAIL: '{email}', AGENT_BRANCH: '{branch}' } } };
+    const good = { repos: [repo.path, other.path], orphans: { grace: 0 }, env: { vars: { AGENT_EMAIL: '{email}', AGENT_BRANCH: '{branch}' } }, mail: { smtpPort: 0, smsPort: 0 } };
     await writeFile(configFile(), JSON.stringify(good));
     await waitFor(() => emailOf(worktree), 'the second repo to be provisioned');
     await writeFile(configFile(), '{ "concurrency": 0 ');

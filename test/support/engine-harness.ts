@@ -28,6 +28,7 @@ export function testConfig(stateDir: string, repos: string[], overrides: Partial
     orphans: { graceMs: 0 },
     include: [],
     exclude: [],
+    mail: { enabled: false, smtpPort: 0, smsPort: 0, maxMessageBytes: 10 * 1024 * 1024, maxAgeMs: 7 * 86_400_000, maxMessages: 500 },
     concurrency: 4,
     stateDir,
     source: null,

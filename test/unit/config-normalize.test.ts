@@ -39,6 +39,7 @@ describe('normalizeConfig: defaults', () => {
       orphans: { graceMs: 600_000 },
       include: [],
       exclude: [],
+      mail: { enabled: true, smtpPort: 2525, smsPort: 2526, maxMessageBytes: 10_485_760, maxAgeMs: 604_800_000, maxMessages: 500 },
       concurrency: 4,
       stateDir: STATE,
       source: null,
@@ -227,5 +228,13 @@ describe('env.writeSecrets', () => {
   it('accepts false and rejects a non-boolean, naming the key', () => {
     expect(normalizeConfig({ env: { writeSecrets: false } }, { file: null, defaultRepo: '/r', cwd: '/' }).env.writeSecrets).toBe(false);
     expect(() => normalizeConfig({ env: { writeSecrets: 'no' } }, { file: '/c.json', defaultRepo: '/r', cwd: '/' })).toThrow(/env\.writeSecrets: expected true or false/);
+  });
+});
+
+describe('mail', () => {
+  it('takes ports and retention, and names a bad port', () => {
+    const config = normalizeConfig({ mail: { smtpPort: 1025, maxAge: '1d', maxMessages: 50 } }, { file: null, defaultRepo: '/r', cwd: '/' });
+    expect(config.mail).toMatchObject({ smtpPort: 1025, smsPort: 2526, maxAgeMs: 86_400_000, maxMessages: 50 });
+    expect(() => normalizeConfig({ mail: { smsPort: 70000 } }, { file: '/c.json', defaultRepo: '/r', cwd: '/' })).toThrow(/mail\.smsPort: expected a port number/);
   });
 });

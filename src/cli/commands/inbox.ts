@@ -28,8 +28,16 @@ export async function inboxCommand(context: CommandContext): Promise<ExitCodeVal
 }
 
 function emptyInbox(context: CommandContext, address: string | null): string {
-  const local = context.provider.kind === 'local' ? ' (the local provider has no mail server yet, so its inboxes stay empty)' : '';
+  const local = context.provider.kind === 'local' ? localMailHint(context) : '';
   return `No ${context.args.unread ? 'unread ' : ''}messages for ${address ?? 'this identity'}${local}.`;
+}
+
+/** Local mail only arrives while the daemon or `mail serve` runs its servers. */
+export function localMailHint(context: CommandContext): string {
+  const { mail } = context.config;
+  return mail.enabled
+    ? ` (local mail arrives through SMTP 127.0.0.1:${mail.smtpPort} and SMS http://127.0.0.1:${mail.smsPort}/sms while the daemon or \`ravi-orchestrator mail serve\` runs)`
+    : ' (local mail is disabled: mail.enabled is false)';
 }
 
 function oneLine(text: string): string {

@@ -9,6 +9,7 @@ import { extractLink } from '../../agent/extract-link.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { writeJson, writeLine } from '../io.js';
+import { localMailHint } from './inbox.js';
 
 /** Messages stamped a little before the call still count: the provider's clock is not ours. */
 const CLOCK_SKEW_MS = 5_000;
@@ -33,8 +34,8 @@ async function verificationCommand(context: CommandContext, what: 'code' | 'link
   if (found === null) {
     const scope = since === null ? '' : ` since ${new Date(since).toISOString()}`;
     const waited = args.waitMs === null ? '' : ` within ${Math.round(args.waitMs / 1000)}s`;
-    const local = provider.kind === 'local' ? ' The local provider has no mail server yet, so its inboxes stay empty.' : '';
-    io.stderr.write(`No verification ${what} arrived for ${me.email ?? me.name}${scope}${waited}.${local}\n`);
+    const local = provider.kind === 'local' ? localMailHint(context) : '';
+    io.stderr.write(`No verification ${what} arrived for ${me.email ?? me.name}${scope}${waited}${local}.\n`);
     if (args.json) writeJson(io.stdout, { ok: false, [what]: null });
     return ExitCode.NOT_FOUND;
   }

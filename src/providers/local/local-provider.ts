@@ -5,10 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { CallOptions, CreateIdentityRequest, EmailMessage, Identity, Provider, ScopedKey, SmsMessage } from '../types.js';
+import type { CallOptions, CreateIdentityRequest, EmailMessage, Identity, ListMessagesOptions, Provider, ScopedKey, SmsMessage } from '../types.js';
 import { ProviderError } from '../../util/errors.js';
 import { readJsonDocument, writeJsonDocument } from './local-store.js';
 import { allocatePhone } from './phone-numbers.js';
+import { createInboxStore } from '../../mail/inbox-store.js';
 
 export const LOCAL_EMAIL_DOMAIN = 'agents.localhost';
 
@@ -49,11 +50,11 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
     return next;
   };
 
-  // The local inbox (an SMTP server) arrives later: until then every known identity's inbox is empty.
-  const emptyInbox = async <T>(uuid: string, options?: CallOptions): Promise<T[]> => {
+  // Each identity's inbox is filled by the local SMTP server and SMS endpoint (src/mail/).
+  const inboxes = createInboxStore(options.stateDir);
+  const assertKnown = async (uuid: string, options?: CallOptions): Promise<void> => {
     await writing;
     if (!(await readIdentities()).identities.some((i) => i.uuid === uuid)) throw unknownIdentity(uuid, options);
-    return [];
   };
 
   return {
@@ -81,6 +82,7 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
       await mutate((doc) => {
         doc.identities = doc.identities.filter((i) => i.uuid !== uuid);
       });
+      await inboxes.deleteInbox(uuid); // an identity deleted as an orphan takes its inbox with it
     },
     async mintScopedKey(_uuid: string, _label: string, options?: CallOptions): Promise<ScopedKey> {
       throw new ProviderError(`The local provider issues no Ravi keys${options?.worktree ? ` (worktree ${options.worktree})` : ''}`, { code: 'BAD_REQUEST' });
@@ -93,10 +95,17 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
       }
       return new Map(Object.entries(secrets));
     },
-    listEmails: (uuid: string, options?: CallOptions) => emptyInbox<EmailMessage>(uuid, options),
-    listSms: (uuid: string, options?: CallOptions) => emptyInbox<SmsMessage>(uuid, options),
+    async listEmails(uuid: string, options?: ListMessagesOptions): Promise<EmailMessage[]> {
+      await assertKnown(uuid, options);
+      return inboxes.listEmails(uuid, { unreadOnly: options?.unreadOnly ?? false });
+    },
+    async listSms(uuid: string, options?: ListMessagesOptions): Promise<SmsMessage[]> {
+      await assertKnown(uuid, options);
+      return inboxes.listSms(uuid, { unreadOnly: options?.unreadOnly ?? false });
+    },
     async markRead(kind: 'email' | 'sms', uuid: string, messageId: string, options?: CallOptions): Promise<void> {
-      await emptyInbox(uuid, options);
+      await assertKnown(uuid, options);
+      if (await inboxes.markRead(kind, uuid, messageId)) return;
       throw new ProviderError(`The local ${kind === 'sms' ? 'SMS' : 'email'} inbox has no message ${messageId}${where(options)}`, { code: 'NOT_FOUND' });
     },
   };
@@ -108,6 +117,13 @@ function unknownIdentity(uuid: string, options?: CallOptions): ProviderError {
 
 function where(options?: CallOptions): string {
   return options?.worktree ? ` (worktree ${options.worktree})` : '';
+}
+
+/** The local identity that owns an address or phone number (what the mail servers deliver to). */
+export async function findLocalIdentity(stateDir: string, match: { email?: string; phone?: string }): Promise<Identity | null> {
+  const doc = await readJsonDocument(localPaths(stateDir).identities, identitiesSchema, () => ({ version: 1 as const, identities: [] }));
+  const email = match.email?.toLowerCase();
+  return doc.identities.find((i) => (email !== undefined && i.email.toLowerCase() === email) || (match.phone !== undefined && i.phone === match.phone)) ?? null;
 }
 
 export function readVault(stateDir: string): Promise<VaultDocument> {
