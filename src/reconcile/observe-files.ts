@@ -8,6 +8,10 @@ export async function readEnvFile(worktreePath: string, relPath: string): Promis
   try {
     const stats = await lstat(path);
     if (stats.isDirectory()) return { path, content: null, error: `${path} is a directory, not an env file` };
+    // Writing through a symlink would put secrets wherever it points (another repo, a shared file).
+    if (stats.isSymbolicLink()) return { path, content: null, error: `${path} is a symlink; ravi-orchestrator will not write secrets through it (replace it with a plain file, or set env.file)` };
+    // A FIFO or socket would block or fail the read; only plain files are env files.
+    if (!stats.isFile()) return { path, content: null, error: `${path} is not a regular file` };
     return { path, content: await readFile(path, 'utf8'), error: null };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;

@@ -166,3 +166,23 @@ describe('reconcile with the local provider', () => {
     expect(harness.logs.join('')).not.toContain('sk-test');
   });
 });
+
+describe('env files that are not plain files', () => {
+  it('refuses a symlinked, directory or FIFO .env with a clear problem and writes nothing through it', async () => {
+    const { symlink, mkdir } = await import('node:fs/promises');
+    const { execFileSync } = await import('node:child_process');
+    const { worktrees, harness } = await setup(['link', 'dir', 'fifo']);
+    const outside = join(await createTempDir('ravi-outside-'), 'shared.env');
+    await writeFile(outside, 'SHARED=1\n');
+    await symlink(outside, join(worktrees[0] as string, '.env'));
+    await mkdir(join(worktrees[1] as string, '.env'));
+    execFileSync('mkfifo', [join(worktrees[2] as string, '.env')]);
+    const report = await harness.reconcile();
+    const messages = report.plan.problems.map((p) => p.message).join('\n');
+    expect(messages).toMatch(/is a symlink; ravi-orchestrator will not write secrets through it/);
+    expect(messages).toMatch(/is a directory, not an env file/);
+    expect(messages).toMatch(/is not a regular file/);
+    expect(await readFile(outside, 'utf8')).toBe('SHARED=1\n');
+    expect(await harness.provider.listIdentities()).toHaveLength(3); // identities still provisioned
+  });
+});
