@@ -20,8 +20,15 @@ export interface FakeRaviServerOptions {
 export interface FakeIdentity { uuid: string; name: string; inbox: string; phone: string | null; created_dt: string; updated_dt: string }
 export interface FakeSecret { uuid: string; identity: string; key: string; value: string; notes: string; created_dt: string; updated_dt: string }
 export interface RecordedCall { method: string; path: string; query: Record<string, string>; identityScope: string | null }
-export interface Fault { status: number; body?: unknown; headers?: Record<string, string> }
-export interface FaultFilter { method?: string; pathPrefix?: string }
+/** An answer instead of the real one; `raw` sends text as is (truncated or malformed JSON). */
+export interface Fault { status: number; body?: unknown; raw?: string; headers?: Record<string, string> }
+/** Which requests a fault hits; `query` must match every given parameter (e.g. `{ offset: '200' }` for page 2). */
+export interface FaultFilter { method?: string; pathPrefix?: string; query?: Record<string, string> }
+/**
+ * 'reset': drop the connection without handling the request. 'drop-response': handle it (an
+ * identity really is created) and then drop the connection, as a lost response does.
+ */
+export type FaultKind = Fault | 'reset' | 'drop-response' | { delayMs: number };
 
 export interface FakeRaviServer {
   readonly url: string;
@@ -37,7 +44,7 @@ export interface FakeRaviServer {
   mutatingCalls(): number;
   resetCalls(): void;
   /** The next `count` matching requests get `fault` (or a dropped connection) instead of an answer. */
-  failNext(count: number, fault: Fault | 'reset', filter?: FaultFilter): void;
+  failNext(count: number, fault: FaultKind, filter?: FaultFilter): void;
 }
 
 type Actor = { kind: 'mgmt' } | { kind: 'identity'; uuid: string };
@@ -50,7 +57,7 @@ export async function startFakeRaviServer(options: FakeRaviServerOptions = {}): 
   const identities = new Map<string, FakeIdentity>();
   const keys = new Map<string, string>(); // identity key -> identity uuid
   const secrets = new Map<string, FakeSecret>();
-  const faults: { remaining: number; fault: Fault | 'reset'; filter: FaultFilter }[] = [];
+  const faults: { remaining: number; fault: FaultKind; filter: FaultFilter }[] = [];
   const calls: RecordedCall[] = [];
   const timers = new Set<NodeJS.Timeout>();
   let phoneCounter = 1000;
@@ -212,11 +219,26 @@ export async function startFakeRaviServer(options: FakeRaviServerOptions = {}): 
     calls.push({ method, path: parsed.pathname, query: Object.fromEntries(parsed.searchParams), identityScope });
     const raw = await readBody(req);
     if (server.latencyMs > 0) await new Promise<void>((resolve) => { const t = setTimeout(() => { timers.delete(t); resolve(); }, server.latencyMs); timers.add(t); });
-    const fault = faults.find((f) => f.remaining > 0 && (!f.filter.method || f.filter.method === method) && parsed.pathname.startsWith(f.filter.pathPrefix ?? ''));
-    if (fault) {
-      fault.remaining--;
-      if (fault.fault === 'reset') return void req.socket.destroy();
-      const { status, body, headers } = fault.fault;
+    const fault = faults.find(
+      (f) =>
+        f.remaining > 0 &&
+        (!f.filter.method || f.filter.method === method) &&
+        parsed.pathname.startsWith(f.filter.pathPrefix ?? '') &&
+        Object.entries(f.filter.query ?? {}).every(([k, v]) => parsed.searchParams.get(k) === v),
+    );
+    if (fault) fault.remaining--;
+    const dropResponse = fault?.fault === 'drop-response';
+    if (fault && typeof fault.fault === 'object' && 'delayMs' in fault.fault) {
+      // A slow answer (a timeout for a client with a shorter deadline), then the real one.
+      const wait = fault.fault.delayMs;
+      await new Promise<void>((resolve) => { const t = setTimeout(() => { timers.delete(t); resolve(); }, wait); timers.add(t); });
+    } else if (fault && !dropResponse) {
+      if (fault.fault === 'reset' || fault.fault === 'drop-response' || 'delayMs' in fault.fault) return void req.socket.destroy();
+      const { status, body, headers, raw: rawText } = fault.fault;
+      if (rawText !== undefined) {
+        res.writeHead(status, { 'content-type': 'application/json', ...headers });
+        return void res.end(rawText);
+      }
       const payload = body ?? (status === 429 ? { detail: 'Request was throttled.', retry_after_seconds: 1 } : { detail: `Injected ${status}.` });
       const extra = Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
       const asked = (payload as { retry_after_seconds?: unknown } | null)?.retry_after_seconds;
@@ -232,6 +254,7 @@ export async function startFakeRaviServer(options: FakeRaviServerOptions = {}): 
         try { body = JSON.parse(raw) as Record<string, unknown>; } catch { throw new HttpError(400, 'JSON parse error.'); }
       }
       const [status, payload] = route(method, parsed.pathname, parsed.searchParams, actor, body);
+      if (dropResponse) return void req.socket.destroy(); // the work is done, the answer never arrives
       send(res, status, payload);
     } catch (error) {
       if (!(error instanceof HttpError)) throw error;

@@ -53,12 +53,14 @@ export function createRaviProvider(options: RaviProviderOptions): Provider {
     }
   }
 
-  type ListRequest = { identity?: string; query?: Readonly<Record<string, QueryValue>> } & CallOptions;
+  /** `complete`: a short listing is an error (identities: a missing page must never read as deleted identities). */
+  type ListRequest = { identity?: string; query?: Readonly<Record<string, QueryValue>>; complete?: boolean } & CallOptions;
   async function listAll(path: string, request: ListRequest): Promise<unknown[]> {
     const items: unknown[] = [];
     const seen = new Set<string>();
     let next: string | null = path;
     let query: Record<string, QueryValue> | undefined = { ...request.query, limit: PAGE_SIZE };
+    let expected: number | null = null;
     for (let page = 0; next !== null; page++) {
       if (page >= MAX_PAGES || seen.has(next)) throw badResponse('the pages loop or do not end', 'GET', path);
       seen.add(next);
@@ -67,14 +69,26 @@ export function createRaviProvider(options: RaviProviderOptions): Provider {
       const results = (body as { results?: unknown } | null)?.results;
       if (!Array.isArray(results)) throw badResponse('expected a list or a {results} page', 'GET', path);
       items.push(...results);
+      const count = (body as { count?: unknown }).count;
+      if (page === 0 && typeof count === 'number') expected = count;
       next = nextPage((body as { next?: unknown }).next, origin, path);
       query = undefined; // `next` carries its own limit, offset and filters (`identity` is set again).
+    }
+    // A page that went missing (or came back short) must not look like identities that were deleted.
+    if (request.complete === true && expected !== null) {
+      const distinct = new Set(items.map(itemKey)).size;
+      if (distinct < expected) throw badResponse(`the listing is incomplete: ${distinct} of the ${expected} items it announced`, 'GET', path);
     }
     return items;
   }
 
+  function itemKey(item: unknown): string {
+    const record = item as { uuid?: unknown; id?: unknown } | null;
+    return String(record?.uuid ?? record?.id ?? JSON.stringify(item));
+  }
+
   async function listIdentities(callOptions: CallOptions = {}): Promise<Identity[]> {
-    const raw = await listAll('/api/identities/', callOptions);
+    const raw = await listAll('/api/identities/', { ...callOptions, complete: true });
     const byUuid = new Map<string, Identity>();
     // Offset pages can repeat an entry when the list shifts between pages; the uuid is the key.
     for (const entry of raw) {
