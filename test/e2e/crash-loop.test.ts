@@ -1,0 +1,80 @@
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { execa } from 'execa';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse } from 'dotenv';
+import { cleanupTempDirs, createRepo, createTempDir, gitEnv } from '../support/git-fixtures.js';
+import { startFakeRaviServer, type FakeRaviServer } from '../support/fake-ravi-server.js';
+import { CLI_PATH, runBuiltCli } from '../support/cli.js';
+import { Ledger } from '../../src/files/ledger.js';
+
+afterAll(cleanupTempDirs);
+
+/** The hardening issue asks for at least 50; CRASH_LOOP_ITERATIONS raises it for a soak run. */
+const ITERATIONS = Number(process.env.CRASH_LOOP_ITERATIONS ?? 50);
+const WORKTREES = 20;
+
+let server: FakeRaviServer;
+beforeEach(async () => {
+  server = await startFakeRaviServer({ latencyMs: 3 });
+});
+afterEach(async () => {
+  await server.close();
+});
+
+describe('crash loop', () => {
+  it(`${ITERATIONS} reconciles over ${WORKTREES} churning worktrees killed with -9 at random moments keep every invariant`, async () => {
+    const repo = await createRepo({ name: 'loop' });
+    const home = await createTempDir('ravi-crash-loop-');
+    const credentials = join(home, 'ravi.json');
+    await writeFile(credentials, JSON.stringify({ management_key: server.managementKey }), { mode: 0o600 });
+    await writeFile(join(repo.path, 'ravi-orchestrator.config.json'), JSON.stringify({ provider: { kind: 'ravi', apiUrl: server.url, credentialsFile: credentials }, orphans: { grace: 0 } }));
+    const foreign = server.addIdentity({ name: 'ws-loop-wt-0' }); // shares our naming scheme; must never be touched
+    const env = { PATH: process.env.PATH ?? '', HOME: home, RAVI_ORCHESTRATOR_STATE_DIR: join(home, 'state'), ...gitEnv };
+    const live = new Map<string, string>(); // worktree path -> its user line
+    let serial = 0;
+    const add = async () => {
+      const name = `wt-${serial++}`;
+      const path = await repo.addWorktree(name);
+      const userLine = `USER_LINE='keep ${name} # and this'`;
+      await writeFile(join(path, '.env'), `# mine\n${userLine}\n`);
+      live.set(path, userLine);
+    };
+    for (let i = 0; i < WORKTREES; i += 1) await add();
+
+    let kills = 0;
+    for (let iteration = 0; iteration < ITERATIONS; iteration += 1) {
+      // Churn: three worktrees go, three come, so every pass has creates and deletes to be interrupted.
+      for (const path of [...live.keys()].sort(() => Math.random() - 0.5).slice(0, 3)) {
+        await repo.removeWorktree(path, { force: true });
+        live.delete(path);
+      }
+      for (let i = 0; i < 3; i += 1) await add();
+      const child = execa(process.execPath, [CLI_PATH, 'reconcile'], { cwd: repo.path, env, extendEnv: false, reject: false });
+      const killAt = Math.floor(Math.random() * 400);
+      const timer = setTimeout(() => child.kill('SIGKILL'), killAt);
+      const result = await child;
+      clearTimeout(timer);
+      if (result.signal === 'SIGKILL') kills += 1;
+
+      const clean = await runBuiltCli(['reconcile', '--json'], { cwd: repo.path, home });
+      expect(clean.exitCode, `iteration ${iteration}: ${clean.stdout}${clean.stderr}`).toBe(0);
+      const ours = server.identities().filter((i) => i.uuid !== foreign.uuid);
+      expect(server.identities().some((i) => i.uuid === foreign.uuid), `iteration ${iteration}: foreign identity`).toBe(true);
+      expect(ours, `iteration ${iteration}: one identity per worktree, none leaked`).toHaveLength(live.size);
+      const emails = new Set<string>();
+      for (const [path, userLine] of live) {
+        const text = await readFile(join(path, '.env'), 'utf8');
+        expect(text.startsWith(`# mine\n${userLine}\n`), `iteration ${iteration}: user lines of ${path}`).toBe(true);
+        const email = parse(text).AGENT_EMAIL as string;
+        expect(ours.filter((i) => i.inbox === email), `iteration ${iteration}: ${path}`).toHaveLength(1);
+        emails.add(email);
+      }
+      expect(emails.size).toBe(live.size);
+      const ledger = await Ledger.open(join(home, 'state'), `ravi:${new URL(server.url).origin}`);
+      expect(ledger.entries().every((e) => e.state === 'active')).toBe(true);
+      expect(ledger.entries()).toHaveLength(live.size);
+    }
+    expect(kills).toBeGreaterThan(ITERATIONS / 4); // most passes really were interrupted
+  }, 600_000);
+});
