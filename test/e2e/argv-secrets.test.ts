@@ -43,6 +43,10 @@ describe.runIf(process.platform === 'linux')('secrets never appear in any proces
       sampling = false;
       await sampler;
     }
+    for (const args of [['status'], ['status', '--json'], ['plan', '--json'], ['reconcile', '--json', '--log-level', 'trace']]) {
+      const run = await runBuiltCli(args, { cwd: repo.path, home });
+      expect(run.stdout + run.stderr, args.join(' ')).not.toContain(secret);
+    }
     expect(samples).toBeGreaterThan(5);
     expect(leaked).toBe(false);
     expect(await readFile(join(worktrees[3] as string, '.env'), 'utf8')).toContain(secret); // it did travel, by file

@@ -186,3 +186,27 @@ describe('env files that are not plain files', () => {
     expect(await harness.provider.listIdentities()).toHaveLength(3); // identities still provisioned
   });
 });
+
+describe('state that cannot be trusted', () => {
+  it('a corrupt local identities file fails the listing: nothing deleted, nothing reset', async () => {
+    const { repo, worktrees, harness, stateDir } = await setup(['keep', 'gone']);
+    await harness.reconcile();
+    await repo.removeWorktree(worktrees[1] as string, { force: true });
+    const file = join(stateDir, 'local', 'identities.json');
+    await writeFile(file, '{"version": 1, "identities": [ {"uuid": ');
+    const report = await harness.reconcile();
+    expect(report.plan.problems.map((p) => p.message).join('\n')).toMatch(/Listing identities failed: .*not valid JSON/);
+    expect(report.results.filter((r) => r.action.type === 'delete-identity')).toEqual([]);
+    expect(await readFile(file, 'utf8')).toBe('{"version": 1, "identities": [ {"uuid": ');
+    expect((await harness.ledger()).entries()).toHaveLength(2);
+  });
+
+  it('a repo that disappears keeps its identities (no deletion on doubt)', async () => {
+    const { repo, harness } = await setup(['a', 'b']);
+    await harness.reconcile();
+    await rm(repo.path, { recursive: true, force: true });
+    const report = await harness.reconcile();
+    expect(report.plan.notes.map((n) => n.message).join('\n')).toMatch(/no identity of this repo is deleted this pass/);
+    expect(await harness.provider.listIdentities()).toHaveLength(2);
+  });
+});
