@@ -6,7 +6,7 @@ import { parseDuration } from '../config/duration.js';
 
 export const COMMANDS = [
   'plan', 'reconcile', 'status', 'daemon', 'service', 'init', 'release',
-  'whoami', 'inbox', 'otp', 'link', 'env', 'exec', 'mail', 'sms', 'secrets', 'help', 'version',
+  'whoami', 'inbox', 'otp', 'link', 'env', 'exec', 'mail', 'sms', 'history', 'secrets', 'help', 'version',
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
@@ -42,6 +42,9 @@ export interface CliArgs {
   readonly to: string | null;
   readonly from: string | null;
   readonly body: string | null;
+  /** `history --identity NAME --since 1d`. */
+  readonly identity: string | null;
+  readonly since: string | null;
 }
 
 /** Every flag at its default: what `parseCliArgs` starts from, and what tests build contexts from. */
@@ -49,7 +52,7 @@ export function defaultCliArgs(command: CommandName, overrides: Partial<CliArgs>
   return {
     command, rest: [], configFile: null, repos: [], worktree: null, stateDir: null, json: false, logLevel: 'error', vault: null,
     lockWaitMs: null, dryRun: false, follow: false, superset: false, local: false, force: false, install: null,
-    unread: false, waitMs: null, sinceSetup: false, markRead: false, match: null, reveal: false, to: null, from: null, body: null,
+    unread: false, waitMs: null, sinceSetup: false, markRead: false, match: null, reveal: false, to: null, from: null, body: null, identity: null, since: null,
     ...overrides,
   };
 }
@@ -81,6 +84,8 @@ const OPTIONS = {
   to: { type: 'string' },
   from: { type: 'string' },
   body: { type: 'string' },
+  identity: { type: 'string' },
+  since: { type: 'string' },
   follow: { type: 'boolean', short: 'f' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
@@ -128,6 +133,8 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     to: values.to ?? null,
     from: values.from ?? null,
     body: values.body ?? null,
+    identity: values.identity ?? null,
+    since: values.since ?? null,
   };
 }
 

@@ -21,6 +21,7 @@ import { otpCommand, linkCommand } from './commands/verification.js';
 import { envCommand } from './commands/env.js';
 import { execCommand } from './commands/exec.js';
 import { mailCommand, smsCommand } from './commands/mail.js';
+import { historyCommand } from './commands/history.js';
 import { DaemonRunningError } from '../daemon/instance-lock.js';
 
 const COMMANDS: Record<string, (context: CommandContext) => Promise<ExitCodeValue>> = {
@@ -55,6 +56,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     if (args.command === 'daemon') return await daemonCommand(args, io);
     // init writes the config, so it must not need a loadable one (init --force replaces a broken file).
     if (args.command === 'init') return await runInitCommand(args, io);
+    // history: --worktree may name a worktree that no longer exists, so it is a filter, not resolved.
+    if (args.command === 'history') return await historyCommand(await createCommandContext({ ...args, worktree: null }, io, { needsRepos: false }), args.worktree);
     const command = COMMANDS[args.command];
     if (command === undefined) throw new UsageError(`Unknown command "${args.command}"`);
     // service status/logs/..., mail and sms only need the state dir, so they also run outside a git repo.

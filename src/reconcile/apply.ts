@@ -14,6 +14,7 @@ import type { Action } from './actions.js';
 import type { Observed, ObservedWorktree } from './observed.js';
 import type { RepoInventory } from '../git/types.js';
 import { runStep } from './apply-steps.js';
+import { auditAction } from './apply-audit.js';
 
 export interface ActionResult {
   readonly action: Action;
@@ -81,14 +82,18 @@ async function runGroup(group: Action[], context: ApplyContext, lookup: Readonly
       results.push({ action, status: 'skipped', error: null });
       continue;
     }
+    // The entry as it was: a delete removes it, and the audit record still needs its worktree and branch.
+    const before = action.type === 'ensure-excluded' ? undefined : context.ledger.get(action.key);
     try {
       await runStep(action, context, lookup);
       results.push({ action, status: 'done', error: null });
+      await auditAction(action, null, context, lookup, before);
     } catch (error) {
       failed = true;
       const asErr = asError(error);
       context.logger.warn({ action: action.type, key: 'key' in action ? action.key : null, err: asErr }, 'action failed');
       results.push({ action, status: 'failed', error: asErr });
+      await auditAction(action, asErr, context, lookup, before);
     }
   }
   return results;

@@ -15,6 +15,8 @@ import { writeFileAtomically } from '../files/atomic-write.js';
 import { listWorktrees } from '../git/worktrees.js';
 import { samePath } from '../util/same-path.js';
 import { SCOPED_CONFIG_PATH, oldestNamed } from './plan-worktree.js';
+import { appendAudit } from '../audit/audit-log.js';
+import { repoOf } from './apply-audit.js';
 
 export interface ReleaseReport {
   readonly worktree: string;
@@ -40,7 +42,13 @@ export async function releaseWorktree(options: { config: Config; provider: Provi
       ledger.set({ ...entry, state: 'released', uuid: null, email: null, phone: null, orphanedSince: null });
       await ledger.flush();
     }
-    if (released !== null) options.logger.info({ identity: released.name, worktree }, 'identity released by teardown');
+    if (released !== null) {
+      options.logger.info({ identity: released.name, worktree }, 'identity released by teardown');
+      await appendAudit(config.stateDir, {
+        type: 'identity.deleted', repo: repoOf(inventory.commonDir), worktree, branch: entry?.branch ?? null, identity: released.name,
+        detail: { reason: 'teardown', uuid: released.uuid },
+      }).catch((error: unknown) => options.logger.warn({ err: error }, 'could not write the audit log'));
+    }
     const envCleaned = await removeManagedBlock(join(worktree, config.env.file));
     const scopedKeyRemoved = released !== null && (await removeScopedKey(join(worktree, SCOPED_CONFIG_PATH), released.uuid));
     return { worktree, released, envCleaned, scopedKeyRemoved };

@@ -108,6 +108,17 @@ describe('the ravi-orchestrator CLI', () => {
     await writeFile(join(repo.path, 'ravi-orchestrator.config.json'), '{}');
   });
 
+  it('history shows the audit trail, also of a worktree that no longer exists', async () => {
+    const run = await cli(['history', '--worktree', join(repo.root, 'shop-worktrees', 'doomed'), '--json']);
+    expect(run.exitCode, run.stderr).toBe(0);
+    const records = JSON.parse(run.stdout) as Array<{ type: string; identity: string; detail: Record<string, unknown> }>;
+    expect(records.map((r) => r.type)).toEqual(['identity.created', 'env.written', 'identity.deleted']);
+    expect(records.every((r) => r.identity === 'ws-shop-doomed')).toBe(true);
+    const table = await cli(['history', '--identity', 'ws-shop-cart', '--since', '1h']);
+    expect(table.stdout).toMatch(/^TIME\s+EVENT\s+IDENTITY/);
+    expect(table.stdout).toMatch(/identity\.created\s+ws-shop-cart\s/);
+  });
+
   it('bad flags exit 64 and name the flag', async () => {
     const run = await cli(['plan', '--frobnicate']);
     expect(run.exitCode).toBe(64);

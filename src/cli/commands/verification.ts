@@ -10,6 +10,7 @@ import type { CommandContext } from '../context.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { writeJson, writeLine } from '../io.js';
 import { localMailHint } from './inbox.js';
+import { appendAudit } from '../../audit/audit-log.js';
 
 /** Messages stamped a little before the call still count: the provider's clock is not ours. */
 const CLOCK_SKEW_MS = 5_000;
@@ -40,6 +41,11 @@ async function verificationCommand(context: CommandContext, what: 'code' | 'link
     return ExitCode.NOT_FOUND;
   }
   if (args.markRead) await provider.markRead(found.kind, me.uuid, found.messageId, { worktree: me.worktree });
+  // Which message was handed to which agent, never the code or link itself.
+  await appendAudit(context.config.stateDir, {
+    type: what === 'code' ? 'code.handed' : 'link.handed', repo: null, worktree: me.worktree, branch: me.branch, identity: me.name,
+    detail: { messageId: found.messageId, kind: found.kind, from: found.from, markedRead: args.markRead },
+  }).catch((error: unknown) => context.logger.warn({ err: error }, 'could not write the audit log'));
   if (args.json) {
     writeJson(io.stdout, { ok: true, [what]: found.value, messageId: found.messageId, kind: found.kind, from: found.from, subject: found.subject, receivedAt: found.receivedAt, markedRead: args.markRead });
   } else {

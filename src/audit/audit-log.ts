@@ -1,0 +1,100 @@
+/**
+ * The audit trail: one JSON line per lifecycle event in `<stateDir>/audit/audit.jsonl`, appended with a
+ * single write and fsynced (a crash keeps every line written before it; a torn last line is skipped on
+ * read), rotated by size. Names and ids only: never a secret value, never a verification code.
+ */
+import { appendFile, mkdir, open, readFile, rename, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export type AuditEventType =
+  | 'identity.created'
+  | 'identity.adopted'
+  | 'identity.deleted'
+  | 'key.minted'
+  | 'env.written'
+  | 'code.handed'
+  | 'link.handed'
+  | 'error';
+
+export interface AuditEvent {
+  readonly type: AuditEventType;
+  readonly repo: string | null;
+  readonly worktree: string | null;
+  readonly branch: string | null;
+  readonly identity: string | null;
+  /** Why: 'teardown', 'orphan sweep', 'crash recovery', the keys that changed, a message id, an error. */
+  readonly detail: Readonly<Record<string, string | number | boolean | readonly string[] | null>>;
+}
+
+export interface AuditRecord extends AuditEvent {
+  readonly time: string;
+}
+
+const MAX_BYTES = 10 * 1024 * 1024;
+const KEEP = 5;
+
+export function auditFile(stateDir: string): string {
+  return join(stateDir, 'audit', 'audit.jsonl');
+}
+
+/** Appends one event; failures are returned to the caller to log, never thrown into a reconcile. */
+export async function appendAudit(stateDir: string, event: AuditEvent, now: Date = new Date()): Promise<void> {
+  const file = auditFile(stateDir);
+  await mkdir(join(stateDir, 'audit'), { recursive: true, mode: 0o700 });
+  await rotateIfLarge(file);
+  const line = `${JSON.stringify({ time: now.toISOString(), ...event })}\n`;
+  // One write in append mode: concurrent writers (daemon, CLI) never interleave inside a line.
+  await appendFile(file, line, { mode: 0o600, flag: 'a' });
+  const handle = await open(file, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function rotateIfLarge(file: string): Promise<void> {
+  const size = await stat(file).then((s) => s.size, () => 0);
+  if (size < MAX_BYTES) return;
+  for (let n = KEEP - 1; n >= 1; n -= 1) await rename(`${file}.${n}`, `${file}.${n + 1}`).catch(() => {});
+  await rename(file, `${file}.1`).catch(() => {});
+}
+
+export interface AuditQuery {
+  readonly worktree?: string | null;
+  readonly identity?: string | null;
+  /** Only records at or after this time (ms since epoch). */
+  readonly since?: number | null;
+}
+
+/** Oldest first, across rotated files; lines that do not parse (a torn last line) are skipped. */
+export async function readAudit(stateDir: string, query: AuditQuery = {}): Promise<AuditRecord[]> {
+  const file = auditFile(stateDir);
+  const files = [...Array.from({ length: KEEP }, (_, i) => `${file}.${KEEP - i}`), file];
+  const records: AuditRecord[] = [];
+  for (const path of files) {
+    const text = await readFile(path, 'utf8').catch(() => '');
+    for (const line of text.split('\n')) {
+      const record = parseLine(line);
+      if (record !== null && matches(record, query)) records.push(record);
+    }
+  }
+  return records;
+}
+
+function parseLine(line: string): AuditRecord | null {
+  if (line.trim() === '') return null;
+  try {
+    const value = JSON.parse(line) as Partial<AuditRecord>;
+    return typeof value.time === 'string' && typeof value.type === 'string' ? (value as AuditRecord) : null;
+  } catch {
+    return null;
+  }
+}
+
+function matches(record: AuditRecord, query: AuditQuery): boolean {
+  if (query.worktree != null && record.worktree !== query.worktree) return false;
+  if (query.identity != null && record.identity !== query.identity) return false;
+  if (query.since != null && Date.parse(record.time) < query.since) return false;
+  return true;
+}

@@ -1,0 +1,49 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import pino from 'pino';
+import { cleanupTempDirs, createRepo, createTempDir } from '../support/git-fixtures.js';
+import { createHarness, testConfig } from '../support/engine-harness.js';
+import { auditFile, readAudit } from '../../src/audit/audit-log.js';
+import { releaseWorktree } from '../../src/reconcile/release.js';
+import { writeVault } from '../../src/providers/local/local-provider.js';
+
+afterAll(cleanupTempDirs);
+
+describe('audit trail', () => {
+  it('records creation, env writes (key names only), teardown and orphan deletion; a deleted worktree stays readable', async () => {
+    const repo = await createRepo({ name: 'audited' });
+    const kept = await repo.addWorktree('kept');
+    const torn = await repo.addWorktree('torn-down');
+    const swept = await repo.addWorktree('swept');
+    const stateDir = join(await createTempDir('ravi-audit-'), 'state');
+    const harness = createHarness(testConfig(stateDir, [repo.path], { env: { secrets: ['API_TOKEN'] }, secrets: { vault: 'team' } }));
+    await writeVault(stateDir, { version: 1, vaults: { team: { API_TOKEN: 'tok-audit-secret' } } });
+    await harness.reconcile();
+    await releaseWorktree({ config: harness.config, provider: harness.provider, logger: pino({ level: 'silent' }), worktree: torn });
+    await repo.removeWorktree(swept, { force: true });
+    await harness.reconcile();
+
+    const all = await readAudit(stateDir);
+    expect(all.filter((r) => r.type === 'identity.created').map((r) => r.identity).sort()).toEqual(['ws-audited-kept', 'ws-audited-swept', 'ws-audited-torn-down']);
+    const env = all.find((r) => r.type === 'env.written' && r.worktree === kept);
+    expect(env?.detail).toMatchObject({ changedKeys: ['AGENT_EMAIL', 'AGENT_PHONE', 'API_TOKEN'], secretsInjected: ['API_TOKEN'] });
+    expect(all.find((r) => r.type === 'identity.deleted' && r.worktree === torn)?.detail).toMatchObject({ reason: 'teardown' });
+    const sweep = await readAudit(stateDir, { worktree: swept });
+    expect(sweep.map((r) => r.type)).toEqual(['identity.created', 'env.written', 'identity.deleted']);
+    expect(sweep.at(-1)?.detail.reason).toMatch(/^orphan sweep/);
+    expect(await readFile(auditFile(stateDir), 'utf8')).not.toContain('tok-audit-secret');
+    expect(await readAudit(stateDir, { identity: 'ws-audited-kept', since: Date.now() - 60_000 })).toHaveLength(2);
+  });
+
+  it('tolerates a torn last line and keeps reading after it', async () => {
+    const stateDir = join(await createTempDir('ravi-audit-torn-'), 'state');
+    const { appendAudit } = await import('../../src/audit/audit-log.js');
+    await appendAudit(stateDir, { type: 'error', repo: null, worktree: '/w', branch: null, identity: 'a', detail: { message: 'one' } });
+    await appendFile(auditFile(stateDir), '{"time": "2026-11-24T00:00:00Z", "type": "identity.cre');
+    expect((await readAudit(stateDir)).map((r) => r.identity)).toEqual(['a']);
+    await writeFile(auditFile(stateDir), `${await readFile(auditFile(stateDir), 'utf8')}\n`);
+    await appendAudit(stateDir, { type: 'error', repo: null, worktree: '/w', branch: null, identity: 'b', detail: { message: 'two' } });
+    expect((await readAudit(stateDir)).map((r) => r.identity)).toEqual(['a', 'b']);
+  });
+});
