@@ -129,6 +129,11 @@ describe('reconcile against the Ravi API', () => {
     expect(everything).not.toContain(server.managementKey);
     expect(everything).not.toMatch(/ravi_id_[0-9a-f]{8}/);
     expect(server.identities().map((i) => i.name)).toContain('team-vault');
+    // Finding the vault by name shares the pass's identity listing: one list call per pass, not two.
+    server.resetCalls();
+    await harness.reconcile();
+    expect(server.calls.filter((c) => c.method === 'GET' && c.path === '/api/identities/')).toHaveLength(1);
+    expect(server.mutatingCalls()).toBe(0);
   });
 
   it('recreates an identity deleted in the web UI', async () => {

@@ -87,7 +87,24 @@ export function createRaviProvider(options: RaviProviderOptions): Provider {
     return String(record?.uuid ?? record?.id ?? JSON.stringify(item));
   }
 
-  async function listIdentities(callOptions: CallOptions = {}): Promise<Identity[]> {
+  /**
+   * Concurrent listings share one request: a pass lists identities and, to find the vault by name,
+   * listVaultSecrets lists them again at the same moment; one round trip serves both. Only calls with
+   * the same abort signal share, so one caller's abort never fails another's listing.
+   */
+  let inflight: { signal: AbortSignal | undefined; listing: Promise<Identity[]> } | null = null;
+  function listIdentities(callOptions: CallOptions = {}): Promise<Identity[]> {
+    if (inflight !== null && inflight.signal === callOptions.signal) return inflight.listing;
+    const current = { signal: callOptions.signal, listing: fetchIdentities(callOptions) };
+    inflight = current;
+    const clear = () => {
+      if (inflight === current) inflight = null;
+    };
+    current.listing.then(clear, clear);
+    return current.listing;
+  }
+
+  async function fetchIdentities(callOptions: CallOptions): Promise<Identity[]> {
     const raw = await listAll('/api/identities/', { ...callOptions, complete: true });
     const byUuid = new Map<string, Identity>();
     // Offset pages can repeat an entry when the list shifts between pages; the uuid is the key.
