@@ -1,0 +1,306 @@
+// Helpers for bench/run.mjs: processes, temp folders (all removed on exit), real git repos, the fake Ravi
+// server (in its own process), statistics and /proc readings. Plain ESM JavaScript: nothing to compile here.
+import { spawn, fork, execFileSync } from 'node:child_process';
+import { mkdtemp, realpath, rm, mkdir, writeFile, readFile, readdir, readlink, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
+export const ROOT = dirname(BENCH_DIR);
+export const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+export const FAKE_CLI = join(BENCH_DIR, 'fake-ravi-cli.mjs');
+export const SETUP_SH = join(BENCH_DIR, 'setup.sh');
+
+/** Git ignores the machine's config (a global excludesFile listing `.env` would change results), as in the tests. */
+export const GIT_ENV = Object.freeze({ GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0' });
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/** A sleep that does not keep the process alive (for timeouts raced against an exit). */
+export const sleepUnref = (ms) => new Promise((resolve) => setTimeout(resolve, ms).unref());
+
+// ---------------------------------------------------------------------------------------------------------
+// Cleanup registry: every temp folder and child process made here is removed/killed by cleanupAll().
+
+const tempDirs = new Set();
+const children = new Set();
+
+export async function makeTempDir(prefix = 'ravi-bench-') {
+  const dir = await realpath(await mkdtemp(join(tmpdir(), prefix)));
+  tempDirs.add(dir);
+  return dir;
+}
+
+export async function removeTempDir(dir) {
+  await rm(dir, { recursive: true, force: true, maxRetries: 3 });
+  tempDirs.delete(dir);
+}
+
+/** Kills (SIGKILL) every child still running, then removes every temp folder. Safe to call twice. */
+export async function cleanupAll() {
+  for (const child of children) {
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  children.clear();
+  for (const dir of [...tempDirs]) await removeTempDir(dir).catch(() => {});
+}
+
+export function track(child) {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+/**
+ * Runs a command to completion; resolves {code, signal, stdout, stderr, ms} (ms = wall time from spawn to exit).
+ * Never rejects on a non-zero exit; rejects on a spawn failure or when `timeoutMs` passes (the child is killed).
+ */
+export function run(command, args, { cwd, env, input, timeoutMs = 600_000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = track(spawn(command, args, { cwd, env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] }));
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${command} ${args.join(' ')} did not finish within ${timeoutMs} ms`));
+    }, timeoutMs);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, ms: performance.now() - started });
+    });
+    if (input !== undefined) {
+      child.stdin.on('error', () => {}); // a child that exits without reading its input: EPIPE is not our failure
+      child.stdin.end(input);
+    }
+  });
+}
+
+/** Like run(), but throws with the output when the exit code is not 0. */
+export async function runOk(command, args, options) {
+  const result = await run(command, args, options);
+  if (result.code !== 0) {
+    throw new Error(`${command} ${args.join(' ')} exited ${result.code ?? result.signal}\n${result.stdout}\n${result.stderr}`.trim());
+  }
+  return result;
+}
+
+/** `until` is polled every `everyMs` until it returns a truthy value, for at most `timeoutMs`. */
+export async function waitFor(until, what, { timeoutMs = 60_000, everyMs = 25 } = {}) {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const value = await until();
+    if (value) return value;
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Git fixtures (real git, like test/support/git-fixtures.ts).
+
+export function gitEnv(extra = {}) {
+  return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...GIT_ENV, ...extra };
+}
+
+export async function git(cwd, ...args) {
+  return (await runOk('git', args, { cwd, env: gitEnv() })).stdout;
+}
+
+/** `<root>/app` with one commit on main, and `count` worktrees `<root>/app-worktrees/<prefix>NNNN` on their own branches. */
+export async function createRepoWithWorktrees(root, count, prefix = 'wt-') {
+  const repo = join(root, 'app');
+  await mkdir(repo, { recursive: true });
+  await git(repo, '-c', 'init.defaultBranch=main', 'init', '--quiet');
+  await git(repo, 'config', 'user.name', 'Bench');
+  await git(repo, 'config', 'user.email', 'bench@example.com');
+  await git(repo, 'config', 'commit.gpgsign', 'false');
+  await writeFile(join(repo, 'README.md'), '# bench repo\n');
+  await git(repo, 'add', 'README.md');
+  await git(repo, 'commit', '--quiet', '-m', 'initial commit');
+  const worktrees = [];
+  for (let i = 1; i <= count; i++) {
+    const name = `${prefix}${String(i).padStart(4, '0')}`;
+    const path = join(root, 'app-worktrees', name);
+    await git(repo, 'worktree', 'add', '--quiet', '-b', name, path, 'HEAD');
+    worktrees.push(path);
+  }
+  const commonDir = join(repo, '.git');
+  return { repo, commonDir, worktrees, excludeFile: join(commonDir, 'info', 'exclude'), excludeOriginal: await readFile(join(commonDir, 'info', 'exclude'), 'utf8') };
+}
+
+/** Back to "never provisioned": no env file, no .ravi/, the original info/exclude. (The state dir is the caller's.) */
+export async function resetWorktrees(fixture) {
+  await Promise.all(
+    fixture.worktrees.map(async (w) => {
+      await rm(join(w, '.env'), { force: true });
+      await rm(join(w, '.ravi'), { recursive: true, force: true });
+    }),
+  );
+  await writeFile(fixture.excludeFile, fixture.excludeOriginal);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The fake Ravi server, in its own process (bench/fake-ravi-process.mjs).
+
+export async function startFakeRavi(latencyMs) {
+  const child = track(fork(join(BENCH_DIR, 'fake-ravi-process.mjs'), ['--latency', String(latencyMs)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  const ready = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the fake Ravi server did not start within 15 s')), 15_000);
+    child.once('message', (message) => {
+      clearTimeout(timer);
+      resolve(message);
+    });
+    child.once('exit', (code) => reject(new Error(`the fake Ravi server exited (${code}) before it was ready`)));
+  });
+  let nextId = 1;
+  const pending = new Map();
+  child.on('message', (message) => {
+    const resolve = pending.get(message.id);
+    pending.delete(message.id);
+    resolve?.(message.result);
+  });
+  const ask = (op, extra = {}) =>
+    new Promise((resolve, reject) => {
+      const id = nextId++;
+      pending.set(id, resolve);
+      child.send({ id, op, ...extra }, (error) => error && reject(error));
+    });
+  return {
+    url: ready.url,
+    managementKey: ready.managementKey,
+    vaultUuid: ready.vaultUuid,
+    pid: child.pid,
+    stats: () => ask('stats'),
+    reset: () => ask('reset'),
+    identities: () => ask('identities'),
+    has: (uuid) => ask('has', { uuid }),
+    async close() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.send({ op: 'close' });
+      await Promise.race([exited, sleepUnref(5_000)]);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Statistics.
+
+/** Nearest-rank percentile of already sorted values. */
+export function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
+}
+
+export function summarize(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const n = sorted.length;
+  const median = n === 0 ? NaN : n % 2 === 1 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  return { n, median, min: sorted[0] ?? NaN, max: sorted[n - 1] ?? NaN, p50: percentile(sorted, 50), p95: percentile(sorted, 95), values };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// /proc readings (Linux).
+
+export const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** utime, stime, cutime, cstime (ms) of a pid, from /proc/<pid>/stat. */
+export async function procCpu(pid) {
+  const text = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // The command name is in parentheses and may hold spaces: split after the last ')'.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  // fields[0] is field 3 (state); utime is field 14 -> index 11.
+  const tick = (i) => (Number(fields[i]) * 1000) / CLK_TCK;
+  return { utimeMs: tick(11), stimeMs: tick(12), cutimeMs: tick(13), cstimeMs: tick(14) };
+}
+
+/** VmRSS and VmHWM in MB, from /proc/<pid>/status. */
+export async function procMemory(pid) {
+  const text = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
+  return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024 };
+}
+
+/** Open file descriptors, by kind, and the number of inotify watches held through them. */
+export async function procFds(pid) {
+  const fds = await readdir(`/proc/${pid}/fd`);
+  const kinds = {};
+  let inotifyWatches = 0;
+  for (const fd of fds) {
+    let target;
+    try {
+      target = await readlink(`/proc/${pid}/fd/${fd}`);
+    } catch {
+      continue; // closed meanwhile
+    }
+    const kind = target.startsWith('anon_inode:') ? target.slice('anon_inode:'.length).replace(/^\[|\]$/g, '')
+      : target.startsWith('socket:') ? 'socket' : target.startsWith('pipe:') ? 'pipe' : target.startsWith('/dev/') ? 'dev' : 'file';
+    kinds[kind] = (kinds[kind] ?? 0) + 1;
+    if (kind === 'inotify') {
+      const info = await readFile(`/proc/${pid}/fdinfo/${fd}`, 'utf8').catch(() => '');
+      inotifyWatches += info.split('\n').filter((line) => line.startsWith('inotify wd:')).length;
+    }
+  }
+  return { count: fds.length, kinds, inotifyWatches };
+}
+
+/** (ino, size, mtime) of each file, to tell whether anything was (re)written between two snapshots. */
+export async function snapshotFiles(paths) {
+  const entries = await Promise.all(
+    paths.map(async (path) => {
+      try {
+        const s = await stat(path, { bigint: true });
+        return [path, `${s.ino}:${s.size}:${s.mtimeNs}`];
+      } catch {
+        return [path, 'absent'];
+      }
+    }),
+  );
+  return new Map(entries);
+}
+
+export function changedFiles(before, after) {
+  const changed = [];
+  for (const [path, value] of after) if (before.get(path) !== value) changed.push(path);
+  for (const path of before.keys()) if (!after.has(path)) changed.push(path);
+  return changed;
+}
+
+/** Every regular file under `dir` (recursively), for snapshots of the state dir. */
+export async function listFiles(dir) {
+  const out = [];
+  async function walk(d) {
+    let entries;
+    try {
+      entries = await readdir(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      const path = join(d, entry.name);
+      if (entry.isDirectory()) await walk(path);
+      else out.push(path);
+    }
+  }
+  await walk(dir);
+  return out;
+}
