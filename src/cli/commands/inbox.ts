@@ -5,25 +5,24 @@ import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { UsageError } from '../args.js';
 import { writeJson, writeLine } from '../io.js';
 import { formatTable } from '../format/table.js';
+import type { EmailMessage, SmsMessage } from '../../providers/types.js';
 
 export async function inboxCommand(context: CommandContext): Promise<ExitCodeValue> {
   const kind = context.args.rest[0] ?? 'email';
   if (kind !== 'email' && kind !== 'sms') throw new UsageError(`inbox takes email or sms (got "${kind}")`);
   const me = await findWorktreeIdentity(context.config, context.provider, context.worktree ?? context.io.cwd);
   const options = { unreadOnly: context.args.unread, worktree: me.worktree };
-  if (kind === 'email') {
-    const messages = await context.provider.listEmails(me.uuid, options);
-    if (context.args.json) return done(writeJson(context.io.stdout, messages));
-    if (messages.length === 0) return done(writeLine(context.io.stdout, emptyInbox(context, me.email)));
-    const rows = messages.map((m) => [m.created_dt, m.is_read ? '' : '*', m.from_email, oneLine(m.subject), m.id]);
-    for (const line of formatTable(['RECEIVED', 'NEW', 'FROM', 'SUBJECT', 'ID'], rows)) writeLine(context.io.stdout, line);
-    return ExitCode.OK;
+  // Both kinds reduce to the same listing: the JSON keeps Ravi's fields, the table picks four columns.
+  const listing =
+    kind === 'email'
+      ? { messages: await context.provider.listEmails(me.uuid, options), address: me.email, label: 'SUBJECT', row: (m: EmailMessage) => [m.created_dt, m.is_read ? '' : '*', m.from_email, oneLine(m.subject), m.id] }
+      : { messages: await context.provider.listSms(me.uuid, options), address: me.phone, label: 'BODY', row: (m: SmsMessage) => [m.created_dt, m.is_read ? '' : '*', m.from_number, oneLine(m.body), m.id] };
+  if (context.args.json) writeJson(context.io.stdout, listing.messages);
+  else if (listing.messages.length === 0) writeLine(context.io.stdout, emptyInbox(context, listing.address));
+  else {
+    const rows = (listing.messages as Array<EmailMessage & SmsMessage>).map((m) => listing.row(m));
+    for (const line of formatTable(['RECEIVED', 'NEW', 'FROM', listing.label, 'ID'], rows)) writeLine(context.io.stdout, line);
   }
-  const messages = await context.provider.listSms(me.uuid, options);
-  if (context.args.json) return done(writeJson(context.io.stdout, messages));
-  if (messages.length === 0) return done(writeLine(context.io.stdout, emptyInbox(context, me.phone)));
-  const rows = messages.map((m) => [m.created_dt, m.is_read ? '' : '*', m.from_number, oneLine(m.body), m.id]);
-  for (const line of formatTable(['RECEIVED', 'NEW', 'FROM', 'BODY', 'ID'], rows)) writeLine(context.io.stdout, line);
   return ExitCode.OK;
 }
 
@@ -43,8 +42,4 @@ export function localMailHint(context: CommandContext): string {
 function oneLine(text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > 60 ? `${flat.slice(0, 57)}...` : flat;
-}
-
-function done(_: void): ExitCodeValue {
-  return ExitCode.OK;
 }
