@@ -4,15 +4,31 @@
  */
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
+import { certainlyIgnored } from './ignore-fast-path.js';
 import { runGit } from './worktrees.js';
 import type { IgnoreStatus } from './types.js';
 
 /**
- * One `git check-ignore` for all paths; a second process (`git ls-files`) only when some path is not ignored,
- * because check-ignore never calls a tracked file ignored and we must tell "untracked" from "tracked".
  * Paths are relative to `worktreePath`. A directory path counts as tracked when any file under it is.
+ * First the in-process proof (ignore-fast-path.ts), which settles the steady state (our patterns in info/exclude,
+ * nothing tracked) without starting git; whatever it cannot prove goes to git, as checkIgnoredByGit.
  */
 export async function checkIgnored(worktreePath: string, relPaths: readonly string[]): Promise<IgnoreStatus> {
+  if (relPaths.length === 0) return { ignored: new Map(), tracked: new Set() };
+  const proven = await certainlyIgnored(worktreePath, relPaths);
+  const rest = relPaths.filter((relPath) => !proven.has(relPath));
+  const byGit = rest.length > 0 ? await checkIgnoredByGit(worktreePath, rest) : null;
+  const ignored = new Map<string, boolean>();
+  for (const relPath of relPaths) ignored.set(relPath, proven.has(relPath) || byGit?.ignored.get(relPath) === true);
+  return { ignored, tracked: byGit?.tracked ?? new Set() };
+}
+
+/**
+ * The answer from git alone. One `git check-ignore` for all paths; a second process (`git ls-files`) only when
+ * some path is not ignored, because check-ignore never calls a tracked file ignored and we must tell "untracked"
+ * from "tracked".
+ */
+export async function checkIgnoredByGit(worktreePath: string, relPaths: readonly string[]): Promise<IgnoreStatus> {
   const ignored = new Map<string, boolean>();
   const tracked = new Set<string>();
   if (relPaths.length === 0) return { ignored, tracked };

@@ -1,0 +1,172 @@
+/**
+ * checkIgnored's fast path: proves from files alone that git ignores a path and does not track it, so that a
+ * steady-state pass starts no `git check-ignore` per worktree. It only ever answers "ignored, untracked", and
+ * only when that follows from the points below; every other path is left to git.
+ *
+ * Why that is git's answer (gitignore(5); git's dir.c and builtin/check-ignore.c):
+ * - `<commonDir>/info/exclude` (shared by every worktree) has a line matching P literally: `/P`, or `/D` or `/D/`
+ *   for a folder D above P (git tests each folder on the way, as a folder, before the path itself).
+ * - Sources are tried from the highest precedence down (.gitignore files from P's folder up to the root, then
+ *   info/exclude, then core.excludesFile), last line first, and the first match decides. Only a negation (`!`)
+ *   can make a match "not ignored", so if no negation in info/exclude or in a .gitignore on P's way could match
+ *   P or a folder above it, the first match is positive; core.excludesFile comes after info/exclude and never
+ *   gets a say. A negation "could match" unless it is a literal (no `*?[\`) that is not a trailing part of those
+ *   paths, compared ASCII case-insensitively.
+ * - A .gitignore missing from disk is read from the index when marked skip-worktree, so the index must not hold
+ *   it. A symlink on the way (git dies: "beyond a symbolic link") or a symlinked .gitignore: ask git.
+ * - check-ignore never calls ignored what the index holds at P or under P/, and dies on a submodule above P;
+ *   ls-files lists those same entries. The index must hold none of them (index-probe.ts).
+ * - The repository is found the way git finds it, or not at all (repo-layout.ts).
+ */
+import type { Stats } from 'node:fs';
+import { lstat, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { lowerAscii, probeIndex, type IndexProbe } from './index-probe.js';
+import { readRepoLayout } from './repo-layout.js';
+
+/** The subset of `relPaths` that git certainly ignores and does not track; the others are for git to judge. */
+export async function certainlyIgnored(worktreePath: string, relPaths: readonly string[]): Promise<ReadonlySet<string>> {
+  try {
+    return await prove(worktreePath, relPaths);
+  } catch {
+    return new Set(); // a file we cannot read is a reason to ask git, never an answer
+  }
+}
+
+interface Rules {
+  /** Lines as git reads them: one trailing CR and trailing spaces dropped. */
+  readonly lines: ReadonlySet<string>;
+  /** Lowercased literal bodies of negations; null for one that could match anything. */
+  readonly negations: readonly (string | null)[];
+}
+
+type Gitignore = Rules | 'absent' | 'unsure';
+
+async function prove(worktreePath: string, relPaths: readonly string[]): Promise<Set<string>> {
+  const proven = new Set<string>();
+  const candidates = relPaths.flatMap((relPath) => {
+    const parts = plainParts(relPath);
+    return parts === null ? [] : [{ relPath, parts }];
+  });
+  if (candidates.length === 0) return proven;
+  const layout = await readRepoLayout(worktreePath);
+  if (layout === null) return proven;
+  const excludeBytes = await readIfExists(join(layout.commonDir, 'info', 'exclude'));
+  if (excludeBytes === null) return proven;
+  const exclude = parseRules(excludeBytes);
+
+  const gitignores = new Map<string, Promise<Gitignore>>();
+  const pending: { relPath: string; probes: IndexProbe[] }[] = [];
+  for (const { relPath, parts } of candidates) {
+    const paths = parts.map((_, i) => parts.slice(0, i + 1).join('/')); // a, a/b, ..., P
+    if (!coveredBy(exclude, paths) || mayUnignore(exclude, paths)) continue;
+    const missing = await missingGitignores(worktreePath, parts, paths, gitignores);
+    if (missing === null) continue;
+    const probes = paths.map((path, i) => ({ path, orUnder: i === paths.length - 1 }));
+    pending.push({ relPath, probes: [...probes, ...missing.map((path) => ({ path, orUnder: false }))] });
+  }
+  if (pending.length === 0) return proven;
+
+  const index = await readIfExists(join(layout.gitDir, 'index'));
+  const hits = index === null ? [] : probeIndex(index, pending.flatMap((p) => p.probes), layout.hashSize);
+  if (hits === null) return proven;
+  let at = 0;
+  for (const { relPath, probes } of pending) {
+    if (!hits.slice(at, at + probes.length).includes(true)) proven.add(relPath); // no index: nothing is tracked
+    at += probes.length;
+  }
+  return proven;
+}
+
+/**
+ * Paths this reasoning covers: plain names (no glob or pathspec magic, no spaces or quoting), no `.`, `..`,
+ * `.git` or empty parts, no leading or trailing slash. Null for anything else.
+ */
+function plainParts(relPath: string): string[] | null {
+  const parts = relPath.split('/');
+  const plain = parts.every((p) => /^[A-Za-z0-9._+@=,~%-]+$/.test(p) && p !== '.' && p !== '..' && lowerAscii(p) !== '.git');
+  return plain ? parts : null;
+}
+
+/** info/exclude holds `/P`, or `/D` or `/D/` for a folder D above P. */
+function coveredBy(rules: Rules, paths: readonly string[]): boolean {
+  const last = paths.length - 1;
+  return paths.some((path, i) => rules.lines.has(`/${path}`) || (i < last && rules.lines.has(`/${path}/`)));
+}
+
+/** `paths` relative to the folder of the rules' file; true if a negation there could match one of them. */
+function mayUnignore(rules: Rules, paths: readonly string[]): boolean {
+  return rules.negations.some(
+    (body) => body === null || paths.some((path) => lowerAscii(path) === body || lowerAscii(path).endsWith(`/${body}`)),
+  );
+}
+
+/**
+ * Checks the .gitignore of the root and of every folder above P. Returns the ones missing from disk (the index
+ * must not hold them), or null when one could un-ignore P or when something on the way is not a plain folder.
+ */
+async function missingGitignores(
+  worktreePath: string,
+  parts: readonly string[],
+  paths: readonly string[],
+  cache: Map<string, Promise<Gitignore>>,
+): Promise<string[] | null> {
+  const missing: string[] = [];
+  for (let depth = 0; depth < parts.length; depth += 1) {
+    const folder = depth === 0 ? '' : (paths[depth - 1] as string);
+    let pending = cache.get(folder);
+    if (pending === undefined) {
+      pending = readGitignore(worktreePath, folder);
+      cache.set(folder, pending);
+    }
+    const gitignore = await pending;
+    if (gitignore === 'unsure') return null;
+    if (gitignore === 'absent') missing.push(join(folder, '.gitignore'));
+    else if (mayUnignore(gitignore, paths.slice(depth).map((path) => path.slice(folder === '' ? 0 : folder.length + 1)))) return null;
+  }
+  return missing;
+}
+
+async function readGitignore(worktreePath: string, folder: string): Promise<Gitignore> {
+  if (folder !== '') {
+    const stats = await lstatIfExists(join(worktreePath, folder));
+    if (stats === null) return 'absent'; // so are the folders below it, and their .gitignore files
+    if (!stats.isDirectory()) return 'unsure'; // a symlink or a file where git expects a folder
+  }
+  const file = join(worktreePath, folder, '.gitignore');
+  const stats = await lstatIfExists(file);
+  if (stats === null) return 'absent';
+  if (!stats.isFile()) return 'unsure'; // git will not follow a symlinked .gitignore, and then reads the index
+  return parseRules(await readFile(file));
+}
+
+function parseRules(bytes: Buffer): Rules {
+  const text = bytes.toString('latin1').replace(/^\xef\xbb\xbf/, ''); // git skips a UTF-8 BOM
+  const lines = text.split('\n').map((line) => line.replace(/\r$/, '').replace(/ +$/, ''));
+  const negations = lines
+    .map((line) => line.trimStart()) // ` !x` is not a negation to git; counting it is merely cautious
+    .filter((line) => line.startsWith('!'))
+    .map((line) => {
+      const body = lowerAscii(line.slice(1).trimEnd().replace(/^\/+/, '').replace(/\/+$/, ''));
+      return body === '' || /[*?[\\]/.test(body) ? null : body;
+    });
+  return { lines: new Set(lines), negations };
+}
+
+async function readIfExists(path: string): Promise<Buffer | null> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+async function lstatIfExists(path: string): Promise<Stats | null> {
+  try {
+    return await lstat(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}

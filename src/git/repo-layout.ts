@@ -1,0 +1,112 @@
+/**
+ * Finds a worktree's git dir and common dir by reading the files git itself reads (`<worktree>/.git`, then
+ * `<gitdir>/commondir`), without starting git. Returns null for every layout it does not fully understand,
+ * including the ones where git would refuse to run or would look elsewhere: the caller then asks git.
+ */
+import { lstat, readFile, realpath, stat } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
+import type { Stats } from 'node:fs';
+
+export interface RepoLayout {
+  /** The worktree's own admin dir: `<commonDir>/worktrees/<id>` for a linked worktree, `.git` for the main one. */
+  readonly gitDir: string;
+  readonly commonDir: string;
+  /** Bytes of an object name in the index: 20 (SHA-1); SHA-256 repositories are not handled. */
+  readonly hashSize: 20;
+}
+
+export async function readRepoLayout(worktreePath: string): Promise<RepoLayout | null> {
+  const dotGit = join(worktreePath, '.git');
+  const dotGitStat = await lstatOrNull(dotGit);
+  let gitDir: string;
+  if (dotGitStat?.isDirectory() === true) {
+    gitDir = dotGit;
+  } else if (dotGitStat?.isFile() === true) {
+    // Same reading as git's read_gitfile: "gitdir: <path>", trailing CR/LF dropped, relative to the .git file.
+    const match = /^gitdir: ([^\r\n]+)[\r\n]*$/.exec((await readTextIfExists(dotGit)) ?? '');
+    if (match === null) return null;
+    gitDir = await realpath(under(worktreePath, match[1] as string));
+  } else {
+    return null; // absent (git would search the parent folders), a symlink, or something else
+  }
+
+  // A linked worktree's admin dir names the common dir; git resolves it after symlinks, and so does realpath.
+  const commonDirFile = await readTextIfExists(join(gitDir, 'commondir'));
+  const linked = commonDirFile !== null;
+  const commonDir = linked ? await realpath(under(gitDir, commonDirFile.replace(/[\r\n]+$/, ''))) : gitDir;
+
+  // What git's is_git_directory checks, then the ownership check behind "detected dubious ownership".
+  const [head, objects, refs] = await Promise.all([
+    lstatOrNull(join(gitDir, 'HEAD')),
+    statOrNull(join(commonDir, 'objects')),
+    statOrNull(join(commonDir, 'refs')),
+  ]);
+  if (head?.isFile() !== true || objects?.isDirectory() !== true || refs?.isDirectory() !== true) return null;
+  if (!(await ownedByUs([worktreePath, gitDir, ...(dotGitStat.isFile() ? [dotGit] : [])]))) return null;
+
+  const config = await readTextIfExists(join(commonDir, 'config'));
+  if (config === null || !configIsPlain(config, linked)) return null;
+  if (/\bworktreeconfig\b/i.test(config)) {
+    const worktreeConfig = await readTextIfExists(join(gitDir, 'config.worktree'));
+    if (worktreeConfig !== null && !configIsPlain(worktreeConfig, linked)) return null;
+  }
+  return { gitDir, commonDir, hashSize: 20 };
+}
+
+/**
+ * Rules out, by a cautious look at the raw text (any mention counts, comments included), the repository settings
+ * that would change where git looks or how it reads the index: `core.worktree`, `core.bare` (honoured only for
+ * the main worktree), a repository format git may refuse, and `extensions.objectFormat` (SHA-256).
+ */
+function configIsPlain(text: string, linked: boolean): boolean {
+  const lower = text.toLowerCase();
+  if (lower.includes('objectformat') || /\bworktree\b/.test(lower)) return false;
+  if (!valuesAll(lower, 'repositoryformatversion', /^\s*=\s*[01]\s*$/)) return false;
+  return linked || valuesAll(lower, 'bare', /^\s*=\s*false\s*$/);
+}
+
+/** Every occurrence of the word `key` is followed, on its line, by text matching `rest`. */
+function valuesAll(lower: string, key: string, rest: RegExp): boolean {
+  for (const match of lower.matchAll(new RegExp(`\\b${key}\\b(.*)$`, 'gm'))) {
+    if (!rest.test(match[1] as string)) return false;
+  }
+  return true;
+}
+
+/** Git refuses a repository whose worktree, .git file or git dir another user owns (unless safe.directory). */
+async function ownedByUs(paths: readonly string[]): Promise<boolean> {
+  const euid = process.geteuid?.();
+  // As root git compares with SUDO_UID; the test-only override makes git pretend every path is someone else's.
+  if (euid === undefined || (euid === 0 && process.env['SUDO_UID'] !== undefined)) return false;
+  if (process.env['GIT_TEST_ASSUME_DIFFERENT_OWNER'] !== undefined) return false;
+  const stats = await Promise.all(paths.map((path) => lstatOrNull(path)));
+  return stats.every((s) => s !== null && s.uid === euid);
+}
+
+/** `relative` joined the way git joins it: as text, so that `..` is resolved by realpath after symlinks. */
+function under(base: string, relative: string): string {
+  return isAbsolute(relative) ? relative : `${base}/${relative}`;
+}
+
+// Absent -> null; any other error is thrown, and the caller's answer becomes "ask git".
+async function readTextIfExists(path: string): Promise<string | null> {
+  return ifExists(() => readFile(path, 'utf8'));
+}
+
+async function lstatOrNull(path: string): Promise<Stats | null> {
+  return ifExists(() => lstat(path));
+}
+
+async function statOrNull(path: string): Promise<Stats | null> {
+  return ifExists(() => stat(path));
+}
+
+async function ifExists<T>(read: () => Promise<T>): Promise<T | null> {
+  try {
+    return await read();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    throw error;
+  }
+}

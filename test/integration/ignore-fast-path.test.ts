@@ -1,0 +1,309 @@
+/**
+ * checkIgnored's fast path (src/git/ignore-fast-path.ts) against git itself, in real repositories: whenever the
+ * fast path answers, git must give the same answer; in the plain steady state it must answer (or the
+ * optimisation silently does nothing); and a no-op pass must start no `git check-ignore` at all.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { access, appendFile, chmod, constants, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
+import { cleanupTempDirs, createRepo, createTempDir, type TestRepo } from '../support/git-fixtures.js';
+import { createHarness, testConfig } from '../support/engine-harness.js';
+import { checkIgnored, checkIgnoredByGit } from '../../src/git/ignore.js';
+import { certainlyIgnored } from '../../src/git/ignore-fast-path.js';
+
+afterAll(cleanupTempDirs);
+
+const PATHS = ['.env', '.ravi/config.json'] as const;
+
+/**
+ * What the fast path proves in `worktree`, after checking that each proof is git's answer and that
+ * checkIgnored (fast path + git for the rest) returns exactly what git alone returns.
+ */
+async function provenIn(worktree: string, paths: readonly string[] = PATHS): Promise<string[]> {
+  const proven = [...(await certainlyIgnored(worktree, paths))].sort();
+  const byGit = await checkIgnoredByGit(worktree, paths);
+  for (const path of proven) {
+    expect({ path, ignored: byGit.ignored.get(path), tracked: byGit.tracked.has(path) }).toEqual({ path, ignored: true, tracked: false });
+  }
+  const combined = await checkIgnored(worktree, paths);
+  expect(Object.fromEntries(combined.ignored)).toEqual(Object.fromEntries(byGit.ignored));
+  expect([...combined.tracked].sort()).toEqual([...byGit.tracked].sort());
+  return proven;
+}
+
+const excludeFile = (repo: TestRepo) => join(repo.commonDir, 'info', 'exclude');
+
+/** git's own template comments, then `lines`. */
+async function setExclude(repo: TestRepo, lines: string): Promise<void> {
+  await writeFile(excludeFile(repo), `# git ls-files --others --exclude-from=.git/info/exclude\n# *~\n${lines}`);
+}
+
+async function commitForced(repo: TestRepo, relPath: string, content: string): Promise<void> {
+  await mkdir(join(repo.path, relPath, '..'), { recursive: true });
+  await writeFile(join(repo.path, relPath), content);
+  await repo.git('add', '-f', '--', relPath);
+  await repo.git('commit', '--quiet', '-m', `add ${relPath}`);
+}
+
+/** main worktree, a linked one, and a linked one made with --no-checkout (no index, no files yet). */
+async function worktreesOf(repo: TestRepo): Promise<Record<'main' | 'linked' | 'fresh', string>> {
+  const linked = await repo.addWorktree('feat/x');
+  const fresh = join(repo.root, 'fresh');
+  await repo.git('worktree', 'add', '--quiet', '--no-checkout', '-b', 'fresh', fresh);
+  return { main: repo.path, linked, fresh };
+}
+
+type P = (typeof PATHS)[number];
+
+// Each variant lists the paths whose proof it must block (a negation that could match them).
+const EXCLUDES: readonly { name: string; lines: string | null; blocks: readonly P[] }[] = [
+  { name: 'no patterns of ours', lines: null, blocks: [...PATHS] },
+  { name: 'our patterns', lines: '/.env\n/.ravi/\n', blocks: [] },
+  { name: 'ours, CRLF and trailing spaces', lines: '/.env  \r\n/.ravi/ \r\n', blocks: [] },
+  { name: 'ours, then !/.env', lines: '/.env\n/.ravi/\n!/.env\n', blocks: ['.env'] },
+  { name: 'ours, then a glob negation !*.json', lines: '/.env\n/.ravi/\n!*.json\n', blocks: [...PATHS] },
+  { name: 'ours, then an unrelated literal negation', lines: '/.env\n/.ravi/\n!.env.example\n!/docs/\n', blocks: [] },
+  { name: 'ours, then " !.env" (a literal to git, a negation to the cautious reader)', lines: '/.env\n/.ravi/\n !.env\n', blocks: ['.env'] },
+  { name: 'only the .ravi folder, without the slash', lines: '/.ravi\n', blocks: ['.env'] },
+];
+
+const GITIGNORES: readonly { name: string; files: Record<string, string>; blocks: readonly P[] }[] = [
+  { name: 'no .gitignore', files: {}, blocks: [] },
+  { name: 'root .gitignore without negation', files: { '.gitignore': '*.log\nnode_modules/\n' }, blocks: [] },
+  { name: 'root .gitignore with !.env', files: { '.gitignore': '*.log\n!.env\n' }, blocks: ['.env'] },
+  { name: 'root .gitignore with .env* and !.env.example', files: { '.gitignore': '.env*\n!.env.example\n' }, blocks: [] },
+  { name: 'root .gitignore with !.ravi/', files: { '.gitignore': '!.ravi/\n' }, blocks: ['.ravi/config.json'] },
+  { name: '.ravi/.gitignore with !config.json', files: { '.ravi/.gitignore': '!config.json\n' }, blocks: ['.ravi/config.json'] },
+];
+
+const TRACKED: readonly { name: string; path: P | null }[] = [
+  { name: 'nothing of ours tracked', path: null },
+  { name: '.env force-added', path: '.env' },
+  { name: '.ravi/config.json force-added', path: '.ravi/config.json' },
+];
+
+describe('fast path vs git, over generated configurations', () => {
+  for (const gitignore of GITIGNORES) {
+    for (const tracked of TRACKED) {
+      it(`${gitignore.name}; ${tracked.name}; every info/exclude variant; main, linked and fresh worktrees`, async () => {
+        const repo = await createRepo({ name: 'app' });
+        for (const [path, content] of Object.entries(gitignore.files)) await commitForced(repo, path, content);
+        if (tracked.path !== null) await commitForced(repo, tracked.path, 'TRACKED=1\n');
+        const worktrees = await worktreesOf(repo);
+        for (const exclude of EXCLUDES) {
+          await setExclude(repo, exclude.lines ?? '');
+          for (const [kind, worktree] of Object.entries(worktrees)) {
+            // A fresh (--no-checkout) worktree has no index and no .gitignore yet: only info/exclude counts.
+            const blocked = new Set([...exclude.blocks, ...(kind === 'fresh' ? [] : [...gitignore.blocks, ...(tracked.path === null ? [] : [tracked.path])])]);
+            const expected = PATHS.filter((path) => !blocked.has(path));
+            expect({ exclude: exclude.name, kind, proven: await provenIn(worktree) }).toEqual({ exclude: exclude.name, kind, proven: expected });
+          }
+        }
+      });
+    }
+  }
+});
+
+describe('fast path vs git, special cases', () => {
+  async function steadyRepo(): Promise<{ repo: TestRepo; wt: string }> {
+    const repo = await createRepo({ name: 'app' });
+    await repo.commitFile('.gitignore', 'node_modules/\n');
+    const wt = await repo.addWorktree('feat/y');
+    await setExclude(repo, '/.env\n/.ravi/\n');
+    return { repo, wt };
+  }
+
+  it('answers in the steady state, also with the TREE and untracked-cache (UNTR) index extensions', async () => {
+    const { repo, wt } = await steadyRepo();
+    await writeFile(join(wt, '.env'), 'A=1\n');
+    await repo.git('-C', wt, 'update-index', '--untracked-cache');
+    await repo.git('-C', wt, 'status', '--porcelain');
+    expect((await readFile(join(repo.commonDir, 'worktrees', 'y', 'index'))).includes('UNTR')).toBe(true);
+    expect(await provenIn(wt)).toEqual([...PATHS]);
+    expect(await provenIn(repo.path)).toEqual([...PATHS]);
+  });
+
+  it('falls back on index version 4, and answers again at version 2', async () => {
+    const { repo, wt } = await steadyRepo();
+    await repo.git('-C', wt, 'update-index', '--index-version', '4');
+    expect(await provenIn(wt)).toEqual([]);
+    expect(await provenIn(repo.path)).toEqual([...PATHS]); // the main worktree has its own index
+    await repo.git('-C', wt, 'update-index', '--index-version', '2');
+    expect(await provenIn(wt)).toEqual([...PATHS]);
+  });
+
+  it('falls back on a split index (where .env could be tracked in the shared part)', async () => {
+    const { repo, wt } = await steadyRepo();
+    await writeFile(join(wt, '.env'), 'A=1\n');
+    await repo.git('-C', wt, 'add', '-f', '.env');
+    await repo.git('-C', wt, 'update-index', '--split-index');
+    expect(await provenIn(wt)).toEqual([]);
+    await repo.git('-C', wt, 'rm', '--cached', '--quiet', '.env');
+    expect(await provenIn(wt)).toEqual([]);
+    await repo.git('-C', wt, 'update-index', '--no-split-index');
+    expect(await provenIn(wt)).toEqual([...PATHS]);
+  });
+
+  it('falls back on a sparse index', async () => {
+    const repo = await createRepo({ name: 'app' });
+    await repo.commitFile('docs/a.md', 'a\n');
+    await repo.commitFile('src/b.ts', 'b\n');
+    await setExclude(repo, '/.env\n/.ravi/\n');
+    expect(await provenIn(repo.path)).toEqual([...PATHS]);
+    await repo.git('sparse-checkout', 'set', '--cone', '--sparse-index', 'src');
+    expect(await provenIn(repo.path)).toEqual([]);
+  });
+
+  it('falls back when an intent-to-add .env or a differently-cased tracked .ENV is in the index', async () => {
+    const { repo, wt } = await steadyRepo();
+    await writeFile(join(wt, '.env'), 'A=1\n');
+    await repo.git('-C', wt, 'add', '-N', '-f', '.env');
+    expect(await provenIn(wt)).toEqual(['.ravi/config.json']);
+    await repo.git('-C', wt, 'rm', '--cached', '--quiet', '.env');
+    await writeFile(join(wt, '.ENV'), 'A=1\n');
+    await repo.git('-C', wt, 'add', '-f', '.ENV');
+    expect(await provenIn(wt)).toEqual(['.ravi/config.json']); // cautious: core.ignoreCase could fold them
+    await repo.git('config', 'core.ignoreCase', 'true');
+    expect(await provenIn(wt)).toEqual(['.ravi/config.json']);
+  });
+
+  it('reads a skip-worktree .gitignore that is missing from disk the way git does: from the index', async () => {
+    const { repo, wt } = await steadyRepo();
+    await writeFile(join(wt, '.gitignore'), '!.env\n');
+    await repo.git('-C', wt, 'commit', '--quiet', '-am', 'negate .env');
+    await repo.git('-C', wt, 'update-index', '--skip-worktree', '.gitignore');
+    await rm(join(wt, '.gitignore'));
+    expect((await checkIgnoredByGit(wt, ['.env'])).ignored.get('.env')).toBe(false);
+    expect(await provenIn(wt)).toEqual([]); // the root .gitignore rules both paths, and it is in the index
+    await repo.git('-C', wt, 'update-index', '--no-skip-worktree', '.gitignore');
+    await repo.git('-C', wt, 'rm', '--cached', '--quiet', '.gitignore');
+    expect(await provenIn(wt)).toEqual([...PATHS]);
+  });
+
+  it('falls back when .ravi is a symlink (git refuses the path) or a submodule', async () => {
+    const { repo, wt } = await steadyRepo();
+    await mkdir(join(wt, 'elsewhere'));
+    await symlink('elsewhere', join(wt, '.ravi'));
+    await expect(checkIgnoredByGit(wt, ['.ravi/config.json'])).rejects.toThrow(/symbolic link/);
+    expect(await certainlyIgnored(wt, PATHS)).toEqual(new Set(['.env']));
+    await rm(join(wt, '.ravi'));
+    const head = await repo.git('rev-parse', 'HEAD');
+    await repo.git('-C', wt, 'update-index', '--add', '--cacheinfo', `160000,${head},.ravi`);
+    await expect(checkIgnoredByGit(wt, ['.ravi/config.json'])).rejects.toThrow(/submodule/);
+    expect(await certainlyIgnored(wt, PATHS)).toEqual(new Set(['.env']));
+  });
+
+  it('falls back when the root .gitignore is a symlink (git does not follow it)', async () => {
+    const { repo, wt } = await steadyRepo();
+    await writeFile(join(repo.root, 'shared-ignore'), '!.env\n');
+    await rm(join(wt, '.gitignore'));
+    await symlink(join(repo.root, 'shared-ignore'), join(wt, '.gitignore'));
+    expect(await provenIn(wt)).toEqual([]);
+  });
+
+  it('ignores core.excludesFile, which comes after info/exclude, even when it negates .env', async () => {
+    const { repo, wt } = await steadyRepo();
+    const userExcludes = join(repo.root, 'user-excludes');
+    await writeFile(userExcludes, '!/.env\n!.ravi/\n');
+    await repo.git('config', 'core.excludesFile', userExcludes);
+    expect(await provenIn(wt)).toEqual([...PATHS]);
+  });
+
+  it('handles a nested env file and its folder, tracked or negated', async () => {
+    const { repo, wt } = await steadyRepo();
+    const nested = 'config/.env.local';
+    await setExclude(repo, `/${nested}\n`);
+    expect(await provenIn(wt, [nested])).toEqual([nested]);
+    await repo.commitFile('config/app.json', '{}\n', { worktree: wt }); // config/ holds tracked files: still fine
+    expect(await provenIn(wt, [nested])).toEqual([nested]);
+    await repo.commitFile('config/.gitignore', '!.env.local\n', { worktree: wt });
+    expect(await provenIn(wt, [nested])).toEqual([]);
+  });
+
+  it('never answers for a path git would read as a glob, and answers for none of a bare repo\'s main entry', async () => {
+    const { repo, wt } = await steadyRepo();
+    await appendFile(excludeFile(repo), '/.env*\n');
+    expect(await provenIn(wt, ['.env*', '.ravi/', './.env'])).toEqual([]);
+
+    const bare = await createRepo({ name: 'served', bare: true });
+    const linked = await bare.addWorktree('feat/z');
+    await setExclude(bare, '/.env\n/.ravi/\n');
+    expect(await certainlyIgnored(bare.path, PATHS)).toEqual(new Set());
+    expect(await provenIn(linked)).toEqual([...PATHS]);
+  });
+
+  it('falls back for a SHA-256 repository and for core.worktree', async () => {
+    const root = await createTempDir('ravi-sha256-');
+    const { execa } = await import('execa');
+    await execa('git', ['init', '--quiet', '--object-format=sha256', root]);
+    await writeFile(join(root, '.git', 'info', 'exclude'), '/.env\n/.ravi/\n');
+    expect((await checkIgnoredByGit(root, PATHS)).ignored.get('.env')).toBe(true);
+    expect(await provenIn(root)).toEqual([]);
+
+    const { repo } = await steadyRepo();
+    expect(await provenIn(repo.path)).toEqual([...PATHS]);
+    await repo.git('config', 'core.worktree', repo.path);
+    expect(await provenIn(repo.path)).toEqual([]);
+  });
+});
+
+describe('a no-op reconcile pass', () => {
+  /** A `git` first on PATH that logs its arguments, one line per process, then runs the real git. */
+  async function gitSpy(): Promise<{ calls(): Promise<string[]>; run<T>(body: () => Promise<T>): Promise<T> }> {
+    const realGit = await findOnPath('git');
+    const dir = await createTempDir('ravi-git-spy-');
+    const log = join(dir, 'calls.log');
+    await writeFile(log, '');
+    await writeFile(join(dir, 'git'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec '${realGit}' "$@"\n`);
+    await chmod(join(dir, 'git'), 0o755);
+    return {
+      calls: async () => (await readFile(log, 'utf8')).split('\n').filter((line) => line !== ''),
+      async run(body) {
+        const saved = process.env['PATH'];
+        process.env['PATH'] = `${dir}${delimiter}${saved ?? ''}`;
+        try {
+          return await body();
+        } finally {
+          process.env['PATH'] = saved;
+        }
+      },
+    };
+  }
+
+  it('starts no git check-ignore or ls-files: only the per-repo inventory', async () => {
+    const repo = await createRepo({ name: 'app' });
+    const worktrees = [await repo.addWorktree('feat/a'), await repo.addWorktree('feat/b'), await repo.addWorktree('fix/c')];
+    const stateDir = join(await createTempDir('ravi-state-'), 'state');
+    const harness = createHarness(testConfig(stateDir, [repo.path]));
+    await harness.reconcile(); // provisions: identities, .env files, our lines in info/exclude
+    for (const wt of worktrees) expect(await repo.git('-C', wt, 'status', '--porcelain', '--untracked-files=all')).toBe('');
+
+    const spy = await gitSpy();
+    const report = await spy.run(() => harness.reconcile());
+    expect(report.plan.actions).toEqual([]);
+    const calls = await spy.calls();
+    expect(calls.some((c) => c.includes(' worktree list'))).toBe(true); // the spy does see git
+    expect(calls.filter((c) => / (check-ignore|ls-files) /.test(c))).toEqual([]);
+    expect(calls.length).toBeLessThanOrEqual(2); // rev-parse --git-common-dir + worktree list, once per repo
+
+    // Control: a negation the fast path cannot rule out sends every worktree back to git (same plan, no writes).
+    await appendFile(excludeFile(repo), '!*.md\n');
+    const spyAgain = await gitSpy();
+    const again = await spyAgain.run(() => harness.reconcile());
+    expect(again.plan.actions).toEqual([]);
+    expect((await spyAgain.calls()).filter((c) => c.includes(' check-ignore '))).toHaveLength(worktrees.length);
+  });
+});
+
+async function findOnPath(command: string): Promise<string> {
+  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
+    const candidate = join(dir, command);
+    try {
+      await access(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // keep looking
+    }
+  }
+  throw new Error(`${command} is not on PATH`);
+}
