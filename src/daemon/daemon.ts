@@ -17,6 +17,8 @@ import { acquireInstanceLock, type InstanceLock } from './instance-lock.js';
 import { StatusPublisher } from './status-publisher.js';
 import { PassFailedError, runRepoPass } from './repo-pass.js';
 import type { DaemonOptions } from './options.js';
+import { firstChanged, type WatchedPath } from './watched-paths.js';
+import { WatchEvents } from './watch-events.js';
 
 export interface DaemonDeps {
   /** Loads the config; called at start and on every reload (config file change, SIGHUP). */
@@ -38,7 +40,9 @@ export class Daemon {
   #configSource: ReturnType<typeof createConfigSource>;
   /** Common dir -> configured repo paths that live in it. */
   readonly #commonDirs = new Map<string, string>();
-  readonly #watched = new Map<string, readonly string[]>();
+  /** Repo -> what its last successful pass watches, with what it saw or left at each path. */
+  readonly #watched = new Map<string, readonly WatchedPath[]>();
+  readonly #events: WatchEvents;
   #resyncTimer: NodeJS.Timeout | null = null;
   #mail: LocalMail | null = null;
   #stopping: Promise<void> | null = null;
@@ -68,8 +72,15 @@ export class Daemon {
       onRunEnd: (event) => this.#onRunEnd(event),
     });
     const onWatchError = (error: unknown, key?: string) => deps.logger.warn({ err: error, key }, 'watcher error; the next pass re-reads everything');
-    this.#git = createGitSource([], { debounceMs: deps.options.debounceMs, onError: onWatchError });
-    this.#files = createWorktreeFilesSource({ debounceMs: deps.options.debounceMs, onError: onWatchError });
+    // The sources pass keys on at once; #events debounces both together, per repo (watch-events.ts).
+    this.#git = createGitSource([], { debounceMs: 0, onError: onWatchError });
+    this.#files = createWorktreeFilesSource({ debounceMs: 0, onError: onWatchError });
+    this.#events = new WatchEvents({
+      debounceMs: deps.options.debounceMs,
+      enqueue: (repo) => this.#queue.add(repo),
+      watched: (repo) => this.#watched.get(repo),
+      logger: deps.logger,
+    });
     this.#configSource = createConfigSource(config.source, { onError: onWatchError });
   }
 
@@ -99,8 +110,11 @@ export class Daemon {
   async #begin(): Promise<void> {
     const { logger } = this.#deps;
     await this.#resolveCommonDirs();
-    this.#git.start((commonDir) => this.#enqueueCommonDir(commonDir));
-    this.#files.start((repo) => this.#queue.add(repo));
+    this.#git.start((commonDir) => {
+      const repo = this.#commonDirs.get(commonDir);
+      if (repo !== undefined) this.#events.add(repo, 'git');
+    });
+    this.#files.start((repo) => this.#events.add(repo, 'files'));
     this.#startConfigSource();
     await Promise.all([this.#git.waitForSync(), this.#files.waitForSync(), this.#configSource.waitForSync()]);
     await this.#startMail();
@@ -149,6 +163,7 @@ export class Daemon {
       this.#deps.logger.info({ reason }, 'daemon stopping');
       this.#status.update({ state: 'stopping' });
       if (this.#resyncTimer !== null) clearTimeout(this.#resyncTimer);
+      this.#events.cancel();
       await Promise.allSettled([this.#git.close(), this.#files.close(), this.#configSource.close(), this.#mail?.close()]);
       await this.#queue.shutdown();
       this.#status.update({ state: 'stopped', queue: { queued: [], running: [] }, nextResyncAt: null });
@@ -162,7 +177,10 @@ export class Daemon {
 
   async #reconcile(repo: string, signal: AbortSignal): Promise<{ requeueAfterMs?: number }> {
     if (!this.#config.repos.includes(repo)) return {}; // removed by a reload while queued
-    this.#publishQueue();
+    // The queue marks the key running once this call has returned its promise: publish after that, or
+    // the status would show it neither queued nor running (and "idle" with this pass's result to come).
+    queueMicrotask(() => this.#publishQueue());
+    this.#events.passStarted(repo);
     try {
       const result = await runRepoPass({
         repo, config: this.#config, provider: this.#provider, logger: this.#deps.logger.child({ repo }), signal, lockWaitMs: this.#deps.options.lockWaitMs,
@@ -171,16 +189,28 @@ export class Daemon {
       if (result.commonDir !== null && this.#commonDirs.get(result.commonDir) !== repo) {
         this.#commonDirs.set(result.commonDir, repo);
         await this.#git.setRepos([...this.#commonDirs.keys()]);
+        // Its git watch began after this pass listed the worktrees: a change in between sent no event. Rare
+        // (a repo that was not one when the daemon started or reloaded), so simply look once more.
+        this.#queue.add(repo);
       }
-      const before = this.#watched.get(repo);
+      const before = new Set(this.#watched.get(repo)?.map((watched) => watched.path));
       this.#watched.set(repo, result.watch);
       await this.#files.setWatched(this.#watchEntries());
-      // A file edited between this pass reading it and its watch becoming ready sent no event: look once more.
-      if (before === undefined || before.join('\0') !== result.watch.join('\0')) this.#queue.add(repo);
+      // A path this pass read or wrote, then edited (or deleted) before its new watch was ready, sent no
+      // event. Paths watched before stay watched throughout (the files source closes an old watcher only
+      // once its replacement is ready), so only the new ones can have missed one: compare those with what
+      // this pass saw or left (watched-paths.ts), and look again only if one differs.
+      const changed = await firstChanged(result.watch.filter((watched) => !before.has(watched.path)));
+      if (changed !== null) {
+        this.#deps.logger.debug({ repo, path: changed.path }, 'changed before its watch was ready; looking again');
+        this.#queue.add(repo);
+      }
       return result.requeueAfterMs === undefined ? {} : { requeueAfterMs: result.requeueAfterMs };
     } catch (error) {
       if (error instanceof PassFailedError) this.#status.repo(repo, { lastPass: error.summary });
       throw error;
+    } finally {
+      this.#events.passEnded(repo);
     }
   }
 
@@ -206,11 +236,6 @@ export class Daemon {
     }
     for (const [commonDir, repo] of [...this.#commonDirs]) if (!this.#config.repos.includes(repo)) this.#commonDirs.delete(commonDir);
     await this.#git.setRepos([...this.#commonDirs.keys()]);
-  }
-
-  #enqueueCommonDir(commonDir: string): void {
-    const repo = this.#commonDirs.get(commonDir);
-    if (repo !== undefined) this.#queue.add(repo);
   }
 
   #enqueueAll(): void {
@@ -251,7 +276,7 @@ export class Daemon {
   }
 
   #watchEntries(): Array<{ key: string; files: readonly string[] }> {
-    return [...this.#watched].map(([key, files]) => ({ key, files }));
+    return [...this.#watched].map(([key, paths]) => ({ key, files: paths.map((watched) => watched.path) }));
   }
 
   #publishQueue(): void {

@@ -1,25 +1,24 @@
 /**
  * The daemon's reconciler for one key (a repo): one engine pass over that repo, then the outcome
  * for the workqueue: throw to retry with backoff, or ask to come back when the next orphan's grace
- * period ends. Also reports which files of the repo to watch.
+ * period ends. Also reports which files of the repo to watch, and what it saw or left in them.
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config/types.js';
 import type { Provider } from '../providers/types.js';
 import { runPass, type PassReport } from '../reconcile/engine.js';
-import { SCOPED_CONFIG_PATH } from '../reconcile/plan-worktree.js';
 import { isTransient, ProviderError } from '../util/errors.js';
 import { countChanges } from '../reconcile/actions.js';
-import { join } from 'node:path';
 import type { PassSummary } from './status-file.js';
+import { watchedPaths, type WatchedPath } from './watched-paths.js';
 
 export interface RepoPassResult {
   readonly requeueAfterMs: number | undefined;
   readonly summary: PassSummary;
   /** Common dir of the repo, when its worktrees could be listed. */
   readonly commonDir: string | null;
-  /** Files (and worktree folders) whose change should trigger a pass of this repo. */
-  readonly watch: readonly string[];
+  /** Files (and worktree folders) whose change should trigger a pass of this repo, with what this pass saw or left there. */
+  readonly watch: readonly WatchedPath[];
 }
 
 /** A pass that should be retried with backoff; carries the summary for the status file. */
@@ -52,7 +51,7 @@ export async function runRepoPass(options: {
     requeueAfterMs: nextOrphanDeadline(report, config.orphans.graceMs, commonDir),
     summary,
     commonDir,
-    watch: watchedFiles(report, config),
+    watch: watchedPaths(report, config),
   };
 }
 
@@ -88,14 +87,4 @@ function nextOrphanDeadline(report: PassReport, graceMs: number, commonDir: stri
     if (due > 0 && (soonest === undefined || due < soonest)) soonest = due;
   }
   return soonest === undefined ? undefined : soonest + 250; // land just after the deadline, not just before
-}
-
-function watchedFiles(report: PassReport, config: Config): string[] {
-  const files: string[] = [];
-  for (const worktree of report.observed.repos[0]?.worktrees ?? []) {
-    if (!worktree.managed) continue;
-    files.push(worktree.worktree.path, join(worktree.worktree.path, config.env.file));
-    if (report.observed.issuesScopedKeys) files.push(join(worktree.worktree.path, SCOPED_CONFIG_PATH));
-  }
-  return files;
 }

@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/types.js';
 import type { Provider } from '../providers/types.js';
-import { Ledger } from '../files/ledger.js';
+import { Ledger, type LedgerEntry } from '../files/ledger.js';
 import { acquireStateLock } from '../files/state-lock.js';
 import { canonicalPath, samePath } from '../util/same-path.js';
 import type { Action, Plan } from './actions.js';
@@ -33,6 +33,8 @@ export interface PassReport {
   readonly plan: Plan;
   /** Empty in plan mode. */
   readonly results: readonly ActionResult[];
+  /** The ledger when the pass ended (after apply; `observed.ledger` is before): the identities files were written for. */
+  readonly ledgerAfter: readonly LedgerEntry[];
   /** The worktree `--worktree` resolved to, when given. */
   readonly focus: ObservedWorktree | null;
   readonly durationMs: number;
@@ -56,7 +58,7 @@ export async function runPass(options: PassOptions): Promise<PassReport> {
       options.mode === 'apply'
         ? await apply(planned.actions, { config: options.config, provider: options.provider, ledger, observed, logger: options.logger, signal: options.signal })
         : [];
-    return { observed, plan: planned, results, focus, durationMs: performance.now() - started };
+    return { observed, plan: planned, results, ledgerAfter: ledger.entries(), focus, durationMs: performance.now() - started };
   } finally {
     await lock?.release();
   }

@@ -1,9 +1,10 @@
 /**
  * Watches the files we manage inside worktrees (env file, `.ravi/config.json`) and the worktree folders
  * themselves, and enqueues the owning key when one is edited, replaced, deleted, or its folder is `rm -rf`'d.
- * Our own atomic writes come back as one change each: the next pass finds the file in sync and writes
- * nothing (level-triggered), so there is no loop. write-file-atomic's temp files (`<file>.<murmurhash>`)
- * are never on the allowed list, so only the final rename is seen.
+ * Our own atomic writes come back as one change each: the next pass would find the file in sync and write
+ * nothing (level-triggered), so there is no loop; the daemon skips that pass too (daemon/watch-events.ts).
+ * write-file-atomic's temp files (`<file>.<murmurhash>`) are never on the allowed list, so only the final
+ * rename is seen.
  */
 import { dirname, resolve } from 'node:path';
 import { createDebouncer, requireStarted, startWatcher, type Source, type StartedWatcher } from './source.js';
