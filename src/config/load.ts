@@ -3,17 +3,19 @@
  * applies CLI overrides and hands the result to `normalizeConfig`. Load failures become ConfigErrors that
  * name the file and the cause, without echoing file contents (a code frame could show a pasted token).
  */
-import { readdir, readFile, realpath, rm, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
 import { cosmiconfig, defaultLoaders, getDefaultSearchPlaces } from 'cosmiconfig';
-import type { CosmiconfigResult, Loader, PublicExplorer } from 'cosmiconfig';
+import type { CosmiconfigResult, PublicExplorer } from 'cosmiconfig';
 import { ConfigError } from '../util/errors.js';
 import { normalizeConfig } from './normalize.js';
 import { resolveUserPath } from './state-dir.js';
+import { loadTsConfigFile } from './ts-loader.js';
+import { checkSyntax } from './ts-transpile.js';
 import type { Config } from './types.js';
 
 export const MODULE_NAME = 'ravi-orchestrator';
@@ -173,51 +175,13 @@ async function loadJsFresh(filepath: string): Promise<unknown> {
   }
 }
 
-/**
- * cosmiconfig's .ts loader transpiles without looking at syntax errors (`repos: [` silently becomes
- * `repos: []`), so report them first. It writes `<file>.<uuid>.mjs` next to the config and removes it in a
- * `finally`; a process killed in between leaves one behind, so older ones are swept here.
- */
-const loadTsChecked: Loader = async (filepath, content) => {
-  await checkSyntax(filepath, content);
-  await removeStaleTempFiles(filepath);
-  const loadTs = defaultLoaders['.ts'];
-  if (loadTs === undefined) throw new Error('cosmiconfig has no .ts loader');
-  return withDefaultExport(await loadTs(filepath, content));
-};
+/** Our own .ts loader (see ts-loader.ts): cosmiconfig's imports `typescript` on every load and skips syntax errors. */
+async function loadTsChecked(filepath: string, content: string): Promise<unknown> {
+  return withDefaultExport(await loadTsConfigFile(filepath, content));
+}
 
 // cosmiconfig would skip a file whose default export is missing as if it were empty: say so instead.
 function withDefaultExport(value: unknown): unknown {
   if (value === undefined) throw new Error(NO_DEFAULT_EXPORT);
   return value;
-}
-
-/** Throws a SyntaxError with line and column if `content` does not parse (as TS or JS, by file name). */
-async function checkSyntax(filepath: string, content: string, cause?: unknown): Promise<void> {
-  const ts = (await import('typescript')).default;
-  const { diagnostics = [] } = ts.transpileModule(content, {
-    fileName: filepath,
-    reportDiagnostics: true,
-    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-  });
-  const first = diagnostics.find((d) => d.category === ts.DiagnosticCategory.Error);
-  if (first === undefined) return;
-  const at = first.file && first.start !== undefined ? first.file.getLineAndCharacterOfPosition(first.start) : null;
-  const where = at ? `syntax error at line ${at.line + 1}, column ${at.character + 1}: ` : 'syntax error: ';
-  throw new SyntaxError(`${where}${ts.flattenDiagnosticMessageText(first.messageText, ' ')}`, { cause });
-}
-
-const STALE_TEMP_MS = 60_000;
-
-async function removeStaleTempFiles(configFile: string): Promise<void> {
-  const dir = path.dirname(configFile);
-  const prefix = `${path.basename(configFile)}.`;
-  const names = await readdir(dir).catch(() => [] as string[]);
-  for (const name of names) {
-    if (!name.startsWith(prefix) || !/^\.[0-9a-f-]{36}\.mjs$/.test(name.slice(prefix.length - 1))) continue;
-    const file = path.join(dir, name);
-    const info = await stat(file).catch(() => null);
-    // Only old ones: a younger file may belong to a load running in another process right now.
-    if (info !== null && Date.now() - info.mtimeMs > STALE_TEMP_MS) await rm(file, { force: true });
-  }
 }

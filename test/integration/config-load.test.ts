@@ -22,6 +22,7 @@ beforeEach(async () => {
   root = await realpath(await mkdtemp(path.join(os.tmpdir(), 'ravi-config-load-')));
   vi.stubEnv('HOME', root);
   vi.stubEnv('RAVI_ORCHESTRATOR_STATE_DIR', STATE);
+  vi.stubEnv('RAVI_ORCHESTRATOR_CACHE_DIR', path.join(root, 'cache')); // the .ts transpile cache
 });
 afterEach(async () => {
   vi.unstubAllEnvs();
@@ -238,12 +239,13 @@ describe('loadConfig: errors name the file and the cause', () => {
   });
 
   it('removes temp files a killed load left next to a .ts config, but not fresh ones', async () => {
-    const config = await write('ravi-orchestrator.config.ts', 'export default {};\n');
-    const stale = await write(`ravi-orchestrator.config.ts.${randomUUID()}.mjs`, 'export default {};\n');
-    const fresh = await write(`ravi-orchestrator.config.ts.${randomUUID()}.mjs`, 'export default {};\n');
+    // In a folder of its own: root also holds the transpile cache (RAVI_ORCHESTRATOR_CACHE_DIR above).
+    const config = await write('proj/ravi-orchestrator.config.ts', 'export default {};\n');
+    const stale = await write(`proj/ravi-orchestrator.config.ts.${randomUUID()}.mjs`, 'export default {};\n');
+    const fresh = await write(`proj/ravi-orchestrator.config.ts.${randomUUID()}.mjs`, 'export default {};\n');
     const old = new Date(Date.now() - 5 * 60_000);
     await utimes(stale, old, old);
-    await loadConfig({ cwd: root, defaultRepo: root });
-    expect((await readdir(root)).sort()).toEqual([path.basename(config), path.basename(fresh)].sort());
+    await loadConfig({ cwd: path.join(root, 'proj'), defaultRepo: root });
+    expect((await readdir(path.join(root, 'proj'))).sort()).toEqual([path.basename(config), path.basename(fresh)].sort());
   });
 });

@@ -16,7 +16,10 @@ import { loadConfig } from '../../src/config/load.js';
 import { cleanupTempDirs, createRepo, createTempDir, type TestRepo } from '../support/git-fixtures.js';
 
 afterAll(cleanupTempDirs);
-beforeAll(() => vi.stubEnv('RAVI_ORCHESTRATOR_STATE_DIR', '/tmp/ravi-orchestrator-init-test-state'));
+beforeAll(() => {
+  vi.stubEnv('RAVI_ORCHESTRATOR_STATE_DIR', '/tmp/ravi-orchestrator-init-test-state');
+  vi.stubEnv('RAVI_ORCHESTRATOR_CACHE_DIR', '/tmp/ravi-orchestrator-init-test-cache'); // .ts configs' transpile cache
+});
 
 interface Run {
   readonly code: number;
