@@ -6,7 +6,7 @@ import { parseDuration } from '../config/duration.js';
 
 export const COMMANDS = [
   'plan', 'reconcile', 'status', 'daemon', 'service', 'init', 'release',
-  'whoami', 'inbox', 'otp', 'link', 'env', 'exec', 'mail', 'sms', 'history', 'secrets', 'help', 'version',
+  'whoami', 'inbox', 'otp', 'link', 'env', 'exec', 'mail', 'sms', 'history', 'dashboard', 'secrets', 'help', 'version',
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
@@ -45,6 +45,8 @@ export interface CliArgs {
   /** `history --identity NAME --since 1d`. */
   readonly identity: string | null;
   readonly since: string | null;
+  /** `dashboard --port N` (0 = any free port). */
+  readonly port: number | null;
 }
 
 /** Every flag at its default: what `parseCliArgs` starts from, and what tests build contexts from. */
@@ -52,7 +54,7 @@ export function defaultCliArgs(command: CommandName, overrides: Partial<CliArgs>
   return {
     command, rest: [], configFile: null, repos: [], worktree: null, stateDir: null, json: false, logLevel: 'error', vault: null,
     lockWaitMs: null, dryRun: false, follow: false, superset: false, local: false, force: false, install: null,
-    unread: false, waitMs: null, sinceSetup: false, markRead: false, match: null, reveal: false, to: null, from: null, body: null, identity: null, since: null,
+    unread: false, waitMs: null, sinceSetup: false, markRead: false, match: null, reveal: false, to: null, from: null, body: null, identity: null, since: null, port: null,
     ...overrides,
   };
 }
@@ -86,6 +88,7 @@ const OPTIONS = {
   body: { type: 'string' },
   identity: { type: 'string' },
   since: { type: 'string' },
+  port: { type: 'string' },
   follow: { type: 'boolean', short: 'f' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
@@ -135,7 +138,15 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     body: values.body ?? null,
     identity: values.identity ?? null,
     since: values.since ?? null,
+    port: parsePort(values.port),
   };
+}
+
+function parsePort(raw: string | undefined): number | null {
+  if (raw === undefined) return null;
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port > 65535) throw new UsageError(`--port takes a port number from 0 to 65535 (got "${raw}")`);
+  return port;
 }
 
 function parseSeconds(raw: string | undefined): number | null {

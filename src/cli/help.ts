@@ -19,6 +19,7 @@ Commands:
   env                  the managed variables (secrets masked unless --reveal)
   exec -- CMD ARGS     run CMD with the managed variables and secrets in its environment
   history              the audit trail (--worktree P, --identity NAME, --since 1d, --json)
+  dashboard            a live page of the fleet on 127.0.0.1 (link with an access token; --port N)
   mail serve           the local provider's SMTP server (127.0.0.1:2525) and SMS endpoint (:2526/sms)
   sms deliver          put an SMS into a local agent's inbox: --to PHONE --from PHONE --body TEXT
   secrets set KEY      store a shared secret in the local vault (value read from stdin)

@@ -30,6 +30,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   exec: async () => (await import('./commands/exec.js')).execCommand,
   mail: async () => (await import('./commands/mail.js')).mailCommand,
   sms: async () => (await import('./commands/mail.js')).smsCommand,
+  dashboard: async () => (await import('./commands/dashboard.js')).dashboardCommand,
 };
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCodeValue> {

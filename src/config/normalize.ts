@@ -26,6 +26,8 @@ export const DEFAULT_CREDENTIALS_FILE = '~/.ravi/config.json';
 export const DEFAULT_ENV_FILE = '.env';
 export const DEFAULT_SMTP_PORT = 2525;
 export const DEFAULT_SMS_PORT = 2526;
+/** Next to the mail ports, so the three local services are easy to find. */
+export const DEFAULT_DASHBOARD_PORT = 2527;
 
 /** Validates `raw` (the config file's export, or undefined) and returns it with every default applied. */
 export function normalizeConfig(raw: unknown, context: NormalizeContext): Config {
@@ -62,6 +64,7 @@ export function normalizeConfig(raw: unknown, context: NormalizeContext): Config
       maxAgeMs: parseDuration(config.mail?.maxAge ?? '7d'),
       maxMessages: config.mail?.maxMessages ?? 500,
     },
+    dashboard: { enabled: config.dashboard?.enabled ?? false, port: config.dashboard?.port ?? DEFAULT_DASHBOARD_PORT },
     concurrency: config.concurrency ?? DEFAULT_CONCURRENCY,
     stateDir: config.stateDir === undefined ? defaultStateDir() : resolveUserPath(config.stateDir, baseDir),
     source: context.file,

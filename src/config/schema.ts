@@ -84,6 +84,8 @@ const mailSchema = z.strictObject(
   OBJECT,
 );
 
+const dashboardSchema = z.strictObject({ enabled: z.boolean({ error: 'expected true or false' }).optional(), port: port.optional() }, OBJECT);
+
 const rawConfigShape = {
   repos: stringList(nonEmpty).optional(),
   provider: providerSchema.optional(),
@@ -94,6 +96,7 @@ const rawConfigShape = {
   include: stringList(glob).optional(),
   exclude: stringList(glob).optional(),
   mail: mailSchema.optional(),
+  dashboard: dashboardSchema.optional(),
   concurrency: z.number(CONCURRENCY).int(CONCURRENCY).min(1, CONCURRENCY).max(MAX_CONCURRENCY, CONCURRENCY).optional(),
   stateDir: nonEmpty.optional(),
 };
@@ -113,7 +116,7 @@ export function knownKeysAt(path: readonly PropertyKey[], value: unknown): reado
     const isRavi = typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'ravi';
     return Object.keys((isRavi ? raviProvider : localProvider).shape);
   }
-  const nested: Record<string, z.ZodObject> = { identity: identitySchema, env: envSchema, secrets: secretsSchema, orphans: orphansSchema, mail: mailSchema };
+  const nested: Record<string, z.ZodObject> = { identity: identitySchema, env: envSchema, secrets: secretsSchema, orphans: orphansSchema, mail: mailSchema, dashboard: dashboardSchema };
   const schema = nested[where];
   return schema ? Object.keys(schema.shape) : [];
 }

@@ -56,6 +56,13 @@ export interface RawConfig {
     /** Messages kept per identity and kind. @default 500 */
     maxMessages?: number;
   };
+  /** The daemon's web page of the fleet, on 127.0.0.1 with an access token (`ravi-orchestrator status` prints the link). */
+  dashboard?: {
+    /** Serve it from the daemon. @default false */
+    enabled?: boolean;
+    /** Port on 127.0.0.1 (0 = any free port). @default 2527 */
+    port?: number;
+  };
   /** Provider calls in flight at once. @default 4 */
   concurrency?: number;
   /** Where the ledger, lock and local provider live. @default per platform */
@@ -94,6 +101,7 @@ export interface Config {
     readonly maxAgeMs: number;
     readonly maxMessages: number;
   };
+  readonly dashboard: { readonly enabled: boolean; readonly port: number };
   readonly concurrency: number;
   /** Absolute path. */
   readonly stateDir: string;

@@ -13,6 +13,8 @@ import { createGitSource } from './sources/git-source.js';
 import { createWorktreeFilesSource } from './sources/worktree-files-source.js';
 import { createConfigSource } from './sources/config-source.js';
 import { startLocalMail, type LocalMail } from '../mail/local-mail.js';
+import type { Dashboard } from '../dashboard/dashboard.js';
+import { releaseWorktree } from '../reconcile/release.js';
 import { acquireInstanceLock, type InstanceLock } from './instance-lock.js';
 import { StatusPublisher } from './status-publisher.js';
 import { PassFailedError, runRepoPass } from './repo-pass.js';
@@ -45,6 +47,7 @@ export class Daemon {
   readonly #events: WatchEvents;
   #resyncTimer: NodeJS.Timeout | null = null;
   #mail: LocalMail | null = null;
+  #dashboard: Dashboard | null = null;
   #stopping: Promise<void> | null = null;
   #resolveStopped: () => void = () => {};
   readonly #stopped = new Promise<void>((resolve) => {
@@ -118,6 +121,7 @@ export class Daemon {
     this.#startConfigSource();
     await Promise.all([this.#git.waitForSync(), this.#files.waitForSync(), this.#configSource.waitForSync()]);
     await this.#startMail();
+    await this.#startDashboard();
     this.#queue.start();
     this.#enqueueAll();
     this.#scheduleResync();
@@ -164,7 +168,7 @@ export class Daemon {
       this.#status.update({ state: 'stopping' });
       if (this.#resyncTimer !== null) clearTimeout(this.#resyncTimer);
       this.#events.cancel();
-      await Promise.allSettled([this.#git.close(), this.#files.close(), this.#configSource.close(), this.#mail?.close()]);
+      await Promise.allSettled([this.#git.close(), this.#files.close(), this.#configSource.close(), this.#mail?.close(), this.#dashboard?.close()]);
       await this.#queue.shutdown();
       this.#status.update({ state: 'stopped', queue: { queued: [], running: [] }, nextResyncAt: null });
       await this.#status.flush();
@@ -267,6 +271,41 @@ export class Daemon {
       this.#status.update({ mail: { smtp: `${this.#mail.smtp.host}:${this.#mail.smtp.port}`, sms: `http://${this.#mail.sms.host}:${this.#mail.sms.port}/sms` } });
     } catch (error) {
       this.#deps.logger.error({ err: error }, 'local mail servers could not start; identities are still managed');
+    }
+  }
+
+  /**
+   * The dashboard (config `dashboard.enabled`), loaded only then. Its buttons go through this daemon: a
+   * reconcile is queued like any event; a release runs at once (it takes the state lock like a pass).
+   * A port in use is logged, not fatal.
+   */
+  async #startDashboard(): Promise<void> {
+    if (!this.#config.dashboard.enabled) return;
+    try {
+      const [{ startDashboard }, { readOrCreateToken }] = await Promise.all([import('../dashboard/dashboard.js'), import('../dashboard/token-file.js')]);
+      this.#dashboard = await startDashboard({
+        config: () => this.#config,
+        provider: () => this.#provider,
+        logger: this.#deps.logger.child({ component: 'dashboard' }),
+        port: this.#config.dashboard.port,
+        token: await readOrCreateToken(this.#config.stateDir),
+        watch: true,
+        actions: {
+          reconcile: async () => {
+            this.#enqueueAll();
+            return `Reconcile queued for ${this.#config.repos.length} repo(s); this page updates as it runs.`;
+          },
+          release: async (worktree) => {
+            const report = await releaseWorktree({ config: this.#config, provider: this.#provider, logger: this.#deps.logger, worktree, lockWaitMs: this.#deps.options.lockWaitMs });
+            return report.released === null ? `${worktree} had no identity to release.` : `Released ${report.released.name} (${worktree}).`;
+          },
+        },
+      });
+      await this.#dashboard.ready;
+      this.#status.update({ dashboard: { url: this.#dashboard.url } });
+      this.#deps.logger.info({ port: this.#dashboard.port }, 'dashboard serving on 127.0.0.1 (`ravi-orchestrator status` prints the link)');
+    } catch (error) {
+      this.#deps.logger.error({ err: error }, 'the dashboard could not start; identities are still managed');
     }
   }
 

@@ -38,6 +38,8 @@ export interface DaemonStatus {
   readonly logFile: string | null;
   /** Where the local provider's servers listen, when the daemon runs them. */
   readonly mail: { readonly smtp: string; readonly sms: string } | null;
+  /** The dashboard link (token included: this file is 0600), when the daemon serves one. */
+  readonly dashboard?: { readonly url: string } | null;
 }
 
 export function statusFileFor(stateDir: string): string {

@@ -29,6 +29,7 @@ export function testConfig(stateDir: string, repos: string[], overrides: Partial
     include: [],
     exclude: [],
     mail: { enabled: false, smtpPort: 0, smsPort: 0, maxMessageBytes: 10 * 1024 * 1024, maxAgeMs: 7 * 86_400_000, maxMessages: 500 },
+    dashboard: { enabled: false, port: 0 },
     concurrency: 4,
     stateDir,
     source: null,

@@ -40,6 +40,7 @@ describe('normalizeConfig: defaults', () => {
       include: [],
       exclude: [],
       mail: { enabled: true, smtpPort: 2525, smsPort: 2526, maxMessageBytes: 10_485_760, maxAgeMs: 604_800_000, maxMessages: 500 },
+      dashboard: { enabled: false, port: 2527 },
       concurrency: 4,
       stateDir: STATE,
       source: null,

@@ -4,6 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { readAudit } from '../../audit/audit-log.js';
+import { describeAuditDetail } from '../../audit/describe-detail.js';
 import { parseDuration } from '../../config/duration.js';
 import type { CommandContext } from '../context.js';
 import { UsageError } from '../args.js';
@@ -32,14 +33,7 @@ export async function historyCommand(context: CommandContext, rawWorktree: strin
     writeLine(io.stdout, 'No audit records match.');
     return ExitCode.OK;
   }
-  const rows = records.map((r) => [r.time, r.type, r.identity ?? '-', r.worktree === null ? '-' : displayPath(r.worktree), describe(r.detail)]);
+  const rows = records.map((r) => [r.time, r.type, r.identity ?? '-', r.worktree === null ? '-' : displayPath(r.worktree), describeAuditDetail(r.detail)]);
   for (const line of formatTable(['TIME', 'EVENT', 'IDENTITY', 'WORKTREE', 'DETAIL'], rows)) writeLine(io.stdout, line);
   return ExitCode.OK;
-}
-
-function describe(detail: Readonly<Record<string, unknown>>): string {
-  return Object.entries(detail)
-    .filter(([, value]) => value !== null && !(Array.isArray(value) && value.length === 0))
-    .map(([key, value]) => `${key}=${Array.isArray(value) ? value.join(',') : String(value)}`)
-    .join(' ');
 }

@@ -11,6 +11,7 @@ export function formatDaemonStatus(status: DaemonStatus | null, running: boolean
   const resync = status.nextResyncAt === null ? '' : `, next resync in ${formatDuration(Math.max(0, Date.parse(status.nextResyncAt) - now))}`;
   const lines = [`daemon: ${status.state} (pid ${status.pid}, up ${uptime}${resync}); queue: ${status.queue.queued.length} queued, ${status.queue.running.length} running`];
   if (status.mail) lines.push(`  local mail: SMTP ${status.mail.smtp}, SMS ${status.mail.sms}`);
+  if (status.dashboard) lines.push(`  dashboard: ${status.dashboard.url}`);
   if (status.configError !== null) lines.push(`  ! config reload failed, running with the last good config: ${status.configError}`);
   for (const repo of status.repos) {
     const pass = repo.lastPass;
