@@ -36,7 +36,8 @@ h2 { font-size: 1.1rem; margin: 1.75rem 0 0.25rem; overflow-wrap: anywhere; }
 table { border-collapse: collapse; width: 100%; font-size: 0.93rem; }
 th, td { text-align: left; padding: 0.4rem 0.6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 thead th { background: var(--head); font-weight: 600; white-space: nowrap; }
-tbody th { font-weight: 500; overflow-wrap: anywhere; }
+tbody th { font-weight: 500; overflow-wrap: break-word; min-width: 10rem; }
+.nowrap { white-space: nowrap; }
 td.detail { color: var(--muted); max-width: 28rem; overflow-wrap: anywhere; }
 .state { display: inline-block; padding: 0.05rem 0.5rem; border-radius: 999px; font-size: 0.85rem; white-space: nowrap; }
 .state-in-sync { background: var(--ok-bg); color: var(--ok-fg); }

@@ -70,7 +70,7 @@ function renderRepo(repo: DashboardRepo, index: number): string {
   if (repo.error !== null) {
     return `<section>${head}<p class="error">Cannot list worktrees: ${escapeHtml(repo.error)}</p></section>`;
   }
-  const rows = repo.worktrees.map(renderWorktreeRow).join('\n');
+  const rows = repo.worktrees.map((row) => renderWorktreeRow(row, repo.path)).join('\n');
   // The scroll region below is the landmark, named by the heading; a named section would be a second one.
   return `<section>
 ${head}
@@ -86,15 +86,26 @@ ${rows || '<tr><td colspan="9">No worktrees.</td></tr>'}
 </section>`;
 }
 
-function renderWorktreeRow(row: DashboardWorktree): string {
-  const where = row.worktree === null ? '<em>(gone)</em>' : `<span title="${escapeHtml(row.worktree)}">${escapeHtml(displayPath(row.worktree))}</span>`;
+function renderWorktreeRow(row: DashboardWorktree, repoPath: string): string {
+  const where = row.worktree === null ? '<em>(gone)</em>' : `<span title="${escapeHtml(row.worktree)}">${breakAfterSlashes(nearPath(row.worktree, repoPath))}</span>`;
   const canRelease = row.worktree !== null && row.managed && row.identity !== null && row.env !== 'released';
   const action = canRelease
     ? `<a class="button danger" href="/release?worktree=${encodeURIComponent(row.worktree as string)}" aria-label="Release the identity of ${escapeHtml(displayPath(row.worktree as string))}">Release…</a>`
     : '';
   return `<tr data-worktree="${escapeHtml(row.worktree ?? '')}" data-identity="${escapeHtml(row.identity ?? '')}">
-<th scope="row">${where}</th><td>${escapeHtml(row.branch) || '<span class="muted">-</span>'}</td><td>${cell(row.identity)}</td><td>${cell(row.email)}</td><td>${cell(row.phone)}</td>
+<th scope="row">${where}</th><td>${escapeHtml(row.branch) || '<span class="muted">-</span>'}</td><td class="nowrap">${cell(row.identity)}</td><td>${row.email === null ? cell(null) : escapeHtml(row.email).replace('@', '<wbr>@')}</td><td class="nowrap">${cell(row.phone)}</td>
 <td><span class="state state-${row.env.replace(/\s+/g, '-')}">${escapeHtml(row.env)}</span></td><td>${renderUnread(row)}</td><td class="detail">${escapeHtml(row.env === 'in sync' ? '' : row.detail)}</td><td>${action}</td></tr>`;
+}
+
+/** Long paths wrap at their slashes, not in the middle of a folder name. */
+function breakAfterSlashes(path: string): string {
+  return escapeHtml(path).replaceAll('/', '/<wbr>');
+}
+
+/** Worktrees usually sit next to the repo (`app-worktrees/x`): show them from the repo's parent; the full path is the title. */
+function nearPath(worktree: string, repoPath: string): string {
+  const parent = repoPath.slice(0, repoPath.lastIndexOf('/') + 1);
+  return parent.length > 1 && worktree.startsWith(parent) ? worktree.slice(parent.length) : displayPath(worktree);
 }
 
 function renderUnread(row: DashboardWorktree): string {

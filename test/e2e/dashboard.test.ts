@@ -297,6 +297,10 @@ describe('dashboard served by the daemon (config dashboard.enabled)', () => {
     const url = await waitFor(dashboardUrl, 'the dashboard link in the status file');
     const status = await runBuiltCli(['status'], { cwd: repo.path, home });
     expect(status.stdout).toContain(`dashboard: ${url}`);
+    // `dashboard` points at the daemon's page instead of starting a second server.
+    const pointed = await runBuiltCli(['dashboard', '--json'], { cwd: repo.path, home });
+    expect(pointed.exitCode).toBe(0);
+    expect(JSON.parse(pointed.stdout)).toMatchObject({ url, servedBy: 'daemon' });
 
     const context = await browser.newContext();
     const page = await context.newPage();

@@ -10,12 +10,21 @@ import { releaseWorktree } from '../../reconcile/release.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { writeJson, writeLine } from '../io.js';
+import { runningDaemon } from '../../daemon/instance-lock.js';
+import { readDaemonStatus } from '../../daemon/status-file.js';
 
 const DEFAULT_PORT = 0;
 const LOCK_WAIT_MS = 45_000;
 
 export async function dashboardCommand(context: CommandContext): Promise<ExitCodeValue> {
   const { config, provider, logger } = context;
+  // The daemon already serves one (config dashboard.enabled): point there rather than start a second.
+  const served = context.args.port === null ? await daemonDashboardUrl(config.stateDir) : null;
+  if (served !== null) {
+    if (context.args.json) writeJson(context.io.stdout, { url: served, port: Number(new URL(served).port), servedBy: 'daemon' });
+    else writeLine(context.io.stdout, `The daemon serves the dashboard: ${served}`);
+    return ExitCode.OK;
+  }
   const dashboard = await startDashboard({
     config: () => config,
     provider: () => provider,
@@ -37,6 +46,11 @@ export async function dashboardCommand(context: CommandContext): Promise<ExitCod
   });
   await dashboard.close();
   return ExitCode.OK;
+}
+
+async function daemonDashboardUrl(stateDir: string): Promise<string | null> {
+  const [daemon, status] = await Promise.all([runningDaemon(stateDir), readDaemonStatus(stateDir)]);
+  return daemon !== null && status?.pid === daemon.pid ? (status.dashboard?.url ?? null) : null;
 }
 
 /** Without a daemon in this process the buttons run the engine directly (the state lock orders them with any daemon). */
