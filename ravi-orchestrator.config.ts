@@ -57,6 +57,10 @@ export default defineConfig({
   exclude: [],
   // exclude: ['**/scratch-*', 'release/*'],
 
+  // A web page of the fleet on 127.0.0.1, served by the daemon; `ravi-orchestrator status` prints its link
+  // (with an access token). `ravi-orchestrator dashboard` serves it on demand instead.
+  // dashboard: { enabled: true, port: 2527 },
+
   // Provider calls in flight at once: an integer from 1 to 64.
   concurrency: 4,
 

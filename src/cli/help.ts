@@ -37,6 +37,7 @@ Options:
       --lock-wait SEC  how long reconcile waits for another run holding the lock (default 120)
       --dry-run        service install/uninstall: print what would be written and run
   -f, --follow         service logs: keep printing new lines
+      --port N         dashboard: port on 127.0.0.1 (default: any free one; the daemon's page if it serves one)
 
 Exit codes: 0 ok / in sync, 1 failure, 2 plan has pending changes, 3 no code/link (or --wait timed out), 64 usage error,
             75 lock held by another run (or a daemon already runs), 78 invalid config.
