@@ -1,7 +1,8 @@
 /**
  * A per-user cache of transpiled .ts config files, so that a run whose config did not change never imports
  * `typescript`. An entry is named by a hash of the source, the typescript version and ENTRY_FORMAT, and holds
- * the JavaScript or the syntax error; an edit simply names another entry, so nothing is ever stale.
+ * the JavaScript (with its import sites when portable: see portable-module.ts) or the syntax error; an edit
+ * simply names another entry, so nothing is ever stale. Entries hold no path: one serves the same content anywhere.
  *
  * The cached JavaScript is run, so it is trusted only as far as the place it comes from: the folder must be
  * ours (owned by this user, not writable by group or others) and so must the entry (a regular file, not a
@@ -15,10 +16,11 @@ import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promi
 import os from 'node:os';
 import path from 'node:path';
 import { expandHome } from './state-dir.js';
+import type { ImportSite } from './portable-module.js';
 import type { Transpiled } from './ts-transpile.js';
 
 /** Bump when the transpile options or the entry layout change: older entries are then never read. */
-const ENTRY_FORMAT = 1;
+const ENTRY_FORMAT = 2; // 2: `imports` (portable-module.ts)
 const MAX_ENTRIES = 64;
 const MAX_AGE_MS = 30 * 24 * 3600_000; // entries hold a copy of the config: do not keep old versions forever
 const STALE_TEMP_MS = 60_000;
@@ -103,12 +105,13 @@ interface Entry {
   readonly key: string;
   readonly digest: string;
   readonly js?: string;
+  readonly imports?: readonly ImportSite[] | null;
   readonly syntaxError?: string;
 }
 
 function encode(key: string, value: Transpiled): string {
   const entry: Entry = value.ok
-    ? { format: ENTRY_FORMAT, key, digest: digest(key, 'js', value.js), js: value.js }
+    ? { format: ENTRY_FORMAT, key, digest: digest(key, 'js', jsPayload(value.js, value.imports ?? null)), js: value.js, imports: value.imports ?? null }
     : { format: ENTRY_FORMAT, key, digest: digest(key, 'syntaxError', value.syntaxError), syntaxError: value.syntaxError };
   return JSON.stringify(entry);
 }
@@ -117,11 +120,24 @@ function decode(text: string, key: string): Transpiled | null {
   const entry = JSON.parse(text) as Partial<Entry> | null;
   if (entry?.format !== ENTRY_FORMAT || entry.key !== key) return null; // another format, or copied from another name
   // The digest catches a damaged file that is still valid JSON; it is no defence against a writer (see above).
-  if (typeof entry.js === 'string' && entry.digest === digest(key, 'js', entry.js)) return { ok: true, js: entry.js };
+  if (typeof entry.js === 'string' && entry.digest === digest(key, 'js', jsPayload(entry.js, entry.imports ?? null))) {
+    if (entry.imports === undefined || entry.imports === null) return { ok: true, js: entry.js };
+    return areImportSites(entry.imports) ? { ok: true, js: entry.js, imports: entry.imports } : null;
+  }
   if (typeof entry.syntaxError === 'string' && entry.digest === digest(key, 'syntaxError', entry.syntaxError)) {
     return { ok: false, syntaxError: entry.syntaxError };
   }
   return null;
+}
+
+/** The digest covers the import sites too: they say where the code is rewritten. */
+function jsPayload(js: string, imports: readonly ImportSite[] | null): string {
+  return `${JSON.stringify(imports)}\0${js}`;
+}
+
+function areImportSites(value: unknown): value is ImportSite[] {
+  return Array.isArray(value) && value.every((site: Partial<ImportSite> | null) =>
+    Number.isSafeInteger(site?.start) && Number.isSafeInteger(site?.end) && typeof site?.specifier === 'string');
 }
 
 function digest(key: string, kind: string, payload: string): string {

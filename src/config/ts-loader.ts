@@ -6,11 +6,16 @@
  *
  * Not Node's own type stripping (22.18+): Node 20 lacks it, and it runs a different TypeScript (no enums,
  * type-only imports must say `type`), so a config would load on one Node and fail on another.
+ *
+ * A portable config (no dynamic import, no import.meta, only builtin, relative and `ravi-orchestrator`
+ * imports: see portable-module.ts) runs from a data: URL with its imports made absolute, so a run writes
+ * nothing next to it; any other runs from a temp file next to it (`importNextTo`).
  */
 import { randomUUID } from 'node:crypto';
 import { readdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { portableModuleUrl, type ImportSite } from './portable-module.js';
 import { cacheKey, readCached, transpileCacheDir, writeCached } from './transpile-cache.js';
 import { transpileChecked, typescriptVersion, type Transpiled } from './ts-transpile.js';
 
@@ -19,7 +24,32 @@ export async function loadTsConfigFile(filepath: string, content: string): Promi
   await removeStaleTempFiles(filepath);
   const result = await transpileCached(filepath, content);
   if (!result.ok) throw new SyntaxError(result.syntaxError);
+  if (result.imports !== undefined) {
+    const loaded = await importPortable(filepath, result.js, result.imports);
+    if (loaded !== NOT_HERE) return loaded;
+  }
   return importNextTo(filepath, result.js);
+}
+
+const NOT_HERE = Symbol('not portable here');
+
+/**
+ * Runs portable JavaScript without writing a file, or returns NOT_HERE when an import does not resolve from
+ * here (a moved config whose `./repos.js` stayed behind, a ravi-orchestrator this cannot resolve exactly as
+ * Node would) or the import fails with ERR_MODULE_NOT_FOUND: the temp file then runs it, and Node reports
+ * its own error, worded as before. The direct imports were found to exist just now, so that error normally
+ * comes from linking a deeper import, before any of the graph runs; only a function the config calls that
+ * imports a missing module at run time would see the config run twice (and fail the same way again).
+ */
+async function importPortable(filepath: string, js: string, imports: readonly ImportSite[]): Promise<unknown> {
+  const url = await portableModuleUrl(filepath, js, imports, randomUUID()).catch(() => null);
+  if (url === null) return NOT_HERE;
+  try {
+    return ((await import(url)) as { default?: unknown }).default;
+  } catch (error) {
+    if ((error as { code?: unknown } | null)?.code === 'ERR_MODULE_NOT_FOUND') return NOT_HERE;
+    throw error;
+  }
 }
 
 async function transpileCached(filepath: string, content: string): Promise<Transpiled> {

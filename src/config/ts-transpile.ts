@@ -4,10 +4,14 @@
  * of a second to import, so it is imported here, lazily, and only by callers that could not avoid it.
  */
 import { createRequire } from 'node:module';
+import { findImportSites, type ImportSite } from './portable-module.js';
 
-/** What a config file's source turns into: runnable JavaScript, or the reason it does not parse. */
+/**
+ * What a config file's source turns into: runnable JavaScript, or the reason it does not parse. `imports` is
+ * there only when the JavaScript is portable (see portable-module.ts): the specifiers to make absolute.
+ */
 export type Transpiled =
-  | { readonly ok: true; readonly js: string }
+  | { readonly ok: true; readonly js: string; readonly imports?: readonly ImportSite[] }
   | { readonly ok: false; readonly syntaxError: string };
 
 export async function transpileChecked(filepath: string, content: string): Promise<Transpiled> {
@@ -21,7 +25,10 @@ export async function transpileChecked(filepath: string, content: string): Promi
   });
   // transpileModule emits even when the source does not parse (`repos: [` becomes `repos: []`).
   const first = diagnostics.find((d) => d.category === ts.DiagnosticCategory.Error);
-  if (first === undefined) return { ok: true, js: outputText };
+  if (first === undefined) {
+    const imports = findImportSites(ts, outputText);
+    return imports === null ? { ok: true, js: outputText } : { ok: true, js: outputText, imports };
+  }
   const at = first.file && first.start !== undefined ? first.file.getLineAndCharacterOfPosition(first.start) : null;
   const where = at ? `syntax error at line ${at.line + 1}, column ${at.character + 1}: ` : 'syntax error: ';
   return { ok: false, syntaxError: `${where}${ts.flattenDiagnosticMessageText(first.messageText, ' ')}` };

@@ -3,7 +3,10 @@
  * same config never import `typescript`, an edit is seen at once, and a syntax error keeps its line and
  * column when it comes from the cache. Whether `typescript` was loaded is read from the CLI process's own
  * CommonJS module cache (where Node records `typescript.js` however it is imported) by a --import probe.
+ * A portable config (this one: `defineConfig` from the package, linked in node_modules) makes a run write
+ * nothing in the repo, which fs.watch on the repo's folder confirms; one that uses import.meta still does.
  */
+import { watch } from 'node:fs';
 import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -75,7 +78,35 @@ describe('a .ts config with the built CLI', () => {
     }
   });
 
+  it('a warm run of a portable config writes nothing in the repo; one using import.meta does (the control)', async () => {
+    await writeFile(configFile, config('./state-w'));
+    expect(await status()).toMatchObject({ exitCode: 0, stateDir: join(repo.path, 'state-w') });
+    const warm = await eventsDuring(repo.path, async () => {
+      expect(await status()).toMatchObject({ exitCode: 0, stateDir: join(repo.path, 'state-w'), typescriptLoaded: false });
+    });
+    expect(warm).toEqual([]);
+    await writeFile(configFile, `${config('./state-m')}export const url = import.meta.url;\n`);
+    expect(await status()).toMatchObject({ exitCode: 0, stateDir: join(repo.path, 'state-m') });
+    const control = await eventsDuring(repo.path, async () => {
+      expect(await status()).toMatchObject({ exitCode: 0, stateDir: join(repo.path, 'state-m'), typescriptLoaded: false });
+    });
+    expect(control.some((event) => event.includes('ravi-orchestrator.config.ts.'))).toBe(true);
+  });
+
   it('leaves no file next to the config', async () => {
     expect((await readdir(repo.path)).sort()).toEqual(['.git', 'README.md', 'node_modules', 'ravi-orchestrator.config.ts']);
   });
 });
+
+/** What fs.watch reports in `dir` (not recursive) while `action` runs, and shortly after. */
+async function eventsDuring(dir: string, action: () => Promise<unknown>): Promise<string[]> {
+  const events: string[] = [];
+  const watcher = watch(dir, (type, name) => events.push(`${type} ${name}`));
+  try {
+    await action();
+    await new Promise((done) => setTimeout(done, 300));
+  } finally {
+    watcher.close();
+  }
+  return events;
+}

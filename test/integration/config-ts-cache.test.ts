@@ -1,16 +1,19 @@
 /**
  * The per-user cache of transpiled .ts configs, against real folders: a hit is what runs (not the source
  * transpiled again), an edit is never served stale, a cached syntax error keeps its line and column, and a
- * corrupt entry, a folder others can write, a foreign or linked entry are all ignored. That a hit never
- * imports `typescript` is checked on the built CLI in test/e2e/config-ts-cache.test.ts.
+ * corrupt entry, a folder others can write, a foreign or linked entry are all ignored. A portable config
+ * (builtin, relative and `ravi-orchestrator` imports only) writes nothing next to itself, which is watched
+ * with fs.watch, and resolves its imports from wherever it is now. That a hit never imports `typescript` is
+ * checked on the built CLI in test/e2e/config-ts-cache.test.ts.
  */
-import { copyFile, chmod, chown, mkdir, mkdtemp, readdir, readFile, realpath, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { watch } from 'node:fs';
+import { copyFile, chmod, chown, mkdir, mkdtemp, readdir, readFile, realpath, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { cacheKey, readCached, transpileCacheDir, writeCached } from '../../src/config/transpile-cache.js';
-import { typescriptVersion } from '../../src/config/ts-transpile.js';
+import { transpileChecked, typescriptVersion } from '../../src/config/ts-transpile.js';
 import { ConfigError } from '../../src/util/errors.js';
 
 const POSIX = process.platform !== 'win32';
@@ -199,5 +202,111 @@ describe('transpileCacheDir', () => {
     ['linux', { RAVI_ORCHESTRATOR_CACHE_DIR: '~/c' }, '/home/u/c/ts-config'],
   ] as const)('%s %j', (platform, env, expected) => {
     expect(transpileCacheDir(env, platform, '/home/u')).toBe(expected);
+  });
+});
+
+/** What fs.watch reports in `dir` (not recursive) while `action` runs, and shortly after. */
+async function eventsDuring(dir: string, action: () => Promise<unknown>): Promise<string[]> {
+  const events: string[] = [];
+  const watcher = watch(dir, (type, name) => events.push(`${type} ${name}`));
+  try {
+    await action();
+    await new Promise((done) => setTimeout(done, 300));
+  } finally {
+    watcher.close();
+  }
+  return events;
+}
+
+describe('a portable .ts config', () => {
+  /** A stand-in for the installed package, in `dir`/node_modules; its defineConfig adds `extra` to concurrency. */
+  async function installPackage(dir: string, extra: number): Promise<void> {
+    const pkg = path.join(dir, 'node_modules', 'ravi-orchestrator');
+    await mkdir(path.join(pkg, 'dist'), { recursive: true });
+    await writeFile(path.join(pkg, 'package.json'), JSON.stringify({ name: 'ravi-orchestrator', type: 'module', exports: { '.': { types: './dist/index.d.ts', default: './dist/index.js' } } }));
+    await writeFile(path.join(pkg, 'dist', 'index.js'), `export const defineConfig = (c) => ({ ...c, concurrency: c.concurrency + ${extra} });\n`);
+  }
+  const reposJs = (concurrency: number) => `export const concurrency = ${concurrency};\n`;
+  const PORTABLE =
+    `import { defineConfig } from 'ravi-orchestrator';\nimport type { RawConfig } from 'ravi-orchestrator';\nimport { join } from 'node:path';\n` +
+    `import { concurrency } from './repos.js';\nconst extra: RawConfig = { stateDir: join('.', 'state') };\nexport default defineConfig({ ...extra, concurrency });\n`;
+
+  it('loads twice without writing next to the config, the first time too', async () => {
+    await installPackage(root, 10);
+    await writeFile(path.join(proj, 'repos.js'), reposJs(3));
+    await writeFile(configFile, PORTABLE);
+    const listing = await readdir(proj);
+    let values: unknown[] = [];
+    const events = await eventsDuring(proj, async () => {
+      values = [await load(), await load()];
+    });
+    expect(values).toEqual([13, 13]);
+    expect(events).toEqual([]);
+    expect(await readdir(proj)).toEqual(listing);
+    expect(await readCached(cacheDir, keyOf(PORTABLE))).toMatchObject({ ok: true, imports: [{ specifier: 'ravi-orchestrator' }, { specifier: './repos.js' }] });
+  });
+
+  it('the control: a config that is not portable still writes its temp file, which the watcher sees', async () => {
+    await writeFile(path.join(proj, 'repos.js'), reposJs(4));
+    const dynamic = `const { concurrency } = await import('./repos.js');\nexport default { concurrency };\n`;
+    const meta = `import { concurrency } from './repos.js';\nexport default { concurrency: import.meta.url.endsWith('.mjs') ? concurrency : 0 };\n`;
+    for (const content of [dynamic, meta]) {
+      await writeFile(configFile, content);
+      let values: unknown[] = [];
+      const events = await eventsDuring(proj, async () => {
+        values = [await load(), await load()];
+      });
+      expect(values).toEqual([4, 4]);
+      expect(events.some((event) => event.includes('ravi-orchestrator.config.ts.'))).toBe(true);
+      expect(await readCached(cacheDir, keyOf(content))).not.toHaveProperty('imports');
+    }
+    expect(await readdir(proj)).toEqual(['ravi-orchestrator.config.ts', 'repos.js']);
+  });
+
+  it('sees an edit, a move to another folder, and ravi-orchestrator installed elsewhere', async () => {
+    await installPackage(root, 10);
+    await writeFile(path.join(proj, 'repos.js'), reposJs(3));
+    await writeFile(configFile, PORTABLE);
+    expect(await load()).toBe(13);
+    await writeFile(configFile, PORTABLE.replace('concurrency });', 'concurrency: concurrency * 2 });'));
+    expect(await load()).toBe(16);
+    // The same content in another folder: a cache hit, whose ./repos.js is the one next to it now.
+    await writeFile(configFile, PORTABLE);
+    const moved = path.join(root, 'moved');
+    await mkdir(moved);
+    await writeFile(path.join(moved, 'repos.js'), reposJs(7));
+    await rename(configFile, path.join(moved, 'ravi-orchestrator.config.ts'));
+    const before = await entries();
+    expect((await loadConfig({ cwd: moved, defaultRepo: moved })).concurrency).toBe(17);
+    expect(await entries()).toEqual(before);
+    expect(await readdir(moved)).toEqual(['ravi-orchestrator.config.ts', 'repos.js']);
+    // A nearer install wins, as Node would have it.
+    await installPackage(moved, 20);
+    expect((await loadConfig({ cwd: moved, defaultRepo: moved })).concurrency).toBe(27);
+    // Its ./repos.js gone: Node's own error, from the temp file, which is removed again.
+    await rm(path.join(moved, 'repos.js'));
+    const error: unknown = await loadConfig({ cwd: moved, defaultRepo: moved }).then(() => null, (e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(((error as ConfigError).cause as { code?: string }).code).toBe('ERR_MODULE_NOT_FOUND');
+    expect(await readdir(moved)).toEqual(['node_modules', 'ravi-orchestrator.config.ts']);
+  });
+
+  it.each([
+    ['builtins, relative files and ravi-orchestrator', `import fs from 'fs';\nimport { join } from 'node:path';\nimport a from './a.js';\nexport * from '../b.js';\nimport './c.js';\nimport { defineConfig } from 'ravi-orchestrator';\nexport default defineConfig({ a, fs, join });\n`, ['./a.js', '../b.js', './c.js', 'ravi-orchestrator']],
+    ['type-only imports, which are elided', `import type { RawConfig } from 'some-types';\nimport { type X } from 'other';\nconst c: RawConfig = {};\nexport default c;\n`, []],
+    ['another package', `import x from 'lodash';\nexport default x;\n`, null],
+    ['a subpath of ravi-orchestrator', `import x from 'ravi-orchestrator/config';\nexport default x;\n`, null],
+    ['an absolute path', `import x from '/etc/x.js';\nexport default x;\n`, null],
+    ['a query', `import x from './x.js?v=1';\nexport default x;\n`, null],
+    ['a dynamic import', `export default await import('node:os');\n`, null],
+    ['import.meta', `export default { url: import.meta.url };\n`, null],
+    ['require', `import { createRequire } from 'node:module';\nexport default createRequire('/x/')('y');\n`, null],
+    ['eval', `export default eval('1');\n`, null],
+  ])('portability: %s', async (_, content, expected) => {
+    const result = await transpileChecked(configFile, content);
+    expect(result.ok).toBe(true);
+    const imports = result.ok ? result.imports : undefined;
+    expect(imports?.map((site) => site.specifier) ?? null).toEqual(expected);
+    if (result.ok) for (const site of imports ?? []) expect(result.js.slice(site.start + 1, site.end - 1)).toBe(site.specifier);
   });
 });
