@@ -5,7 +5,8 @@
 import type { Config } from '../config/types.js';
 import type { Provider } from '../providers/types.js';
 import { Ledger, entryKey, type LedgerEntry } from '../files/ledger.js';
-import { listWorktrees, resolveWorktreeRoot } from '../git/worktrees.js';
+import { listWorktrees, resolveWorktreeRootWithGit } from '../git/worktrees.js';
+import { locateWorktree, type LocatedWorktree } from '../git/locate-worktree.js';
 import { samePath } from '../util/same-path.js';
 
 export interface WorktreeIdentity {
@@ -27,22 +28,20 @@ export class NoIdentityError extends Error {
 }
 
 export async function findWorktreeIdentity(config: Config, provider: Provider, path: string): Promise<WorktreeIdentity> {
-  const { worktreePath } = await resolveWorktreeRoot(path);
-  const inventory = await listWorktrees(worktreePath);
-  let found = null;
-  for (const candidate of inventory.worktrees) if (await samePath(candidate.path, worktreePath)) found = candidate;
-  if (found === null || found.adminId === null) {
+  const found = (await locateWorktree(path)) ?? (await locateWithGit(path));
+  const { worktreePath } = found;
+  if (found.adminId === null) {
     throw new NoIdentityError(`${worktreePath} is the main worktree; identities belong to linked worktrees (git worktree add).`);
   }
   const ledger = await Ledger.open(config.stateDir, provider.ledgerScope);
-  const entry: LedgerEntry | undefined = ledger.get(entryKey(inventory.commonDir, found.adminId));
+  const entry: LedgerEntry | undefined = ledger.get(entryKey(found.commonDir, found.adminId));
   if (entry === undefined || entry.state !== 'active' || entry.uuid === null) {
     const why = entry?.state === 'released' ? 'its identity was released by teardown' : 'it has no identity yet';
     throw new NoIdentityError(`${worktreePath}: ${why}. Run: ravi-orchestrator reconcile --worktree "${worktreePath}"`);
   }
   return {
     worktree: worktreePath,
-    repoName: inventory.repoName,
+    repoName: found.repoName,
     adminId: found.adminId,
     branch: found.branch,
     name: entry.name,
@@ -50,5 +49,20 @@ export async function findWorktreeIdentity(config: Config, provider: Provider, p
     email: entry.email,
     phone: entry.phone,
     createdAt: entry.createdAt,
+  };
+}
+
+/** The same facts from `git worktree list`, for layouts locateWorktree leaves to git. */
+export async function locateWithGit(path: string): Promise<LocatedWorktree> {
+  const { worktreePath } = await resolveWorktreeRootWithGit(path);
+  const inventory = await listWorktrees(worktreePath);
+  let found = null;
+  for (const candidate of inventory.worktrees) if (await samePath(candidate.path, worktreePath)) found = candidate;
+  return {
+    worktreePath,
+    commonDir: inventory.commonDir,
+    adminId: found?.adminId ?? null,
+    branch: found?.branch ?? null,
+    repoName: inventory.repoName,
   };
 }

@@ -4,10 +4,10 @@
  */
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { execa } from 'execa';
 import { GitError } from '../util/errors.js';
 import { parseWorktreePorcelainZ } from './porcelain.js';
 import type { RepoInventory, Worktree } from './types.js';
+import { locateWorktree } from './locate-worktree.js';
 
 export async function listWorktrees(repoPath: string): Promise<RepoInventory> {
   const commonDir = await resolveCommonDir(repoPath);
@@ -43,6 +43,13 @@ function repoNameOf(mainPath: string, bare: boolean): string {
 
 /** For `--worktree PATH`: the worktree that contains PATH (a file or any folder inside it) and its repo. */
 export async function resolveWorktreeRoot(path: string): Promise<{ worktreePath: string; commonDir: string }> {
+  const located = await locateWorktree(path); // in-process when the layout is plain; git otherwise
+  if (located !== null) return { worktreePath: located.worktreePath, commonDir: located.commonDir };
+  return resolveWorktreeRootWithGit(path);
+}
+
+/** git's own answer (`rev-parse`), which locateWorktree must always agree with. */
+export async function resolveWorktreeRootWithGit(path: string): Promise<{ worktreePath: string; commonDir: string }> {
   const folder = (await isFile(path)) ? dirname(path) : path;
   const { stdout } = await runGit(folder, ['rev-parse', '--show-toplevel']);
   const worktreePath = stripNewline(stdout);
@@ -79,6 +86,7 @@ export async function runGit(
   options: { input?: string; okExitCodes?: readonly number[] } = {},
 ): Promise<GitResult> {
   const command = `git ${args.join(' ')}`;
+  const { execa } = await loadExeca();
   const result = await execa('git', ['-C', dir, ...args], {
     env: gitEnvironment(),
     extendEnv: false,
@@ -114,6 +122,13 @@ function describeFailure(
  * git hook (post-checkout, a pre-commit running tests) git exports GIT_DIR, GIT_INDEX_FILE and friends.
  * GIT_OPTIONAL_LOCKS=0 keeps a background tool from taking index.lock away from the user's own git.
  */
+/** execa costs ~45 ms to load; commands that find their worktree in-process never need it. */
+let execaModule: Promise<typeof import('execa')> | null = null;
+function loadExeca(): Promise<typeof import('execa')> {
+  execaModule ??= import('execa');
+  return execaModule;
+}
+
 function gitEnvironment(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {

@@ -1,0 +1,103 @@
+/**
+ * Which worktree a folder is in, its admin id, branch and repo name, read from the files git itself reads
+ * (`.git`, `commondir`, `gitdir`, `HEAD`) without starting git. Agents run `otp`, `env` and `whoami` often
+ * and Superset runs `reconcile --worktree` per workspace: each used to start 4-6 git processes (and load
+ * execa) just to learn where it was. Returns null for anything it does not fully understand, and the
+ * caller asks git, so the answer is git's or none.
+ */
+import { lstat, readFile, realpath, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { readRepoLayout } from './repo-layout.js';
+
+export interface LocatedWorktree {
+  /** The worktree's root folder, symlinks resolved (what `git rev-parse --show-toplevel` prints). */
+  readonly worktreePath: string;
+  readonly commonDir: string;
+  /** Null for the main worktree. */
+  readonly adminId: string | null;
+  /** Full ref (`refs/heads/feat/x`), null when detached. */
+  readonly branch: string | null;
+  /** `{repo}`: the main worktree's folder name, or a bare repo's without `.git`. */
+  readonly repoName: string;
+}
+
+export async function locateWorktree(path: string): Promise<LocatedWorktree | null> {
+  // Git stops its upward search at these; we would not, so leave such setups to git.
+  if (process.env['GIT_CEILING_DIRECTORIES'] || process.env['GIT_DISCOVERY_ACROSS_FILESYSTEM']) return null;
+  const start = await realFolder(path);
+  if (start === null) return null;
+  const device = (await stat(start)).dev;
+  for (let dir = start; ; dir = dirname(dir)) {
+    if ((await lstat(join(dir, '.git')).catch(() => null)) !== null) return describe(dir);
+    // Inside a git dir or a bare repo, git answers differently (or refuses): ask it.
+    if (await looksLikeGitDir(dir)) return null;
+    const parent = dirname(dir);
+    if (parent === dir) return null; // not in a repo: git's own error message says so best
+    // Git does not cross a filesystem boundary on its way up (unless told to): neither do we.
+    if ((await stat(parent)).dev !== device) return null;
+  }
+}
+
+async function describe(worktreePath: string): Promise<LocatedWorktree | null> {
+  const layout = await readRepoLayout(worktreePath);
+  if (layout === null) return null;
+  const { gitDir, commonDir } = layout;
+  const branch = await readBranch(gitDir);
+  if (branch === undefined) return null;
+
+  if (gitDir === commonDir) {
+    // The main worktree, with its `.git` folder right here (a `.git` file means --separate-git-dir: ask git).
+    if (gitDir !== join(worktreePath, '.git')) return null;
+    return { worktreePath, commonDir, adminId: null, branch, repoName: basename(worktreePath) };
+  }
+  if (dirname(gitDir) !== join(commonDir, 'worktrees')) return null;
+  // `git worktree list` finds a worktree through `<admin>/gitdir`; one moved by hand (not repaired) points
+  // elsewhere and git would call it prunable: only a matching back-pointer is this worktree's admin folder.
+  const backPointer = await readFile(join(gitDir, 'gitdir'), 'utf8').catch(() => null);
+  if (backPointer === null) return null;
+  const pointed = await realpath(dirname(backPointer.replace(/[\r\n]+$/, ''))).catch(() => null);
+  if (pointed !== worktreePath) return null;
+  const repoName = await repoNameOf(commonDir);
+  if (repoName === null) return null;
+  return { worktreePath, commonDir, adminId: basename(gitDir), branch, repoName };
+}
+
+/** `ref: refs/heads/x` -> the ref; a commit id -> null (detached); anything else -> undefined (ask git). */
+async function readBranch(gitDir: string): Promise<string | null | undefined> {
+  const head = await readFile(join(gitDir, 'HEAD'), 'utf8').catch(() => null);
+  if (head === null) return undefined;
+  const ref = /^ref: (refs\/\S+)\s*$/.exec(head);
+  if (ref !== null) return ref[1] as string;
+  return /^[0-9a-f]{40}\s*$/.test(head) ? null : undefined;
+}
+
+/**
+ * The same name listWorktrees derives from the main entry: `<main>/.git` gives the main folder's name (a bare
+ * repo kept in a `.git` folder gives the same); otherwise only a bare repo (`app.git`) is understood here.
+ */
+async function repoNameOf(commonDir: string): Promise<string | null> {
+  if (basename(commonDir) === '.git') return basename(dirname(commonDir));
+  const config = (await readFile(join(commonDir, 'config'), 'utf8').catch(() => '')).toLowerCase();
+  const bareValues = [...config.matchAll(/^\s*bare\s*=\s*(\S+)\s*$/gm)].map((m) => m[1]);
+  if (bareValues.length !== 1 || bareValues[0] !== 'true') return null; // --separate-git-dir and the like
+  const name = basename(commonDir);
+  return name.replace(/\.git$/, '') || name;
+}
+
+async function realFolder(path: string): Promise<string | null> {
+  const real = await realpath(path).catch(() => null);
+  if (real === null) return null;
+  const info = await stat(real).catch(() => null);
+  if (info === null) return null;
+  return info.isDirectory() ? real : dirname(real);
+}
+
+/** What git's is_git_directory looks for. */
+async function looksLikeGitDir(dir: string): Promise<boolean> {
+  const [head, objects, refs] = await Promise.all([
+    lstat(join(dir, 'HEAD')).catch(() => null),
+    stat(join(dir, 'objects')).catch(() => null),
+    stat(join(dir, 'refs')).catch(() => null),
+  ]);
+  return head !== null && objects?.isDirectory() === true && refs?.isDirectory() === true;
+}
