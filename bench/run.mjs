@@ -667,7 +667,9 @@ function observations(results) {
     }
     const ts = steady.find((st) => st.tsConfig);
     if (ts) {
-      out.push(`**A \`.ts\` config adds ${msf(ts.tsConfig.wall.median - ts.wall.median)} ms to every CLI run** (N = ${ts.n}: ${msf(ts.tsConfig.wall.median)} against ${msf(ts.wall.median)} ms with JSON) and writes ${ts.tsConfig.filesWritten?.length ?? '?'} temporary file next to the config each time (${(ts.tsConfig.filesWritten ?? []).map(anonymize).join(', ')}).`);
+      const written = ts.tsConfig.filesWritten ?? null;
+      const files = written === null ? 'files written next to it: unknown' : written.length === 0 ? 'writes no file next to it' : `writes ${written.length} file(s) next to it (${written.map(anonymize).join(', ')})`;
+      out.push(`**A \`.ts\` config instead of JSON:** ${msf(ts.tsConfig.wall.median)} against ${msf(ts.wall.median)} ms per CLI run at N = ${ts.n} (a difference of ${msf(ts.tsConfig.wall.median - ts.wall.median)} ms), and it ${files}.`);
     }
   }
   for (const r of results.reaction ?? []) {
