@@ -16,9 +16,11 @@ import { loadConfig } from '../../src/config/load.js';
 import { cleanupTempDirs, createRepo, createTempDir, type TestRepo } from '../support/git-fixtures.js';
 
 afterAll(cleanupTempDirs);
-beforeAll(() => {
-  vi.stubEnv('RAVI_ORCHESTRATOR_STATE_DIR', '/tmp/ravi-orchestrator-init-test-state');
-  vi.stubEnv('RAVI_ORCHESTRATOR_CACHE_DIR', '/tmp/ravi-orchestrator-init-test-cache'); // .ts configs' transpile cache
+beforeAll(async () => {
+  // Temp folders the file's cleanup removes: a fixed /tmp path would outlive the run.
+  const scratch = await createTempDir('ravi-init-env-');
+  vi.stubEnv('RAVI_ORCHESTRATOR_STATE_DIR', join(scratch, 'state'));
+  vi.stubEnv('RAVI_ORCHESTRATOR_CACHE_DIR', join(scratch, 'cache')); // .ts configs' transpile cache
 });
 
 interface Run {
