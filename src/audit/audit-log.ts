@@ -69,15 +69,35 @@ export interface AuditQuery {
 
 /** Oldest first, across rotated files; lines that do not parse (a torn last line) are skipped. */
 export async function readAudit(stateDir: string, query: AuditQuery = {}): Promise<AuditRecord[]> {
-  const file = auditFile(stateDir);
-  const files = [...Array.from({ length: KEEP }, (_, i) => `${file}.${KEEP - i}`), file];
   const records: AuditRecord[] = [];
-  for (const path of files) {
-    const text = await readFile(path, 'utf8').catch(() => '');
-    for (const line of text.split('\n')) {
-      const record = parseLine(line);
-      if (record !== null && matches(record, query)) records.push(record);
-    }
+  for (const path of auditFilesOldestFirst(stateDir)) records.push(...(await readRecords(path, query)));
+  return records;
+}
+
+/**
+ * The newest `count` records, newest first, reading rotated files only as far back as needed: the
+ * dashboard asks on every live update and must not parse 60 MB of history for 50 rows.
+ */
+export async function readAuditTail(stateDir: string, count: number): Promise<AuditRecord[]> {
+  const newest: AuditRecord[] = [];
+  for (const path of auditFilesOldestFirst(stateDir).reverse()) {
+    newest.push(...(await readRecords(path, {})).reverse());
+    if (newest.length >= count) break;
+  }
+  return newest.slice(0, count);
+}
+
+function auditFilesOldestFirst(stateDir: string): string[] {
+  const file = auditFile(stateDir);
+  return [...Array.from({ length: KEEP }, (_, i) => `${file}.${KEEP - i}`), file];
+}
+
+async function readRecords(path: string, query: AuditQuery): Promise<AuditRecord[]> {
+  const text = await readFile(path, 'utf8').catch(() => '');
+  const records: AuditRecord[] = [];
+  for (const line of text.split('\n')) {
+    const record = parseLine(line);
+    if (record !== null && matches(record, query)) records.push(record);
   }
   return records;
 }

@@ -16,18 +16,36 @@ export function defaultStateDir(
   platform: NodeJS.Platform = process.platform,
   home: string = os.homedir(),
 ): string {
+  return perUserDir(
+    { overrideVar: STATE_DIR_ENV, macos: ['Application Support', APP], windows: [APP], xdgVar: 'XDG_STATE_HOME', xdgDefault: ['.local', 'state'] },
+    env,
+    platform,
+    home,
+  );
+}
+
+/** A per-user folder of ours, by platform convention (state, cache, ...). */
+export interface PerUserDirSpec {
+  /** An environment variable that, when set, is the folder (`~` expanded). */
+  readonly overrideVar: string;
+  /** Under `~/Library` on macOS. */
+  readonly macos: readonly string[];
+  /** Under `%LOCALAPPDATA%` on Windows. */
+  readonly windows: readonly string[];
+  /** Elsewhere: `$<xdgVar>/ravi-orchestrator`, or `~/<xdgDefault>/ravi-orchestrator`. */
+  readonly xdgVar: string;
+  readonly xdgDefault: readonly string[];
+}
+
+export function perUserDir(spec: PerUserDirSpec, env: NodeJS.ProcessEnv, platform: NodeJS.Platform, home: string): string {
   const pathFor = platform === 'win32' ? path.win32 : path.posix;
-  const override = env[STATE_DIR_ENV];
+  const override = env[spec.overrideVar];
   if (override) return pathFor.resolve(expandHome(override, home));
-  if (platform === 'darwin') return pathFor.join(home, 'Library', 'Application Support', APP);
-  if (platform === 'win32') {
-    const localAppData = env['LOCALAPPDATA'] || pathFor.join(home, 'AppData', 'Local');
-    return pathFor.join(localAppData, APP);
-  }
+  if (platform === 'darwin') return pathFor.join(home, 'Library', ...spec.macos);
+  if (platform === 'win32') return pathFor.join(env['LOCALAPPDATA'] || pathFor.join(home, 'AppData', 'Local'), ...spec.windows);
   // The XDG spec says relative values are invalid and must be ignored.
-  const xdgState = env['XDG_STATE_HOME'];
-  if (xdgState && pathFor.isAbsolute(xdgState)) return pathFor.join(xdgState, APP);
-  return pathFor.join(home, '.local', 'state', APP);
+  const xdg = env[spec.xdgVar];
+  return pathFor.join(xdg && pathFor.isAbsolute(xdg) ? xdg : pathFor.join(home, ...spec.xdgDefault), APP);
 }
 
 /** `~` and `~/x` (or `~\x`) become paths under `home`; anything else is returned unchanged. */

@@ -15,7 +15,7 @@ import { constants, type Stats } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { expandHome } from './state-dir.js';
+import { perUserDir } from './state-dir.js';
 import type { ImportSite } from './portable-module.js';
 import type { Transpiled } from './ts-transpile.js';
 
@@ -39,16 +39,13 @@ export function transpileCacheDir(
   platform: NodeJS.Platform = process.platform,
   home: string = os.homedir(),
 ): string {
-  const pathFor = platform === 'win32' ? path.win32 : path.posix;
-  const override = env[CACHE_DIR_ENV];
-  if (override) return pathFor.resolve(expandHome(override, home), 'ts-config');
-  if (platform === 'darwin') return pathFor.join(home, 'Library', 'Caches', 'ravi-orchestrator', 'ts-config');
-  if (platform === 'win32') {
-    const localAppData = env['LOCALAPPDATA'] || pathFor.join(home, 'AppData', 'Local');
-    return pathFor.join(localAppData, 'ravi-orchestrator', 'Cache', 'ts-config');
-  }
-  const xdgCache = env['XDG_CACHE_HOME']; // relative values are invalid per the XDG spec
-  return pathFor.join(xdgCache && pathFor.isAbsolute(xdgCache) ? xdgCache : pathFor.join(home, '.cache'), 'ravi-orchestrator', 'ts-config');
+  const cache = perUserDir(
+    { overrideVar: CACHE_DIR_ENV, macos: ['Caches', 'ravi-orchestrator'], windows: ['ravi-orchestrator', 'Cache'], xdgVar: 'XDG_CACHE_HOME', xdgDefault: ['.cache'] },
+    env,
+    platform,
+    home,
+  );
+  return (platform === 'win32' ? path.win32 : path.posix).join(cache, 'ts-config');
 }
 
 /** The entry name for a source file's content; `extension` because .ts and .mts/.cts parse differently. */

@@ -14,7 +14,6 @@ import { createWorktreeFilesSource } from './sources/worktree-files-source.js';
 import { createConfigSource } from './sources/config-source.js';
 import { startLocalMail, type LocalMail } from '../mail/local-mail.js';
 import type { Dashboard } from '../dashboard/dashboard.js';
-import { releaseWorktree } from '../reconcile/release.js';
 import { acquireInstanceLock, type InstanceLock } from './instance-lock.js';
 import { StatusPublisher } from './status-publisher.js';
 import { PassFailedError, runRepoPass } from './repo-pass.js';
@@ -227,6 +226,7 @@ export class Daemon {
       this.#status.repo(event.key, { error: event.error?.message ?? 'failed', retryAt });
     }
     this.#publishQueue();
+    void this.#dashboard?.refresh();
   }
 
   async #resolveCommonDirs(): Promise<void> {
@@ -282,23 +282,26 @@ export class Daemon {
   async #startDashboard(): Promise<void> {
     if (!this.#config.dashboard.enabled) return;
     try {
-      const [{ startDashboard }, { readOrCreateToken }] = await Promise.all([import('../dashboard/dashboard.js'), import('../dashboard/token-file.js')]);
+      const [{ startDashboard }, { readOrCreateToken }, { releaseFromDashboard }] = await Promise.all([
+        import('../dashboard/dashboard.js'),
+        import('../dashboard/token-file.js'),
+        import('../dashboard/release-action.js'),
+      ]);
       this.#dashboard = await startDashboard({
         config: () => this.#config,
         provider: () => this.#provider,
         logger: this.#deps.logger.child({ component: 'dashboard' }),
         port: this.#config.dashboard.port,
         token: await readOrCreateToken(this.#config.stateDir),
-        watch: true,
+        // The daemon's own passes report repo changes (refresh in #onRunEnd): no second git watcher.
+        watch: 'state',
         actions: {
           reconcile: async () => {
             this.#enqueueAll();
             return `Reconcile queued for ${this.#config.repos.length} repo(s); this page updates as it runs.`;
           },
-          release: async (worktree) => {
-            const report = await releaseWorktree({ config: this.#config, provider: this.#provider, logger: this.#deps.logger, worktree, lockWaitMs: this.#deps.options.lockWaitMs });
-            return report.released === null ? `${worktree} had no identity to release.` : `Released ${report.released.name} (${worktree}).`;
-          },
+          release: (worktree) =>
+            releaseFromDashboard({ config: this.#config, provider: this.#provider, logger: this.#deps.logger, lockWaitMs: this.#deps.options.lockWaitMs }, worktree),
         },
       });
       await this.#dashboard.ready;

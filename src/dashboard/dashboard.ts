@@ -1,6 +1,7 @@
 /**
  * A running dashboard: the server plus what feeds it. The standalone `dashboard` command watches the
- * state dir and the repos itself; the daemon passes `watch: false` and calls refresh() after its passes.
+ * state dir and the repos itself; the daemon watches only the state dir (what one-shot runs change) and
+ * calls refresh() after its own passes, which already follow the repos.
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config/types.js';
@@ -12,7 +13,7 @@ import { startDashboardServer, type DashboardActions, type DashboardServer } fro
 import { watchForChanges, type ChangeWatch } from './change-watch.js';
 
 export interface Dashboard extends DashboardServer {
-  /** Resolves once the change watchers are live (immediately when not watching). */
+  /** Resolves once the change watchers are live. */
   readonly ready: Promise<void>;
 }
 
@@ -25,7 +26,8 @@ export async function startDashboard(options: {
   logger: Logger;
   port: number;
   actions: DashboardActions;
-  watch: boolean;
+  /** What to watch for changes besides refresh() calls. */
+  watch: 'state' | 'state-and-repos';
   token?: string;
 }): Promise<Dashboard> {
   const unread = createUnreadCounter(options.provider, { ttlMs: UNREAD_TTL_MS });
@@ -36,22 +38,22 @@ export async function startDashboard(options: {
     actions: options.actions,
     collect: () => collectSnapshot({ config: options.config(), provider: options.provider(), logger: options.logger, unread }),
   });
-  let watch: ChangeWatch | null = null;
-  if (options.watch) {
-    const config = options.config();
-    const commonDirs = (await Promise.all(config.repos.map((repo) => resolveCommonDir(repo).catch(() => null)))).filter((d): d is string => d !== null);
-    watch = await watchForChanges({
-      stateDir: config.stateDir,
-      commonDirs,
-      onChange: () => void server.refresh(),
-      onError: (error) => options.logger.warn({ err: error }, 'dashboard watcher error; the periodic refresh covers it'),
-    });
-  }
+  const config = options.config();
+  const commonDirs =
+    options.watch === 'state-and-repos'
+      ? (await Promise.all(config.repos.map((repo) => resolveCommonDir(repo).catch(() => null)))).filter((d): d is string => d !== null)
+      : [];
+  const watch: ChangeWatch = await watchForChanges({
+    stateDir: config.stateDir,
+    commonDirs,
+    onChange: () => void server.refresh(),
+    onError: (error) => options.logger.warn({ err: error }, 'dashboard watcher error; the periodic refresh covers it'),
+  });
   return {
     ...server,
-    ready: watch?.ready ?? Promise.resolve(),
+    ready: watch.ready,
     async close() {
-      await watch?.close();
+      await watch.close();
       await server.close();
     },
   };

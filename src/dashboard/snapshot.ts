@@ -8,7 +8,7 @@ import type { Config } from '../config/types.js';
 import type { Provider } from '../providers/types.js';
 import { runPass } from '../reconcile/engine.js';
 import { buildStatus, type StatusRow } from '../reconcile/status.js';
-import { readAudit, type AuditRecord } from '../audit/audit-log.js';
+import { readAuditTail, type AuditRecord } from '../audit/audit-log.js';
 import { runningDaemon } from '../daemon/instance-lock.js';
 import { readDaemonStatus, type PassSummary } from '../daemon/status-file.js';
 import type { UnreadCounter, UnreadCounts } from './unread.js';
@@ -48,7 +48,7 @@ export async function collectSnapshot(deps: { config: Config; provider: Provider
     runPass({ config, provider, logger, mode: 'plan', now: () => now }),
     runningDaemon(config.stateDir),
     readDaemonStatus(config.stateDir),
-    readAudit(config.stateDir),
+    readAuditTail(config.stateDir, AUDIT_ROWS),
   ]);
   const rows = buildStatus(report.observed, report.plan, config.orphans.graceMs);
   const unread = await deps.unread.countsFor(rows.filter((r) => r.managed && r.uuid !== null && r.env !== 'released').map((r) => r.uuid as string));
@@ -71,6 +71,6 @@ export async function collectSnapshot(deps: { config: Config; provider: Provider
     daemon: { running: daemon !== null, pid: daemon?.pid ?? null, state: live?.state ?? null, configError: live?.configError ?? null },
     repos,
     problems: report.plan.problems.filter((p) => p.worktreePath === null).map((p) => p.message),
-    audit: audit.slice(-AUDIT_ROWS).reverse(),
+    audit,
   };
 }

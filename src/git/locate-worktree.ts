@@ -8,6 +8,7 @@
 import { lstat, readFile, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { readRepoLayout } from './repo-layout.js';
+import { repoNameOf } from './repo-name.js';
 
 export interface LocatedWorktree {
   /** The worktree's root folder, symlinks resolved (what `git rev-parse --show-toplevel` prints). */
@@ -48,7 +49,7 @@ async function describe(worktreePath: string): Promise<LocatedWorktree | null> {
   if (gitDir === commonDir) {
     // The main worktree, with its `.git` folder right here (a `.git` file means --separate-git-dir: ask git).
     if (gitDir !== join(worktreePath, '.git')) return null;
-    return { worktreePath, commonDir, adminId: null, branch, repoName: basename(worktreePath) };
+    return { worktreePath, commonDir, adminId: null, branch, repoName: repoNameOf(worktreePath, false) };
   }
   if (dirname(gitDir) !== join(commonDir, 'worktrees')) return null;
   // `git worktree list` finds a worktree through `<admin>/gitdir`; one moved by hand (not repaired) points
@@ -57,7 +58,7 @@ async function describe(worktreePath: string): Promise<LocatedWorktree | null> {
   if (backPointer === null) return null;
   const pointed = await realpath(dirname(backPointer.replace(/[\r\n]+$/, ''))).catch(() => null);
   if (pointed !== worktreePath) return null;
-  const repoName = await repoNameOf(commonDir);
+  const repoName = await repoNameFor(commonDir);
   if (repoName === null) return null;
   return { worktreePath, commonDir, adminId: basename(gitDir), branch, repoName };
 }
@@ -72,16 +73,15 @@ async function readBranch(gitDir: string): Promise<string | null | undefined> {
 }
 
 /**
- * The same name listWorktrees derives from the main entry: `<main>/.git` gives the main folder's name (a bare
- * repo kept in a `.git` folder gives the same); otherwise only a bare repo (`app.git`) is understood here.
+ * The name listWorktrees derives from the main entry: `<main>/.git` is the main worktree's (or a bare repo
+ * kept in a `.git` folder: the same name); otherwise only a bare repo (`app.git`) is understood here.
  */
-async function repoNameOf(commonDir: string): Promise<string | null> {
-  if (basename(commonDir) === '.git') return basename(dirname(commonDir));
+async function repoNameFor(commonDir: string): Promise<string | null> {
+  if (basename(commonDir) === '.git') return repoNameOf(dirname(commonDir), false);
   const config = (await readFile(join(commonDir, 'config'), 'utf8').catch(() => '')).toLowerCase();
   const bareValues = [...config.matchAll(/^\s*bare\s*=\s*(\S+)\s*$/gm)].map((m) => m[1]);
   if (bareValues.length !== 1 || bareValues[0] !== 'true') return null; // --separate-git-dir and the like
-  const name = basename(commonDir);
-  return name.replace(/\.git$/, '') || name;
+  return repoNameOf(commonDir, true);
 }
 
 async function realFolder(path: string): Promise<string | null> {

@@ -8,6 +8,7 @@ import { GitError } from '../util/errors.js';
 import { parseWorktreePorcelainZ } from './porcelain.js';
 import type { RepoInventory, Worktree } from './types.js';
 import { locateWorktree } from './locate-worktree.js';
+import { repoNameOf } from './repo-name.js';
 
 export async function listWorktrees(repoPath: string): Promise<RepoInventory> {
   const commonDir = await resolveCommonDir(repoPath);
@@ -33,13 +34,6 @@ export async function listWorktrees(repoPath: string): Promise<RepoInventory> {
   return { commonDir, mainPath: main.path, repoName: repoNameOf(main.path, main.bare), worktrees };
 }
 
-/** `app` for `/src/app`, `/src/app.git` (bare) and `/src/app/.git` (a bare repo kept in a `.git` folder). */
-function repoNameOf(mainPath: string, bare: boolean): string {
-  const name = basename(mainPath);
-  if (!bare) return name;
-  if (name === '.git') return basename(dirname(mainPath));
-  return name.replace(/\.git$/, '') || name;
-}
 
 /** For `--worktree PATH`: the worktree that contains PATH (a file or any folder inside it) and its repo. */
 export async function resolveWorktreeRoot(path: string): Promise<{ worktreePath: string; commonDir: string }> {

@@ -6,7 +6,7 @@
  * A portable config (this one: `defineConfig` from the package, linked in node_modules) makes a run write
  * nothing in the repo, which fs.watch on the repo's folder confirms; one that uses import.meta still does.
  */
-import { watch } from 'node:fs';
+import { eventsDuring } from '../support/fs-events.js';
 import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -98,15 +98,3 @@ describe('a .ts config with the built CLI', () => {
   });
 });
 
-/** What fs.watch reports in `dir` (not recursive) while `action` runs, and shortly after. */
-async function eventsDuring(dir: string, action: () => Promise<unknown>): Promise<string[]> {
-  const events: string[] = [];
-  const watcher = watch(dir, (type, name) => events.push(`${type} ${name}`));
-  try {
-    await action();
-    await new Promise((done) => setTimeout(done, 300));
-  } finally {
-    watcher.close();
-  }
-  return events;
-}

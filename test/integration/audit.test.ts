@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { cleanupTempDirs, createRepo, createTempDir } from '../support/git-fixtures.js';
 import { createHarness, testConfig } from '../support/engine-harness.js';
-import { auditFile, readAudit } from '../../src/audit/audit-log.js';
+import { appendAudit, auditFile, readAudit, readAuditTail } from '../../src/audit/audit-log.js';
 import { releaseWorktree } from '../../src/reconcile/release.js';
 import { writeVault } from '../../src/providers/local/local-provider.js';
 
@@ -45,5 +45,20 @@ describe('audit trail', () => {
     await writeFile(auditFile(stateDir), `${await readFile(auditFile(stateDir), 'utf8')}\n`);
     await appendAudit(stateDir, { type: 'error', repo: null, worktree: '/w', branch: null, identity: 'b', detail: { message: 'two' } });
     expect((await readAudit(stateDir)).map((r) => r.identity)).toEqual(['a', 'b']);
+  });
+});
+
+describe('readAuditTail', () => {
+  it('gives the newest records first, reaching into a rotated file only when the current one has too few', async () => {
+    const stateDir = await createTempDir('ravi-audit-tail-');
+    const event = (n: number) => ({ type: 'error' as const, repo: null, worktree: null, branch: null, identity: `id-${n}`, detail: {} });
+    for (const n of [1, 2, 3]) await appendAudit(stateDir, event(n), new Date(Date.UTC(2026, 10, 24, 0, n)));
+    // What rotation leaves: older lines in audit.jsonl.1, newer ones in audit.jsonl.
+    await writeFile(`${auditFile(stateDir)}.1`, await readFile(auditFile(stateDir), 'utf8'));
+    await writeFile(auditFile(stateDir), '');
+    for (const n of [4, 5]) await appendAudit(stateDir, event(n), new Date(Date.UTC(2026, 10, 24, 0, n)));
+    expect((await readAuditTail(stateDir, 2)).map((r) => r.identity)).toEqual(['id-5', 'id-4']);
+    expect((await readAuditTail(stateDir, 4)).map((r) => r.identity)).toEqual(['id-5', 'id-4', 'id-3', 'id-2']);
+    expect((await readAuditTail(stateDir, 10)).map((r) => r.identity)).toEqual((await readAudit(stateDir)).reverse().map((r) => r.identity));
   });
 });

@@ -6,7 +6,7 @@
  * with fs.watch, and resolves its imports from wherever it is now. That a hit never imports `typescript` is
  * checked on the built CLI in test/e2e/config-ts-cache.test.ts.
  */
-import { watch } from 'node:fs';
+import { eventsDuring } from '../support/fs-events.js';
 import { copyFile, chmod, chown, mkdir, mkdtemp, readdir, readFile, realpath, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -204,19 +204,6 @@ describe('transpileCacheDir', () => {
     expect(transpileCacheDir(env, platform, '/home/u')).toBe(expected);
   });
 });
-
-/** What fs.watch reports in `dir` (not recursive) while `action` runs, and shortly after. */
-async function eventsDuring(dir: string, action: () => Promise<unknown>): Promise<string[]> {
-  const events: string[] = [];
-  const watcher = watch(dir, (type, name) => events.push(`${type} ${name}`));
-  try {
-    await action();
-    await new Promise((done) => setTimeout(done, 300));
-  } finally {
-    watcher.close();
-  }
-  return events;
-}
 
 describe('a portable .ts config', () => {
   /** A stand-in for the installed package, in `dir`/node_modules; its defineConfig adds `extra` to concurrency. */

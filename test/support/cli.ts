@@ -27,13 +27,12 @@ export async function runBuiltCli(args: readonly string[], options: CliOptions):
     reject: false,
     input: options.input ?? '',
     extendEnv: false,
-    env: {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: options.home,
-      RAVI_ORCHESTRATOR_STATE_DIR: `${options.home}/state`,
-      ...gitEnv,
-      ...options.env,
-    },
+    env: isolatedEnv(options.home, options.env),
   });
   return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** The environment every test child CLI gets: this PATH, a temp HOME with the state dir in it, git isolated. */
+export function isolatedEnv(home: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, RAVI_ORCHESTRATOR_STATE_DIR: `${home}/state`, ...gitEnv, ...extra };
 }

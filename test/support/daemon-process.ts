@@ -1,9 +1,7 @@
 /** Starts the built CLI's `daemon` as a real child process, and waits on conditions (never on durations). */
 import { execa, type ResultPromise } from 'execa';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { CLI_PATH } from './cli.js';
-import { gitEnv } from './git-fixtures.js';
+import { CLI_PATH, isolatedEnv } from './cli.js';
 
 export interface DaemonProcess {
   readonly child: ResultPromise;
@@ -22,14 +20,7 @@ export function startDaemonProcess(options: { cwd: string; home: string; args?: 
     cwd: options.cwd,
     reject: false,
     extendEnv: false,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: options.home,
-      RAVI_ORCHESTRATOR_STATE_DIR: join(options.home, 'state'),
-      RAVI_ORCHESTRATOR_DEBOUNCE_MS: '100',
-      ...gitEnv,
-      ...options.env,
-    },
+    env: isolatedEnv(options.home, { RAVI_ORCHESTRATOR_DEBOUNCE_MS: '100', ...options.env }),
   });
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -1,8 +1,6 @@
 /** Starts the built CLI's `dashboard --json` as a real child process and reads the link it prints. */
 import { execa, type ResultPromise } from 'execa';
-import { join } from 'node:path';
-import { CLI_PATH } from './cli.js';
-import { gitEnv } from './git-fixtures.js';
+import { CLI_PATH, isolatedEnv } from './cli.js';
 import { waitFor } from './daemon-process.js';
 
 export interface DashboardProcess {
@@ -25,13 +23,7 @@ export async function startDashboardProcess(options: { cwd: string; home: string
     cwd: options.cwd,
     reject: false,
     extendEnv: false,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: options.home,
-      RAVI_ORCHESTRATOR_STATE_DIR: join(options.home, 'state'),
-      ...gitEnv,
-      ...options.env,
-    },
+    env: isolatedEnv(options.home, options.env),
   });
   child.stdout?.on('data', (chunk: Buffer) => {
     stdout += chunk.toString();

@@ -6,7 +6,7 @@ import { startDashboard } from '../../dashboard/dashboard.js';
 import type { DashboardActions } from '../../dashboard/server.js';
 import { runPass } from '../../reconcile/engine.js';
 import { countChanges } from '../../reconcile/actions.js';
-import { releaseWorktree } from '../../reconcile/release.js';
+import { releaseFromDashboard } from '../../dashboard/release-action.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { writeJson, writeLine } from '../io.js';
@@ -31,7 +31,7 @@ export async function dashboardCommand(context: CommandContext): Promise<ExitCod
     logger,
     port: context.args.port ?? DEFAULT_PORT,
     actions: oneShotActions(context),
-    watch: true,
+    watch: 'state-and-repos',
   });
   await dashboard.ready;
   if (context.args.json) writeJson(context.io.stdout, { url: dashboard.url, port: dashboard.port });
@@ -65,9 +65,6 @@ function oneShotActions(context: CommandContext): DashboardActions {
       if (failed.length > 0) throw new Error(`${summary} ${failed.length} failed: ${failed[0]?.error?.message ?? 'unknown error'}`);
       return summary;
     },
-    async release(worktree) {
-      const report = await releaseWorktree({ config, provider, logger, worktree, lockWaitMs: LOCK_WAIT_MS });
-      return report.released === null ? `${worktree} had no identity to release.` : `Released ${report.released.name} (${worktree}).`;
-    },
+    release: (worktree) => releaseFromDashboard({ config, provider, logger, lockWaitMs: LOCK_WAIT_MS }, worktree),
   };
 }
