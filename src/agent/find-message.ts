@@ -2,9 +2,10 @@
  * Finds the newest message of this identity (email and SMS) that yields a value (a code or a link),
  * optionally only messages newer than a moment; and waits for one with polling backoff.
  */
-import type { EmailMessage, Provider, SmsMessage } from '../providers/types.js';
+import type { EmailMessage, SmsMessage } from '../providers/types.js';
 import { isTransient } from '../util/errors.js';
 import type { MessageText } from './extract-code.js';
+import type { LeaseInbox } from './lease-inbox.js';
 
 export interface FoundMessage {
   readonly kind: 'email' | 'sms';
@@ -24,9 +25,10 @@ export interface FindOptions {
 
 export type Extractor = (message: MessageText) => string | null;
 
-export async function findNewest(provider: Provider, identityUuid: string, extract: Extractor, options: FindOptions): Promise<FoundMessage | null> {
+/** The newest message of this lease that yields a value (the inbox already keeps out what arrived before the lease). */
+export async function findNewest(inbox: LeaseInbox, extract: Extractor, options: FindOptions): Promise<FoundMessage | null> {
   const call = { unreadOnly: options.unreadOnly, signal: options.signal };
-  const [emails, sms] = await Promise.all([provider.listEmails(identityUuid, call), provider.listSms(identityUuid, call)]);
+  const [emails, sms] = await Promise.all([inbox.listEmails(call), inbox.listSms(call)]);
   const candidates = [...emails.map(fromEmail), ...sms.map(fromSms)]
     .filter((c) => options.since === null || Date.parse(c.receivedAt) >= options.since)
     .sort((a, b) => Date.parse(b.receivedAt) - Date.parse(a.receivedAt));

@@ -4,7 +4,7 @@
  */
 import type { Config } from '../config/types.js';
 import type { Provider } from '../providers/types.js';
-import { Ledger, entryKey, type LedgerEntry } from '../files/ledger.js';
+import { Ledger, worktreeKey } from '../files/ledger.js';
 import { listWorktrees, resolveWorktreeRootWithGit } from '../git/worktrees.js';
 import { locateWorktree, type LocatedWorktree } from '../git/locate-worktree.js';
 import { samePath } from '../util/same-path.js';
@@ -18,8 +18,9 @@ export interface WorktreeIdentity {
   readonly uuid: string;
   readonly email: string | null;
   readonly phone: string | null;
-  /** When the identity was provisioned (for `--since-setup`). */
-  readonly createdAt: string;
+  /** This worktree's lease: its agent is shown only what arrived from `leaseSince` on. */
+  readonly leaseId: string;
+  readonly leaseSince: string;
 }
 
 /** No identity for this worktree: says why and what to run. */
@@ -34,9 +35,10 @@ export async function findWorktreeIdentity(config: Config, provider: Provider, p
     throw new NoIdentityError(`${worktreePath} is the main worktree; identities belong to linked worktrees (git worktree add).`);
   }
   const ledger = await Ledger.open(config.stateDir, provider.ledgerScope);
-  const entry: LedgerEntry | undefined = ledger.get(entryKey(found.commonDir, found.adminId));
-  if (entry === undefined || entry.state !== 'active' || entry.uuid === null) {
-    const why = entry?.state === 'released' ? 'its identity was released by teardown' : 'it has no identity yet';
+  const key = worktreeKey(found.commonDir, found.adminId);
+  const entry = ledger.leaseOf(key);
+  if (entry === undefined || entry.state !== 'ready' || entry.uuid === null || entry.lease === null) {
+    const why = ledger.released(key) !== undefined ? 'its identity was released by teardown' : 'it has no identity yet';
     throw new NoIdentityError(`${worktreePath}: ${why}. Run: ravi-orchestrator reconcile --worktree "${worktreePath}"`);
   }
   return {
@@ -48,7 +50,8 @@ export async function findWorktreeIdentity(config: Config, provider: Provider, p
     uuid: entry.uuid,
     email: entry.email,
     phone: entry.phone,
-    createdAt: entry.createdAt,
+    leaseId: entry.lease.id,
+    leaseSince: entry.lease.since,
   };
 }
 

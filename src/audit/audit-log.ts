@@ -10,6 +10,12 @@ export type AuditEventType =
   | 'identity.created'
   | 'identity.adopted'
   | 'identity.deleted'
+  /** The provider refused a deletion; the identity stays in the pool. */
+  | 'identity.kept'
+  /** Its record left the ledger: it vanished at the provider, or its create never happened. */
+  | 'identity.forgotten'
+  | 'lease.started'
+  | 'lease.ended'
   | 'key.minted'
   | 'env.written'
   | 'code.handed'

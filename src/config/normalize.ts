@@ -21,6 +21,9 @@ export interface NormalizeContext {
 }
 
 export const DEFAULT_GRACE = '10m';
+export const DEFAULT_QUARANTINE = '30m';
+/** Local identities cost nothing, so only a few idle ones are kept; Ravi's are kept (they cost money to make). */
+export const DEFAULT_LOCAL_KEEP_IDLE = 3;
 export const DEFAULT_CONCURRENCY = 4;
 export const DEFAULT_CREDENTIALS_FILE = '~/.ravi/config.json';
 export const DEFAULT_ENV_FILE = '.env';
@@ -54,6 +57,10 @@ export function normalizeConfig(raw: unknown, context: NormalizeContext): Config
     },
     secrets: { vault: config.secrets?.vault ?? null },
     orphans: { graceMs: parseDuration(config.orphans?.grace ?? DEFAULT_GRACE) },
+    pool: {
+      quarantineMs: parseDuration(config.pool?.quarantine ?? DEFAULT_QUARANTINE),
+      keepIdle: config.pool?.keepIdle ?? (config.provider?.kind === 'ravi' ? Number.POSITIVE_INFINITY : DEFAULT_LOCAL_KEEP_IDLE),
+    },
     include: [...(config.include ?? [])],
     exclude: [...(config.exclude ?? [])],
     mail: {

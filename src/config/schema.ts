@@ -64,6 +64,18 @@ const orphansSchema = z.strictObject(
   OBJECT,
 );
 
+const KEEP_IDLE = { error: 'expected a whole number of at least 0' };
+const poolSchema = z.strictObject(
+  {
+    quarantine: z
+      .union([z.string(), z.number()], { error: `expected ${DURATION_HINT}` })
+      .refine(isDuration, { error: `expected ${DURATION_HINT} (not negative)` })
+      .optional(),
+    keepIdle: z.number(KEEP_IDLE).int(KEEP_IDLE).min(0, KEEP_IDLE).optional(),
+  },
+  OBJECT,
+);
+
 const glob = z.string(STRING).superRefine(checkGlob);
 
 const PORT = { error: 'expected a port number from 0 (any free port) to 65535' };
@@ -93,6 +105,7 @@ const rawConfigShape = {
   env: envSchema.optional(),
   secrets: secretsSchema.optional(),
   orphans: orphansSchema.optional(),
+  pool: poolSchema.optional(),
   include: stringList(glob).optional(),
   exclude: stringList(glob).optional(),
   mail: mailSchema.optional(),
@@ -116,7 +129,7 @@ export function knownKeysAt(path: readonly PropertyKey[], value: unknown): reado
     const isRavi = typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'ravi';
     return Object.keys((isRavi ? raviProvider : localProvider).shape);
   }
-  const nested: Record<string, z.ZodObject> = { identity: identitySchema, env: envSchema, secrets: secretsSchema, orphans: orphansSchema, mail: mailSchema, dashboard: dashboardSchema };
+  const nested: Record<string, z.ZodObject> = { identity: identitySchema, env: envSchema, secrets: secretsSchema, orphans: orphansSchema, pool: poolSchema, mail: mailSchema, dashboard: dashboardSchema };
   const schema = nested[where];
   return schema ? Object.keys(schema.shape) : [];
 }

@@ -34,8 +34,18 @@ export interface RawConfig {
     vault?: string;
   };
   orphans?: {
-    /** How long an identity outlives its worktree: '10m', '1h', milliseconds, or 0. @default '10m' */
+    /** How long a lease outlives its worktree: '10m', '1h', milliseconds, or 0. @default '10m' */
     grace?: string | number;
+  };
+  /** Identities are leased from a pool and returned to it, never churned (DESIGN.md). */
+  pool?: {
+    /** How long a returned identity rests before another worktree may lease it: '30m', ms, or 0. @default '30m' */
+    quarantine?: string | number;
+    /**
+     * Idle identities kept; beyond this, idle ones are deleted where the provider can delete.
+     * @default every one on Ravi (identities are permanent and cost money), 3 on the local provider
+     */
+    keepIdle?: number;
   };
   /** Globs over worktree paths or branch names; a worktree is managed if it matches any (default: all). */
   include?: string[];
@@ -91,6 +101,8 @@ export interface Config {
   };
   readonly secrets: { readonly vault: string | null };
   readonly orphans: { readonly graceMs: number };
+  /** `keepIdle` is Infinity when every idle identity is kept. */
+  readonly pool: { readonly quarantineMs: number; readonly keepIdle: number };
   readonly include: readonly string[];
   readonly exclude: readonly string[];
   readonly mail: {

@@ -59,7 +59,7 @@ function summarize(report: PassReport, startedAt: Date): PassSummary {
   const done = report.results.filter((r) => r.status === 'done').map((r) => r.action);
   const counts = countChanges(done);
   const failed = report.results.filter((r) => r.status === 'failed').length + report.plan.problems.length;
-  return { startedAt: startedAt.toISOString(), durationMs: Math.round(report.durationMs), ok: failed === 0, created: counts.create, updated: counts.update, deleted: counts.delete, failed };
+  return { startedAt: startedAt.toISOString(), durationMs: Math.round(report.durationMs), ok: failed === 0, created: counts.create, leased: counts.lease, released: counts.release, updated: counts.update, deleted: counts.delete, failed };
 }
 
 /** Failures that time may fix (network, 5xx, 429, a repo that cannot be listed right now). */
@@ -75,15 +75,15 @@ function isRetryable(error: Error): boolean {
   return isTransient(error) || !(error instanceof ProviderError);
 }
 
-/** When the soonest orphan of this repo is due for deletion, so it goes on time without waiting for a resync. */
+/** When the soonest orphaned lease of this repo ends, so it ends on time without waiting for a resync. */
 function nextOrphanDeadline(report: PassReport, graceMs: number, commonDir: string | null): number | undefined {
   if (commonDir === null) return undefined;
   const now = report.observed.now;
   const managed = new Set(report.observed.repos[0]?.worktrees.filter((w) => w.managed || w.worktree.locked).map((w) => w.key));
   let soonest: number | undefined;
-  for (const entry of report.observed.ledger) {
-    if (entry.commonDir !== commonDir || managed.has(entry.key) || entry.state !== 'active') continue;
-    const due = (entry.orphanedSince === null ? now : Date.parse(entry.orphanedSince)) + graceMs - now;
+  for (const { lease, state } of report.ledgerAfter.identities.values()) {
+    if (lease === null || lease.commonDir !== commonDir || managed.has(lease.worktreeKey) || state !== 'ready') continue;
+    const due = (lease.orphanedSince === null ? now : Date.parse(lease.orphanedSince)) + graceMs - now;
     if (due > 0 && (soonest === undefined || due < soonest)) soonest = due;
   }
   return soonest === undefined ? undefined : soonest + 250; // land just after the deadline, not just before

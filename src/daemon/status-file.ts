@@ -11,6 +11,9 @@ export interface PassSummary {
   readonly durationMs: number;
   readonly ok: boolean;
   readonly created: number;
+  /** Idle identities handed to worktrees, and leases that ended (absent in files of older versions). */
+  readonly leased?: number;
+  readonly released?: number;
   readonly updated: number;
   readonly deleted: number;
   readonly failed: number;

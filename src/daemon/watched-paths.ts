@@ -22,7 +22,7 @@ import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Config } from '../config/types.js';
-import type { LedgerEntry } from '../files/ledger.js';
+import { leaseHeldBy, type LedgerIdentity } from '../files/ledger.js';
 import type { PassReport } from '../reconcile/engine.js';
 import type { ObservedEnvFile, ObservedScopedConfig, ObservedWorktree } from '../reconcile/observed.js';
 import { readEnvFile, readScopedConfig } from '../reconcile/observe-files.js';
@@ -44,12 +44,12 @@ export function watchedPaths(report: PassReport, config: Config): WatchedPath[] 
   const repo = report.observed.repos[0];
   if (repo === undefined || !repo.inventory.ok) return [];
   const written = writtenByKey(report);
-  const ledger = new Map(report.ledgerAfter.map((entry) => [entry.key, entry]));
+  const leased = [...report.ledgerAfter.identities.values()];
   const paths: WatchedPath[] = [];
   for (const worktree of repo.worktrees) {
     if (!worktree.managed || worktree.key === null) continue;
     const wrote = written.get(worktree.key) ?? new Set<string>();
-    const entry = ledger.get(worktree.key);
+    const entry = leaseHeldBy(leased, worktree.key);
     const path = worktree.worktree.path;
     paths.push({ path, kind: 'folder', seen: FOLDER }); // managed: observe found its folder
     const env = wrote.has('write-env') ? envWritten(worktree, entry, repo.inventory.value.repoName, report, config) : envFingerprint(worktree.env);
@@ -103,8 +103,8 @@ function scopedFingerprint(scoped: Omit<ObservedScopedConfig, 'path'> | null): s
 }
 
 /** What apply wrote: the same render over the text observe read, with the entry as apply left it. */
-function envWritten(worktree: ObservedWorktree, entry: LedgerEntry | undefined, repoName: string, report: PassReport, config: Config): string | null {
-  if (entry === undefined || entry.state !== 'active' || worktree.env === null || worktree.env.error !== null) return null;
+function envWritten(worktree: ObservedWorktree, entry: LedgerIdentity | undefined, repoName: string, report: PassReport, config: Config): string | null {
+  if (entry === undefined || entry.state !== 'ready' || worktree.env === null || worktree.env.error !== null) return null;
   try {
     const facts = { repoName, adminId: worktree.worktree.adminId as string, branch: worktree.worktree.branch };
     const { render } = renderWorktreeEnv(config.env, entry, facts, vaultOf(report.observed), worktree.env.content);
@@ -115,7 +115,7 @@ function envWritten(worktree: ObservedWorktree, entry: LedgerEntry | undefined, 
 }
 
 /** What apply wrote: a key of this identity, and no management key. */
-function scopedWritten(entry: LedgerEntry | undefined): string | null {
+function scopedWritten(entry: LedgerIdentity | undefined): string | null {
   if (entry === undefined || entry.uuid === null) return null;
   return scopedFingerprint({ exists: true, malformed: false, identityUuid: entry.uuid, hasIdentityKey: true, hasManagementKey: false });
 }

@@ -30,7 +30,7 @@ export async function startDashboard(options: {
   watch: 'state' | 'state-and-repos';
   token?: string;
 }): Promise<Dashboard> {
-  const unread = createUnreadCounter(options.provider, { ttlMs: UNREAD_TTL_MS });
+  const unread = createUnreadCounter(options.provider, { ttlMs: UNREAD_TTL_MS, stateDir: () => options.config().stateDir });
   const server = await startDashboardServer({
     port: options.port,
     token: options.token,

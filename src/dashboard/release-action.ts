@@ -9,5 +9,5 @@ export async function releaseFromDashboard(
   worktree: string,
 ): Promise<string> {
   const report = await releaseWorktree({ ...deps, worktree });
-  return report.released === null ? `${worktree} had no identity to release.` : `Released ${report.released.name} (${worktree}).`;
+  return report.released === null ? `${worktree} had no identity to release.` : `Released ${report.released.name} to the pool (${worktree}).`;
 }

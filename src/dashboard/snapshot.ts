@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/types.js';
 import type { Provider } from '../providers/types.js';
 import { runPass } from '../reconcile/engine.js';
-import { buildStatus, type StatusRow } from '../reconcile/status.js';
+import { buildStatus, type FleetStatus, type StatusRow } from '../reconcile/status.js';
 import { readAuditTail, type AuditRecord } from '../audit/audit-log.js';
 import { runningDaemon } from '../daemon/instance-lock.js';
 import { readDaemonStatus, type PassSummary } from '../daemon/status-file.js';
@@ -35,6 +35,8 @@ export interface DashboardSnapshot {
   readonly repos: readonly DashboardRepo[];
   /** Problems that concern no single worktree (an identity listing that failed, say). */
   readonly problems: readonly string[];
+  /** Idle identities: available, or resting in quarantine. */
+  readonly pool: FleetStatus['pool'];
   /** Newest first. */
   readonly audit: readonly AuditRecord[];
 }
@@ -50,8 +52,10 @@ export async function collectSnapshot(deps: { config: Config; provider: Provider
     readDaemonStatus(config.stateDir),
     readAuditTail(config.stateDir, AUDIT_ROWS),
   ]);
-  const rows = buildStatus(report.observed, report.plan, config.orphans.graceMs);
-  const unread = await deps.unread.countsFor(rows.filter((r) => r.managed && r.uuid !== null && r.env !== 'released').map((r) => r.uuid as string));
+  const fleet = buildStatus(report.observed, report.plan, config);
+  const rows = fleet.worktrees;
+  const leases = rows.flatMap((r) => (r.managed && r.uuid !== null && r.leaseId !== null && r.leaseSince !== null ? [{ uuid: r.uuid, leaseId: r.leaseId, leaseSince: r.leaseSince }] : []));
+  const unread = await deps.unread.countsFor(leases);
   const live = daemon === null ? null : daemonStatus;
   const repos = report.observed.repos.map((repo): DashboardRepo => {
     const mainPath = repo.inventory.ok ? repo.inventory.value.mainPath : repo.repoPath;
@@ -61,7 +65,7 @@ export async function collectSnapshot(deps: { config: Config; provider: Provider
       error: repo.inventory.ok ? null : repo.inventory.error.message,
       lastPass: passStatus?.lastPass ?? null,
       passError: passStatus?.error ?? null,
-      worktrees: rows.filter((row) => row.repo === mainPath).map((row) => ({ ...row, unread: row.uuid === null ? null : (unread.get(row.uuid) ?? null) })),
+      worktrees: rows.filter((row) => row.repo === mainPath).map((row) => ({ ...row, unread: row.leaseId === null ? null : (unread.get(row.leaseId) ?? null) })),
     };
   });
   return {
@@ -71,6 +75,7 @@ export async function collectSnapshot(deps: { config: Config; provider: Provider
     daemon: { running: daemon !== null, pid: daemon?.pid ?? null, state: live?.state ?? null, configError: live?.configError ?? null },
     repos,
     problems: report.plan.problems.filter((p) => p.worktreePath === null).map((p) => p.message),
+    pool: fleet.pool,
     audit,
   };
 }

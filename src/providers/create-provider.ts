@@ -6,7 +6,7 @@ import { createRaviProvider } from './ravi/ravi-provider.js';
 
 export function createProvider(config: Config): Provider {
   const provider = config.provider;
-  if (provider.kind === 'local') return createLocalProvider({ stateDir: config.stateDir });
+  if (provider.kind === 'local') return createLocalProvider({ stateDir: config.stateDir, quarantineMs: config.pool.quarantineMs });
   return createRaviProvider({
     apiUrl: provider.apiUrl,
     credentialsFile: provider.credentialsFile,

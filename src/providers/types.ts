@@ -54,8 +54,13 @@ export interface SmsMessage {
 }
 
 export interface ListMessagesOptions extends CallOptions {
-  /** Only messages not yet marked read. @default false */
+  /** Only messages the provider has not marked read. @default false */
   readonly unreadOnly?: boolean;
+  /**
+   * Only messages received at or after this ISO time (a lease's start). Ravi filters with
+   * `created_after`; callers still check each message's time themselves.
+   */
+  readonly since?: string | null;
 }
 
 /**
@@ -70,6 +75,10 @@ export interface Provider {
   readonly issuesScopedKeys: boolean;
   listIdentities(options?: CallOptions): Promise<Identity[]>;
   createIdentity(request: CreateIdentityRequest, options?: CallOptions): Promise<Identity>;
+  /**
+   * Deletes an identity. Optional for the engine: Ravi's identities are permanent (RAVI-CONTRACT.md), so a
+   * refusal is a ProviderError with the HTTP status (405, 404, 403), which the pool remembers.
+   */
   deleteIdentity(uuid: string, options?: CallOptions): Promise<void>;
   /** Mints a key that acts as one identity only. Only called when issuesScopedKeys is true. */
   mintScopedKey(identityUuid: string, label: string, options?: CallOptions): Promise<ScopedKey>;
@@ -82,6 +91,6 @@ export interface Provider {
   listEmails(identityUuid: string, options?: ListMessagesOptions): Promise<EmailMessage[]>;
   /** The identity's SMS messages, newest first. Throws NOT_FOUND for an unknown identity. */
   listSms(identityUuid: string, options?: ListMessagesOptions): Promise<SmsMessage[]>;
-  /** Marks one of the identity's messages read. */
-  markRead(kind: 'email' | 'sms', identityUuid: string, messageId: string, options?: CallOptions): Promise<void>;
+  // No markRead: Ravi has no call that marks a message read (RAVI-CONTRACT.md, "Verified again"); what an
+  // agent was handed is recorded on our side (src/agent/handed-messages.ts).
 }

@@ -1,8 +1,8 @@
 /** Turns each applied action into an audit record (names and keys only, never values). */
-import type { Action } from './actions.js';
+import { actionTarget, type Action } from './actions.js';
 import type { ApplyContext, WorktreeLookup } from './apply.js';
 import { appendAudit, type AuditEvent } from '../audit/audit-log.js';
-import type { LedgerEntry } from '../files/ledger.js';
+import type { LedgerIdentity } from '../files/ledger.js';
 
 /** Records what an action did (or why it failed); an audit write failure is logged, never fatal. */
 export async function auditAction(
@@ -10,29 +10,41 @@ export async function auditAction(
   error: Error | null,
   context: ApplyContext,
   lookup: ReadonlyMap<string, WorktreeLookup>,
-  before: LedgerEntry | undefined,
+  before: LedgerIdentity | undefined,
+  note: string | null,
 ): Promise<void> {
-  const event = error === null ? eventFor(action, context, lookup, before) : errorEvent(action, error, context, before);
+  const event = error === null ? eventFor(action, context, lookup, before, note) : errorEvent(action, error, context, before);
   if (event === null) return;
   await appendAudit(context.config.stateDir, event).catch((failure: unknown) => context.logger.warn({ err: failure }, 'could not write the audit log'));
 }
 
-function eventFor(action: Action, context: ApplyContext, lookup: ReadonlyMap<string, WorktreeLookup>, before: LedgerEntry | undefined): AuditEvent | null {
+function eventFor(action: Action, context: ApplyContext, lookup: ReadonlyMap<string, WorktreeLookup>, before: LedgerIdentity | undefined, note: string | null): AuditEvent | null {
   if (action.type === 'ensure-excluded') return null;
-  const entry = context.ledger.get(action.key) ?? before;
+  const target = actionTarget(action);
+  const name = 'name' in action ? action.name : (target === null ? null : (context.ledger.leaseOf(target.key)?.name ?? null));
+  const record = (name === null ? undefined : context.ledger.identity(name)) ?? before;
+  const lease = record?.lease ?? before?.lease ?? null;
   const base = {
-    repo: repoOf(action.commonDir),
-    worktree: action.worktreePath ?? entry?.worktreePath ?? null,
-    branch: lookup.get(action.key)?.observed.worktree.branch ?? entry?.branch ?? null,
-    identity: entry?.name ?? ('name' in action ? action.name : null),
+    repo: target === null ? (lease === null ? null : repoOf(lease.commonDir)) : repoOf(target.commonDir),
+    worktree: target?.worktreePath ?? lease?.worktreePath ?? null,
+    branch: (target === null ? undefined : lookup.get(target.key)?.observed.worktree.branch) ?? lease?.branch ?? null,
+    identity: name,
   };
   switch (action.type) {
     case 'create-identity':
-      return { ...base, identity: action.name, type: 'identity.created', detail: { reason: action.recreate ? 'it vanished from the provider' : 'new worktree', uuid: entry?.uuid ?? null } };
+      return { ...base, type: 'identity.created', detail: { reason: action.recreate ? 'the identity it held vanished from the provider' : 'new worktree, no idle identity', uuid: record?.uuid ?? null } };
+    case 'lease-identity':
+      return { ...base, type: 'lease.started', detail: { reason: 'an idle identity from the pool', uuid: action.uuid, idleMs: action.idleMs } };
     case 'adopt-identity':
-      return { ...base, identity: action.identity.name, type: 'identity.adopted', detail: { reason: 'created before an interrupted run', uuid: action.identity.uuid } };
+      return { ...base, type: 'identity.adopted', detail: { reason: 'created before an interrupted run', uuid: action.identity.uuid } };
+    case 'release-lease':
+      return { ...base, worktree: before?.lease?.worktreePath ?? base.worktree, type: 'lease.ended', detail: { reason: `orphan sweep: ${action.reason}`, uuid: record?.uuid ?? null } };
+    case 'forget-identity':
+      return { ...base, type: 'identity.forgotten', detail: { reason: action.reason, uuid: before?.uuid ?? null } };
     case 'delete-identity':
-      return { ...base, identity: action.name, type: 'identity.deleted', detail: { reason: `orphan sweep: ${action.reason}`, uuid: action.uuid } };
+      return note === null
+        ? { ...base, type: 'identity.deleted', detail: { reason: `pool upkeep: ${action.reason}`, uuid: action.uuid } }
+        : { ...base, type: 'identity.kept', detail: { reason: note, uuid: action.uuid } };
     case 'write-scoped-key':
       return { ...base, type: 'key.minted', detail: { file: action.file, reason: action.reason } };
     case 'write-env': {
@@ -44,15 +56,16 @@ function eventFor(action: Action, context: ApplyContext, lookup: ReadonlyMap<str
   }
 }
 
-function errorEvent(action: Action, error: Error, context: ApplyContext, before: LedgerEntry | undefined): AuditEvent {
-  const key = action.type === 'ensure-excluded' ? null : action.key;
-  const entry = (key === null ? undefined : context.ledger.get(key)) ?? before;
+function errorEvent(action: Action, error: Error, context: ApplyContext, before: LedgerIdentity | undefined): AuditEvent {
+  const target = actionTarget(action);
+  const name = 'name' in action ? action.name : null;
+  const lease = before?.lease ?? null;
   return {
     type: 'error',
-    repo: repoOf(action.commonDir),
-    worktree: action.type === 'ensure-excluded' ? null : (action.worktreePath ?? entry?.worktreePath ?? null),
-    branch: entry?.branch ?? null,
-    identity: entry?.name ?? null,
+    repo: target === null ? null : repoOf(target.commonDir),
+    worktree: target?.worktreePath ?? lease?.worktreePath ?? null,
+    branch: lease?.branch ?? null,
+    identity: name ?? (target === null ? null : (context.ledger.leaseOf(target.key)?.name ?? null)),
     detail: { action: action.type, message: error.message },
   };
 }

@@ -20,9 +20,9 @@ export async function writeEnvStep(
   context: ApplyContext,
   lookup: ReadonlyMap<string, WorktreeLookup>,
 ): Promise<void> {
-  const entry = context.ledger.get(action.key);
+  const entry = context.ledger.leaseOf(action.key);
   const found = lookup.get(action.key);
-  if (entry === undefined || entry.state !== 'active' || found === undefined || action.worktreePath === null) {
+  if (entry === undefined || entry.state !== 'ready' || found === undefined || action.worktreePath === null) {
     throw new Error(`no identity to write into ${action.file}`);
   }
   const relPath = context.config.env.file;

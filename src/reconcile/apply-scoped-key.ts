@@ -13,12 +13,13 @@ export async function writeScopedKeyStep(
   context: ApplyContext,
   lookup: ReadonlyMap<string, WorktreeLookup>,
 ): Promise<void> {
-  const entry = context.ledger.get(action.key);
-  if (entry === undefined || entry.state !== 'active' || entry.uuid === null || action.worktreePath === null) {
+  const entry = context.ledger.leaseOf(action.key);
+  if (entry === undefined || entry.state !== 'ready' || entry.uuid === null || action.worktreePath === null) {
     throw new Error(`no identity to scope a key to for ${action.worktreePath ?? action.key}`);
   }
   await assertIgnored(action.worktreePath, SCOPED_CONFIG_PATH, knownIgnored(lookup.get(action.key), SCOPED_CONFIG_PATH));
-  const label = `ravi-orchestrator ${entry.name}`;
+  // Names the lease, so a key listed in Ravi's web UI can be traced to the worktree that got it.
+  const label = `ravi-orchestrator ${entry.name} lease ${entry.lease?.id.slice(0, 8) ?? ''}`.trim();
   const scoped = await context.provider.mintScopedKey(entry.uuid, label, { signal: context.signal, worktree: action.worktreePath });
   const file = {
     identity_key: scoped.key,

@@ -1,8 +1,12 @@
 /**
- * apply(plan): runs the planner's actions. Repo-level actions (ignore rules) first, then one task per
- * ledger key through p-queue with bounded concurrency; inside a key the steps run in order
- * (identity, scoped key, env file) and stop at the first failure. One worktree's failure never
- * blocks another's.
+ * apply(plan): runs the planner's actions in four phases, so an identity a lease gives back can be
+ * leased again in the same pass and nothing is deleted while a worktree might still take it:
+ *   1. repo ignore rules (before any secret touches a worktree);
+ *   2. the pool's side: leases that end, records adopted or forgotten (one task per identity);
+ *   3. one task per worktree through p-queue with bounded concurrency: its identity (lease, create,
+ *      adopt), its scoped key, its env file, in order, stopping at the first failure;
+ *   4. deletions of idle identities, one at a time (a refusal is remembered before the next is tried).
+ * One worktree's failure never blocks another's.
  */
 import PQueue from 'p-queue';
 import type { Logger } from 'pino';
@@ -10,7 +14,7 @@ import type { Config } from '../config/types.js';
 import type { Provider } from '../providers/types.js';
 import type { Ledger } from '../files/ledger.js';
 import { ensureExcluded } from '../git/ignore.js';
-import type { Action } from './actions.js';
+import { actionTarget, type Action } from './actions.js';
 import type { Observed, ObservedWorktree } from './observed.js';
 import type { RepoInventory } from '../git/types.js';
 import { runStep } from './apply-steps.js';
@@ -20,6 +24,8 @@ export interface ActionResult {
   readonly action: Action;
   readonly status: 'done' | 'failed' | 'skipped';
   readonly error: Error | null;
+  /** What happened instead, when the step chose not to act (e.g. the provider refuses deletion). */
+  readonly note?: string;
 }
 
 export interface ApplyContext {
@@ -29,6 +35,8 @@ export interface ApplyContext {
   readonly observed: Observed;
   readonly logger: Logger;
   readonly signal?: AbortSignal;
+  /** Clock for tests. @default Date.now */
+  readonly now?: () => number;
 }
 
 /** Where each managed worktree sits, for steps that need more than the action carries. */
@@ -37,16 +45,27 @@ export interface WorktreeLookup {
   readonly inventory: RepoInventory;
 }
 
+/** A step may decline to act and say why; it throws when it fails. */
+export type StepOutcome = void | { readonly note: string };
+
+type Phase = 'pool' | 'worktree' | 'delete';
+
 const STEP_ORDER: readonly Action['type'][] = [
+  // the pool's side
   'adopt-identity',
-  'create-identity',
-  'update-entry',
-  'clear-orphan',
+  'forget-identity',
   'mark-orphan',
+  'clear-orphan',
+  'release-lease',
+  'forget-worktree',
+  // a worktree's side
+  'revive-worktree',
+  'create-identity',
+  'lease-identity',
+  'update-lease',
   'write-scoped-key',
   'write-env',
   'delete-identity',
-  'forget-entry',
 ];
 
 export async function apply(actions: readonly Action[], context: ApplyContext): Promise<ActionResult[]> {
@@ -62,14 +81,12 @@ export async function apply(actions: readonly Action[], context: ApplyContext): 
   }
   const lookup = buildLookup(context.observed);
   const queue = new PQueue({ concurrency: context.config.concurrency });
-  const groups = groupByKey(actions);
-  await Promise.all(
-    [...groups.values()].map((group) =>
-      queue.add(async () => {
-        results.push(...(await runGroup(group, context, lookup)));
-      }),
-    ),
-  );
+  for (const phase of ['pool', 'worktree', 'delete'] as const) {
+    const groups = groupsOf(actions, phase);
+    const concurrency = phase === 'delete' ? 1 : context.config.concurrency;
+    queue.concurrency = concurrency;
+    await Promise.all(groups.map((group) => queue.add(async () => void results.push(...(await runGroup(group, context, lookup))))));
+  }
   await context.ledger.flush();
   return results;
 }
@@ -82,33 +99,42 @@ async function runGroup(group: Action[], context: ApplyContext, lookup: Readonly
       results.push({ action, status: 'skipped', error: null });
       continue;
     }
-    // The entry as it was: a delete removes it, and the audit record still needs its worktree and branch.
-    const before = action.type === 'ensure-excluded' ? undefined : context.ledger.get(action.key);
+    // The record as it was: a delete removes it, and the audit record still needs its worktree and branch.
+    const name = 'name' in action ? action.name : null;
+    const before = name === null ? undefined : context.ledger.identity(name);
     try {
-      await runStep(action, context, lookup);
-      results.push({ action, status: 'done', error: null });
-      await auditAction(action, null, context, lookup, before);
+      const outcome = await runStep(action, context, lookup);
+      results.push(outcome ? { action, status: 'done', error: null, note: outcome.note } : { action, status: 'done', error: null });
+      await auditAction(action, null, context, lookup, before, outcome ? outcome.note : null);
     } catch (error) {
       failed = true;
       const asErr = asError(error);
-      context.logger.warn({ action: action.type, key: 'key' in action ? action.key : null, err: asErr }, 'action failed');
+      context.logger.warn({ action: action.type, identity: name, err: asErr }, 'action failed');
       results.push({ action, status: 'failed', error: asErr });
-      await auditAction(action, asErr, context, lookup, before);
+      await auditAction(action, asErr, context, lookup, before, null);
     }
   }
   return results;
 }
 
-function groupByKey(actions: readonly Action[]): Map<string, Action[]> {
+function phaseOf(action: Action): Phase | null {
+  if (action.type === 'ensure-excluded') return null;
+  if (action.type === 'delete-identity') return 'delete';
+  const target = actionTarget(action);
+  // A step about a worktree that exists runs with that worktree's other steps; the rest is the pool's side.
+  return target !== null && target.worktreePath !== null && action.type !== 'release-lease' ? 'worktree' : 'pool';
+}
+
+/** Worktree phase: one group per worktree; pool and delete phases: one group per identity. */
+function groupsOf(actions: readonly Action[], phase: Phase): Action[][] {
   const groups = new Map<string, Action[]>();
   for (const action of actions) {
-    if (action.type === 'ensure-excluded') continue;
-    const group = groups.get(action.key) ?? [];
-    group.push(action);
-    groups.set(action.key, group);
+    if (phaseOf(action) !== phase) continue;
+    const key = phase === 'worktree' ? (actionTarget(action) as { key: string }).key : `${'name' in action ? action.name : ''}`;
+    groups.set(key, [...(groups.get(key) ?? []), action]);
   }
   for (const group of groups.values()) group.sort((a, b) => STEP_ORDER.indexOf(a.type) - STEP_ORDER.indexOf(b.type));
-  return groups;
+  return [...groups.values()];
 }
 
 function buildLookup(observed: Observed): Map<string, WorktreeLookup> {

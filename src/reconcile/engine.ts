@@ -5,10 +5,10 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/types.js';
 import type { Provider } from '../providers/types.js';
-import { Ledger, type LedgerEntry } from '../files/ledger.js';
+import { Ledger, type LedgerState } from '../files/ledger.js';
 import { acquireStateLock } from '../files/state-lock.js';
 import { canonicalPath, samePath } from '../util/same-path.js';
-import type { Action, Plan } from './actions.js';
+import { actionTarget, type Action, type Plan } from './actions.js';
 import { apply, type ActionResult } from './apply.js';
 import { observe } from './observe.js';
 import type { Observed, ObservedWorktree } from './observed.js';
@@ -34,7 +34,7 @@ export interface PassReport {
   /** Empty in plan mode. */
   readonly results: readonly ActionResult[];
   /** The ledger when the pass ended (after apply; `observed.ledger` is before): the identities files were written for. */
-  readonly ledgerAfter: readonly LedgerEntry[];
+  readonly ledgerAfter: LedgerState;
   /** The worktree `--worktree` resolved to, when given. */
   readonly focus: ObservedWorktree | null;
   readonly durationMs: number;
@@ -52,13 +52,14 @@ export async function runPass(options: PassOptions): Promise<PassReport> {
       signal: options.signal,
     });
     const focus = onlyWorktreePath === null ? null : await findWorktree(observed, onlyWorktreePath);
-    let planned = plan(observed, options.config, { reviveKey: focus?.key ?? null });
+    let planned = plan(observed, options.config, { focusKey: focus?.key ?? null });
     if (onlyWorktreePath !== null) planned = focusPlan(planned, focus);
-    const results =
-      options.mode === 'apply'
-        ? await apply(planned.actions, { config: options.config, provider: options.provider, ledger, observed, logger: options.logger, signal: options.signal })
-        : [];
-    return { observed, plan: planned, results, ledgerAfter: ledger.entries(), focus, durationMs: performance.now() - started };
+    let results: ActionResult[] = [];
+    if (options.mode === 'apply') {
+      results = await apply(planned.actions, { config: options.config, provider: options.provider, ledger, observed, logger: options.logger, signal: options.signal, now: options.now });
+      await ledger.compactIfLarge();
+    }
+    return { observed, plan: planned, results, ledgerAfter: ledger.state(), focus, durationMs: performance.now() - started };
   } finally {
     await lock?.release();
   }
@@ -73,10 +74,14 @@ async function findWorktree(observed: Observed, path: string): Promise<ObservedW
   return null;
 }
 
-/** `--worktree`: that worktree's actions (and its repo's ignore rules) only; no orphan sweep. */
+/** `--worktree`: that worktree's actions (and its repo's ignore rules) only; no orphan sweep, no pool upkeep. */
 function focusPlan(planned: Plan, focus: ObservedWorktree | null): Plan {
   const key = focus?.key ?? null;
-  const keep = (action: Action) => (action.type === 'ensure-excluded' ? key !== null : action.key === key && action.worktreePath !== null);
+  const keep = (action: Action) => {
+    if (action.type === 'ensure-excluded') return key !== null;
+    const target = actionTarget(action);
+    return target !== null && target.key === key && target.worktreePath !== null && action.type !== 'release-lease';
+  };
   const path = focus?.worktree.path ?? null;
   return {
     actions: planned.actions.filter(keep),

@@ -7,7 +7,7 @@ import { stat } from 'node:fs/promises';
 import type { Config } from '../config/types.js';
 import type { Provider } from '../providers/types.js';
 import type { Ledger } from '../files/ledger.js';
-import { entryKey } from '../files/ledger.js';
+import { worktreeKey } from '../files/ledger.js';
 import { listWorktrees } from '../git/worktrees.js';
 import { checkIgnored } from '../git/ignore.js';
 import type { RepoInventory, Worktree } from '../git/types.js';
@@ -40,7 +40,7 @@ export async function observe(config: Config, provider: Provider, ledger: Ledger
     repos,
     identities: await identities,
     vault: vault === null ? null : await vault,
-    ledger: ledger.entries(),
+    ledger: ledger.state(),
     issuesScopedKeys: provider.issuesScopedKeys,
   };
 }
@@ -68,7 +68,7 @@ async function observeWorktree(
   selector: WorktreeSelector,
   options: ObserveOptions,
 ): Promise<ObservedWorktree> {
-  const key = worktree.adminId === null ? null : entryKey(inventory.commonDir, worktree.adminId);
+  const key = worktree.adminId === null ? null : worktreeKey(inventory.commonDir, worktree.adminId);
   // git does not mark a locked worktree prunable when its folder vanishes (an unmounted disk): check.
   const unmanagedReason = selector(worktree) ?? ((await folderExists(worktree.path)) ? null : 'its folder is missing');
   const base = { worktree, key, managed: unmanagedReason === null, unmanagedReason, env: null, scoped: null, ignore: null };

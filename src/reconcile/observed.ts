@@ -1,7 +1,7 @@
 /** What `observe()` reads in one pass: the whole truth, re-read every time (level-triggered). */
 import type { IgnoreStatus, RepoInventory, Worktree } from '../git/types.js';
 import type { Identity } from '../providers/types.js';
-import type { LedgerEntry } from '../files/ledger.js';
+import type { LedgerState } from '../files/ledger.js';
 
 export type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: Error };
 
@@ -27,7 +27,7 @@ export interface ObservedScopedConfig {
 
 export interface ObservedWorktree {
   readonly worktree: Worktree;
-  /** Ledger key, null for the main worktree. */
+  /** `worktreeKey(commonDir, adminId)`, null for the main worktree. */
   readonly key: string | null;
   /** Whether this worktree should own an identity now. */
   readonly managed: boolean;
@@ -53,6 +53,6 @@ export interface Observed {
   readonly identities: Outcome<readonly Identity[]>;
   /** Null when no secrets are configured (the vault is not read). */
   readonly vault: Outcome<ReadonlyMap<string, string>> | null;
-  readonly ledger: readonly LedgerEntry[];
+  readonly ledger: LedgerState;
   readonly issuesScopedKeys: boolean;
 }

@@ -1,101 +1,117 @@
-/** Planning for one managed worktree: its identity, its env file, its scoped key, its ignore rules. Pure. */
+/**
+ * Planning for one managed worktree: keep the lease it holds (or say it needs one), then its env file,
+ * its scoped key and its ignore rules. Pure.
+ */
 import type { RepoInventory } from '../git/types.js';
-import type { Identity } from '../providers/types.js';
-import type { LedgerEntry } from '../files/ledger.js';
+import type { LedgerIdentity } from '../files/ledger.js';
 import type { ObservedWorktree } from './observed.js';
-import type { PlanContext } from './plan.js';
-import { baseIdentityName, uniqueName } from './naming.js';
+import { oldestNamed, type PlanContext } from './plan.js';
 import { renderWorktreeEnv, type IdentityFacts } from './desired-env.js';
 
 export const SCOPED_CONFIG_PATH = '.ravi/config.json';
 
-export function planManagedWorktree(
-  observed: ObservedWorktree,
-  inventory: RepoInventory,
-  context: PlanContext,
-  excludePatterns: Set<string>,
-): void {
-  const { worktree } = observed;
-  const key = observed.key as string;
-  const target = { key, commonDir: inventory.commonDir, worktreePath: worktree.path };
-  const problem = (message: string) => context.problems.push({ commonDir: inventory.commonDir, worktreePath: worktree.path, message });
-
-  const facts = planIdentity(observed, inventory, context, problem);
-  if (facts === null) return; // nothing can be written without an identity
-
-  const writable = planIgnoreRules(observed, context, excludePatterns, problem);
-  if (writable.env) planEnvFile(observed, inventory, facts, context, problem);
-  if (writable.scoped && context.issuesScopedKeys) {
-    const reason = scopedKeyReason(observed, facts.uuid);
-    if (reason !== null) context.actions.push({ ...target, type: 'write-scoped-key', file: observed.scoped?.path ?? '', reason });
-  }
+/** A managed worktree without a lease: plan-acquire.ts finds it one. */
+export interface Wanting {
+  readonly observed: ObservedWorktree;
+  readonly inventory: RepoInventory;
+  readonly excludePatterns: Set<string>;
+  /** The identity it held vanished from the provider: a new one is a re-creation. */
+  readonly replacing: boolean;
 }
 
-interface PlannedFacts extends IdentityFacts {
+export interface PlannedFacts extends IdentityFacts {
   /** Null when the identity is created in this pass. */
   readonly uuid: string | null;
 }
 
-/** Ensures the worktree has (or will have) exactly one identity; returns what the env file needs. */
-function planIdentity(
+/** Plans a worktree that holds a lease; returns what it wants instead when it holds none. */
+export function planHeldOrWanting(
   observed: ObservedWorktree,
   inventory: RepoInventory,
   context: PlanContext,
-  problem: (message: string) => void,
-): PlannedFacts | null {
-  const { worktree } = observed;
+  excludePatterns: Set<string>,
+): Wanting | null {
   const key = observed.key as string;
-  const adminId = worktree.adminId as string;
-  const target = { key, commonDir: inventory.commonDir, worktreePath: worktree.path };
-  const entry = context.ledger.get(key);
-  if (entry?.state === 'released') {
-    if (context.reviveKey !== key) {
-      context.notes.push({ commonDir: inventory.commonDir, message: `${worktree.path}: no identity (released by teardown; \`reconcile --worktree\` gives it one again)` });
+  const path = observed.worktree.path;
+  const target = { key, commonDir: inventory.commonDir, worktreePath: path };
+  const problem = (message: string) => context.problems.push({ commonDir: inventory.commonDir, worktreePath: path, message });
+  const held = [...(context.heldBy.get(key) ?? [])].sort(byLeaseStart);
+  const holder = held[0];
+  for (const extra of held.slice(1)) {
+    // One worktree, one identity: a second lease (only ever a bug's leftover) goes back to the pool.
+    context.releasedNow.add(extra.name);
+    context.actions.push({ ...target, type: 'release-lease', name: extra.name, reason: `${path} holds ${holder?.name} already` });
+  }
+
+  if (context.ledger.released.has(key)) {
+    if (context.focusKey !== key) {
+      context.notes.push({ commonDir: inventory.commonDir, message: `${path}: no identity (released by teardown; \`reconcile --worktree\` gives it one again)` });
       return null;
     }
+    context.actions.push({ ...target, type: 'revive-worktree' });
+  }
+  const want: Wanting = { observed, inventory, excludePatterns, replacing: false };
+  if (holder === undefined) {
+    if (context.identities !== null) return want;
+    problem('it cannot get an identity until identities can be listed (see the error above)');
+    return null;
+  }
+
+  if (holder.state === 'creating') {
     if (context.identities === null) {
       problem('its identity cannot be created until identities can be listed (see the error above)');
       return null;
     }
-    context.takenNames.delete(entry.name); // its own old name is free again
-    const name = chooseName(key, adminId, inventory, worktree.branch, context);
-    if (name === null) return null;
-    context.actions.push({ ...target, type: 'create-identity', adminId, name, branch: worktree.branch, recreate: false });
-    return { name, email: null, phone: null, uuid: null };
-  }
-  if (context.identities === null) {
-    if (entry?.state === 'active') return factsOf(entry);
-    problem('its identity cannot be created until identities can be listed (see the error above)');
-    return null;
-  }
-  const create = (name: string, recreate: boolean): PlannedFacts => {
-    context.actions.push({ ...target, type: 'create-identity', adminId, name, branch: worktree.branch, recreate });
-    return { name, email: null, phone: null, uuid: null };
-  };
-  if (entry === undefined) {
-    const name = chooseName(key, adminId, inventory, worktree.branch, context);
-    if (name === null) {
-      problem('no free identity name: both the template name and its hashed variant are taken by other identities');
+    const made = oldestNamed(context.identities, holder.name);
+    if (made === null) {
+      // The create never reached the provider: try again under the name recorded in the intent.
+      context.actions.push({ ...target, type: 'create-identity', name: holder.name, adminId: observed.worktree.adminId as string, branch: observed.worktree.branch, recreate: false });
+      planWorktreeFiles(observed, inventory, { name: holder.name, email: null, phone: null, uuid: null }, true, context, excludePatterns);
       return null;
     }
-    return create(name, false);
+    context.actions.push({ type: 'adopt-identity', name: holder.name, identity: made, target });
+    planWorktreeFiles(observed, inventory, { name: made.name, email: made.email, phone: made.phone, uuid: made.uuid }, true, context, excludePatterns);
+    return null;
   }
-  if (entry.state === 'pending') {
-    const found = oldestNamed(context.identities, entry.name);
-    if (found === null) return create(entry.name, false);
-    context.actions.push({ ...target, type: 'adopt-identity', identity: found });
-    return { name: found.name, email: found.email, phone: found.phone, uuid: found.uuid };
-  }
-  const listed = context.identityByUuid.get(entry.uuid as string);
+
+  const listed = context.identityByUuid.get(holder.uuid as string);
   if (listed === undefined) {
-    if (context.deletionBlocked !== null) return factsOf(entry);
-    return create(entry.name, true);
+    if (context.identities === null || context.listingDoubt !== null) {
+      planWorktreeFiles(observed, inventory, factsOf(holder), false, context, excludePatterns);
+      return null;
+    }
+    // Deleted at the provider (its web UI): forget it and lease or create another (its name is free again).
+    context.actions.push({ type: 'forget-identity', name: holder.name, reason: 'it vanished from the provider', target });
+    context.takenNames.delete(holder.name);
+    return { ...want, replacing: true };
   }
-  if (entry.worktreePath !== worktree.path || entry.branch !== worktree.branch || entry.email !== listed.email || entry.phone !== listed.phone) {
-    context.actions.push({ ...target, type: 'update-entry', branch: worktree.branch, email: listed.email, phone: listed.phone });
+  const lease = holder.lease;
+  if (lease !== null && (lease.worktreePath !== path || lease.branch !== observed.worktree.branch || holder.email !== listed.email || holder.phone !== listed.phone)) {
+    context.actions.push({ ...target, type: 'update-lease', name: holder.name, branch: observed.worktree.branch, email: listed.email, phone: listed.phone });
   }
-  if (entry.orphanedSince !== null) context.actions.push({ ...target, type: 'clear-orphan' });
-  return { name: entry.name, email: listed.email, phone: listed.phone, uuid: listed.uuid };
+  if (lease?.orphanedSince != null) context.actions.push({ ...target, type: 'clear-orphan', name: holder.name });
+  planWorktreeFiles(observed, inventory, { name: holder.name, email: listed.email, phone: listed.phone, uuid: listed.uuid }, false, context, excludePatterns);
+  return null;
+}
+
+/** The env file, the scoped key and the ignore rules of a worktree whose identity is known (or being made). */
+export function planWorktreeFiles(
+  observed: ObservedWorktree,
+  inventory: RepoInventory,
+  facts: PlannedFacts,
+  newLease: boolean,
+  context: PlanContext,
+  excludePatterns: Set<string>,
+): void {
+  const target = { key: observed.key as string, commonDir: inventory.commonDir, worktreePath: observed.worktree.path };
+  const problem = (message: string) => context.problems.push({ commonDir: inventory.commonDir, worktreePath: observed.worktree.path, message });
+  const writable = planIgnoreRules(observed, context, excludePatterns, problem);
+  if (writable.env) planEnvFile(observed, inventory, facts, context, problem);
+  if (writable.scoped && context.issuesScopedKeys) {
+    // Every lease gets a key of its own; an existing lease keeps its key while the file is right.
+    const reason = newLease ? 'mint a key for this lease' : scopedKeyReason(observed, facts.uuid);
+    if (reason !== null) context.actions.push({ ...target, type: 'write-scoped-key', file: observed.scoped?.path ?? '', reason });
+  }
 }
 
 function planEnvFile(
@@ -119,6 +135,7 @@ function planEnvFile(
   } catch (error) {
     return problem((error as Error).message);
   }
+  // A create learns the address only when it lands: the step renders again from the ledger then.
   if (!rendered.changed && facts.uuid !== null) return;
   context.actions.push({
     type: 'write-env',
@@ -169,24 +186,10 @@ function scopedKeyReason(observed: ObservedWorktree, uuid: string | null): strin
   return null;
 }
 
-function chooseName(key: string, adminId: string, inventory: RepoInventory, branch: string | null, context: PlanContext): string | null {
-  const base = baseIdentityName({ template: context.config.identity.name, repoName: inventory.repoName, adminId, branch });
-  for (const candidate of [base, uniqueName(base, key)]) {
-    if (!context.takenNames.has(candidate)) {
-      context.takenNames.add(candidate);
-      return candidate;
-    }
-  }
-  return null;
+function byLeaseStart(a: LedgerIdentity, b: LedgerIdentity): number {
+  return (a.lease?.since ?? '').localeCompare(b.lease?.since ?? '') || a.name.localeCompare(b.name);
 }
 
-/** After a crash, adopt by exact name; if several match, the oldest (the one created first). */
-export function oldestNamed(identities: readonly Identity[], name: string): Identity | null {
-  const matches = identities.filter((i) => i.name === name);
-  matches.sort((a, b) => (a.createdAt ?? '').localeCompare(b.createdAt ?? '') || a.uuid.localeCompare(b.uuid));
-  return matches[0] ?? null;
-}
-
-function factsOf(entry: LedgerEntry): PlannedFacts {
-  return { name: entry.name, email: entry.email, phone: entry.phone, uuid: entry.uuid };
+function factsOf(identity: LedgerIdentity): PlannedFacts {
+  return { name: identity.name, email: identity.email, phone: identity.phone, uuid: identity.uuid };
 }

@@ -1,40 +1,52 @@
 /**
  * plan(observed, config) -> actions. Pure: no I/O, no clock (the pass's `now` is observed), so it is
- * tested with tables. Safety rules of DESIGN.md live here: only ledger-owned identities are deleted,
- * never on doubt, never inside the grace period, never for a locked worktree.
+ * tested with tables. The pool model of DESIGN.md lives here: a worktree leases an idle identity (or,
+ * when none may be had, the one we create for it); a gone worktree's lease ends after the grace period;
+ * idle identities rest in quarantine; only idle ones beyond `pool.keepIdle` are deleted, never on doubt.
  */
 import type { Config } from '../config/types.js';
 import type { Identity } from '../providers/types.js';
-import type { LedgerEntry } from '../files/ledger.js';
+import type { LedgerIdentity, LedgerState } from '../files/ledger.js';
 import type { Action, Note, Plan, Problem } from './actions.js';
 import type { Observed, ObservedRepo } from './observed.js';
-import { planManagedWorktree } from './plan-worktree.js';
-import { planLeftoverEntry } from './plan-orphans.js';
+import { planHeldOrWanting, type Wanting } from './plan-worktree.js';
+import { planAcquisitions } from './plan-acquire.js';
+import { planLeftovers } from './plan-leftovers.js';
+import { planPoolUpkeep } from './plan-pool.js';
 
-export type PlanConfig = Pick<Config, 'identity' | 'env' | 'orphans'>;
+export type PlanConfig = Pick<Config, 'identity' | 'env' | 'orphans' | 'pool'>;
 
 export interface PlanOptions {
-  /** A worktree whose identity a teardown released gets a new one only when a setup asks (`reconcile --worktree`). */
-  readonly reviveKey?: string | null;
+  /**
+   * The worktree a setup asked for (`reconcile --worktree`): it is served first, and a teardown's
+   * release of it is undone.
+   */
+  readonly focusKey?: string | null;
 }
 
 /** Shared, per-pass facts and the plan being built. */
 export interface PlanContext {
   readonly config: PlanConfig;
   readonly now: number;
-  /** Null when listing identities failed: no identity is then created, adopted or deleted. */
+  /** Null when listing identities failed: no identity is then created, leased, adopted or deleted. */
   readonly identities: readonly Identity[] | null;
   readonly identityByUuid: ReadonlyMap<string, Identity>;
-  /** Why identities must not be deleted this pass, or null when deleting is safe. */
-  readonly deletionBlocked: string | null;
+  /** Why the listing cannot be trusted to say an identity is gone, or null. */
+  readonly listingDoubt: string | null;
   /** Null when the vault could not be read (env files are then left as they are). */
   readonly vault: ReadonlyMap<string, string> | null;
   readonly vaultError: Error | null;
   readonly issuesScopedKeys: boolean;
-  readonly reviveKey: string | null;
-  readonly ledger: ReadonlyMap<string, LedgerEntry>;
-  /** Names in use by any identity or ledger entry; grows as the plan assigns names. */
+  readonly focusKey: string | null;
+  readonly ledger: LedgerState;
+  /** Worktree key -> the identities whose lease it holds (more than one only after a bug). */
+  readonly heldBy: ReadonlyMap<string, readonly LedgerIdentity[]>;
+  /** Names in use by any identity or ledger record; grows as the plan assigns names. */
   readonly takenNames: Set<string>;
+  /** Idle identities this plan hands to a worktree. */
+  readonly leasedNow: Set<string>;
+  /** Identities whose lease this plan ends. */
+  readonly releasedNow: Set<string>;
   readonly actions: Action[];
   readonly problems: Problem[];
   readonly notes: Note[];
@@ -49,57 +61,64 @@ export function plan(observed: Observed, config: PlanConfig, options: PlanOption
       message: `Reading the vault failed, so secrets keep the values already written: ${context.vaultError.message}`,
     });
   }
-  if (context.identities !== null && context.deletionBlocked !== null) {
-    context.problems.push({ commonDir: null, worktreePath: null, message: `No identity is deleted or re-created this pass: ${context.deletionBlocked}` });
+  if (context.identities !== null && context.listingDoubt !== null) {
+    context.problems.push({ commonDir: null, worktreePath: null, message: `No identity is forgotten or deleted this pass: ${context.listingDoubt}` });
   } else if (context.identities === null && !observed.identities.ok) {
     context.problems.push({ commonDir: null, worktreePath: null, message: `Listing identities failed: ${observed.identities.error.message}` });
   }
-  for (const repo of observed.repos) planRepo(repo, context);
-  return { actions: context.actions, problems: context.problems, notes: context.notes };
+  const wanting: Wanting[] = [];
+  const excludes = new Map<string, Set<string>>();
+  for (const repo of observed.repos) planRepo(repo, context, wanting, excludes);
+  planAcquisitions(wanting, context);
+  planPoolUpkeep(context);
+  // Before any worktree file is written (apply runs repo actions first); known only once every worktree is planned.
+  const ensure: Action[] = [...excludes].filter(([, patterns]) => patterns.size > 0).map(([commonDir, patterns]) => ({ type: 'ensure-excluded', commonDir, patterns: [...patterns].sort() }));
+  return { actions: [...ensure, ...context.actions], problems: context.problems, notes: context.notes };
 }
 
-function planRepo(repo: ObservedRepo, context: PlanContext): void {
+function planRepo(repo: ObservedRepo, context: PlanContext, wanting: Wanting[], excludes: Map<string, Set<string>>): void {
   if (!repo.inventory.ok) {
     context.problems.push({ commonDir: null, worktreePath: null, message: `${repo.repoPath}: ${repo.inventory.error.message}` });
-    context.notes.push({ commonDir: null, message: `${repo.repoPath}: no identity of this repo is deleted this pass, because its worktrees could not be listed` });
+    context.notes.push({ commonDir: null, message: `${repo.repoPath}: no lease of this repo ends this pass, because its worktrees could not be listed` });
     return;
   }
-  const { commonDir } = repo.inventory.value;
-  const excludePatterns = new Set<string>();
+  const inventory = repo.inventory.value;
+  const excludePatterns = excludes.get(inventory.commonDir) ?? new Set<string>();
+  excludes.set(inventory.commonDir, excludePatterns);
   const managedKeys = new Set<string>();
   for (const observed of repo.worktrees) {
     if (!observed.managed || observed.key === null) continue;
     managedKeys.add(observed.key);
-    planManagedWorktree(observed, repo.inventory.value, context, excludePatterns);
+    const want = planHeldOrWanting(observed, inventory, context, excludePatterns);
+    if (want !== null) wanting.push(want);
   }
-  if (excludePatterns.size > 0) {
-    // Before any worktree file is written (apply runs repo actions first).
-    context.actions.unshift({ type: 'ensure-excluded', commonDir, patterns: [...excludePatterns].sort() });
-  }
-  const byAdminId = new Map(repo.worktrees.map((w) => [w.worktree.adminId, w]));
-  for (const entry of context.ledger.values()) {
-    if (entry.commonDir !== commonDir || managedKeys.has(entry.key)) continue;
-    planLeftoverEntry(entry, byAdminId.get(entry.adminId) ?? null, context);
-  }
+  planLeftovers(repo, inventory, managedKeys, context);
 }
 
 function createContext(observed: Observed, config: PlanConfig, options: PlanOptions): PlanContext {
-  const ledger = new Map(observed.ledger.map((entry) => [entry.key, entry]));
+  const ledger = observed.ledger;
   const identities = observed.identities.ok ? observed.identities.value : null;
-  const takenNames = new Set<string>([...observed.ledger.map((e) => e.name), ...(identities ?? []).map((i) => i.name)]);
-  const vault = vaultOf(observed);
+  const takenNames = new Set<string>([...ledger.identities.keys(), ...(identities ?? []).map((i) => i.name)]);
+  const heldBy = new Map<string, LedgerIdentity[]>();
+  for (const identity of ledger.identities.values()) {
+    if (identity.lease === null) continue;
+    heldBy.set(identity.lease.worktreeKey, [...(heldBy.get(identity.lease.worktreeKey) ?? []), identity]);
+  }
   return {
     config,
     now: observed.now,
     identities,
     identityByUuid: new Map((identities ?? []).map((i) => [i.uuid, i])),
-    deletionBlocked: deletionBlockedReason(observed),
-    vault,
+    listingDoubt: listingDoubt(observed),
+    vault: vaultOf(observed),
     vaultError: observed.vault !== null && !observed.vault.ok ? observed.vault.error : null,
     issuesScopedKeys: observed.issuesScopedKeys,
-    reviveKey: options.reviveKey ?? null,
+    focusKey: options.focusKey ?? null,
     ledger,
+    heldBy,
     takenNames,
+    leasedNow: new Set(),
+    releasedNow: new Set(),
     actions: [],
     problems: [],
     notes: [],
@@ -107,16 +126,15 @@ function createContext(observed: Observed, config: PlanConfig, options: PlanOpti
 }
 
 /**
- * Never delete on doubt: a failed listing, or a listing that suddenly holds none of the identities
- * the ledger owns (an empty page, a wrong account), stops every deletion and re-creation this pass.
+ * Never act on doubt: a failed listing, or a listing that suddenly holds none of the identities the
+ * ledger owns (an empty page, a wrong account), must not make us forget, re-create or delete anything.
  */
-export function deletionBlockedReason(observed: Observed): string | null {
+export function listingDoubt(observed: Observed): string | null {
   if (!observed.identities.ok) return `listing identities failed (${observed.identities.error.message})`;
-  const owned = observed.ledger.filter((e) => e.state === 'active' && e.uuid !== null);
+  const owned = [...observed.ledger.identities.values()].filter((i) => i.state === 'ready' && i.uuid !== null);
   if (owned.length === 0) return null;
   const listed = new Set(observed.identities.value.map((i) => i.uuid));
-  const present = owned.filter((e) => listed.has(e.uuid as string)).length;
-  if (present > 0) return null;
+  if (owned.some((i) => listed.has(i.uuid as string))) return null;
   if (observed.identities.value.length === 0 || owned.length >= 3) {
     return `the provider lists none of the ${owned.length} identities the ledger owns, which looks wrong (another account, or a partial listing)`;
   }
@@ -127,4 +145,11 @@ export function deletionBlockedReason(observed: Observed): string | null {
 export function vaultOf(observed: Observed): ReadonlyMap<string, string> | null {
   if (observed.vault === null) return new Map();
   return observed.vault.ok ? observed.vault.value : null;
+}
+
+/** After a crash, adopt by exact name; if several match, the oldest (the one created first). */
+export function oldestNamed(identities: readonly Identity[], name: string): Identity | null {
+  const matches = identities.filter((i) => i.name === name);
+  matches.sort((a, b) => (a.createdAt ?? '').localeCompare(b.createdAt ?? '') || a.uuid.localeCompare(b.uuid));
+  return matches[0] ?? null;
 }

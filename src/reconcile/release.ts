@@ -1,69 +1,64 @@
 /**
- * release: what a teardown script runs. Deletes this worktree's identity at once (no grace period,
- * teardown has 60 s), leaves a 'released' tombstone so the daemon does not re-create it while the
- * worktree is being removed, and takes the managed block and scoped key out of the worktree.
+ * release: what a teardown script runs. Ends this worktree's lease at once (no grace period; teardown
+ * has 60 s): the identity goes back to the pool, nothing is deleted and no provider is called. The
+ * worktree is recorded as released, so the daemon does not lease it another identity while it is being
+ * removed, and the managed block and scoped key leave the worktree.
  */
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/types.js';
 import type { Provider } from '../providers/types.js';
-import { Ledger, entryKey, type LedgerEntry } from '../files/ledger.js';
+import { Ledger, worktreeKey } from '../files/ledger.js';
 import { acquireStateLock } from '../files/state-lock.js';
 import { BLOCK_BEGIN, BLOCK_END, renderEnvFile } from '../files/env-block.js';
 import { writeFileAtomically } from '../files/atomic-write.js';
 import { listWorktrees } from '../git/worktrees.js';
 import { samePath } from '../util/same-path.js';
-import { SCOPED_CONFIG_PATH, oldestNamed } from './plan-worktree.js';
+import { SCOPED_CONFIG_PATH } from './plan-worktree.js';
+import { endLease } from './apply-steps.js';
 import { appendAudit } from '../audit/audit-log.js';
 import { repoOf } from './apply-audit.js';
+import { forgetHanded } from '../agent/handed-messages.js';
 
 export interface ReleaseReport {
   readonly worktree: string;
-  /** The identity deleted, or null when there was none to delete. */
-  readonly released: { readonly name: string; readonly uuid: string } | null;
+  /** The identity whose lease ended, or null when the worktree held none. */
+  readonly released: { readonly name: string; readonly uuid: string | null } | null;
   readonly envCleaned: boolean;
   readonly scopedKeyRemoved: boolean;
 }
 
-export async function releaseWorktree(options: { config: Config; provider: Provider; logger: Logger; worktree: string; lockWaitMs?: number }): Promise<ReleaseReport> {
+export async function releaseWorktree(options: { config: Config; provider: Provider; logger: Logger; worktree: string; lockWaitMs?: number; now?: () => number }): Promise<ReleaseReport> {
   const { config, provider, worktree } = options;
   const inventory = await listWorktrees(worktree);
-  let adminId: string | null = null;
-  for (const candidate of inventory.worktrees) if (await samePath(candidate.path, worktree)) adminId = candidate.adminId;
-  if (adminId === null) return { worktree, released: null, envCleaned: false, scopedKeyRemoved: false }; // the main worktree owns nothing
+  let found = null;
+  for (const candidate of inventory.worktrees) if (await samePath(candidate.path, worktree)) found = candidate;
+  if (found === null || found.adminId === null) return { worktree, released: null, envCleaned: false, scopedKeyRemoved: false }; // the main worktree holds nothing
   const lock = await acquireStateLock(config.stateDir, { waitMs: options.lockWaitMs });
   try {
     const ledger = await Ledger.open(config.stateDir, provider.ledgerScope);
-    const key = entryKey(inventory.commonDir, adminId);
-    const entry = ledger.get(key);
-    const released = entry === undefined ? null : await deleteOwned(entry, provider, worktree);
-    if (entry !== undefined) {
-      ledger.set({ ...entry, state: 'released', uuid: null, email: null, phone: null, orphanedSince: null });
-      await ledger.flush();
-    }
+    const key = worktreeKey(inventory.commonDir, found.adminId);
+    const now = new Date((options.now ?? Date.now)()).toISOString();
+    const held = ledger.leaseOf(key);
+    ledger.releaseWorktree({ worktreeKey: key, commonDir: inventory.commonDir, adminId: found.adminId, worktreePath: worktree, at: now });
+    if (held !== undefined) ledger.put(endLease(held, now));
+    await ledger.flush();
+    if (held?.lease) await forgetHanded(config.stateDir, held.lease.id);
+    const released = held === undefined ? null : { name: held.name, uuid: held.uuid };
     if (released !== null) {
-      options.logger.info({ identity: released.name, worktree }, 'identity released by teardown');
+      options.logger.info({ identity: released.name, worktree }, 'lease ended by teardown');
       await appendAudit(config.stateDir, {
-        type: 'identity.deleted', repo: repoOf(inventory.commonDir), worktree, branch: entry?.branch ?? null, identity: released.name,
+        type: 'lease.ended', repo: repoOf(inventory.commonDir), worktree, branch: held?.lease?.branch ?? null, identity: released.name,
         detail: { reason: 'teardown', uuid: released.uuid },
       }).catch((error: unknown) => options.logger.warn({ err: error }, 'could not write the audit log'));
     }
     const envCleaned = await removeManagedBlock(join(worktree, config.env.file));
-    const scopedKeyRemoved = released !== null && (await removeScopedKey(join(worktree, SCOPED_CONFIG_PATH), released.uuid));
+    const scopedKeyRemoved = released?.uuid != null && (await removeScopedKey(join(worktree, SCOPED_CONFIG_PATH), released.uuid));
     return { worktree, released, envCleaned, scopedKeyRemoved };
   } finally {
     await lock.release();
   }
-}
-
-/** Only what the ledger owns: the recorded uuid, or for an interrupted create the identity of exactly that name. */
-async function deleteOwned(entry: LedgerEntry, provider: Provider, worktree: string): Promise<{ name: string; uuid: string } | null> {
-  let uuid = entry.state === 'active' ? entry.uuid : null;
-  if (entry.state === 'pending') uuid = oldestNamed(await provider.listIdentities({ worktree }), entry.name)?.uuid ?? null;
-  if (uuid === null) return null;
-  await provider.deleteIdentity(uuid, { worktree });
-  return { name: entry.name, uuid };
 }
 
 async function removeManagedBlock(file: string): Promise<boolean> {

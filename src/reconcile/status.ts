@@ -1,8 +1,13 @@
-/** The fleet at a glance: one row per worktree and per orphaned identity, derived from a pass. Pure. */
+/**
+ * The fleet at a glance, derived from a pass. Pure. One row per worktree (and per lease whose worktree is
+ * gone), plus the pool: which identities rest idle, which are still in quarantine and until when.
+ */
 import type { Observed } from './observed.js';
-import type { Plan } from './actions.js';
+import { actionTarget, type Plan } from './actions.js';
+import type { Config } from '../config/types.js';
+import { leaseHeldBy, type LedgerIdentity } from '../files/ledger.js';
 import { shortBranch } from './templates.js';
-import { formatDuration } from './plan-orphans.js';
+import { formatDuration } from './plan-leftovers.js';
 
 export type EnvState = 'in sync' | 'pending' | 'error' | 'unmanaged' | 'orphan' | 'released';
 
@@ -15,62 +20,123 @@ export interface StatusRow {
   readonly uuid: string | null;
   readonly email: string | null;
   readonly phone: string | null;
+  /** When this worktree's lease began (its agent sees only what arrived since), null without a lease. */
+  readonly leaseSince: string | null;
+  readonly leaseId: string | null;
   readonly env: EnvState;
   /** Why it is unmanaged, what is pending, or what is wrong. */
   readonly detail: string;
 }
 
-export function buildStatus(observed: Observed, plan: Plan, graceMs: number): StatusRow[] {
-  const ledger = new Map(observed.ledger.map((e) => [e.key, e]));
+export type PoolState = 'available' | 'quarantine' | 'creating';
+
+export interface PoolRow {
+  readonly identity: string;
+  readonly uuid: string | null;
+  readonly email: string | null;
+  readonly phone: string | null;
+  readonly state: PoolState;
+  /** When it went idle; null if it never was leased. */
+  readonly idleSince: string | null;
+  /** When another worktree may lease it (end of quarantine); null when it may now. */
+  readonly availableAt: string | null;
+  /** The worktree that held it last. */
+  readonly lastWorktree: string | null;
+  readonly leases: number;
+}
+
+export interface FleetStatus {
+  readonly worktrees: readonly StatusRow[];
+  readonly pool: readonly PoolRow[];
+  /** Set once the provider refused to delete: idle identities are then kept whatever `pool.keepIdle` says. */
+  readonly deleteRefused: { readonly at: string; readonly status: number | null } | null;
+}
+
+export function buildStatus(observed: Observed, plan: Plan, config: Pick<Config, 'orphans' | 'pool'>): FleetStatus {
+  return { worktrees: worktreeRows(observed, plan, config.orphans.graceMs), pool: poolRows(observed, config.pool.quarantineMs), deleteRefused: observed.ledger.provider.deleteRefused };
+}
+
+function worktreeRows(observed: Observed, plan: Plan, graceMs: number): StatusRow[] {
+  const identities = [...observed.ledger.identities.values()];
   const rows: StatusRow[] = [];
   for (const repo of observed.repos) {
     if (!repo.inventory.ok) continue;
     const { mainPath, commonDir } = repo.inventory.value;
     const seen = new Set<string>();
     for (const item of repo.worktrees) {
-      const entry = item.key === null ? undefined : ledger.get(item.key);
+      const held = item.key === null ? undefined : leaseHeldBy(identities, item.key);
       if (item.key !== null) seen.add(item.key);
       const path = item.worktree.path;
       const problems = plan.problems.filter((p) => p.worktreePath === path).map((p) => p.message);
-      const pending = plan.actions.filter((a) => a.type !== 'ensure-excluded' && a.key === item.key && a.worktreePath === path && isVisible(a.type));
-      const released = entry?.state === 'released';
+      const pending = plan.actions.filter((a) => {
+        const target = actionTarget(a);
+        return target !== null && target.key === item.key && target.worktreePath === path && isVisible(a.type);
+      });
+      const released = item.key !== null && observed.ledger.released.has(item.key) && held === undefined;
       const env: EnvState = !item.managed ? 'unmanaged' : released ? 'released' : problems.length > 0 ? 'error' : pending.length > 0 ? 'pending' : 'in sync';
       rows.push({
         repo: mainPath,
         worktree: path,
         branch: shortBranch(item.worktree.branch) || (item.worktree.detached ? '(detached)' : ''),
         managed: item.managed,
-        identity: entry?.name ?? null,
-        uuid: entry?.uuid ?? null,
-        email: entry?.email ?? null,
-        phone: entry?.phone ?? null,
+        ...identityColumns(held),
         env,
         detail: released
-          ? 'identity released by teardown; `reconcile --worktree` gives it a new one'
+          ? 'lease ended by teardown; `reconcile --worktree` leases it an identity again'
           : (problems[0] ?? (item.managed ? pending.map((a) => a.type).join(', ') : (item.unmanagedReason ?? ''))),
       });
     }
-    for (const entry of observed.ledger) {
-      if (entry.commonDir !== commonDir || seen.has(entry.key) || entry.state === 'released') continue;
-      const since = entry.orphanedSince === null ? observed.now : Date.parse(entry.orphanedSince);
+    for (const identity of identities) {
+      const lease = identity.lease;
+      if (lease === null || lease.commonDir !== commonDir || seen.has(lease.worktreeKey)) continue;
+      const since = lease.orphanedSince === null ? observed.now : Date.parse(lease.orphanedSince);
       const remaining = since + graceMs - observed.now;
       rows.push({
         repo: mainPath,
         worktree: null,
-        branch: shortBranch(entry.branch),
+        branch: shortBranch(lease.branch),
         managed: false,
-        identity: entry.name,
-        uuid: entry.uuid,
-        email: entry.email,
-        phone: entry.phone,
+        ...identityColumns(identity),
         env: 'orphan',
-        detail: remaining > 0 ? `worktree gone (was ${entry.worktreePath}); deleted in ${formatDuration(remaining)}` : `worktree gone (was ${entry.worktreePath}); deleted on the next reconcile`,
+        detail: `worktree gone (was ${lease.worktreePath}); its lease ends ${remaining > 0 ? `in ${formatDuration(remaining)}` : 'on the next reconcile'} and the identity returns to the pool`,
       });
     }
   }
   return rows;
 }
 
+function poolRows(observed: Observed, quarantineMs: number): PoolRow[] {
+  const rows: PoolRow[] = [];
+  for (const identity of observed.ledger.identities.values()) {
+    if (identity.lease !== null) continue;
+    const idle = identity.idleSince === null ? null : Date.parse(identity.idleSince);
+    const availableAt = idle === null || idle + quarantineMs <= observed.now ? null : new Date(idle + quarantineMs).toISOString();
+    rows.push({
+      identity: identity.name,
+      uuid: identity.uuid,
+      email: identity.email,
+      phone: identity.phone,
+      state: identity.state === 'creating' ? 'creating' : availableAt === null ? 'available' : 'quarantine',
+      idleSince: identity.idleSince,
+      availableAt,
+      lastWorktree: identity.lastHolder?.worktreePath ?? null,
+      leases: identity.leases,
+    });
+  }
+  return rows.sort((a, b) => (a.idleSince ?? '').localeCompare(b.idleSince ?? '') || a.identity.localeCompare(b.identity));
+}
+
+function identityColumns(identity: LedgerIdentity | undefined): Pick<StatusRow, 'identity' | 'uuid' | 'email' | 'phone' | 'leaseSince' | 'leaseId'> {
+  return {
+    identity: identity?.name ?? null,
+    uuid: identity?.uuid ?? null,
+    email: identity?.email ?? null,
+    phone: identity?.phone ?? null,
+    leaseSince: identity?.lease?.since ?? null,
+    leaseId: identity?.lease?.id ?? null,
+  };
+}
+
 function isVisible(type: string): boolean {
-  return type !== 'update-entry' && type !== 'clear-orphan' && type !== 'mark-orphan' && type !== 'forget-entry';
+  return !['update-lease', 'clear-orphan', 'mark-orphan', 'forget-worktree', 'forget-identity', 'revive-worktree'].includes(type);
 }

@@ -22,8 +22,8 @@ describe('the ravi-orchestrator CLI', () => {
   it('plan exits 2 with pending changes, reconcile exits 0, then plan exits 0', async () => {
     const plan = await cli(['plan']);
     expect(plan.exitCode).toBe(2);
-    expect(plan.stdout).toMatch(/^ {4}\+ identity ws-shop-cart$/m);
-    expect(plan.stdout).toMatch(/Plan: 3 to create, \d+ to update, 0 to delete\./);
+    expect(plan.stdout).toMatch(/^ {4}\+ identity ws-shop-cart \(no idle identity in the pool\)$/m);
+    expect(plan.stdout).toMatch(/Plan: 3 to create, 0 to lease, 0 to release, \d+ to update, 0 to delete\./);
     const reconcile = await cli(['reconcile']);
     expect(reconcile.stderr).toBe('');
     expect(reconcile.exitCode).toBe(0);
@@ -94,17 +94,20 @@ describe('the ravi-orchestrator CLI', () => {
     }
   });
 
-  it('removes the identity of a deleted worktree after the grace period (0 here)', async () => {
+  it('returns the identity of a deleted worktree to the pool after the grace period (0 here)', async () => {
     const doomed = await repo.addWorktree('doomed');
     await cli(['reconcile']);
     await repo.removeWorktree(doomed, { force: true });
     await writeFile(join(repo.path, 'ravi-orchestrator.config.json'), JSON.stringify({ orphans: { grace: 0 } }));
     const plan = await cli(['plan']);
-    expect(plan.stdout).toMatch(/- identity ws-shop-doomed \(its worktree is gone\)/);
+    expect(plan.stdout).toMatch(/< release ws-shop-doomed to the pool \(its worktree is gone\)/);
     const run = await cli(['reconcile']);
-    expect(run.stdout).toMatch(/1 deleted/);
+    expect(run.stdout).toMatch(/1 released, 0 updated, 0 deleted/);
     const identities = JSON.parse(await readFile(join(home, 'state', 'local', 'identities.json'), 'utf8')) as { identities: Array<{ name: string }> };
-    expect(identities.identities.map((i) => i.name)).not.toContain('ws-shop-doomed');
+    expect(identities.identities.map((i) => i.name)).toContain('ws-shop-doomed');
+    const status = await cli(['status']);
+    expect(status.stdout).toMatch(/identity pool: 1 idle \(0 available, 1 in quarantine\)/);
+    expect(status.stdout).toMatch(/ws-shop-doomed\s+ws-shop-doomed@agents\.localhost\s+\S+\s+quarantine, 30m left/);
     await writeFile(join(repo.path, 'ravi-orchestrator.config.json'), '{}');
   });
 
@@ -112,7 +115,7 @@ describe('the ravi-orchestrator CLI', () => {
     const run = await cli(['history', '--worktree', join(repo.root, 'shop-worktrees', 'doomed'), '--json']);
     expect(run.exitCode, run.stderr).toBe(0);
     const records = JSON.parse(run.stdout) as Array<{ type: string; identity: string; detail: Record<string, unknown> }>;
-    expect(records.map((r) => r.type)).toEqual(['identity.created', 'env.written', 'identity.deleted']);
+    expect(records.map((r) => r.type)).toEqual(['identity.created', 'env.written', 'lease.ended']);
     expect(records.every((r) => r.identity === 'ws-shop-doomed')).toBe(true);
     const table = await cli(['history', '--identity', 'ws-shop-cart', '--since', '1h']);
     expect(table.stdout).toMatch(/^TIME\s+EVENT\s+IDENTITY/);

@@ -39,9 +39,12 @@ describe('the Superset preset with the real CLI', () => {
 
     const teardown = await execa('bash', ['-c', config.teardown.join(' && ')], { cwd: workspace, env, extendEnv: false, reject: false });
     expect(teardown.exitCode).toBe(0);
-    expect(await identities()).toEqual([]);
+    // The identity is not deleted: its lease ended and it rests in the pool for the next workspace.
+    expect((await identities()).map((i) => i.email)).toEqual([email]);
     await repo.removeWorktree(workspace, { force: true });
     const status = await runBuiltCli(['status', '--json'], { cwd: repo.path, home });
-    expect((JSON.parse(status.stdout) as { worktrees: Array<{ env: string }> }).worktrees.filter((w) => w.env === 'orphan')).toEqual([]);
+    const fleet = JSON.parse(status.stdout) as { worktrees: Array<{ env: string }>; pool: Array<{ email: string; state: string }> };
+    expect(fleet.worktrees.filter((w) => w.env === 'orphan')).toEqual([]);
+    expect(fleet.pool).toEqual([expect.objectContaining({ email, state: 'quarantine' })]);
   });
 });

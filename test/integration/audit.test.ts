@@ -11,7 +11,7 @@ import { writeVault } from '../../src/providers/local/local-provider.js';
 afterAll(cleanupTempDirs);
 
 describe('audit trail', () => {
-  it('records creation, env writes (key names only), teardown and orphan deletion; a deleted worktree stays readable', async () => {
+  it('records creation, env writes (key names only), teardown and the end of an orphan\'s lease; a deleted worktree stays readable', async () => {
     const repo = await createRepo({ name: 'audited' });
     const kept = await repo.addWorktree('kept');
     const torn = await repo.addWorktree('torn-down');
@@ -28,9 +28,9 @@ describe('audit trail', () => {
     expect(all.filter((r) => r.type === 'identity.created').map((r) => r.identity).sort()).toEqual(['ws-audited-kept', 'ws-audited-swept', 'ws-audited-torn-down']);
     const env = all.find((r) => r.type === 'env.written' && r.worktree === kept);
     expect(env?.detail).toMatchObject({ changedKeys: ['AGENT_EMAIL', 'AGENT_PHONE', 'API_TOKEN'], secretsInjected: ['API_TOKEN'] });
-    expect(all.find((r) => r.type === 'identity.deleted' && r.worktree === torn)?.detail).toMatchObject({ reason: 'teardown' });
+    expect(all.find((r) => r.type === 'lease.ended' && r.worktree === torn)?.detail).toMatchObject({ reason: 'teardown' });
     const sweep = await readAudit(stateDir, { worktree: swept });
-    expect(sweep.map((r) => r.type)).toEqual(['identity.created', 'env.written', 'identity.deleted']);
+    expect(sweep.map((r) => r.type)).toEqual(['identity.created', 'env.written', 'lease.ended']);
     expect(sweep.at(-1)?.detail.reason).toMatch(/^orphan sweep/);
     expect(await readFile(auditFile(stateDir), 'utf8')).not.toContain('tok-audit-secret');
     expect(await readAudit(stateDir, { identity: 'ws-audited-kept', since: Date.now() - 60_000 })).toHaveLength(2);

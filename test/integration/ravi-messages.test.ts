@@ -123,7 +123,7 @@ describe('listEmails and listSms (ravi)', () => {
   });
 
   it('follows pages over more than 50 messages, with the filters on every page', async () => {
-    const { server, provider } = await setup();
+    const { server, provider } = await setup({ pagination: 'page' });
     const mine = server.addIdentity({ name: 'mine' });
     const other = server.addIdentity({ name: 'other' });
     for (let i = 0; i < 230; i++) server.addEmail(mine.uuid, { subject: `m${i}`, created_dt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString() });
@@ -140,7 +140,7 @@ describe('listEmails and listSms (ravi)', () => {
   });
 
   it("pages of the server's default size (50) and a bare array both work", async () => {
-    const paged = await setup();
+    const paged = await setup({ pagination: 'page' });
     const mine = paged.server.addIdentity({ name: 'mine' });
     for (let i = 0; i < 120; i++) paged.server.addSms(mine.uuid, { body: `s${i}`, created_dt: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString() });
     // A server that ignores our limit and answers 50 a page: the provider follows `next`.
@@ -185,51 +185,31 @@ describe('listEmails and listSms (ravi)', () => {
   });
 });
 
-describe('markRead (ravi)', () => {
-  it('marks an email and an SMS read, so unreadOnly leaves them out', async () => {
+describe('messages since a time (a lease start)', () => {
+  it('asks Ravi for created_after and checks every message time itself, whatever the server did', async () => {
     const { server, provider } = await setup();
     const mine = server.addIdentity({ name: 'mine' });
-    const email = server.addEmail(mine.uuid, { subject: 'code', created_dt: at(2) });
-    server.addEmail(mine.uuid, { subject: 'other', created_dt: at(1) });
-    const sms = server.addSms(mine.uuid, { body: 'code' });
-
-    await provider.markRead('email', mine.uuid, String(email.id));
-    await provider.markRead('sms', mine.uuid, String(sms.id));
-    expect((await provider.listEmails(mine.uuid, { unreadOnly: true })).map((m) => m.subject)).toEqual(['other']);
-    expect(await provider.listSms(mine.uuid, { unreadOnly: true })).toEqual([]);
-    expect((await provider.listEmails(mine.uuid)).find((m) => m.subject === 'code')?.is_read).toBe(true);
-
-    const patches = server.calls.filter((c) => c.method === 'PATCH');
-    expect(patches.map((c) => [c.path, c.query.identity])).toEqual([
-      [`/api/email-messages/${email.id}/`, mine.uuid],
-      [`/api/messages/${sms.id}/`, mine.uuid],
-    ]);
+    server.addEmail(mine.uuid, { subject: 'before the lease', created_dt: at(1) });
+    server.addEmail(mine.uuid, { subject: 'during the lease', created_dt: at(3) });
+    server.addSms(mine.uuid, { body: 'old', created_dt: at(1) });
+    expect((await provider.listEmails(mine.uuid, { since: at(2) })).map((m) => m.subject)).toEqual(['during the lease']);
+    expect(await provider.listSms(mine.uuid, { since: at(2) })).toEqual([]);
+    expect(server.calls.filter((c) => c.path === '/api/email-messages/').map((c) => c.query.created_after)).toEqual([at(2)]);
+    // A server that ignores the filter still never hands back what arrived before.
+    server.failNext(1, { status: 200, body: [{ id: 9, created_dt: at(1), subject: 'ignored filter' }] });
+    expect(await provider.listEmails(mine.uuid, { since: at(2) })).toEqual([]);
   });
 
-  it("fails for another identity's message and leaves it unread", async () => {
+  it('only reads: listing never sends a PATCH, and the fake refuses one as the real API does', async () => {
     const { server, provider } = await setup();
     const mine = server.addIdentity({ name: 'mine' });
-    const theirs = server.addIdentity({ name: 'theirs' });
-    const email = server.addEmail(theirs.uuid, { subject: 'theirs' });
-    const error = await failure(provider.markRead('email', mine.uuid, String(email.id), { worktree: '/repo/wt-a' }));
-    expect(error).toMatchObject({ code: 'BAD_REQUEST', status: 404, method: 'PATCH' });
-    expect(error.message).toContain(`email message ${email.id} of identity ${mine.uuid}`);
-    expect((await provider.listEmails(theirs.uuid, { unreadOnly: true })).map((m) => m.subject)).toEqual(['theirs']);
-  });
-
-  it('says clearly when the API cannot mark messages read', async () => {
-    const { server, provider } = await setup();
-    const mine = server.addIdentity({ name: 'mine' });
-    const sms = server.addSms(mine.uuid, { body: 'x' });
-    server.failNext(1, { status: 405, body: { detail: 'Method "PATCH" not allowed.' } });
-    const refused = await failure(provider.markRead('sms', mine.uuid, String(sms.id)));
-    expect(refused).toMatchObject({ code: 'BAD_REQUEST', status: 405 });
-    expect(refused.message).toContain('this Ravi API does not support marking messages read');
-    // A DRF API whose is_read is read-only answers 200 and leaves the message unread.
-    server.failNext(1, { status: 200, body: { id: sms.id, is_read: false } });
-    const ignored = await failure(provider.markRead('sms', mine.uuid, String(sms.id)));
-    expect(ignored.code).toBe('BAD_REQUEST');
-    expect(ignored.message).toContain('does not support marking messages read');
+    const email = server.addEmail(mine.uuid, { subject: 'code' });
+    await provider.listEmails(mine.uuid, { unreadOnly: true });
+    expect(server.calls.filter((c) => c.method !== 'GET')).toEqual([]);
+    const patch = await fetch(`${server.url}/api/email-messages/${email.id}/?identity=${mine.uuid}`, {
+      method: 'PATCH', headers: { authorization: `Bearer ${server.managementKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ is_read: true }),
+    });
+    expect(patch.status).toBe(405);
   });
 });
 
@@ -241,6 +221,5 @@ describe('messages (local)', () => {
     expect(await provider.listSms(identity.uuid, { unreadOnly: true })).toEqual([]);
     expect((await failure(provider.listEmails('no-such-uuid'))).code).toBe('NOT_FOUND');
     expect((await failure(provider.listSms('no-such-uuid'))).code).toBe('NOT_FOUND');
-    expect((await failure(provider.markRead('email', identity.uuid, '1'))).code).toBe('NOT_FOUND');
   });
 });

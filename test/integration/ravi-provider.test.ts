@@ -70,7 +70,7 @@ async function failure(promise: Promise<unknown>): Promise<ProviderError> {
 
 describe('listIdentities', () => {
   it('follows limit/offset pages and maps inbox to email', async () => {
-    const { server, provider } = await setup();
+    const { server, provider } = await setup({ pagination: 'page' });
     for (let i = 0; i < 450; i++) server.addIdentity({ name: `agent-${i}`, phone: i === 0 ? '+15550001' : null });
     const identities = await provider.listIdentities();
     expect(identities).toHaveLength(450);
@@ -136,13 +136,16 @@ describe('createIdentity and deleteIdentity', () => {
     expect(server.calls).toHaveLength(1);
   });
 
-  it('deletes, and treats an identity already gone as deleted', async () => {
+  it('passes a refused delete on with its status (the real API has none: 405), and deletes where a server allows it', async () => {
     const { server, provider } = await setup();
-    const identity = server.addIdentity({ name: 'doomed' });
-    await provider.deleteIdentity(identity.uuid);
-    expect(server.identities()).toEqual([]);
-    await provider.deleteIdentity(identity.uuid);
-    expect(server.calls.map((call) => call.method)).toEqual(['DELETE', 'DELETE']);
+    const identity = server.addIdentity({ name: 'permanent' });
+    expect(await failure(provider.deleteIdentity(identity.uuid))).toMatchObject({ status: 405, method: 'DELETE' });
+    expect(server.identities()).toHaveLength(1);
+    const allowing = await setup({ allowIdentityDelete: true });
+    const doomed = allowing.server.addIdentity({ name: 'doomed' });
+    await allowing.provider.deleteIdentity(doomed.uuid);
+    expect(allowing.server.identities()).toEqual([]);
+    expect(await failure(allowing.provider.deleteIdentity(doomed.uuid))).toMatchObject({ status: 404, code: 'NOT_FOUND' });
   });
 
   it('does not resend a create after an ambiguous 500, but does after a 503', async () => {
@@ -172,11 +175,11 @@ describe('mintScopedKey', () => {
 
     const get = (path: string, key = scoped.key): Promise<Response> =>
       fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${key}` } });
-    const own = (await (await get('/api/email-messages/?is_read=false')).json()) as { results: { subject: string }[] };
-    expect(own.results.map((message) => message.subject)).toEqual(['code 111']);
+    const own = (await (await get('/api/email-messages/?is_read=false')).json()) as { subject: string }[];
+    expect(own.map((message) => message.subject)).toEqual(['code 111']);
     expect((await get(`/api/email-messages/?is_read=false&identity=${theirs.uuid}`)).status).toBe(403);
-    const sms = (await (await get('/api/messages/?is_read=false')).json()) as { results: unknown[] };
-    expect(sms.results).toEqual([]);
+    const sms = (await (await get('/api/messages/?is_read=false')).json()) as unknown[];
+    expect(sms).toEqual([]);
     const create = await fetch(`${server.url}/api/identities/`, {
       method: 'POST',
       headers: { authorization: `Bearer ${scoped.key}`, 'content-type': 'application/json' },

@@ -6,7 +6,7 @@ import { cleanupTempDirs, createRepo, createTempDir, type TestRepo } from '../su
 import { createHarness, testConfig } from '../support/engine-harness.js';
 import { BLOCK_BEGIN } from '../../src/files/env-block.js';
 import { createLocalProvider } from '../../src/providers/local/local-provider.js';
-import { entryKey } from '../../src/files/ledger.js';
+import { worktreeKey } from '../../src/files/ledger.js';
 import { writeFileAtomically } from '../../src/files/atomic-write.js';
 
 afterAll(cleanupTempDirs);
@@ -42,7 +42,8 @@ describe('reconcile with the local provider', () => {
       expect(await statusOf(repo, worktree)).toBe('');
     }
     const ledger = await harness.ledger();
-    expect(ledger.entries().map((e) => e.state)).toEqual(['active', 'active', 'active']);
+    expect(ledger.identities().map((i) => i.state)).toEqual(['ready', 'ready', 'ready']);
+    expect(new Set(ledger.identities().map((i) => i.lease?.worktreePath))).toEqual(new Set(worktrees));
   });
 
   it('is idempotent: a second pass plans nothing and rewrites no file', async () => {
@@ -94,7 +95,7 @@ describe('reconcile with the local provider', () => {
     expect(parse(await envOf(target)).AGENT_EMAIL).toBe(before?.email);
   });
 
-  it('deletes the identity of a removed worktree, never a foreign one, and keeps a locked one', async () => {
+  it('returns a removed worktree\'s identity to the pool, never touches a foreign one, and keeps a locked one\'s lease', async () => {
     const { repo, worktrees, harness } = await setup(['gone', 'locked']);
     const foreign = await harness.provider.createIdentity({ name: 'ws-app-gone-foreign', provisionPhone: false });
     await harness.reconcile();
@@ -103,23 +104,48 @@ describe('reconcile with the local provider', () => {
     await repo.removeWorktree(worktrees[0] as string, { force: true });
     const report = await harness.reconcile();
     expect(report.plan.problems).toEqual([]);
-    expect(report.results.filter((r) => r.action.type === 'delete-identity')).toHaveLength(1);
+    expect(report.results.filter((r) => r.action.type === 'release-lease')).toHaveLength(1);
+    expect(report.results.filter((r) => r.action.type === 'delete-identity')).toEqual([]); // keepIdle 3: kept in the pool
     const names = (await harness.provider.listIdentities()).map((i) => i.name).sort();
-    expect(names).toEqual([foreign.name, 'ws-app-locked']);
+    expect(names).toEqual(['ws-app-gone', foreign.name, 'ws-app-locked'].sort());
+    const ledger = await harness.ledger();
+    expect(ledger.identity('ws-app-gone')).toMatchObject({ lease: null, lastHolder: { worktreePath: worktrees[0] } });
+    expect(ledger.identity('ws-app-locked')?.lease?.worktreePath).toBe(worktrees[1]);
+    expect(ledger.identity(foreign.name)).toBeUndefined();
   });
 
-  it('waits out the grace period before deleting an orphan', async () => {
+  it('deletes idle identities beyond pool.keepIdle on the local provider, and only ours', async () => {
+    const { repo, worktrees, harness } = await setup(['a', 'b', 'c'], { pool: { quarantineMs: 0, keepIdle: 1 } });
+    const foreign = await harness.provider.createIdentity({ name: 'ws-app-a-foreign', provisionPhone: false });
+    await harness.reconcile();
+    for (const worktree of worktrees) await repo.removeWorktree(worktree, { force: true });
+    const report = await harness.reconcile();
+    expect(report.results.filter((r) => r.action.type === 'release-lease' && r.status === 'done')).toHaveLength(3);
+    expect(report.results.filter((r) => r.action.type === 'delete-identity' && r.status === 'done')).toHaveLength(2);
+    const left = (await harness.provider.listIdentities()).map((i) => i.name);
+    expect(left).toHaveLength(2);
+    expect(left).toContain(foreign.name);
+    expect((await harness.ledger()).identities()).toHaveLength(1);
+    // A new worktree leases the one kept: no identity is created.
+    const next = await repo.addWorktree('d');
+    const again = await harness.reconcile();
+    expect(again.results.map((r) => r.action.type)).toContain('lease-identity');
+    expect(again.results.map((r) => r.action.type)).not.toContain('create-identity');
+    expect(parse(await envOf(next)).AGENT_EMAIL).toMatch(/^ws-app-[abc]@agents\.localhost$/);
+  });
+
+  it('ends the lease of a removed worktree only after the grace period', async () => {
     const { repo, worktrees, harness } = await setup(['brief'], { orphans: { graceMs: 10 * 60_000 } });
     await harness.reconcile();
     await repo.removeWorktree(worktrees[0] as string);
     const now = Date.now();
     await harness.reconcile({ now });
-    expect(await harness.provider.listIdentities()).toHaveLength(1);
+    expect((await harness.ledger()).identity('ws-app-brief')?.lease?.orphanedSince).toBe(new Date(now).toISOString());
     await harness.reconcile({ now: now + 9 * 60_000 });
-    expect(await harness.provider.listIdentities()).toHaveLength(1);
+    expect((await harness.ledger()).identity('ws-app-brief')?.lease).not.toBeNull();
     await harness.reconcile({ now: now + 11 * 60_000 });
-    expect(await harness.provider.listIdentities()).toHaveLength(0);
-    expect((await harness.ledger()).entries()).toEqual([]);
+    expect(await harness.provider.listIdentities()).toHaveLength(1);
+    expect((await harness.ledger()).identity('ws-app-brief')).toMatchObject({ lease: null, idleSince: new Date(now + 11 * 60_000).toISOString() });
   });
 
   it('adopts an identity created just before a crash instead of creating a second one', async () => {
@@ -127,9 +153,10 @@ describe('reconcile with the local provider', () => {
     const ledger = await harness.ledger();
     const adminId = 'crashy';
     // State after a crash between "create succeeded" and "uuid recorded": intent on disk, identity at the provider.
-    ledger.set({
-      key: entryKey(repo.commonDir, adminId), commonDir: repo.commonDir, adminId, name: 'ws-app-crashy', state: 'pending', uuid: null,
-      email: null, phone: null, worktreePath: worktrees[0] as string, branch: 'refs/heads/crashy', createdAt: new Date().toISOString(), orphanedSince: null,
+    const now = new Date().toISOString();
+    ledger.put({
+      name: 'ws-app-crashy', state: 'creating', uuid: null, email: null, phone: null, createdAt: now, idleSince: null, lastHolder: null, leases: 1,
+      lease: { id: 'lease-crashy', worktreeKey: worktreeKey(repo.commonDir, adminId), commonDir: repo.commonDir, adminId, worktreePath: worktrees[0] as string, branch: 'refs/heads/crashy', since: now, orphanedSince: null },
     });
     await ledger.flush();
     const made = await createLocalProvider({ stateDir }).createIdentity({ name: 'ws-app-crashy', provisionPhone: true });
@@ -198,15 +225,16 @@ describe('state that cannot be trusted', () => {
     expect(report.plan.problems.map((p) => p.message).join('\n')).toMatch(/Listing identities failed: .*not valid JSON/);
     expect(report.results.filter((r) => r.action.type === 'delete-identity')).toEqual([]);
     expect(await readFile(file, 'utf8')).toBe('{"version": 1, "identities": [ {"uuid": ');
-    expect((await harness.ledger()).entries()).toHaveLength(2);
+    expect((await harness.ledger()).identities()).toHaveLength(2);
   });
 
-  it('a repo that disappears keeps its identities (no deletion on doubt)', async () => {
+  it('a repo that disappears keeps its identities and their leases (nothing ends on doubt)', async () => {
     const { repo, harness } = await setup(['a', 'b']);
     await harness.reconcile();
     await rm(repo.path, { recursive: true, force: true });
     const report = await harness.reconcile();
-    expect(report.plan.notes.map((n) => n.message).join('\n')).toMatch(/no identity of this repo is deleted this pass/);
+    expect(report.plan.notes.map((n) => n.message).join('\n')).toMatch(/no lease of this repo ends this pass/);
     expect(await harness.provider.listIdentities()).toHaveLength(2);
+    expect((await harness.ledger()).identities().every((i) => i.lease !== null)).toBe(true);
   });
 });

@@ -97,25 +97,28 @@ describe('reconcile against the Ravi API', () => {
     expect(server.identities()).toHaveLength(0);
   });
 
-  it('pages through a long identity list and never touches foreign identities', async () => {
+  it('keeps a removed worktree\'s identity in the pool (Ravi identities are permanent) and never touches foreign ones', async () => {
     for (let i = 0; i < 260; i += 1) server.addIdentity({ name: `someone-else-${i}` });
     const { repo, worktrees, harness } = await setup(['a'], { orphans: { graceMs: 0 } });
     await harness.reconcile();
     await repo.removeWorktree(worktrees[0] as string, { force: true });
-    await harness.reconcile();
-    expect(server.identities()).toHaveLength(260);
-    expect(server.calls.filter((c) => c.method === 'DELETE')).toHaveLength(1);
+    const report = await harness.reconcile();
+    expect(report.results.map((r) => [r.action.type, r.status])).toEqual([['mark-orphan', 'done'], ['release-lease', 'done']]);
+    expect(server.identities()).toHaveLength(261);
+    expect(server.calls.filter((c) => c.method === 'DELETE')).toHaveLength(0);
+    expect((await harness.ledger()).identity('ws-app-a')?.lease).toBeNull();
   });
 
-  it('deletes nothing when the listing suddenly holds none of the owned identities', async () => {
-    const { repo, worktrees, harness } = await setup(['a', 'b'], { orphans: { graceMs: 0 } });
+  it('forgets and re-creates nothing when the listing suddenly holds none of the owned identities', async () => {
+    const { repo, worktrees, harness } = await setup(['a', 'b'], { orphans: { graceMs: 0 }, pool: { quarantineMs: 0, keepIdle: 0 } });
     await harness.reconcile();
     await repo.removeWorktree(worktrees[0] as string, { force: true });
-    server.failNext(1, { status: 200, body: { count: 0, next: null, previous: null, results: [] } }, { method: 'GET', pathPrefix: '/api/identities/' });
+    server.failNext(1, { status: 200, body: [] }, { method: 'GET', pathPrefix: '/api/identities/' });
     const report = await harness.reconcile();
-    expect(report.results.filter((r) => r.action.type === 'delete-identity' || r.action.type === 'create-identity')).toEqual([]);
+    expect(report.results.filter((r) => ['delete-identity', 'create-identity', 'forget-identity'].includes(r.action.type))).toEqual([]);
     expect(server.calls.filter((c) => c.method === 'DELETE')).toHaveLength(0);
     expect(server.identities()).toHaveLength(2);
+    expect((await harness.ledger()).identities()).toHaveLength(2);
   });
 
   it('copies the vault identity\'s secrets and keeps them out of logs and output', async () => {

@@ -24,35 +24,41 @@ const release = (harness: Awaited<ReturnType<typeof setup>>['harness'], worktree
   releaseWorktree({ config: harness.config, provider: harness.provider, logger: pino({ level: 'silent' }), worktree });
 
 describe('release (teardown)', () => {
-  it('deletes the identity at once, ignoring the grace period, and cleans the worktree', async () => {
+  it('ends the lease at once, ignoring the grace period: the identity goes back to the pool, the worktree is cleaned', async () => {
     const { worktree, harness } = await setup();
     const report = await release(harness, worktree);
     expect(report.released?.name).toBe('ws-tear-feature');
-    expect((await harness.provider.listIdentities()).map((i) => i.name)).toEqual(['ws-tear-other']);
+    // Nothing is deleted: the identity rests in the pool for the next worktree.
+    expect((await harness.provider.listIdentities()).map((i) => i.name).sort()).toEqual(['ws-tear-feature', 'ws-tear-other']);
+    expect((await harness.ledger()).identity('ws-tear-feature')).toMatchObject({ lease: null, lastHolder: { worktreePath: worktree } });
     const env = await readFile(join(worktree, '.env'), 'utf8');
     expect(env).toBe('MINE=1\n');
     expect(env).not.toContain(BLOCK_BEGIN);
   });
 
-  it('is not undone by a reconcile while the worktree still exists, and a setup revives it', async () => {
+  it('is not undone by a reconcile while the worktree still exists, and a setup gives it its identity back', async () => {
     const { worktree, harness } = await setup();
     await release(harness, worktree);
     const pass = await harness.reconcile();
-    expect(pass.plan.actions.filter((a) => a.type === 'create-identity')).toEqual([]);
-    expect(await harness.provider.listIdentities()).toHaveLength(1);
+    expect(pass.plan.actions.filter((a) => a.type === 'create-identity' || a.type === 'lease-identity')).toEqual([]);
+    expect((await harness.ledger()).identity('ws-tear-feature')?.lease).toBeNull();
     const setupPass = await harness.reconcile({ worktree });
-    expect(setupPass.plan.actions.map((a) => a.type)).toContain('create-identity');
-    expect((await harness.provider.listIdentities()).map((i) => i.name).sort()).toEqual(['ws-tear-feature', 'ws-tear-other']);
+    // Its own identity, without waiting out the quarantine, and nothing created.
+    expect(setupPass.plan.actions.map((a) => a.type)).toEqual(['revive-worktree', 'lease-identity', 'write-env']);
+    expect(await harness.provider.listIdentities()).toHaveLength(2);
+    expect((await harness.ledger()).identity('ws-tear-feature')?.lease?.worktreePath).toBe(worktree);
     expect(await readFile(join(worktree, '.env'), 'utf8')).toContain(BLOCK_BEGIN);
   });
 
-  it('forgets the tombstone once the worktree is removed, and is a no-op when run twice', async () => {
+  it('forgets the released worktree once it is removed, and is a no-op when run twice', async () => {
     const { repo, worktree, harness } = await setup();
     await release(harness, worktree);
     expect((await release(harness, worktree)).released).toBeNull();
     await repo.removeWorktree(worktree, { force: true });
     await harness.reconcile();
-    expect((await harness.ledger()).entries().map((e) => e.adminId)).toEqual(['other']);
+    const ledger = await harness.ledger();
+    expect(ledger.state().released.size).toBe(0);
+    expect(ledger.identities().filter((i) => i.lease !== null).map((i) => i.lease?.adminId)).toEqual(['other']);
   });
 
   it('never touches another worktree, and owns nothing in the main worktree', async () => {

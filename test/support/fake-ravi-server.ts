@@ -1,24 +1,35 @@
 /**
- * A fake Ravi API on 127.0.0.1 speaking the shapes of RAVI-CONTRACT.md: identities, identity keys,
- * secrets, email and SMS messages (fake-ravi-messages.ts), Django-style slash-terminated paths,
- * management vs identity keys, pagination, and injectable faults. `calls` records every request without any auth material.
+ * A fake Ravi API on 127.0.0.1 that serves what the real service serves (RAVI-CONTRACT.md, "Verified
+ * again", and the shapes the real `ravi` CLI decodes: github.com/ravi-hq/cli internal/api/types.go):
+ * bare JSON arrays for identities, secrets and messages (a `{count, next, results}` paging mode stays
+ * available for the code that accepts pages), a secret's `identity` as an integer, `GET /api/email/`,
+ * `/api/phone/`, `/api/email-inbox/`, `/api/sms-inbox/` and `/api/domains/` (fake-ravi-resources.ts),
+ * `created_after` on messages (fake-ravi-messages.ts), and the refusals: `DELETE /api/identities/<uuid>/`
+ * and any mark-read PATCH answer 405 unless a test opts in. Django-style slash-terminated paths, management
+ * vs identity keys, injectable faults. `calls` records every request without any auth material.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createFakeMailbox, type FakeEmail, type FakeSms } from './fake-ravi-messages.js';
+import { routeResources } from './fake-ravi-resources.js';
 
 export type { FakeEmail, FakeSms } from './fake-ravi-messages.js';
 
 export interface FakeRaviServerOptions {
-  /** 'page': `{count,next,previous,results}` pages (limit/offset); 'bare': one JSON array. @default 'page' */
+  /** 'bare': one JSON array, as the real API answers; 'page': `{count,next,previous,results}` pages (limit/offset). @default 'bare' */
   pagination?: 'page' | 'bare';
+  /** Answer `DELETE /api/identities/<uuid>/` (the real API has no identity delete: 405). @default false */
+  allowIdentityDelete?: boolean;
+  /** Answer `PATCH` of a message's `is_read` (the real API has no mark-read call: 405). @default false */
+  allowMarkRead?: boolean;
   /** `provision_phone: true` answers 402. @default false */
   requirePaidPlanForPhone?: boolean;
   latencyMs?: number;
 }
 export interface FakeIdentity { uuid: string; name: string; inbox: string; phone: string | null; created_dt: string; updated_dt: string }
-export interface FakeSecret { uuid: string; identity: string; key: string; value: string; notes: string; created_dt: string; updated_dt: string }
+/** `identity` is the owner's numeric id, as the real API sends it. */
+export interface FakeSecret { uuid: string; identity: number; key: string; value: string; notes: string; created_dt: string; updated_dt: string }
 export interface RecordedCall { method: string; path: string; query: Record<string, string>; identityScope: string | null }
 /** An answer instead of the real one; `raw` sends text as is (truncated or malformed JSON). */
 export interface Fault { status: number; body?: unknown; raw?: string; headers?: Record<string, string> }
@@ -39,6 +50,8 @@ export interface FakeRaviServer {
   addIdentity(input: { name: string; inbox?: string; phone?: string | null }): FakeIdentity;
   identities(): FakeIdentity[];
   setSecret(identityUuid: string, key: string, value: string): FakeSecret;
+  /** The numeric id the API uses for an identity internally (a secret's `identity`). */
+  numericIdOf(identityUuid: string): number;
   addEmail(identityUuid: string, fields: Record<string, unknown>): FakeEmail;
   addSms(identityUuid: string, fields: Record<string, unknown>): FakeSms;
   mutatingCalls(): number;
@@ -55,6 +68,7 @@ class HttpError extends Error {
 export async function startFakeRaviServer(options: FakeRaviServerOptions = {}): Promise<FakeRaviServer> {
   const managementKey = `ravi_mgmt_${randomBytes(16).toString('hex')}`;
   const identities = new Map<string, FakeIdentity>();
+  const numericIds = new Map<string, number>();
   const keys = new Map<string, string>(); // identity key -> identity uuid
   const secrets = new Map<string, FakeSecret>();
   const faults: { remaining: number; fault: FaultKind; filter: FaultFilter }[] = [];
@@ -73,17 +87,20 @@ export async function startFakeRaviServer(options: FakeRaviServerOptions = {}): 
       phone: input.phone ?? null, created_dt: now(), updated_dt: now(),
     };
     identities.set(identity.uuid, identity);
+    numericIds.set(identity.uuid, numericIds.size + 1);
     return identity;
   }
+  const numericIdOf = (uuid: string): number => numericIds.get(uuid) ?? 0;
   function issueKey(uuid: string): string {
     const key = `ravi_id_${randomBytes(16).toString('hex')}`;
     keys.set(key, uuid);
     return key;
   }
   function setSecret(identityUuid: string, key: string, value: string, notes = ''): FakeSecret {
-    const existing = [...secrets.values()].find((s) => s.identity === identityUuid && s.key === key);
+    const owner = numericIdOf(identityUuid);
+    const existing = [...secrets.values()].find((s) => s.identity === owner && s.key === key);
     if (existing) return Object.assign(existing, { value, notes: notes || existing.notes, updated_dt: now() });
-    const secret = { uuid: randomUUID(), identity: identityUuid, key, value, notes, created_dt: now(), updated_dt: now() };
+    const secret = { uuid: randomUUID(), identity: owner, key, value, notes, created_dt: now(), updated_dt: now() };
     secrets.set(secret.uuid, secret);
     return secret;
   }
@@ -117,7 +134,7 @@ export async function startFakeRaviServer(options: FakeRaviServerOptions = {}): 
   };
 
   function list(items: unknown[], path: string, query: URLSearchParams): unknown {
-    if (options.pagination === 'bare') return items;
+    if (options.pagination !== 'page') return items;
     const limit = Math.min(200, Math.max(1, Number(query.get('limit') ?? 50) || 50));
     const offset = Math.max(0, Number(query.get('offset') ?? 0) || 0);
     const link = (at: number): string => {
@@ -134,7 +151,7 @@ export async function startFakeRaviServer(options: FakeRaviServerOptions = {}): 
     };
   }
 
-  const mailbox = createFakeMailbox(() => url, list);
+  const mailbox = createFakeMailbox(() => url, list, { allowMarkRead: options.allowMarkRead === true });
 
   function route(method: string, path: string, query: URLSearchParams, actor: Actor, body: Record<string, unknown>): [number, unknown] {
     const scope = scopeOf(actor, query);
@@ -165,11 +182,12 @@ export async function startFakeRaviServer(options: FakeRaviServerOptions = {}): 
     if ((m = /^\/api\/identities\/([^/]+)\/$/.exec(path))) {
       const identity = ownIdentity(m[1] ?? '');
       if (method === 'GET') return [200, identity];
-      if (method !== 'DELETE') throw new HttpError(405, `Method "${method}" not allowed.`);
+      // Identities are permanent: the real API lists create, list, retrieve and update, and no delete.
+      if (method !== 'DELETE' || options.allowIdentityDelete !== true) throw new HttpError(405, `Method "${method}" not allowed.`);
       requireMgmt(actor);
       identities.delete(identity.uuid);
       for (const [key, uuid] of keys) if (uuid === identity.uuid) keys.delete(key);
-      for (const secret of secrets.values()) if (secret.identity === identity.uuid) secrets.delete(secret.uuid);
+      for (const secret of secrets.values()) if (secret.identity === numericIdOf(identity.uuid)) secrets.delete(secret.uuid);
       mailbox.forget(identity.uuid);
       return [204, null];
     }
@@ -180,7 +198,7 @@ export async function startFakeRaviServer(options: FakeRaviServerOptions = {}): 
       return [201, { key: issueKey(body.identity_uuid), identity_uuid: body.identity_uuid, label: body.label }];
     }
     if (path === '/api/secrets/' && method === 'GET') {
-      const owner = requireScope(scope);
+      const owner = numericIdOf(requireScope(scope));
       const key = query.get('key');
       const found = [...secrets.values()].filter((s) => s.identity === owner && (key === null || s.key === key.toUpperCase()));
       return [200, list(found, path, query)];
@@ -189,12 +207,12 @@ export async function startFakeRaviServer(options: FakeRaviServerOptions = {}): 
       const owner = requireScope(scope);
       const key = String(body.key ?? '').toUpperCase();
       if (!/^[A-Z][A-Z0-9_]*$/.test(key) || typeof body.value !== 'string') throw new HttpError(400, 'Invalid secret key or value.');
-      const existed = [...secrets.values()].some((s) => s.identity === owner && s.key === key);
+      const existed = [...secrets.values()].some((s) => s.identity === numericIdOf(owner) && s.key === key);
       return [existed ? 200 : 201, setSecret(owner, key, body.value, typeof body.notes === 'string' ? body.notes : '')];
     }
     if ((m = /^\/api\/secrets\/([^/]+)\/$/.exec(path))) {
       const secret = secrets.get(m[1] ?? '');
-      if (!secret || (scope !== null && secret.identity !== scope) || (scope === null && actor.kind !== 'mgmt')) throw new HttpError(404, 'Not found.');
+      if (!secret || (scope !== null && secret.identity !== numericIdOf(scope)) || (scope === null && actor.kind !== 'mgmt')) throw new HttpError(404, 'Not found.');
       if (method === 'DELETE') return [204, secrets.delete(secret.uuid) && null];
       if (method !== 'PATCH') throw new HttpError(405, `Method "${method}" not allowed.`);
       if (typeof body.value === 'string') secret.value = body.value;
@@ -203,6 +221,8 @@ export async function startFakeRaviServer(options: FakeRaviServerOptions = {}): 
     }
     const message = mailbox.route(method, path, query, () => requireScope(scope), body);
     if (message) return message;
+    const resource = routeResources(method, path, { scope, actor: actor.kind, identities: () => [...identities.values()], numericIdOf, mailbox }, query);
+    if (resource) return resource;
     throw new HttpError(404, 'Not found.');
   }
 
@@ -278,6 +298,7 @@ export async function startFakeRaviServer(options: FakeRaviServerOptions = {}): 
     addIdentity,
     identities: () => [...identities.values()].map((i) => ({ ...i })),
     setSecret: (identityUuid, key, value) => ({ ...setSecret(identityUuid, key, value) }),
+    numericIdOf,
     addEmail: (identityUuid, fields) => addMessage('email', identityUuid, fields),
     addSms: (identityUuid, fields) => addMessage('sms', identityUuid, fields),
     mutatingCalls: () => calls.filter((c) => ['POST', 'PATCH', 'PUT', 'DELETE'].includes(c.method)).length,

@@ -3,19 +3,20 @@ import type { Config } from '../../src/config/types.js';
 import { DEFAULT_ENV_VARS } from '../../src/config/types.js';
 import type { Worktree } from '../../src/git/types.js';
 import type { Identity } from '../../src/providers/types.js';
-import { entryKey, type LedgerEntry } from '../../src/files/ledger.js';
+import { worktreeKey, type LedgerIdentity, type ProviderFacts, type ReleasedWorktree } from '../../src/files/ledger.js';
 import type { Observed, ObservedWorktree } from '../../src/reconcile/observed.js';
 import type { PlanConfig } from '../../src/reconcile/plan.js';
 
 export const COMMON_DIR = '/repos/app/.git';
 export const NOW = Date.parse('2026-11-24T12:00:00Z');
 
-export function planConfig(overrides: Partial<{ graceMs: number; secrets: string[]; vars: Record<string, string> }> = {}): PlanConfig {
+export function planConfig(overrides: Partial<{ graceMs: number; secrets: string[]; vars: Record<string, string>; quarantineMs: number; keepIdle: number }> = {}): PlanConfig {
   return {
     identity: { name: 'ws-{repo}-{worktree}' },
     env: { file: '.env', vars: overrides.vars ?? { ...DEFAULT_ENV_VARS }, secrets: overrides.secrets ?? [], writeSecrets: true },
     orphans: { graceMs: overrides.graceMs ?? 10 * 60_000 },
-  } satisfies Pick<Config, 'identity' | 'env' | 'orphans'>;
+    pool: { quarantineMs: overrides.quarantineMs ?? 30 * 60_000, keepIdle: overrides.keepIdle ?? Number.POSITIVE_INFINITY },
+  } satisfies Pick<Config, 'identity' | 'env' | 'orphans' | 'pool'>;
 }
 
 export function worktree(adminId: string, overrides: Partial<Worktree> = {}): Worktree {
@@ -43,7 +44,7 @@ export function managed(adminId: string, options: { env?: string | null; ignored
   const ignored = options.ignored ?? true;
   return {
     worktree: wt,
-    key: entryKey(COMMON_DIR, adminId),
+    key: worktreeKey(COMMON_DIR, adminId),
     managed: true,
     unmanagedReason: null,
     env: { path: `${wt.path}/.env`, content: options.env ?? null, error: null },
@@ -59,36 +60,68 @@ export function managed(adminId: string, options: { env?: string | null; ignored
 }
 
 export function unmanaged(adminId: string, reason: string, wt: Partial<Worktree> = {}): ObservedWorktree {
-  return { worktree: worktree(adminId, wt), key: entryKey(COMMON_DIR, adminId), managed: false, unmanagedReason: reason, env: null, scoped: null, ignore: null };
+  return { worktree: worktree(adminId, wt), key: worktreeKey(COMMON_DIR, adminId), managed: false, unmanagedReason: reason, env: null, scoped: null, ignore: null };
 }
 
 export function identity(name: string, overrides: Partial<Identity> = {}): Identity {
   return { uuid: `uuid-${name}`, name, email: `${name}@agents.localhost`, phone: '+12015550100', createdAt: '2026-11-01T00:00:00Z', ...overrides };
 }
 
-export function ledgerEntry(adminId: string, overrides: Partial<LedgerEntry> = {}): LedgerEntry {
-  const name = `ws-app-${adminId}`;
+/** An identity leased to the worktree `adminId` (named `ws-app-<adminId>` unless said otherwise). */
+export function leased(adminId: string, overrides: Partial<LedgerIdentity> = {}, lease: Partial<NonNullable<LedgerIdentity['lease']>> = {}): LedgerIdentity {
+  const name = overrides.name ?? `ws-app-${adminId}`;
   return {
-    key: entryKey(COMMON_DIR, adminId),
-    commonDir: COMMON_DIR,
-    adminId,
     name,
-    state: 'active',
+    state: 'ready',
     uuid: `uuid-${name}`,
     email: `${name}@agents.localhost`,
     phone: '+12015550100',
-    worktreePath: `/repos/app-worktrees/${adminId}`,
-    branch: `refs/heads/${adminId}`,
     createdAt: '2026-11-01T00:00:00Z',
-    orphanedSince: null,
+    lease: {
+      id: `lease-${adminId}`,
+      worktreeKey: worktreeKey(COMMON_DIR, adminId),
+      commonDir: COMMON_DIR,
+      adminId,
+      worktreePath: `/repos/app-worktrees/${adminId}`,
+      branch: `refs/heads/${adminId}`,
+      since: '2026-11-01T00:00:00Z',
+      orphanedSince: null,
+      ...lease,
+    },
+    idleSince: null,
+    lastHolder: null,
+    leases: 1,
     ...overrides,
   };
+}
+
+/** An idle identity in the pool, idle since `idleSince` (by default long enough to be out of quarantine). */
+export function idle(name: string, overrides: Partial<LedgerIdentity> = {}): LedgerIdentity {
+  return {
+    name,
+    state: 'ready',
+    uuid: `uuid-${name}`,
+    email: `${name}@agents.localhost`,
+    phone: '+12015550199',
+    createdAt: '2026-11-01T00:00:00Z',
+    lease: null,
+    idleSince: new Date(NOW - 24 * 3600_000).toISOString(),
+    lastHolder: { worktreeKey: worktreeKey(COMMON_DIR, 'earlier'), worktreePath: '/repos/app-worktrees/earlier' },
+    leases: 1,
+    ...overrides,
+  };
+}
+
+export function releasedWorktree(adminId: string): ReleasedWorktree {
+  return { worktreeKey: worktreeKey(COMMON_DIR, adminId), commonDir: COMMON_DIR, adminId, worktreePath: `/repos/app-worktrees/${adminId}`, at: '2026-11-20T00:00:00Z' };
 }
 
 export function observed(parts: {
   worktrees?: ObservedWorktree[];
   identities?: Identity[] | Error;
-  ledger?: LedgerEntry[];
+  ledger?: LedgerIdentity[];
+  released?: ReleasedWorktree[];
+  provider?: ProviderFacts;
   vault?: Map<string, string> | Error | null;
   inventoryError?: Error;
   issuesScopedKeys?: boolean;
@@ -108,7 +141,11 @@ export function observed(parts: {
     ],
     identities: identities instanceof Error ? { ok: false, error: identities } : { ok: true, value: identities },
     vault: parts.vault === undefined || parts.vault === null ? null : parts.vault instanceof Error ? { ok: false, error: parts.vault } : { ok: true, value: parts.vault },
-    ledger: parts.ledger ?? [],
+    ledger: {
+      identities: new Map((parts.ledger ?? []).map((i) => [i.name, i])),
+      released: new Map((parts.released ?? []).map((r) => [r.worktreeKey, r])),
+      provider: parts.provider ?? { deleteRefused: null },
+    },
     issuesScopedKeys: parts.issuesScopedKeys ?? false,
   };
 }

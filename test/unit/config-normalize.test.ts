@@ -37,6 +37,7 @@ describe('normalizeConfig: defaults', () => {
       env: { file: '.env', vars: { AGENT_EMAIL: '{email}', AGENT_PHONE: '{phone}' }, secrets: [], writeSecrets: true },
       secrets: { vault: null },
       orphans: { graceMs: 600_000 },
+      pool: { quarantineMs: 1_800_000, keepIdle: 3 },
       include: [],
       exclude: [],
       mail: { enabled: true, smtpPort: 2525, smsPort: 2526, maxMessageBytes: 10_485_760, maxAgeMs: 604_800_000, maxMessages: 500 },
@@ -237,5 +238,20 @@ describe('mail', () => {
     const config = normalizeConfig({ mail: { smtpPort: 1025, maxAge: '1d', maxMessages: 50 } }, { file: null, defaultRepo: '/r', cwd: '/' });
     expect(config.mail).toMatchObject({ smtpPort: 1025, smsPort: 2526, maxAgeMs: 86_400_000, maxMessages: 50 });
     expect(() => normalizeConfig({ mail: { smsPort: 70000 } }, { file: '/c.json', defaultRepo: '/r', cwd: '/' })).toThrow(/mail\.smsPort: expected a port number/);
+  });
+});
+
+describe('normalizeConfig: pool', () => {
+  it('keeps every idle Ravi identity by default, a few local ones, and reads quarantine as a duration', () => {
+    expect(normalizeConfig({ provider: { kind: 'ravi' } }, CONTEXT).pool).toEqual({ quarantineMs: 1_800_000, keepIdle: Number.POSITIVE_INFINITY });
+    expect(normalizeConfig({ pool: { quarantine: '2h', keepIdle: 0 } }, CONTEXT).pool).toEqual({ quarantineMs: 7_200_000, keepIdle: 0 });
+    expect(normalizeConfig({ pool: { quarantine: 0 } }, CONTEXT).pool.quarantineMs).toBe(0);
+  });
+
+  it('refuses a negative or fractional keepIdle and a bad quarantine, naming the key', () => {
+    expect(() => normalizeConfig({ pool: { keepIdle: -1 } }, CONTEXT)).toThrow(/pool\.keepIdle: expected a whole number of at least 0/);
+    expect(() => normalizeConfig({ pool: { keepIdle: 1.5 } }, CONTEXT)).toThrow(/pool\.keepIdle/);
+    expect(() => normalizeConfig({ pool: { quarantine: 'soon' } }, CONTEXT)).toThrow(/pool\.quarantine/);
+    expect(() => normalizeConfig({ pool: { keepidle: 1 } }, CONTEXT)).toThrow(/pool\.keepidle: unknown key \(did you mean "keepIdle"\?\)/);
   });
 });

@@ -6,17 +6,20 @@ import { UsageError } from '../args.js';
 import { writeJson, writeLine } from '../io.js';
 import { formatTable } from '../format/table.js';
 import type { EmailMessage, SmsMessage } from '../../providers/types.js';
+import { leaseInbox } from '../../agent/lease-inbox.js';
 
 export async function inboxCommand(context: CommandContext): Promise<ExitCodeValue> {
   const kind = context.args.rest[0] ?? 'email';
   if (kind !== 'email' && kind !== 'sms') throw new UsageError(`inbox takes email or sms (got "${kind}")`);
   const me = await findWorktreeIdentity(context.config, context.provider, context.worktree ?? context.io.cwd);
-  const options = { unreadOnly: context.args.unread, worktree: me.worktree };
+  // Only this lease's messages: the identity may have served another worktree before.
+  const inbox = leaseInbox(context.provider, context.config.stateDir, me);
+  const options = { unreadOnly: context.args.unread };
   // Both kinds reduce to the same listing: the JSON keeps Ravi's fields, the table picks four columns.
   const listing =
     kind === 'email'
-      ? { messages: await context.provider.listEmails(me.uuid, options), address: me.email, label: 'SUBJECT', row: (m: EmailMessage) => [m.created_dt, m.is_read ? '' : '*', m.from_email, oneLine(m.subject), m.id] }
-      : { messages: await context.provider.listSms(me.uuid, options), address: me.phone, label: 'BODY', row: (m: SmsMessage) => [m.created_dt, m.is_read ? '' : '*', m.from_number, oneLine(m.body), m.id] };
+      ? { messages: await inbox.listEmails(options), address: me.email, label: 'SUBJECT', row: (m: EmailMessage) => [m.created_dt, m.is_read ? '' : '*', m.from_email, oneLine(m.subject), m.id] }
+      : { messages: await inbox.listSms(options), address: me.phone, label: 'BODY', row: (m: SmsMessage) => [m.created_dt, m.is_read ? '' : '*', m.from_number, oneLine(m.body), m.id] };
   if (context.args.json) writeJson(context.io.stdout, listing.messages);
   else if (listing.messages.length === 0) writeLine(context.io.stdout, emptyInbox(context, listing.address));
   else {

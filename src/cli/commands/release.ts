@@ -1,4 +1,4 @@
-/** `release [--worktree PATH]`: the teardown step. Deletes this worktree's identity now; exit 0 when done or nothing to do. */
+/** `release [--worktree PATH]`: the teardown step. Ends this worktree's lease now (the identity returns to the pool); exit 0 when done or nothing to do. */
 import { releaseWorktree } from '../../reconcile/release.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
@@ -10,6 +10,6 @@ export async function releaseCommand(context: CommandContext): Promise<ExitCodeV
   const report = await releaseWorktree({ config: context.config, provider: context.provider, logger: context.logger, worktree, lockWaitMs: context.args.lockWaitMs ?? 45_000 });
   if (context.args.json) writeJson(context.io.stdout, { ok: true, ...report });
   else if (report.released === null) writeLine(context.io.stdout, `${worktree}: no identity to release.`);
-  else writeLine(context.io.stdout, `Released ${report.released.name} (${worktree})${report.envCleaned ? '; managed block removed from the env file' : ''}.`);
+  else writeLine(context.io.stdout, `Released ${report.released.name} to the pool (${worktree})${report.envCleaned ? '; managed block removed from the env file' : ''}.`);
   return ExitCode.OK;
 }

@@ -7,12 +7,14 @@ import { writeJson, writeLine } from '../io.js';
 import { formatTable } from '../format/table.js';
 import { displayPath } from '../format/describe-action.js';
 import { formatDaemonStatus } from '../format/daemon-text.js';
+import { formatPool } from '../format/pool-text.js';
 import { runningDaemon } from '../../daemon/instance-lock.js';
 import { readDaemonStatus } from '../../daemon/status-file.js';
 
 export async function statusCommand(context: CommandContext): Promise<ExitCodeValue> {
   const report = await runPass({ config: context.config, provider: context.provider, logger: context.logger, mode: 'plan', worktree: context.worktree });
-  const rows = buildStatus(report.observed, report.plan, context.config.orphans.graceMs);
+  const fleet = buildStatus(report.observed, report.plan, context.config);
+  const rows = fleet.worktrees;
   const globalProblems = report.plan.problems.filter((p) => p.worktreePath === null).map((p) => p.message);
   const [daemonPid, daemonStatus] = await Promise.all([runningDaemon(context.config.stateDir), readDaemonStatus(context.config.stateDir)]);
   if (context.args.json) {
@@ -21,6 +23,8 @@ export async function statusCommand(context: CommandContext): Promise<ExitCodeVa
       stateDir: context.config.stateDir,
       daemon: { running: daemonPid !== null, status: daemonPid === null ? null : daemonStatus },
       worktrees: rows,
+      pool: fleet.pool,
+      deleteRefused: fleet.deleteRefused,
       problems: globalProblems,
     });
     return ExitCode.OK;
@@ -40,6 +44,7 @@ export async function statusCommand(context: CommandContext): Promise<ExitCodeVa
     ]),
   );
   for (const line of table) writeLine(context.io.stdout, line);
+  for (const line of formatPool(fleet, Date.now())) writeLine(context.io.stdout, line);
   for (const problem of globalProblems) writeLine(context.io.stdout, `! ${problem}`);
   return ExitCode.OK;
 }

@@ -11,6 +11,7 @@ import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { writeJson, writeLine } from '../io.js';
 import { localMailHint } from './inbox.js';
 import { appendAudit } from '../../audit/audit-log.js';
+import { leaseInbox } from '../../agent/lease-inbox.js';
 
 /** Messages stamped a little before the call still count: the provider's clock is not ours. */
 const CLOCK_SKEW_MS = 5_000;
@@ -28,9 +29,11 @@ async function verificationCommand(context: CommandContext, what: 'code' | 'link
   const started = Date.now();
   const { args, provider, io } = context;
   const me = await findWorktreeIdentity(context.config, provider, context.worktree ?? io.cwd);
-  const since = args.sinceSetup ? Date.parse(me.createdAt) : args.waitMs !== null ? started - CLOCK_SKEW_MS : null;
+  // Never earlier than this worktree's lease: the identity may have served another worktree before.
+  const since = args.sinceSetup ? Date.parse(me.leaseSince) : args.waitMs !== null ? started - CLOCK_SKEW_MS : null;
+  const inbox = leaseInbox(provider, context.config.stateDir, { ...me, worktree: me.worktree });
   // --mark-read consumes: it takes the newest unread one, so the next call gets the next one.
-  const find = () => findNewest(provider, me.uuid, extract, { since, unreadOnly: args.markRead || args.unread });
+  const find = () => findNewest(inbox, extract, { since, unreadOnly: args.markRead || args.unread });
   const found = args.waitMs === null ? await find() : await waitForMessage(find, { timeoutMs: args.waitMs });
   if (found === null) {
     const scope = since === null ? '' : ` since ${new Date(since).toISOString()}`;
@@ -40,7 +43,7 @@ async function verificationCommand(context: CommandContext, what: 'code' | 'link
     if (args.json) writeJson(io.stdout, { ok: false, [what]: null });
     return ExitCode.NOT_FOUND;
   }
-  if (args.markRead) await provider.markRead(found.kind, me.uuid, found.messageId, { worktree: me.worktree });
+  if (args.markRead) await inbox.markHanded(found.kind, found.messageId);
   // Which message was handed to which agent, never the code or link itself.
   await appendAudit(context.config.stateDir, {
     type: what === 'code' ? 'code.handed' : 'link.handed', repo: null, worktree: me.worktree, branch: me.branch, identity: me.name,

@@ -1,6 +1,6 @@
 /** The daemon part of `status`: pid, uptime, per-repo last pass, queue, errors. */
 import type { DaemonStatus } from '../../daemon/status-file.js';
-import { formatDuration } from '../../reconcile/plan-orphans.js';
+import { formatDuration } from '../../reconcile/plan-leftovers.js';
 import { displayPath } from './describe-action.js';
 
 export function formatDaemonStatus(status: DaemonStatus | null, running: boolean, now: number): string[] {
@@ -17,7 +17,7 @@ export function formatDaemonStatus(status: DaemonStatus | null, running: boolean
     const pass = repo.lastPass;
     const last = pass === null
       ? 'no pass yet'
-      : `last pass ${formatDuration(Math.max(0, now - Date.parse(pass.startedAt)))} ago (${pass.durationMs} ms): ${pass.created} created, ${pass.updated} updated, ${pass.deleted} deleted, ${pass.failed} failed`;
+      : `last pass ${formatDuration(Math.max(0, now - Date.parse(pass.startedAt)))} ago (${pass.durationMs} ms): ${pass.created} created, ${pass.leased ?? 0} leased, ${pass.released ?? 0} released, ${pass.updated} updated, ${pass.deleted} deleted, ${pass.failed} failed`;
     lines.push(`  ${displayPath(repo.repo)}: ${last}`);
     if (repo.error !== null) lines.push(`    ! ${repo.error}${repo.retryAt === null ? '' : ` (retry at ${repo.retryAt})`}`);
   }

@@ -1,10 +1,13 @@
-/** One line per action, Terraform style: `+` create, `~` update, `-` delete; paths relative to the worktree. */
+/**
+ * One line per action, Terraform style: `+` create an identity, `>` lease one from the pool, `<` end a
+ * lease (the identity returns to the pool), `~` update, `-` delete; paths relative to the worktree.
+ */
 import { homedir } from 'node:os';
 import { relative } from 'node:path';
 import type { Action } from '../../reconcile/actions.js';
+import { formatDuration } from '../../reconcile/plan-leftovers.js';
 
-
-export type ActionSymbol = '+' | '~' | '-' | ' ';
+export type ActionSymbol = '+' | '>' | '<' | '~' | '-' | ' ';
 
 export interface ActionLine {
   readonly symbol: ActionSymbol;
@@ -14,9 +17,13 @@ export interface ActionLine {
 export function describeAction(action: Action): ActionLine {
   switch (action.type) {
     case 'create-identity':
-      return { symbol: '+', text: `identity ${action.name}${action.recreate ? ' (re-created: it vanished from the provider)' : ''}` };
+      return { symbol: '+', text: `identity ${action.name}${action.recreate ? ' (the one it held vanished from the provider)' : ' (no idle identity in the pool)'}` };
+    case 'lease-identity':
+      return { symbol: '>', text: `lease ${action.name} from the pool${action.idleMs === null ? '' : ` (idle ${formatDuration(action.idleMs)})`}` };
+    case 'release-lease':
+      return { symbol: '<', text: `release ${action.name} to the pool (${action.reason})` };
     case 'adopt-identity':
-      return { symbol: '~', text: `adopt identity ${action.identity.name} (created before an interrupted run)` };
+      return { symbol: '~', text: `adopt identity ${action.name} (created before an interrupted run)` };
     case 'write-scoped-key':
       return { symbol: '~', text: `${withinWorktree(action.worktreePath, action.file)}: ${action.reason}` };
     case 'write-env': {
@@ -28,14 +35,18 @@ export function describeAction(action: Action): ActionLine {
       return { symbol: '~', text: `info/exclude: ignore ${action.patterns.join(' ')}` };
     case 'delete-identity':
       return { symbol: '-', text: `identity ${action.name} (${action.reason})` };
-    case 'forget-entry':
+    case 'forget-identity':
       return { symbol: ' ', text: `forget ${action.name}: ${action.reason}` };
+    case 'forget-worktree':
+      return { symbol: ' ', text: 'forget the released worktree: it is gone' };
+    case 'revive-worktree':
+      return { symbol: ' ', text: 'a setup asks again after a teardown' };
     case 'mark-orphan':
-      return { symbol: ' ', text: `orphaned since ${action.since}` };
+      return { symbol: ' ', text: `${action.name}: worktree gone since ${action.since}` };
     case 'clear-orphan':
-      return { symbol: ' ', text: 'worktree is back' };
-    case 'update-entry':
-      return { symbol: ' ', text: 'ledger updated' };
+      return { symbol: ' ', text: `${action.name}: worktree is back` };
+    case 'update-lease':
+      return { symbol: ' ', text: `${action.name}: lease record updated` };
   }
 }
 

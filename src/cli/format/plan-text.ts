@@ -1,18 +1,17 @@
-/** Human output of `plan` and `reconcile`: actions grouped by repo, problems, notes, a summary line. */
-import type { Action, Plan } from '../../reconcile/actions.js';
+/**
+ * Human output of `plan` and `reconcile`: per repo its own actions, one heading per worktree (or "gone"
+ * for leases of vanished worktrees) and the repo's notes; then the pool; problems; a summary line.
+ */
+import { actionTarget, countChanges, type Action, type ChangeCounts, type Note, type Plan } from '../../reconcile/actions.js';
 import type { ActionResult } from '../../reconcile/apply.js';
-import { countChanges } from '../../reconcile/actions.js';
 import { describeAction, displayPath } from './describe-action.js';
 
 export function formatPlan(plan: Plan, verbose: boolean): string[] {
-  const lines = [...formatGrouped(plan.actions.filter((a) => verbose || describeAction(a).symbol !== ' '), (a) => `${describeAction(a).symbol} ${describeAction(a).text}`)];
-  lines.push(...formatProblemsAndNotes(plan));
+  const shown = plan.actions.filter((a) => verbose || describeAction(a).symbol !== ' ');
+  const lines = formatGrouped(shown, plan.notes, (a) => `${describeAction(a).symbol} ${describeAction(a).text}`);
+  lines.push(...formatProblems(plan));
   const counts = countChanges(plan.actions);
-  lines.push(
-    counts.create + counts.update + counts.delete === 0
-      ? 'No changes. Every managed worktree is in sync.'
-      : `Plan: ${counts.create} to create, ${counts.update} to update, ${counts.delete} to delete.`,
-  );
+  lines.push(total(counts) === 0 ? 'No changes. Every managed worktree is in sync.' : `Plan: ${describeCounts(counts, 'to ')}.`);
   return lines;
 }
 
@@ -21,57 +20,77 @@ export function formatResults(plan: Plan, results: readonly ActionResult[], dura
   const byAction = new Map(shown.map((r) => [r.action, r]));
   const lines = formatGrouped(
     shown.map((r) => r.action),
+    plan.notes,
     (action) => {
       const result = byAction.get(action) as ActionResult;
       const { symbol, text } = describeAction(action);
       if (result.status === 'failed') return `✗ ${symbol} ${text}\n    ${result.error?.message ?? 'failed'}`;
       if (result.status === 'skipped') return `- ${symbol} ${text} (skipped after an earlier failure)`;
-      return `✓ ${symbol} ${text}`;
+      return result.note === undefined ? `✓ ${symbol} ${text}` : `✓ ${symbol} ${text}\n    ${result.note}`;
     },
   );
-  lines.push(...formatProblemsAndNotes(plan));
-  const done = results.filter((r) => r.status === 'done').map((r) => r.action);
+  lines.push(...formatProblems(plan));
+  // A deletion the provider refused is done (remembered, nothing failed) but deleted nothing.
+  const done = results.filter((r) => r.status === 'done' && r.note === undefined).map((r) => r.action);
   const counts = countChanges(done);
   const failed = results.filter((r) => r.status === 'failed').length + plan.problems.length;
   const seconds = (durationMs / 1000).toFixed(1);
   lines.push(
-    counts.create + counts.update + counts.delete + failed === 0
+    total(counts) + failed === 0
       ? `In sync (${seconds}s). Nothing to do.`
-      : `Reconciled in ${seconds}s: ${counts.create} created, ${counts.update} updated, ${counts.delete} deleted, ${failed} failed.`,
+      : `Reconciled in ${seconds}s: ${describeCounts(counts, '')}, ${failed} failed.`,
   );
   return lines;
 }
 
-/** Repo, then its own actions, then one heading per worktree (or "gone" for orphans) with its actions. */
-function formatGrouped(actions: readonly Action[], line: (action: Action) => string): string[] {
+function total(counts: ChangeCounts): number {
+  return counts.create + counts.lease + counts.release + counts.update + counts.delete;
+}
+
+/** "1 to create, 2 to lease, ..." or "1 created, 2 leased, ...". */
+function describeCounts(counts: ChangeCounts, verb: 'to ' | ''): string {
+  const words = verb === '' ? { create: 'created', lease: 'leased', release: 'released', update: 'updated', delete: 'deleted' } : { create: 'to create', lease: 'to lease', release: 'to release', update: 'to update', delete: 'to delete' };
+  return (['create', 'lease', 'release', 'update', 'delete'] as const).map((kind) => `${counts[kind]} ${words[kind]}`).join(', ');
+}
+
+const GONE = '\u0000gone';
+const POOL = '\u0000pool';
+
+/** Repo, then its own actions, one heading per worktree (or "gone") with its actions, the repo's notes; then the pool. */
+function formatGrouped(actions: readonly Action[], notes: readonly Note[], line: (action: Action) => string): string[] {
   const byRepo = new Map<string, Map<string, Action[]>>();
+  const add = (repo: string, group: string, action: Action | null) => {
+    const groups = byRepo.get(repo) ?? new Map<string, Action[]>();
+    if (action !== null) groups.set(group, [...(groups.get(group) ?? []), action]);
+    byRepo.set(repo, groups);
+  };
   for (const action of actions) {
-    const group = action.type === 'ensure-excluded' ? '' : (action.worktreePath ?? GONE);
-    const repo = byRepo.get(action.commonDir) ?? new Map<string, Action[]>();
-    repo.set(group, [...(repo.get(group) ?? []), action]);
-    byRepo.set(action.commonDir, repo);
+    if (action.type === 'ensure-excluded') add(action.commonDir, '', action);
+    else {
+      const target = actionTarget(action);
+      if (target === null) add(POOL, '', action);
+      else add(target.commonDir, target.worktreePath ?? GONE, action);
+    }
   }
+  for (const note of notes) add(note.commonDir ?? POOL, '', null);
   const lines: string[] = [];
-  for (const [commonDir, groups] of byRepo) {
-    lines.push(displayPath(commonDir.replace(/\/\.git$/, '')));
+  const repos = [...byRepo.keys()].sort((a, b) => Number(a === POOL) - Number(b === POOL) || a.localeCompare(b));
+  for (const repo of repos) {
+    const groups = byRepo.get(repo) as Map<string, Action[]>;
+    lines.push(repo === POOL ? 'identity pool' : displayPath(repo.replace(/\/\.git$/, '')));
     for (const [group, members] of [...groups].sort(([a], [b]) => a.localeCompare(b))) {
       const indent = group === '' ? '  ' : '    ';
       if (group !== '') lines.push(`  ${group === GONE ? 'worktrees that are gone:' : displayPath(group)}`);
       for (const action of members) lines.push(`${indent}${line(action).replace(/\n/g, `\n${indent}`)}`);
     }
+    for (const note of notes.filter((n) => (n.commonDir ?? POOL) === repo)) lines.push(`  note: ${note.message}`);
     lines.push('');
   }
   return lines;
 }
 
-const GONE = '\u0000gone';
-
-function formatProblemsAndNotes(plan: Plan): string[] {
-  const lines: string[] = [];
-  for (const problem of plan.problems) {
-    lines.push(`! ${problem.worktreePath === null ? '' : `${displayPath(problem.worktreePath)}: `}${problem.message}`);
-  }
-  for (const note of plan.notes) lines.push(`  note: ${note.message}`);
+function formatProblems(plan: Plan): string[] {
+  const lines = plan.problems.map((problem) => `! ${problem.worktreePath === null ? '' : `${displayPath(problem.worktreePath)}: `}${problem.message}`);
   if (lines.length > 0) lines.push('');
   return lines;
 }

@@ -20,7 +20,13 @@ const identitySchema = z.object({
   phone: z.string().nullable(),
   createdAt: z.string().nullable(),
 });
-const identitiesSchema = z.object({ version: z.literal(1), identities: z.array(identitySchema) });
+/** An address or number of a deleted identity: not handed out again until the quarantine has passed. */
+const retiredSchema = z.object({ email: z.string(), phone: z.string().nullable(), at: z.string() });
+const identitiesSchema = z.object({
+  version: z.literal(1),
+  identities: z.array(identitySchema),
+  retired: z.array(retiredSchema).optional(),
+});
 const vaultSchema = z.object({ version: z.literal(1), vaults: z.record(z.string(), z.record(z.string(), z.string())) });
 export type VaultDocument = z.infer<typeof vaultSchema>;
 
@@ -28,6 +34,13 @@ export interface LocalProviderOptions {
   readonly stateDir: string;
   /** Give new identities a phone number. @default true */
   readonly provisionPhone?: boolean;
+  /**
+   * How long a deleted identity's address and number rest before a new identity may get them (the pool's
+   * quarantine), so late mail or SMS for an old task never reaches a new one. @default 0
+   */
+  readonly quarantineMs?: number;
+  /** Clock for tests. @default Date.now */
+  readonly now?: () => number;
 }
 
 export function localPaths(stateDir: string): { identities: string; vault: string } {
@@ -57,6 +70,14 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
     if (!(await readIdentities()).identities.some((i) => i.uuid === uuid)) throw unknownIdentity(uuid, options);
   };
 
+  const now = options.now ?? Date.now;
+  const quarantineMs = options.quarantineMs ?? 0;
+  /** Addresses and numbers of deleted identities still resting; older ones are forgotten. */
+  const resting = (doc: z.infer<typeof identitiesSchema>) => {
+    doc.retired = (doc.retired ?? []).filter((r) => Date.parse(r.at) + quarantineMs > now());
+    return doc.retired;
+  };
+
   return {
     kind: 'local',
     ledgerScope: 'local',
@@ -67,12 +88,13 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
     },
     createIdentity(request: CreateIdentityRequest): Promise<Identity> {
       return mutate((doc) => {
+        const retired = resting(doc);
         const identity: Identity = {
           uuid: randomUUID(),
           name: request.name,
-          email: uniqueEmail(request.name, doc.identities),
-          phone: request.provisionPhone ? allocatePhone(doc.identities.map((i) => i.phone)) : null,
-          createdAt: new Date().toISOString(),
+          email: uniqueEmail(request.name, [...doc.identities.map((i) => i.email), ...retired.map((r) => r.email)]),
+          phone: request.provisionPhone ? allocatePhone([...doc.identities.map((i) => i.phone), ...retired.map((r) => r.phone)]) : null,
+          createdAt: new Date(now()).toISOString(),
         };
         doc.identities.push(identity);
         return identity;
@@ -80,6 +102,9 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
     },
     async deleteIdentity(uuid: string): Promise<void> {
       await mutate((doc) => {
+        const gone = doc.identities.find((i) => i.uuid === uuid);
+        const retired = resting(doc);
+        if (gone !== undefined && quarantineMs > 0) retired.push({ email: gone.email, phone: gone.phone, at: new Date(now()).toISOString() });
         doc.identities = doc.identities.filter((i) => i.uuid !== uuid);
       });
       await inboxes.deleteInbox(uuid); // an identity deleted as an orphan takes its inbox with it
@@ -97,16 +122,11 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
     },
     async listEmails(uuid: string, options?: ListMessagesOptions): Promise<EmailMessage[]> {
       await assertKnown(uuid, options);
-      return inboxes.listEmails(uuid, { unreadOnly: options?.unreadOnly ?? false });
+      return receivedSince(await inboxes.listEmails(uuid, { unreadOnly: options?.unreadOnly ?? false }), options?.since);
     },
     async listSms(uuid: string, options?: ListMessagesOptions): Promise<SmsMessage[]> {
       await assertKnown(uuid, options);
-      return inboxes.listSms(uuid, { unreadOnly: options?.unreadOnly ?? false });
-    },
-    async markRead(kind: 'email' | 'sms', uuid: string, messageId: string, options?: CallOptions): Promise<void> {
-      await assertKnown(uuid, options);
-      if (await inboxes.markRead(kind, uuid, messageId)) return;
-      throw new ProviderError(`The local ${kind === 'sms' ? 'SMS' : 'email'} inbox has no message ${messageId}${where(options)}`, { code: 'NOT_FOUND' });
+      return receivedSince(await inboxes.listSms(uuid, { unreadOnly: options?.unreadOnly ?? false }), options?.since);
     },
   };
 }
@@ -134,9 +154,15 @@ export function writeVault(stateDir: string, doc: VaultDocument): Promise<void> 
   return writeJsonDocument(localPaths(stateDir).vault, doc);
 }
 
-/** `<name>@agents.localhost`, with a numeric suffix in the unlikely case the address is taken. */
-function uniqueEmail(name: string, existing: readonly Identity[]): string {
-  const taken = new Set(existing.map((i) => i.email));
+function receivedSince<T extends { created_dt: string }>(messages: T[], since: string | null | undefined): T[] {
+  if (since == null) return messages;
+  const from = Date.parse(since);
+  return messages.filter((m) => Date.parse(m.created_dt) >= from);
+}
+
+/** `<name>@agents.localhost`, with a numeric suffix when the address is taken (or resting after a delete). */
+function uniqueEmail(name: string, existing: readonly string[]): string {
+  const taken = new Set(existing);
   for (let n = 1; ; n += 1) {
     const email = `${n === 1 ? name : `${name}.${n}`}@${LOCAL_EMAIL_DOMAIN}`;
     if (!taken.has(email)) return email;

@@ -1,6 +1,7 @@
 /**
  * An identity's email and SMS messages over Ravi's HTTP API (`GET /api/email-messages/`,
  * `GET /api/messages/`), read with the management key acting as the identity (`?identity=<uuid>`).
+ * Read-only: Ravi has no call that marks a message read.
  * Shapes are validated: a message without an id or a receive time is an error, never dropped.
  */
 import type { CallOptions, EmailMessage, ListMessagesOptions, Provider, SmsMessage } from '../types.js';
@@ -18,7 +19,7 @@ type MessageKind = 'email' | 'sms';
 const PATHS: Readonly<Record<MessageKind, string>> = { email: '/api/email-messages/', sms: '/api/messages/' };
 const NAMES: Readonly<Record<MessageKind, string>> = { email: 'email', sms: 'SMS' };
 
-export function createMessageMethods(transport: MessageTransport): Pick<Provider, 'listEmails' | 'listSms' | 'markRead'> {
+export function createMessageMethods(transport: MessageTransport): Pick<Provider, 'listEmails' | 'listSms'> {
   async function list<T extends { id: string; is_read: boolean; created_dt: string }>(
     kind: MessageKind,
     identityUuid: string,
@@ -26,8 +27,10 @@ export function createMessageMethods(transport: MessageTransport): Pick<Provider
     convert: (read: FieldReader) => Omit<T, 'id' | 'is_read' | 'created_dt'>,
   ): Promise<T[]> {
     const path = PATHS[kind];
-    const { unreadOnly = false, ...callOptions } = options;
-    const query = unreadOnly ? { is_read: 'false' } : {};
+    const { unreadOnly = false, since = null, ...callOptions } = options;
+    // `created_after` is in Ravi's API schema; the time check below holds whether or not a server honours it.
+    const query = { ...(unreadOnly ? { is_read: 'false' } : {}), ...(since === null ? {} : { created_after: since }) };
+    const from = since === null ? Number.NEGATIVE_INFINITY : Date.parse(since);
     const raw = await transport.listAll(path, { ...callOptions, identity: identityUuid, query });
     const byId = new Map<string, { message: T; time: number }>();
     for (const entry of raw) {
@@ -35,8 +38,9 @@ export function createMessageMethods(transport: MessageTransport): Pick<Provider
       const { id, time, created_dt, is_read } = read.common(kind);
       // Offset pages repeat an entry when a message arrives between two pages; the id is the key.
       if (byId.has(id)) continue;
-      // Defensive: a server that ignored `is_read=false` must not hand back read messages.
+      // Defensive: a server that ignored `is_read=false` or `created_after` must not hand back those messages.
       if (unreadOnly && is_read) continue;
+      if (time < from) continue;
       const message = { id, ...convert(read), is_read, created_dt } as T;
       byId.set(id, { message, time });
     }
@@ -61,39 +65,7 @@ export function createMessageMethods(transport: MessageTransport): Pick<Provider
         body: read.text('body'),
       }));
     },
-
-    // UNVERIFIED against the real service: RAVI-CONTRACT.md documents no way to mark a message read.
-    // `PATCH /api/email-messages/<id>/` (SMS: `/api/messages/<id>/`) with `{"is_read": true}` and
-    // `?identity=<uuid>` is the most likely REST shape of a Django REST Framework API; a 404 or 405,
-    // or a 2xx whose body still says `is_read: false` (DRF ignores read-only fields), means it is not.
-    async markRead(kind: MessageKind, identityUuid: string, messageId: string, options: CallOptions = {}): Promise<void> {
-      if (kind !== 'email' && kind !== 'sms') throw new ProviderError(`Unknown message kind "${String(kind)}"`, { code: 'BAD_REQUEST' });
-      if (messageId === '') throw new ProviderError('markRead needs a message id', { code: 'BAD_REQUEST' });
-      const path = `${PATHS[kind]}${encodeURIComponent(messageId)}/`;
-      const where = `${NAMES[kind]} message ${messageId} of identity ${identityUuid}`;
-      let body: unknown;
-      try {
-        body = await transport.call('PATCH', path, { ...options, identity: identityUuid, body: { is_read: true } });
-      } catch (error) {
-        if (!(error instanceof ProviderError) || (error.status !== 404 && error.status !== 405)) throw error;
-        const reason =
-          error.status === 405
-            ? 'this Ravi API does not support marking messages read'
-            : 'Ravi has no such message for this identity, or this Ravi API does not support marking messages read';
-        throw unsupported(`Could not mark ${where} read: ${reason} (PATCH ${path} -> HTTP ${error.status})`, error);
-      }
-      const answered = typeof body === 'object' && body !== null ? (body as { is_read?: unknown }).is_read : undefined;
-      if (answered === false) {
-        const message = `Could not mark ${where} read: Ravi accepted PATCH ${path} but the message is still unread, so this Ravi API does not support marking messages read`;
-        throw new ProviderError(message, { code: 'BAD_REQUEST', method: 'PATCH', path });
-      }
-    },
   };
-}
-
-function unsupported(message: string, cause: ProviderError): ProviderError {
-  const { status, method, path, attempts } = cause;
-  return new ProviderError(message, { code: 'BAD_REQUEST', status, method, path, attempts, transient: false, cause });
 }
 
 interface FieldReader {

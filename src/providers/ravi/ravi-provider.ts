@@ -135,13 +135,10 @@ export function createRaviProvider(options: RaviProviderOptions): Provider {
       }
     },
 
+    // Ravi documents no identity delete (RAVI-CONTRACT.md, "Verified again"): a 405, 404 or 403 here is
+    // expected and reaches the caller with its status, which remembers that this provider cannot delete.
     async deleteIdentity(uuid: string, callOptions: CallOptions = {}) {
-      try {
-        await call('DELETE', `/api/identities/${encodeURIComponent(uuid)}/`, callOptions);
-      } catch (error) {
-        // Already gone is what we wanted.
-        if (!(error instanceof ProviderError) || error.code !== 'NOT_FOUND') throw error;
-      }
+      await call('DELETE', `/api/identities/${encodeURIComponent(uuid)}/`, callOptions);
     },
 
     async mintScopedKey(identityUuid: string, label: string, callOptions: CallOptions = {}): Promise<ScopedKey> {

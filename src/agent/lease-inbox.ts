@@ -1,0 +1,52 @@
+/**
+ * A worktree's inbox as its agent may see it: only messages that arrived during its own lease (an
+ * identity comes from a pool, so earlier mail belongs to an earlier task), and "unread" meaning neither
+ * marked read by the provider nor already handed out with `--mark-read` (recorded on our side). Every
+ * agent-facing reader (inbox, otp, link, the dashboard, the MCP server) goes through here.
+ */
+import type { EmailMessage, Provider, SmsMessage } from '../providers/types.js';
+import { handedKey, readHanded, recordHanded, type MessageKind } from './handed-messages.js';
+
+export interface Lease {
+  readonly uuid: string;
+  readonly leaseId: string;
+  /** ISO time the lease began. */
+  readonly leaseSince: string;
+  /** For error messages. */
+  readonly worktree?: string;
+}
+
+export interface LeaseListOptions {
+  /** Only messages not marked read by the provider and not handed out with `--mark-read`. */
+  readonly unreadOnly?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+export interface LeaseInbox {
+  listEmails(options?: LeaseListOptions): Promise<EmailMessage[]>;
+  listSms(options?: LeaseListOptions): Promise<SmsMessage[]>;
+  /** Records that this message was handed out and marked read: it is never handed out again in this lease. */
+  markHanded(kind: MessageKind, id: string): Promise<void>;
+}
+
+export function leaseInbox(provider: Provider, stateDir: string, lease: Lease): LeaseInbox {
+  const from = Date.parse(lease.leaseSince);
+  async function list<T extends { id: string; created_dt: string }>(
+    kind: MessageKind,
+    read: (options: { unreadOnly: boolean; since: string; signal?: AbortSignal; worktree?: string }) => Promise<T[]>,
+    options: LeaseListOptions,
+  ): Promise<T[]> {
+    const unreadOnly = options.unreadOnly ?? false;
+    const [messages, handed] = await Promise.all([
+      read({ unreadOnly, since: lease.leaseSince, signal: options.signal, worktree: lease.worktree }),
+      unreadOnly ? readHanded(stateDir, lease.leaseId) : Promise.resolve(new Set<string>()),
+    ]);
+    // Checked here too, whatever the provider did with `since`.
+    return messages.filter((m) => Date.parse(m.created_dt) >= from && !handed.has(handedKey({ kind, id: m.id })));
+  }
+  return {
+    listEmails: (options = {}) => list('email', (o) => provider.listEmails(lease.uuid, o), options),
+    listSms: (options = {}) => list('sms', (o) => provider.listSms(lease.uuid, o), options),
+    markHanded: (kind, id) => recordHanded(stateDir, lease.leaseId, { kind, id }),
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * The ledger's journal: one JSON operation per line, appended and fsynced. A write either lands whole
+ * or is cut back off (a full disk must not leave half a line for the next append to glue onto), and a
+ * torn last line (a crash mid-append, never acknowledged) is ignored on read. A complete line that does
+ * not parse is corruption, reported, never skipped.
+ */
+import { link, mkdir, open, readFile, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { journalOpSchema, type JournalOp } from './ledger-schema.js';
+
+export interface JournalFile {
+  readonly path: string;
+  /** Bytes of whole lines: where the next append starts. */
+  size: number;
+}
+
+export async function readJournal(path: string): Promise<{ ops: JournalOp[]; size: number }> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { ops: [], size: 0 };
+    throw error;
+  }
+  const end = text.lastIndexOf('\n') + 1; // after it: a torn line nobody was told had landed
+  const ops: JournalOp[] = [];
+  const lines = text.slice(0, end).split('\n');
+  lines.pop();
+  lines.forEach((line, index) => {
+    let parsed;
+    try {
+      parsed = journalOpSchema.safeParse(JSON.parse(line));
+    } catch {
+      parsed = null;
+    }
+    if (!parsed?.success) throw new Error(`line ${index + 1} is not a ledger operation`);
+    ops.push(parsed.data);
+  });
+  return { ops, size: Buffer.byteLength(text.slice(0, end)) };
+}
+
+/** Appends `ops` as lines with one write and one fdatasync; on failure the file is cut back to its old end. */
+export async function appendJournal(journal: JournalFile, ops: readonly JournalOp[]): Promise<void> {
+  const bytes = Buffer.from(ops.map((op) => `${JSON.stringify(op)}\n`).join(''));
+  if (journal.size === 0) await mkdir(dirname(journal.path), { recursive: true, mode: 0o700 });
+  const handle = await open(journal.path, 'a+', 0o600);
+  try {
+    // A torn tail left by a crashed writer is cut first, so our first line starts on a line of its own.
+    const { size } = await handle.stat();
+    if (size !== journal.size) await handle.truncate(Math.min(size, journal.size));
+    try {
+      let written = 0;
+      while (written < bytes.length) {
+        const { bytesWritten } = await handle.write(bytes, written, bytes.length - written, null);
+        if (bytesWritten === 0) throw Object.assign(new Error(`no progress writing ${journal.path}`), { code: 'EIO' });
+        written += bytesWritten;
+      }
+      await handle.datasync();
+    } catch (error) {
+      await handle.truncate(journal.size).catch(() => {});
+      throw new Error(`Could not append to the ledger journal ${journal.path}: ${(error as Error).message}`, { cause: error });
+    }
+    journal.size += bytes.length;
+  } finally {
+    await handle.close();
+  }
+}
+
+export async function removeJournal(journal: JournalFile): Promise<void> {
+  await rm(journal.path, { force: true });
+}
+
+/** Keeps the current snapshot as `<file>.bak` (a hard link: no copy, and the rename over `file` keeps it). */
+export async function keepBackup(file: string): Promise<void> {
+  const backup = `${file}.bak`;
+  await rm(backup, { force: true });
+  await link(file, backup).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  });
+}
