@@ -18,6 +18,7 @@ Commands:
   otp | link           newest verification code / link (--wait 120s, --since-setup, --mark-read, --match RE)
   env                  the managed variables (secrets masked unless --reveal)
   exec -- CMD ARGS     run CMD with the managed variables and secrets in its environment
+  ravi -- ARGS         the real \`ravi\` CLI as this worktree's identity (run from the worktree's root)
   history              the audit trail (--worktree P, --identity NAME, --since 1d, --json)
   dashboard            a live page of the fleet on 127.0.0.1 (link with an access token; --port N)
   mail serve           the local provider's SMTP server (127.0.0.1:2525) and SMS endpoint (:2526/sms)

@@ -28,6 +28,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   link: async () => (await import('./commands/verification.js')).linkCommand,
   env: async () => (await import('./commands/env.js')).envCommand,
   exec: async () => (await import('./commands/exec.js')).execCommand,
+  ravi: async () => (await import('./commands/ravi.js')).raviCommand,
   mail: async () => (await import('./commands/mail.js')).mailCommand,
   sms: async () => (await import('./commands/mail.js')).smsCommand,
   dashboard: async () => (await import('./commands/dashboard.js')).dashboardCommand,
