@@ -6,7 +6,7 @@ import { parseDuration } from '../config/duration.js';
 
 export const COMMANDS = [
   'plan', 'reconcile', 'status', 'daemon', 'service', 'init', 'release',
-  'whoami', 'inbox', 'otp', 'link', 'env', 'exec', 'ravi', 'mail', 'sms', 'history', 'dashboard', 'secrets', 'help', 'version',
+  'whoami', 'inbox', 'otp', 'link', 'env', 'exec', 'ravi', 'disown', 'mail', 'sms', 'history', 'dashboard', 'secrets', 'help', 'version',
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
@@ -47,6 +47,8 @@ export interface CliArgs {
   readonly since: string | null;
   /** `dashboard --port N` (0 = any free port). */
   readonly port: number | null;
+  /** `reconcile`/`daemon --take-over`: manage repos another state dir claimed. */
+  readonly takeOver: boolean;
 }
 
 /** Every flag at its default: what `parseCliArgs` starts from, and what tests build contexts from. */
@@ -54,7 +56,7 @@ export function defaultCliArgs(command: CommandName, overrides: Partial<CliArgs>
   return {
     command, rest: [], configFile: null, repos: [], worktree: null, stateDir: null, json: false, logLevel: 'error', vault: null,
     lockWaitMs: null, dryRun: false, follow: false, superset: false, local: false, force: false, install: null,
-    unread: false, waitMs: null, sinceSetup: false, markRead: false, match: null, reveal: false, to: null, from: null, body: null, identity: null, since: null, port: null,
+    unread: false, waitMs: null, sinceSetup: false, markRead: false, match: null, reveal: false, to: null, from: null, body: null, identity: null, since: null, port: null, takeOver: false,
     ...overrides,
   };
 }
@@ -89,6 +91,7 @@ const OPTIONS = {
   identity: { type: 'string' },
   since: { type: 'string' },
   port: { type: 'string' },
+  'take-over': { type: 'boolean' },
   follow: { type: 'boolean', short: 'f' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
@@ -139,6 +142,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     identity: values.identity ?? null,
     since: values.since ?? null,
     port: parsePort(values.port),
+    takeOver: values['take-over'] ?? false,
   };
 }
 

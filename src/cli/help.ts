@@ -12,7 +12,8 @@ Commands:
   service install      run the daemon as a launchd agent (macOS) or systemd user unit (Linux); --dry-run
   service uninstall | status | logs [-f] | restart
   init [--superset]    write a commented config, or the Superset preset (.superset/ config + setup/teardown)
-  release              teardown: delete this worktree's identity now (no grace period)
+  release              teardown: end this worktree's lease now (no grace period); the identity returns to the pool
+  disown               hand this repo over to another state dir (its leases end here; see --take-over)
   whoami               this worktree's identity: name, email, phone
   inbox [email|sms]    this worktree's messages, newest first (--unread)
   otp | link           newest verification code / link (--wait 120s, --since-setup, --mark-read, --match RE)
@@ -37,6 +38,7 @@ Options:
       --vault NAME     vault for 'secrets' (default: config secrets.vault, else "default")
       --lock-wait SEC  how long reconcile waits for another run holding the lock (default 120)
       --dry-run        service install/uninstall: print what would be written and run
+      --take-over      reconcile: manage repos another state dir claimed (when that one is gone for good)
   -f, --follow         service logs: keep printing new lines
       --port N         dashboard: port on 127.0.0.1 (default: any free one; the daemon's page if it serves one)
 

@@ -29,6 +29,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   env: async () => (await import('./commands/env.js')).envCommand,
   exec: async () => (await import('./commands/exec.js')).execCommand,
   ravi: async () => (await import('./commands/ravi.js')).raviCommand,
+  disown: async () => (await import('./commands/disown.js')).disownCommand,
   mail: async () => (await import('./commands/mail.js')).mailCommand,
   sms: async () => (await import('./commands/mail.js')).smsCommand,
   dashboard: async () => (await import('./commands/dashboard.js')).dashboardCommand,

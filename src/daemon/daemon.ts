@@ -265,13 +265,14 @@ export class Daemon {
   /** The local provider's SMTP server and SMS endpoint; a port in use is logged, not fatal (agents keep their identities). */
   async #startMail(): Promise<void> {
     if (this.#config.provider.kind !== 'local' || !this.#config.mail.enabled) return;
-    try {
-      this.#mail = await startLocalMail(this.#config, this.#deps.logger);
-      await this.#mail.prune();
-      this.#status.update({ mail: { smtp: `${this.#mail.smtp.host}:${this.#mail.smtp.port}`, sms: `http://${this.#mail.sms.host}:${this.#mail.sms.port}/sms` } });
-    } catch (error) {
-      this.#deps.logger.error({ err: error }, 'local mail servers could not start; identities are still managed');
-    }
+    // A port already taken (often another daemon, with another state dir) stops the start with the reason on
+    // stderr: a daemon whose agents' mail silently goes elsewhere is worse than none.
+    this.#mail = await startLocalMail(this.#config, this.#deps.logger).catch((error: unknown) => {
+      const { smtpPort, smsPort } = this.#config.mail;
+      throw new Error(`The local mail servers could not start on 127.0.0.1 (SMTP ${smtpPort}, SMS ${smsPort}): ${(error as Error).message}. Another ravi-orchestrator daemon (another state dir?) or program may hold the port: stop it, or set mail.smtpPort / mail.smsPort (or mail.enabled: false)`, { cause: error });
+    });
+    await this.#mail.prune();
+    this.#status.update({ mail: { smtp: `${this.#mail.smtp.host}:${this.#mail.smtp.port}`, sms: `http://${this.#mail.sms.host}:${this.#mail.sms.port}/sms` } });
   }
 
   /**

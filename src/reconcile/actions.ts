@@ -57,6 +57,8 @@ export type Action =
       readonly removedLegacyLines: number;
     })
   | { readonly type: 'ensure-excluded'; readonly commonDir: string; readonly patterns: readonly string[] }
+  /** This state dir records itself as the repo's manager (repo-claim.ts), before anything else of the repo. */
+  | { readonly type: 'claim-repo'; readonly commonDir: string; readonly takeOver: boolean }
   /** The record of an identity that no longer exists, or whose create never happened, goes. */
   | { readonly type: 'forget-identity'; readonly name: string; readonly reason: string; readonly target: WorktreeTarget | null }
   /** An idle identity beyond `pool.keepIdle`, where the provider can delete. */
@@ -72,6 +74,7 @@ const BOOKKEEPING: ReadonlySet<ActionType> = new Set([
   'forget-worktree',
   'forget-identity',
   'revive-worktree',
+  'claim-repo',
 ]);
 
 export function isChange(action: Action): boolean {
@@ -110,7 +113,7 @@ export function countChanges(actions: readonly Action[]): ChangeCounts {
 
 /** The worktree an action is about, or null for the pool's own upkeep. */
 export function actionTarget(action: Action): WorktreeTarget | null {
-  if (action.type === 'ensure-excluded' || action.type === 'delete-identity') return null;
+  if (action.type === 'ensure-excluded' || action.type === 'claim-repo' || action.type === 'delete-identity') return null;
   if (action.type === 'adopt-identity' || action.type === 'forget-identity') return action.target;
   return action;
 }

@@ -53,6 +53,7 @@ export async function runStep(action: Action, context: ApplyContext, lookup: Rea
     case 'delete-identity':
       return deleteIdentity(action, context, now());
     case 'ensure-excluded':
+    case 'claim-repo':
       return; // handled before the per-worktree tasks
   }
 }

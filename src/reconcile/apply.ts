@@ -18,6 +18,7 @@ import { actionTarget, type Action } from './actions.js';
 import type { Observed, ObservedWorktree } from './observed.js';
 import type { RepoInventory } from '../git/types.js';
 import { runStep } from './apply-steps.js';
+import { claimRepo } from './repo-claim.js';
 import { auditAction } from './apply-audit.js';
 
 export interface ActionResult {
@@ -68,8 +69,22 @@ const STEP_ORDER: readonly Action['type'][] = [
   'delete-identity',
 ];
 
-export async function apply(actions: readonly Action[], context: ApplyContext): Promise<ActionResult[]> {
+export async function apply(planned: readonly Action[], context: ApplyContext): Promise<ActionResult[]> {
   const results: ActionResult[] = [];
+  // Claims first: a repo another state dir claimed in the meantime is left entirely alone.
+  const refused = new Set<string>();
+  for (const action of planned) {
+    if (action.type !== 'claim-repo') continue;
+    try {
+      await claimRepo(action.commonDir, context.config.stateDir, { takeOver: action.takeOver });
+      results.push({ action, status: 'done', error: null });
+    } catch (error) {
+      refused.add(action.commonDir);
+      results.push({ action, status: 'failed', error: asError(error) });
+    }
+  }
+  const actions = planned.filter((action) => action.type !== 'claim-repo' && !refused.has(commonDirOf(action) ?? ''));
+  for (const action of planned) if (action.type !== 'claim-repo' && refused.has(commonDirOf(action) ?? '')) results.push({ action, status: 'skipped', error: null });
   for (const action of actions) {
     if (action.type !== 'ensure-excluded') continue;
     try {
@@ -117,8 +132,14 @@ async function runGroup(group: Action[], context: ApplyContext, lookup: Readonly
   return results;
 }
 
+/** The repo an action belongs to; null for the pool's own upkeep. */
+function commonDirOf(action: Action): string | null {
+  if (action.type === 'ensure-excluded' || action.type === 'claim-repo') return action.commonDir;
+  return actionTarget(action)?.commonDir ?? null;
+}
+
 function phaseOf(action: Action): Phase | null {
-  if (action.type === 'ensure-excluded') return null;
+  if (action.type === 'ensure-excluded' || action.type === 'claim-repo') return null;
   if (action.type === 'delete-identity') return 'delete';
   const target = actionTarget(action);
   // A step about a worktree that exists runs with that worktree's other steps; the rest is the pool's side.

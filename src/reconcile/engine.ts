@@ -20,6 +20,8 @@ export interface PassOptions {
   readonly logger: Logger;
   /** 'plan' reads only; 'apply' takes the state lock and makes it so. */
   readonly mode: 'plan' | 'apply';
+  /** Manage repos another state dir claimed (`--take-over`). */
+  readonly takeOver?: boolean;
   /** Restrict the pass to the worktree containing this path (a setup script's fast path). */
   readonly worktree?: string | null;
   readonly lockWaitMs?: number;
@@ -52,7 +54,7 @@ export async function runPass(options: PassOptions): Promise<PassReport> {
       signal: options.signal,
     });
     const focus = onlyWorktreePath === null ? null : await findWorktree(observed, onlyWorktreePath);
-    let planned = plan(observed, options.config, { focusKey: focus?.key ?? null });
+    let planned = plan(observed, options.config, { focusKey: focus?.key ?? null, takeOver: options.takeOver === true });
     if (onlyWorktreePath !== null) planned = focusPlan(planned, focus);
     let results: ActionResult[] = [];
     if (options.mode === 'apply') {
@@ -78,7 +80,7 @@ async function findWorktree(observed: Observed, path: string): Promise<ObservedW
 function focusPlan(planned: Plan, focus: ObservedWorktree | null): Plan {
   const key = focus?.key ?? null;
   const keep = (action: Action) => {
-    if (action.type === 'ensure-excluded') return key !== null;
+    if (action.type === 'ensure-excluded' || action.type === 'claim-repo') return key !== null; // --worktree configures its one repo
     const target = actionTarget(action);
     return target !== null && target.key === key && target.worktreePath !== null && action.type !== 'release-lease';
   };

@@ -13,7 +13,8 @@ import { checkIgnored } from '../git/ignore.js';
 import type { RepoInventory, Worktree } from '../git/types.js';
 import { mapConcurrent } from '../util/map-concurrent.js';
 import { samePath } from '../util/same-path.js';
-import type { Observed, ObservedRepo, ObservedWorktree, Outcome } from './observed.js';
+import type { Observed, ObservedRepo, ObservedWorktree, Outcome, RepoClaim } from './observed.js';
+import { ownershipProblem, readRepoOwner } from './repo-claim.js';
 import { readEnvFile, readScopedConfig } from './observe-files.js';
 import { createWorktreeSelector, type WorktreeSelector } from './worktree-filter.js';
 import { SCOPED_CONFIG_PATH } from './plan-worktree.js';
@@ -53,11 +54,12 @@ async function observeRepo(
   options: ObserveOptions,
 ): Promise<ObservedRepo> {
   const inventory = await capture(listWorktrees(repoPath));
-  if (!inventory.ok) return { repoPath, inventory, worktrees: [] };
-  const worktrees = await mapConcurrent(inventory.value.worktrees, FILE_CONCURRENCY, (worktree) =>
-    observeWorktree(worktree, inventory.value, config, provider, selector, options),
-  );
-  return { repoPath, inventory, worktrees };
+  if (!inventory.ok) return { repoPath, inventory, claim: null, worktrees: [] };
+  const [claim, worktrees] = await Promise.all([
+    observeClaim(inventory.value.commonDir, config.stateDir),
+    mapConcurrent(inventory.value.worktrees, FILE_CONCURRENCY, (worktree) => observeWorktree(worktree, inventory.value, config, provider, selector, options)),
+  ]);
+  return { repoPath, inventory, claim, worktrees };
 }
 
 async function observeWorktree(
@@ -81,6 +83,16 @@ async function observeWorktree(
     capture(checkIgnored(worktree.path, relPaths)),
   ]);
   return { ...base, env, scoped, ignore };
+}
+
+async function observeClaim(commonDir: string, stateDir: string): Promise<RepoClaim> {
+  try {
+    const problem = await ownershipProblem(commonDir, stateDir);
+    if (problem !== null) return { state: 'other', problem };
+    return { state: (await readRepoOwner(commonDir)) === null ? 'unclaimed' : 'ours' };
+  } catch (error) {
+    return { state: 'other', problem: new Error(`cannot read which state dir manages the repo: ${(error as Error).message}`, { cause: error }) };
+  }
 }
 
 async function folderExists(path: string): Promise<boolean> {

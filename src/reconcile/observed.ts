@@ -39,10 +39,18 @@ export interface ObservedWorktree {
   readonly ignore: Outcome<IgnoreStatus> | null;
 }
 
+/** Whether this state dir may manage the repo (repo-claim.ts). */
+export type RepoClaim =
+  | { readonly state: 'ours' | 'unclaimed' }
+  /** Managed by another state dir (or its claim is unreadable): nothing of the repo is touched. */
+  | { readonly state: 'other'; readonly problem: Error };
+
 export interface ObservedRepo {
   /** The repo path as configured. */
   readonly repoPath: string;
   readonly inventory: Outcome<RepoInventory>;
+  /** Null when the inventory failed. */
+  readonly claim: RepoClaim | null;
   readonly worktrees: readonly ObservedWorktree[];
 }
 

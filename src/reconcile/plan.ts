@@ -22,6 +22,8 @@ export interface PlanOptions {
    * release of it is undone.
    */
   readonly focusKey?: string | null;
+  /** Manage repos another state dir claimed (`--take-over`). */
+  readonly takeOver?: boolean;
 }
 
 /** Shared, per-pass facts and the plan being built. */
@@ -68,12 +70,27 @@ export function plan(observed: Observed, config: PlanConfig, options: PlanOption
   }
   const wanting: Wanting[] = [];
   const excludes = new Map<string, Set<string>>();
-  for (const repo of observed.repos) planRepo(repo, context, wanting, excludes);
+  for (const repo of observed.repos) {
+    if (repo.claim?.state === 'other' && options.takeOver !== true) {
+      context.problems.push({ commonDir: null, worktreePath: null, message: repo.claim.problem.message });
+      continue; // another state dir manages it: nothing of it is touched, no lease of it ends
+    }
+    planRepo(repo, context, wanting, excludes);
+  }
   planAcquisitions(wanting, context);
   planPoolUpkeep(context);
   // Before any worktree file is written (apply runs repo actions first); known only once every worktree is planned.
   const ensure: Action[] = [...excludes].filter(([, patterns]) => patterns.size > 0).map(([commonDir, patterns]) => ({ type: 'ensure-excluded', commonDir, patterns: [...patterns].sort() }));
-  return { actions: [...ensure, ...context.actions], problems: context.problems, notes: context.notes };
+  return { actions: [...claims(observed, options), ...ensure, ...context.actions], problems: context.problems, notes: context.notes };
+}
+
+/** Repos this state dir is about to manage for the first time (or take over) record it first. */
+function claims(observed: Observed, options: PlanOptions): Action[] {
+  return observed.repos.flatMap((repo): Action[] => {
+    if (!repo.inventory.ok || repo.claim === null || repo.claim.state === 'ours') return [];
+    if (repo.claim.state === 'other' && options.takeOver !== true) return [];
+    return [{ type: 'claim-repo', commonDir: repo.inventory.value.commonDir, takeOver: repo.claim.state === 'other' }];
+  });
 }
 
 function planRepo(repo: ObservedRepo, context: PlanContext, wanting: Wanting[], excludes: Map<string, Set<string>>): void {

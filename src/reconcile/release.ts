@@ -20,6 +20,7 @@ import { endLease } from './apply-steps.js';
 import { appendAudit } from '../audit/audit-log.js';
 import { repoOf } from './apply-audit.js';
 import { forgetHanded } from '../agent/handed-messages.js';
+import { ownershipProblem } from './repo-claim.js';
 
 export interface ReleaseReport {
   readonly worktree: string;
@@ -35,6 +36,8 @@ export async function releaseWorktree(options: { config: Config; provider: Provi
   let found = null;
   for (const candidate of inventory.worktrees) if (await samePath(candidate.path, worktree)) found = candidate;
   if (found === null || found.adminId === null) return { worktree, released: null, envCleaned: false, scopedKeyRemoved: false }; // the main worktree holds nothing
+  const owned = await ownershipProblem(inventory.commonDir, config.stateDir);
+  if (owned !== null) throw owned;
   const lock = await acquireStateLock(config.stateDir, { waitMs: options.lockWaitMs });
   try {
     const ledger = await Ledger.open(config.stateDir, provider.ledgerScope);
@@ -61,7 +64,8 @@ export async function releaseWorktree(options: { config: Config; provider: Provi
   }
 }
 
-async function removeManagedBlock(file: string): Promise<boolean> {
+/** Takes our managed block out of an env file, keeping every other byte; false when there was none. */
+export async function removeManagedBlock(file: string): Promise<boolean> {
   let current: string;
   try {
     current = await readFile(file, 'utf8');
@@ -76,7 +80,8 @@ async function removeManagedBlock(file: string): Promise<boolean> {
   return true;
 }
 
-async function removeScopedKey(file: string, uuid: string): Promise<boolean> {
+/** Removes `.ravi/config.json` when it holds our key for `uuid`; any other file is left alone. */
+export async function removeScopedKey(file: string, uuid: string): Promise<boolean> {
   try {
     const parsed = JSON.parse(await readFile(file, 'utf8')) as { identity_uuid?: unknown };
     if (parsed.identity_uuid !== uuid) return false; // not the key we wrote: leave it

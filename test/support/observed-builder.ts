@@ -126,6 +126,8 @@ export function observed(parts: {
   inventoryError?: Error;
   issuesScopedKeys?: boolean;
   now?: number;
+  /** Another state dir's claim on the repo (its message). */
+  ownedBy?: string;
 }): Observed {
   const identities = parts.identities ?? [];
   return {
@@ -136,6 +138,7 @@ export function observed(parts: {
         inventory: parts.inventoryError
           ? { ok: false, error: parts.inventoryError }
           : { ok: true, value: { commonDir: COMMON_DIR, mainPath: '/repos/app', repoName: 'app', worktrees: [MAIN, ...(parts.worktrees ?? []).map((w) => w.worktree)] } },
+        claim: parts.inventoryError ? null : parts.ownedBy ? { state: 'other', problem: new Error(parts.ownedBy) } : { state: 'ours' },
         worktrees: [{ worktree: MAIN, key: null, managed: false, unmanagedReason: 'the main worktree', env: null, scoped: null, ignore: null }, ...(parts.worktrees ?? [])],
       },
     ],

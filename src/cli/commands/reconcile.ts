@@ -14,6 +14,7 @@ export async function reconcileCommand(context: CommandContext): Promise<ExitCod
     mode: 'apply',
     worktree: context.worktree,
     lockWaitMs: context.args.lockWaitMs ?? undefined,
+    takeOver: context.args.takeOver,
   });
   const failures = report.results.filter((r) => r.status === 'failed');
   const ok = failures.length === 0 && report.plan.problems.length === 0;

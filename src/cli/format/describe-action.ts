@@ -33,6 +33,8 @@ export function describeAction(action: Action): ActionLine {
     }
     case 'ensure-excluded':
       return { symbol: '~', text: `info/exclude: ignore ${action.patterns.join(' ')}` };
+    case 'claim-repo':
+      return { symbol: ' ', text: action.takeOver ? 'take the repo over from the state dir that managed it' : 'this state dir manages the repo from now on' };
     case 'delete-identity':
       return { symbol: '-', text: `identity ${action.name} (${action.reason})` };
     case 'forget-identity':

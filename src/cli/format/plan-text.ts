@@ -65,7 +65,7 @@ function formatGrouped(actions: readonly Action[], notes: readonly Note[], line:
     byRepo.set(repo, groups);
   };
   for (const action of actions) {
-    if (action.type === 'ensure-excluded') add(action.commonDir, '', action);
+    if (action.type === 'ensure-excluded' || action.type === 'claim-repo') add(action.commonDir, '', action);
     else {
       const target = actionTarget(action);
       if (target === null) add(POOL, '', action);

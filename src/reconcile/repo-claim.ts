@@ -1,0 +1,101 @@
+/**
+ * One state dir manages a repo at a time. Two of them (a second `reconcile --state-dir`, a second
+ * daemon) would each lease every worktree an identity and rewrite every `.env` back and forth, so the
+ * first to manage a repo records itself in the repo's git common dir (never in a worktree, where git
+ * could see it), and every other state dir is refused there, with the way to hand over: `disown` from
+ * the owner, or `--take-over` when the owner is gone for good.
+ */
+import { link, open, readFile, rm, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { writeFileAtomically } from '../files/atomic-write.js';
+
+export interface RepoOwner {
+  /** The owning state dir, absolute. */
+  readonly stateDir: string;
+  readonly claimedAt: string;
+  readonly host: string;
+}
+
+/** The repo is managed by another state dir; names it and how to hand over. */
+export class RepoOwnedError extends Error {
+  override readonly name = 'RepoOwnedError';
+  readonly owner: RepoOwner;
+  readonly commonDir: string;
+  constructor(commonDir: string, owner: RepoOwner, ownerExists: boolean) {
+    const repo = commonDir.replace(/\/\.git$/, '');
+    const how = ownerExists
+      ? `hand it over with \`ravi-orchestrator disown --repo "${repo}" --state-dir "${owner.stateDir}"\` (its leases end there), then run this again`
+      : `that state dir no longer exists here; if it is gone for good, pass --take-over to manage the repo from this one`;
+    super(`${repo} is managed by the state dir ${owner.stateDir} (since ${owner.claimedAt}, on ${owner.host}); one state dir manages a repo at a time: ${how}`);
+    this.owner = owner;
+    this.commonDir = commonDir;
+  }
+}
+
+export function claimFile(commonDir: string): string {
+  return join(commonDir, 'ravi-orchestrator.owner.json');
+}
+
+/** Who manages the repo, or null when no state dir has claimed it yet. An unreadable claim is an error. */
+export async function readRepoOwner(commonDir: string): Promise<RepoOwner | null> {
+  let text: string;
+  try {
+    text = await readFile(claimFile(commonDir), 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  const parsed = JSON.parse(text) as Partial<RepoOwner>;
+  if (typeof parsed.stateDir !== 'string' || parsed.stateDir === '') throw new Error(`${claimFile(commonDir)} names no state dir; remove it to let a state dir claim the repo`);
+  return { stateDir: parsed.stateDir, claimedAt: String(parsed.claimedAt ?? 'unknown'), host: String(parsed.host ?? 'unknown') };
+}
+
+/** Null when `stateDir` may manage the repo; otherwise why not. */
+export async function ownershipProblem(commonDir: string, stateDir: string): Promise<RepoOwnedError | null> {
+  const owner = await readRepoOwner(commonDir);
+  if (owner === null || owner.stateDir === stateDir) return null;
+  return new RepoOwnedError(commonDir, owner, await exists(owner.stateDir));
+}
+
+/**
+ * Records `stateDir` as the repo's manager. Exclusive: of two state dirs claiming at once, one wins and
+ * the other gets RepoOwnedError. `takeOver` replaces another owner's claim.
+ */
+export async function claimRepo(commonDir: string, stateDir: string, options: { takeOver?: boolean; now?: Date } = {}): Promise<void> {
+  const owner: RepoOwner = { stateDir, claimedAt: (options.now ?? new Date()).toISOString(), host: hostname() };
+  const text = `${JSON.stringify(owner, null, 2)}\n`;
+  if (options.takeOver === true) return writeFileAtomically(claimFile(commonDir), text, { mode: 0o644 });
+  // Written whole beside it, then linked into place: link() fails if the claim exists, so a reader never
+  // sees half a claim and of two claimants exactly one wins.
+  const temp = `${claimFile(commonDir)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    const handle = await open(temp, 'wx', 0o644);
+    try {
+      await handle.writeFile(text);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await link(temp, claimFile(commonDir));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const problem = await ownershipProblem(commonDir, stateDir);
+    if (problem !== null) throw problem;
+  } finally {
+    await rm(temp, { force: true });
+  }
+}
+
+/** Removes `stateDir`'s claim (for `disown`); another state dir's claim is left alone. */
+export async function releaseClaim(commonDir: string, stateDir: string): Promise<boolean> {
+  const owner = await readRepoOwner(commonDir);
+  if (owner === null || owner.stateDir !== stateDir) return false;
+  await rm(claimFile(commonDir), { force: true });
+  return true;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(() => true, () => false);
+}
