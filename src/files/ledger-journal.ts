@@ -1,12 +1,11 @@
 /**
- * The ledger's journal: one JSON operation per line, appended and fsynced. A write either lands whole
+ * A store's journal (journaled-store.ts): one JSON operation per line, appended and fsynced. A write either lands whole
  * or is cut back off (a full disk must not leave half a line for the next append to glue onto), and a
  * torn last line (a crash mid-append, never acknowledged) is ignored on read. A complete line that does
  * not parse is corruption, reported, never skipped.
  */
 import { link, mkdir, open, readFile, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { journalOpSchema, type JournalOp } from './ledger-schema.js';
 
 export interface JournalFile {
   readonly path: string;
@@ -14,7 +13,7 @@ export interface JournalFile {
   size: number;
 }
 
-export async function readJournal(path: string): Promise<{ ops: JournalOp[]; size: number }> {
+export async function readJournal<Op>(path: string, parseOp: (json: unknown) => Op | null): Promise<{ ops: Op[]; size: number }> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -23,24 +22,24 @@ export async function readJournal(path: string): Promise<{ ops: JournalOp[]; siz
     throw error;
   }
   const end = text.lastIndexOf('\n') + 1; // after it: a torn line nobody was told had landed
-  const ops: JournalOp[] = [];
+  const ops: Op[] = [];
   const lines = text.slice(0, end).split('\n');
   lines.pop();
   lines.forEach((line, index) => {
-    let parsed;
+    let op: Op | null;
     try {
-      parsed = journalOpSchema.safeParse(JSON.parse(line));
+      op = parseOp(JSON.parse(line));
     } catch {
-      parsed = null;
+      op = null;
     }
-    if (!parsed?.success) throw new Error(`line ${index + 1} is not a ledger operation`);
-    ops.push(parsed.data);
+    if (op === null) throw new Error(`line ${index + 1} is not an operation`);
+    ops.push(op);
   });
   return { ops, size: Buffer.byteLength(text.slice(0, end)) };
 }
 
 /** Appends `ops` as lines with one write and one fdatasync; on failure the file is cut back to its old end. */
-export async function appendJournal(journal: JournalFile, ops: readonly JournalOp[]): Promise<void> {
+export async function appendJournal(journal: JournalFile, ops: readonly unknown[]): Promise<void> {
   const bytes = Buffer.from(ops.map((op) => `${JSON.stringify(op)}\n`).join(''));
   if (journal.size === 0) await mkdir(dirname(journal.path), { recursive: true, mode: 0o700 });
   const handle = await open(journal.path, 'a+', 0o600);
@@ -58,7 +57,7 @@ export async function appendJournal(journal: JournalFile, ops: readonly JournalO
       await handle.datasync();
     } catch (error) {
       await handle.truncate(journal.size).catch(() => {});
-      throw new Error(`Could not append to the ledger journal ${journal.path}: ${(error as Error).message}`, { cause: error });
+      throw new Error(`Could not append to the journal ${journal.path}: ${(error as Error).message}`, { cause: error });
     }
     journal.size += bytes.length;
   } finally {

@@ -161,7 +161,7 @@ describe('reconcile with the local provider', () => {
     await ledger.flush();
     const made = await createLocalProvider({ stateDir }).createIdentity({ name: 'ws-app-crashy', provisionPhone: true });
     const report = await harness.reconcile();
-    expect(report.plan.actions.map((a) => a.type).filter((t) => t !== 'ensure-excluded')).toEqual(['adopt-identity', 'write-env']);
+    expect(report.plan.actions.map((a) => a.type).filter((t) => t !== 'ensure-excluded' && t !== 'claim-repo')).toEqual(['adopt-identity', 'write-env']);
     expect((await harness.provider.listIdentities()).map((i) => i.uuid)).toEqual([made.uuid]);
     expect(parse(await envOf(worktrees[0] as string)).AGENT_EMAIL).toBe(made.email);
   });
