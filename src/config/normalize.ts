@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { z } from 'zod';
 import { ConfigError } from '../util/errors.js';
 import { parseDuration } from './duration.js';
-import { closest, knownKeysAt, RAVI_ONLY_KEYS, rawConfigSchema } from './schema.js';
+import { closest, knownKeysAt, parsePortRange, PORT_PLACEHOLDER, RAVI_ONLY_KEYS, rawConfigSchema } from './schema.js';
 import { defaultStateDir, resolveUserPath } from './state-dir.js';
 import { DEFAULT_API_URL, DEFAULT_ENV_VARS, DEFAULT_IDENTITY_NAME } from './types.js';
 import type { Config, ProviderConfig, RawConfig } from './types.js';
@@ -57,6 +57,7 @@ export function normalizeConfig(raw: unknown, context: NormalizeContext): Config
     },
     secrets: { vault: config.secrets?.vault ?? null },
     orphans: { graceMs: parseDuration(config.orphans?.grace ?? DEFAULT_GRACE) },
+    ports: config.ports === undefined ? null : { perWorktree: config.ports.perWorktree, first: parsePortRange(config.ports.range)[0], last: parsePortRange(config.ports.range)[1] },
     pool: {
       quarantineMs: parseDuration(config.pool?.quarantine ?? DEFAULT_QUARANTINE),
       keepIdle: config.pool?.keepIdle ?? (config.provider?.kind === 'ravi' ? Number.POSITIVE_INFINITY : DEFAULT_LOCAL_KEEP_IDLE),
@@ -104,12 +105,30 @@ function crossFieldIssues(config: RawConfig, vars: Record<string, string>, secre
       'secrets.vault: required when env.secrets lists secrets (the identity, by name or uuid, whose secrets are copied)',
     );
   }
+  issues.push(...portIssues(config, vars));
   secretNames.forEach((name, index) => {
     if (Object.hasOwn(vars, name)) {
       const where = config.env?.vars === undefined ? 'the default env.vars' : 'env.vars';
       issues.push(`env.secrets[${index}]: ${name} is also set by ${where}; a variable must come from one place (got "${name}")`);
     }
   });
+  return issues;
+}
+
+/** `{port}` needs `ports`, `{port:N}` a block of more than N ports, and the range must hold one block. */
+function portIssues(config: RawConfig, vars: Record<string, string>): string[] {
+  const issues: string[] = [];
+  for (const [name, template] of Object.entries(vars)) {
+    for (const match of template.matchAll(PORT_PLACEHOLDER)) {
+      const index = Number(match[1] ?? 0);
+      if (config.ports === undefined) issues.push(`env.vars.${name}: ${match[0]} needs ports (e.g. ports: { perWorktree: 3, range: '20000-29999' })`);
+      else if (index >= config.ports.perWorktree) issues.push(`env.vars.${name}: ${match[0]} is past the end of a block of ${config.ports.perWorktree} port(s) ({port:0} to {port:${config.ports.perWorktree - 1}})`);
+    }
+  }
+  if (config.ports !== undefined) {
+    const [first, last] = parsePortRange(config.ports.range);
+    if (last - first + 1 < config.ports.perWorktree) issues.push(`ports.range: ${config.ports.range} holds fewer than one block of ${config.ports.perWorktree} ports`);
+  }
   return issues;
 }
 

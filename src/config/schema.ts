@@ -10,7 +10,11 @@ import { DURATION_HINT, parseDuration } from './duration.js';
 import type { RawConfig } from './types.js';
 
 export const IDENTITY_PLACEHOLDERS = ['repo', 'worktree', 'branch'] as const;
-export const ENV_PLACEHOLDERS = ['email', 'phone', 'identity', 'worktree', 'branch', 'repo'] as const;
+export const ENV_PLACEHOLDERS = ['email', 'phone', 'identity', 'worktree', 'branch', 'repo', 'port'] as const;
+/** Placeholders only an identity can fill: a config without them needs no identities (only ports, say). */
+export const IDENTITY_PLACEHOLDERS_IN_ENV = ['email', 'phone', 'identity'] as const;
+/** `{port}` is a block's first port, `{port:N}` its N-th (0-based). */
+export const PORT_PLACEHOLDER = /\{port(?::(\d+))?\}/g;
 export const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const SECRET_NAME = /^[A-Z][A-Z0-9_]*$/;
 export const MAX_CONCURRENCY = 64;
@@ -76,6 +80,27 @@ const poolSchema = z.strictObject(
   OBJECT,
 );
 
+const PORTS_RANGE = /^\s*(\d{1,5})\s*-\s*(\d{1,5})\s*$/;
+const PER_WORKTREE = { error: 'expected a whole number of ports from 1 to 1000' };
+const portsSchema = z.strictObject(
+  {
+    perWorktree: z.number(PER_WORKTREE).int(PER_WORKTREE).min(1, PER_WORKTREE).max(1000, PER_WORKTREE),
+    range: z.string(STRING).superRefine((value, ctx) => {
+      const match = PORTS_RANGE.exec(value);
+      const [first, last] = match ? [Number(match[1]), Number(match[2])] : [NaN, NaN];
+      if (!match) ctx.addIssue({ code: 'custom', message: "expected a range of ports such as '20000-29999'" });
+      else if (first < 1 || last > 65_535 || first > last) ctx.addIssue({ code: 'custom', message: 'expected FIRST-LAST with 1 <= FIRST <= LAST <= 65535' });
+    }),
+  },
+  OBJECT,
+);
+
+/** `'20000-29999'` -> [20000, 29999]; the schema has checked the form. */
+export function parsePortRange(range: string): [number, number] {
+  const match = PORTS_RANGE.exec(range);
+  return [Number(match?.[1]), Number(match?.[2])];
+}
+
 const glob = z.string(STRING).superRefine(checkGlob);
 
 const PORT = { error: 'expected a port number from 0 (any free port) to 65535' };
@@ -106,6 +131,7 @@ const rawConfigShape = {
   secrets: secretsSchema.optional(),
   orphans: orphansSchema.optional(),
   pool: poolSchema.optional(),
+  ports: portsSchema.optional(),
   include: stringList(glob).optional(),
   exclude: stringList(glob).optional(),
   mail: mailSchema.optional(),
@@ -129,7 +155,7 @@ export function knownKeysAt(path: readonly PropertyKey[], value: unknown): reado
     const isRavi = typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'ravi';
     return Object.keys((isRavi ? raviProvider : localProvider).shape);
   }
-  const nested: Record<string, z.ZodObject> = { identity: identitySchema, env: envSchema, secrets: secretsSchema, orphans: orphansSchema, pool: poolSchema, mail: mailSchema, dashboard: dashboardSchema };
+  const nested: Record<string, z.ZodObject> = { identity: identitySchema, env: envSchema, secrets: secretsSchema, orphans: orphansSchema, pool: poolSchema, ports: portsSchema, mail: mailSchema, dashboard: dashboardSchema };
   const schema = nested[where];
   return schema ? Object.keys(schema.shape) : [];
 }
@@ -150,10 +176,10 @@ export function closest(word: string, candidates: readonly string[]): string | n
 
 function template(allowed: readonly string[]) {
   return z.string(STRING).superRefine((value, ctx) => {
-    // Identifier-like tokens are meant as placeholders; other braces (JSON values) stay literal.
-    for (const match of value.matchAll(/\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}/g)) {
-      const [token, name = ''] = match;
-      if (allowed.includes(name) && token === `{${name}}`) continue;
+    // Identifier-like tokens are meant as placeholders (`{port:N}` too); other braces (JSON values) stay literal.
+    for (const match of value.matchAll(/\{\s*([A-Za-z_][A-Za-z0-9_]*)(:\d+)?\s*\}/g)) {
+      const [token, name = '', index = ''] = match;
+      if (allowed.includes(name) && token === `{${name}${index}}` && (index === '' || name === 'port')) continue;
       const hint = closest(name, allowed);
       ctx.addIssue({
         code: 'custom',

@@ -47,6 +47,16 @@ export interface RawConfig {
      */
     keepIdle?: number;
   };
+  /**
+   * A block of consecutive ports per worktree, for its dev servers (`{port}`, `{port:1}`, ... in env.vars).
+   * The state dir owns the whole range: repos share it without collisions.
+   */
+  ports?: {
+    /** Ports in each worktree's block. */
+    perWorktree: number;
+    /** The range blocks are taken from, inclusive: '20000-29999'. */
+    range: string;
+  };
   /** Globs over worktree paths or branch names; a worktree is managed if it matches any (default: all). */
   include?: string[];
   /** Globs over worktree paths or branch names; a matching worktree is not managed. */
@@ -103,6 +113,8 @@ export interface Config {
   readonly orphans: { readonly graceMs: number };
   /** `keepIdle` is Infinity when every idle identity is kept. */
   readonly pool: { readonly quarantineMs: number; readonly keepIdle: number };
+  /** Null when no port blocks are handed out. */
+  readonly ports: { readonly perWorktree: number; readonly first: number; readonly last: number } | null;
   readonly include: readonly string[];
   readonly exclude: readonly string[];
   readonly mail: {

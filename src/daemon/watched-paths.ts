@@ -26,7 +26,7 @@ import { leaseHeldBy, type LedgerIdentity } from '../files/ledger.js';
 import type { PassReport } from '../reconcile/engine.js';
 import type { ObservedEnvFile, ObservedScopedConfig, ObservedWorktree } from '../reconcile/observed.js';
 import { readEnvFile, readScopedConfig } from '../reconcile/observe-files.js';
-import { renderWorktreeEnv } from '../reconcile/desired-env.js';
+import { needsIdentities, renderWorktreeEnv } from '../reconcile/desired-env.js';
 import { SCOPED_CONFIG_PATH } from '../reconcile/plan-worktree.js';
 import { vaultOf } from '../reconcile/plan.js';
 import { mapConcurrent } from '../util/map-concurrent.js';
@@ -104,10 +104,13 @@ function scopedFingerprint(scoped: Omit<ObservedScopedConfig, 'path'> | null): s
 
 /** What apply wrote: the same render over the text observe read, with the entry as apply left it. */
 function envWritten(worktree: ObservedWorktree, entry: LedgerIdentity | undefined, repoName: string, report: PassReport, config: Config): string | null {
-  if (entry === undefined || entry.state !== 'ready' || worktree.env === null || worktree.env.error !== null) return null;
+  const identityNeeded = needsIdentities(config);
+  if ((identityNeeded && (entry === undefined || entry.state !== 'ready')) || worktree.env === null || worktree.env.error !== null) return null;
+  const block = worktree.key === null ? undefined : report.portsAfter.blocks.get(worktree.key);
+  if (config.ports !== null && block === undefined) return null;
   try {
-    const facts = { repoName, adminId: worktree.worktree.adminId as string, branch: worktree.worktree.branch };
-    const { render } = renderWorktreeEnv(config.env, entry, facts, vaultOf(report.observed), worktree.env.content);
+    const facts = { repoName, adminId: worktree.worktree.adminId as string, branch: worktree.worktree.branch, ports: config.ports === null ? null : block };
+    const { render } = renderWorktreeEnv(config.env, identityNeeded ? (entry ?? null) : null, facts, vaultOf(report.observed), worktree.env.content);
     return envFingerprint({ content: render.content, error: null });
   } catch {
     return null;

@@ -61,6 +61,12 @@ export type Action =
   | { readonly type: 'claim-repo'; readonly commonDir: string; readonly takeOver: boolean }
   /** The record of an identity that no longer exists, or whose create never happened, goes. */
   | { readonly type: 'forget-identity'; readonly name: string; readonly reason: string; readonly target: WorktreeTarget | null }
+  /** A block of ports for a worktree: the first free slot of the range when the step runs (`first` is the plan's guess). */
+  | (LeaseTarget & { readonly type: 'assign-ports'; readonly first: number; readonly size: number })
+  /** A worktree's block goes back to the range (with its lease: after the grace period, or at once by release). */
+  | (WorktreeTarget & { readonly type: 'release-ports'; readonly first: number; readonly size: number; readonly reason: string })
+  /** Bookkeeping of a block: its worktree's path, and when it was first seen gone (null: it exists). */
+  | (WorktreeTarget & { readonly type: 'update-ports'; readonly path: string | null; readonly orphanedSince: string | null })
   /** An idle identity beyond `pool.keepIdle`, where the provider can delete. */
   | { readonly type: 'delete-identity'; readonly name: string; readonly uuid: string; readonly reason: string };
 
@@ -75,6 +81,7 @@ const BOOKKEEPING: ReadonlySet<ActionType> = new Set([
   'forget-identity',
   'revive-worktree',
   'claim-repo',
+  'update-ports',
 ]);
 
 export function isChange(action: Action): boolean {
@@ -92,7 +99,10 @@ export function changeKind(action: Action): ChangeKind | null {
     case 'lease-identity':
       return 'lease';
     case 'release-lease':
+    case 'release-ports':
       return 'release';
+    case 'assign-ports':
+      return 'lease';
     case 'delete-identity':
       return 'delete';
     default:

@@ -11,7 +11,7 @@ import type { ApplyContext, WorktreeLookup } from './apply.js';
 import { writeFileAtomically } from '../files/atomic-write.js';
 import { EnvFileError } from '../util/errors.js';
 import { readEnvFile } from './observe-files.js';
-import { renderWorktreeEnv } from './desired-env.js';
+import { needsIdentities, renderWorktreeEnv } from './desired-env.js';
 import { vaultOf } from './plan.js';
 import { assertIgnored, knownIgnored } from './apply-ignore.js';
 
@@ -22,9 +22,12 @@ export async function writeEnvStep(
 ): Promise<void> {
   const entry = context.ledger.leaseOf(action.key);
   const found = lookup.get(action.key);
-  if (entry === undefined || entry.state !== 'ready' || found === undefined || action.worktreePath === null) {
+  const identityNeeded = needsIdentities(context.config);
+  if ((identityNeeded && (entry === undefined || entry.state !== 'ready')) || found === undefined || action.worktreePath === null) {
     throw new Error(`no identity to write into ${action.file}`);
   }
+  const block = context.ports.block(action.key);
+  if (context.config.ports !== null && block === undefined) throw new Error(`no port block to write into ${action.file}`);
   const relPath = context.config.env.file;
   await assertIgnored(action.worktreePath, relPath, knownIgnored(found, relPath));
   const current = await readEnvFile(action.worktreePath, relPath);
@@ -32,8 +35,8 @@ export async function writeEnvStep(
   const { worktree } = found.observed;
   const { render } = renderWorktreeEnv(
     context.config.env,
-    entry,
-    { repoName: found.inventory.repoName, adminId: worktree.adminId as string, branch: worktree.branch },
+    identityNeeded ? (entry ?? null) : null,
+    { repoName: found.inventory.repoName, adminId: worktree.adminId as string, branch: worktree.branch, ports: context.config.ports === null ? null : block },
     vaultOf(context.observed),
     current.content,
   );

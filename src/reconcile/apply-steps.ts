@@ -12,6 +12,7 @@ import type { Identity } from '../providers/types.js';
 import { ProviderError } from '../util/errors.js';
 import { writeEnvStep } from './apply-env.js';
 import { writeScopedKeyStep } from './apply-scoped-key.js';
+import { assignPortsStep, releasePortsStep, updatePortsStep } from './apply-ports.js';
 import { forgetHanded } from '../agent/handed-messages.js';
 
 type StepOf<T extends Action['type']> = Extract<Action, { type: T }>;
@@ -52,6 +53,12 @@ export async function runStep(action: Action, context: ApplyContext, lookup: Rea
       return writeEnvStep(action, context, lookup);
     case 'delete-identity':
       return deleteIdentity(action, context, now());
+    case 'assign-ports':
+      return assignPortsStep(action, context, now());
+    case 'release-ports':
+      return releasePortsStep(action, context);
+    case 'update-ports':
+      return updatePortsStep(action, context);
     case 'ensure-excluded':
     case 'claim-repo':
       return; // handled before the per-worktree tasks

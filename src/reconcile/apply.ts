@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/types.js';
 import type { Provider } from '../providers/types.js';
 import type { Ledger } from '../files/ledger.js';
+import type { PortLedger } from '../ports/port-ledger.js';
 import { ensureExcluded } from '../git/ignore.js';
 import { actionTarget, type Action } from './actions.js';
 import type { Observed, ObservedWorktree } from './observed.js';
@@ -33,6 +34,7 @@ export interface ApplyContext {
   readonly config: Config;
   readonly provider: Provider;
   readonly ledger: Ledger;
+  readonly ports: PortLedger;
   readonly observed: Observed;
   readonly logger: Logger;
   readonly signal?: AbortSignal;
@@ -58,12 +60,15 @@ const STEP_ORDER: readonly Action['type'][] = [
   'mark-orphan',
   'clear-orphan',
   'release-lease',
+  'release-ports',
   'forget-worktree',
   // a worktree's side
   'revive-worktree',
   'create-identity',
   'lease-identity',
   'update-lease',
+  'update-ports',
+  'assign-ports',
   'write-scoped-key',
   'write-env',
   'delete-identity',
@@ -102,7 +107,7 @@ export async function apply(planned: readonly Action[], context: ApplyContext): 
     queue.concurrency = concurrency;
     await Promise.all(groups.map((group) => queue.add(async () => void results.push(...(await runGroup(group, context, lookup))))));
   }
-  await context.ledger.flush();
+  await Promise.all([context.ledger.flush(), context.ports.flush()]);
   return results;
 }
 
@@ -143,7 +148,8 @@ function phaseOf(action: Action): Phase | null {
   if (action.type === 'delete-identity') return 'delete';
   const target = actionTarget(action);
   // A step about a worktree that exists runs with that worktree's other steps; the rest is the pool's side.
-  return target !== null && target.worktreePath !== null && action.type !== 'release-lease' ? 'worktree' : 'pool';
+  const releases = action.type === 'release-lease' || action.type === 'release-ports';
+  return target !== null && target.worktreePath !== null && !releases ? 'worktree' : 'pool';
 }
 
 /** Worktree phase: one group per worktree; pool and delete phases: one group per identity. */
@@ -151,7 +157,8 @@ function groupsOf(actions: readonly Action[], phase: Phase): Action[][] {
   const groups = new Map<string, Action[]>();
   for (const action of actions) {
     if (phaseOf(action) !== phase) continue;
-    const key = phase === 'worktree' ? (actionTarget(action) as { key: string }).key : `${'name' in action ? action.name : ''}`;
+    const target = actionTarget(action);
+    const key = phase === 'worktree' ? `wt:${target?.key}` : 'name' in action ? `id:${action.name}` : `wt:${target?.key ?? ''}`;
     groups.set(key, [...(groups.get(key) ?? []), action]);
   }
   for (const group of groups.values()) group.sort((a, b) => STEP_ORDER.indexOf(a.type) - STEP_ORDER.indexOf(b.type));

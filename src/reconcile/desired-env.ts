@@ -2,6 +2,17 @@
 import type { Config } from '../config/types.js';
 import { readManagedBlock, renderEnvFile, type EnvRender } from '../files/env-block.js';
 import { fillTemplate, shortBranch } from './templates.js';
+import { IDENTITY_PLACEHOLDERS_IN_ENV } from '../config/schema.js';
+
+/**
+ * Whether worktrees need identities at all: on Ravi always (each gets a scoped key for the `ravi` CLI);
+ * on the local provider only when the env file uses {email}, {phone} or {identity}. A config that wants
+ * only ports creates no identity.
+ */
+export function needsIdentities(config: { readonly provider: { readonly kind: string }; readonly env: Pick<Config['env'], 'vars'> }): boolean {
+  if (config.provider.kind !== 'local') return true;
+  return Object.values(config.env.vars).some((template) => IDENTITY_PLACEHOLDERS_IN_ENV.some((name) => template.includes(`{${name}}`)));
+}
 
 export interface IdentityFacts {
   readonly name: string;
@@ -13,6 +24,8 @@ export interface WorktreeFacts {
   readonly repoName: string;
   readonly adminId: string;
   readonly branch: string | null;
+  /** The worktree's port block (`{port}`, `{port:N}`), when ports are configured and it has one. */
+  readonly ports?: { readonly first: number; readonly size: number } | null;
 }
 
 export interface DesiredEnv {
@@ -21,16 +34,18 @@ export interface DesiredEnv {
   readonly missingSecrets: readonly string[];
 }
 
+/** `identity` is null when the config needs none (a user who wants only ports). */
 export function desiredEnv(
   env: Config['env'],
-  identity: IdentityFacts,
+  identity: IdentityFacts | null,
   worktree: WorktreeFacts,
   vault: ReadonlyMap<string, string>,
 ): DesiredEnv {
-  const values = {
-    email: identity.email ?? '',
-    phone: identity.phone ?? '',
-    identity: identity.name,
+  const values: Record<string, string> = {
+    ...portValues(worktree.ports ?? null),
+    email: identity?.email ?? '',
+    phone: identity?.phone ?? '',
+    identity: identity?.name ?? '',
     worktree: worktree.adminId,
     branch: shortBranch(worktree.branch),
     repo: worktree.repoName,
@@ -47,6 +62,14 @@ export function desiredEnv(
   return { vars, missingSecrets };
 }
 
+/** `{port}` and `{port:0}` are the block's first port, `{port:N}` its N-th. */
+function portValues(ports: WorktreeFacts['ports']): Record<string, string> {
+  if (ports == null) return {};
+  const values: Record<string, string> = { port: String(ports.first) };
+  for (let n = 0; n < ports.size; n++) values[`port:${n}`] = String(ports.first + n);
+  return values;
+}
+
 export interface RenderedWorktreeEnv {
   readonly render: EnvRender;
   /** Secret keys that the vault lacks (only reported when the vault was read). */
@@ -60,7 +83,7 @@ export interface RenderedWorktreeEnv {
  */
 export function renderWorktreeEnv(
   env: Config['env'],
-  identity: IdentityFacts,
+  identity: IdentityFacts | null,
   worktree: WorktreeFacts,
   vault: ReadonlyMap<string, string> | null,
   current: string | null,

@@ -18,6 +18,7 @@ import { repoOf } from './apply-audit.js';
 import { removeManagedBlock, removeScopedKey } from './release.js';
 import { SCOPED_CONFIG_PATH } from './plan-worktree.js';
 import { ownershipProblem, releaseClaim } from './repo-claim.js';
+import { PortLedger } from '../ports/port-ledger.js';
 
 export interface DisownReport {
   readonly repo: string;
@@ -34,7 +35,9 @@ export async function disownRepo(options: { config: Config; provider: Provider; 
   if (owned !== null) throw owned;
   const lock = await acquireStateLock(config.stateDir, { waitMs: options.lockWaitMs });
   try {
-    const ledger = await Ledger.open(config.stateDir, provider.ledgerScope);
+    const [ledger, ports] = await Promise.all([Ledger.open(config.stateDir, provider.ledgerScope), PortLedger.open(config.stateDir)]);
+    for (const block of ports.state().blocks.values()) if (block.commonDir === inventory.commonDir) ports.remove(block.worktreeKey);
+    await ports.flush();
     const now = new Date().toISOString();
     const held = ledger.identities().filter((identity) => identity.lease?.commonDir === inventory.commonDir);
     for (const identity of held) ledger.put(endLease(identity, now));

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/types.js';
 import type { Provider } from '../providers/types.js';
 import { Ledger, type LedgerState } from '../files/ledger.js';
+import { PortLedger, type PortState } from '../ports/port-ledger.js';
 import { acquireStateLock } from '../files/state-lock.js';
 import { canonicalPath, samePath } from '../util/same-path.js';
 import { actionTarget, type Action, type Plan } from './actions.js';
@@ -37,6 +38,8 @@ export interface PassReport {
   readonly results: readonly ActionResult[];
   /** The ledger when the pass ended (after apply; `observed.ledger` is before): the identities files were written for. */
   readonly ledgerAfter: LedgerState;
+  /** The port blocks when the pass ended. */
+  readonly portsAfter: PortState;
   /** The worktree `--worktree` resolved to, when given. */
   readonly focus: ObservedWorktree | null;
   readonly durationMs: number;
@@ -46,9 +49,9 @@ export async function runPass(options: PassOptions): Promise<PassReport> {
   const started = performance.now();
   const lock = options.mode === 'apply' ? await acquireStateLock(options.config.stateDir, { waitMs: options.lockWaitMs }) : null;
   try {
-    const ledger = await Ledger.open(options.config.stateDir, options.provider.ledgerScope);
+    const [ledger, ports] = await Promise.all([Ledger.open(options.config.stateDir, options.provider.ledgerScope), PortLedger.open(options.config.stateDir)]);
     const onlyWorktreePath = options.worktree ? await canonicalPath(options.worktree) : null;
-    const observed = await observe(options.config, options.provider, ledger, {
+    const observed = await observe(options.config, options.provider, ledger, ports, {
       now: (options.now ?? Date.now)(),
       onlyWorktreePath,
       signal: options.signal,
@@ -58,10 +61,10 @@ export async function runPass(options: PassOptions): Promise<PassReport> {
     if (onlyWorktreePath !== null) planned = focusPlan(planned, focus);
     let results: ActionResult[] = [];
     if (options.mode === 'apply') {
-      results = await apply(planned.actions, { config: options.config, provider: options.provider, ledger, observed, logger: options.logger, signal: options.signal, now: options.now });
-      await ledger.compactIfLarge();
+      results = await apply(planned.actions, { config: options.config, provider: options.provider, ledger, ports, observed, logger: options.logger, signal: options.signal, now: options.now });
+      await Promise.all([ledger.compactIfLarge(), ports.compactIfLarge()]);
     }
-    return { observed, plan: planned, results, ledgerAfter: ledger.state(), focus, durationMs: performance.now() - started };
+    return { observed, plan: planned, results, ledgerAfter: ledger.state(), portsAfter: ports.state(), focus, durationMs: performance.now() - started };
   } finally {
     await lock?.release();
   }

@@ -7,6 +7,7 @@ import { stat } from 'node:fs/promises';
 import type { Config } from '../config/types.js';
 import type { Provider } from '../providers/types.js';
 import type { Ledger } from '../files/ledger.js';
+import type { PortLedger } from '../ports/port-ledger.js';
 import { worktreeKey } from '../files/ledger.js';
 import { listWorktrees } from '../git/worktrees.js';
 import { checkIgnored } from '../git/ignore.js';
@@ -29,7 +30,7 @@ export interface ObserveOptions {
 /** Reading files is cheap; bound it so 500 worktrees do not open 1000 files at once. */
 const FILE_CONCURRENCY = 16;
 
-export async function observe(config: Config, provider: Provider, ledger: Ledger, options: ObserveOptions): Promise<Observed> {
+export async function observe(config: Config, provider: Provider, ledger: Ledger, ports: PortLedger, options: ObserveOptions): Promise<Observed> {
   const call = { signal: options.signal };
   const identities = capture(provider.listIdentities(call));
   const vault =
@@ -42,6 +43,7 @@ export async function observe(config: Config, provider: Provider, ledger: Ledger
     identities: await identities,
     vault: vault === null ? null : await vault,
     ledger: ledger.state(),
+    ports: ports.state(),
     issuesScopedKeys: provider.issuesScopedKeys,
   };
 }

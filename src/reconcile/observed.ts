@@ -2,6 +2,7 @@
 import type { IgnoreStatus, RepoInventory, Worktree } from '../git/types.js';
 import type { Identity } from '../providers/types.js';
 import type { LedgerState } from '../files/ledger.js';
+import type { PortState } from '../ports/port-ledger.js';
 
 export type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: Error };
 
@@ -62,5 +63,7 @@ export interface Observed {
   /** Null when no secrets are configured (the vault is not read). */
   readonly vault: Outcome<ReadonlyMap<string, string>> | null;
   readonly ledger: LedgerState;
+  /** The state dir's port blocks (empty when ports were never configured). */
+  readonly ports: PortState;
   readonly issuesScopedKeys: boolean;
 }

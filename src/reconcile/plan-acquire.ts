@@ -62,7 +62,7 @@ function planLease(want: Wanting, candidate: Candidate, context: PlanContext): v
     idleMs: candidate.idleSince === null ? null : context.now - candidate.idleSince,
   });
   const facts = { name: candidate.identity.name, email: listed.email, phone: listed.phone, uuid: listed.uuid };
-  planWorktreeFiles(observed, inventory, facts, true, context, want.excludePatterns);
+  planWorktreeFiles(observed, inventory, facts, want.ports, true, context, want.excludePatterns);
 }
 
 function planCreate(want: Wanting, context: PlanContext): void {
@@ -90,7 +90,7 @@ function planCreate(want: Wanting, context: PlanContext): void {
     name,
     recreate: want.replacing,
   });
-  planWorktreeFiles(observed, inventory, { name, email: null, phone: null, uuid: null }, true, context, want.excludePatterns);
+  planWorktreeFiles(observed, inventory, { name, email: null, phone: null, uuid: null }, want.ports, true, context, want.excludePatterns);
 }
 
 /** Idle identities that exist at the provider, longest rested first. */

@@ -7,6 +7,7 @@ import type { LedgerIdentity } from '../files/ledger.js';
 import type { ObservedWorktree } from './observed.js';
 import { oldestNamed, type PlanContext } from './plan.js';
 import { renderWorktreeEnv, type IdentityFacts } from './desired-env.js';
+import { planWorktreePorts, releasePortsOfReleased, type PlannedPorts } from './plan-ports.js';
 
 export const SCOPED_CONFIG_PATH = '.ravi/config.json';
 
@@ -17,6 +18,7 @@ export interface Wanting {
   readonly excludePatterns: Set<string>;
   /** The identity it held vanished from the provider: a new one is a re-creation. */
   readonly replacing: boolean;
+  readonly ports: PlannedPorts;
 }
 
 export interface PlannedFacts extends IdentityFacts {
@@ -46,11 +48,18 @@ export function planHeldOrWanting(
   if (context.ledger.released.has(key)) {
     if (context.focusKey !== key) {
       context.notes.push({ commonDir: inventory.commonDir, message: `${path}: no identity (released by teardown; \`reconcile --worktree\` gives it one again)` });
+      releasePortsOfReleased(key, inventory.commonDir, path, context);
       return null;
     }
     context.actions.push({ ...target, type: 'revive-worktree' });
   }
-  const want: Wanting = { observed, inventory, excludePatterns, replacing: false };
+  const ports = planWorktreePorts(observed, inventory, context);
+  const files = (facts: PlannedFacts | null, newLease: boolean) => planWorktreeFiles(observed, inventory, facts, ports, newLease, context, excludePatterns);
+  if (!context.identitiesNeeded) {
+    files(null, false); // a config that only wants ports: no identity to lease
+    return null;
+  }
+  const want: Wanting = { observed, inventory, excludePatterns, replacing: false, ports };
   if (holder === undefined) {
     if (context.identities !== null) return want;
     problem('it cannot get an identity until identities can be listed (see the error above)');
@@ -66,18 +75,18 @@ export function planHeldOrWanting(
     if (made === null) {
       // The create never reached the provider: try again under the name recorded in the intent.
       context.actions.push({ ...target, type: 'create-identity', name: holder.name, adminId: observed.worktree.adminId as string, branch: observed.worktree.branch, recreate: false });
-      planWorktreeFiles(observed, inventory, { name: holder.name, email: null, phone: null, uuid: null }, true, context, excludePatterns);
+      files({ name: holder.name, email: null, phone: null, uuid: null }, true);
       return null;
     }
     context.actions.push({ type: 'adopt-identity', name: holder.name, identity: made, target });
-    planWorktreeFiles(observed, inventory, { name: made.name, email: made.email, phone: made.phone, uuid: made.uuid }, true, context, excludePatterns);
+    files({ name: made.name, email: made.email, phone: made.phone, uuid: made.uuid }, true);
     return null;
   }
 
   const listed = context.identityByUuid.get(holder.uuid as string);
   if (listed === undefined) {
     if (context.identities === null || context.listingDoubt !== null) {
-      planWorktreeFiles(observed, inventory, factsOf(holder), false, context, excludePatterns);
+      files(factsOf(holder), false);
       return null;
     }
     // Deleted at the provider (its web UI): forget it and lease or create another (its name is free again).
@@ -90,15 +99,19 @@ export function planHeldOrWanting(
     context.actions.push({ ...target, type: 'update-lease', name: holder.name, branch: observed.worktree.branch, email: listed.email, phone: listed.phone });
   }
   if (lease?.orphanedSince != null) context.actions.push({ ...target, type: 'clear-orphan', name: holder.name });
-  planWorktreeFiles(observed, inventory, { name: holder.name, email: listed.email, phone: listed.phone, uuid: listed.uuid }, false, context, excludePatterns);
+  files({ name: holder.name, email: listed.email, phone: listed.phone, uuid: listed.uuid }, false);
   return null;
 }
 
-/** The env file, the scoped key and the ignore rules of a worktree whose identity is known (or being made). */
+/**
+ * The env file, the scoped key and the ignore rules of a worktree whose identity is known (or being made),
+ * or that needs none (`facts` null). Without the port block it needs, its env file is left as it is.
+ */
 export function planWorktreeFiles(
   observed: ObservedWorktree,
   inventory: RepoInventory,
-  facts: PlannedFacts,
+  facts: PlannedFacts | null,
+  ports: PlannedPorts,
   newLease: boolean,
   context: PlanContext,
   excludePatterns: Set<string>,
@@ -106,8 +119,8 @@ export function planWorktreeFiles(
   const target = { key: observed.key as string, commonDir: inventory.commonDir, worktreePath: observed.worktree.path };
   const problem = (message: string) => context.problems.push({ commonDir: inventory.commonDir, worktreePath: observed.worktree.path, message });
   const writable = planIgnoreRules(observed, context, excludePatterns, problem);
-  if (writable.env) planEnvFile(observed, inventory, facts, context, problem);
-  if (writable.scoped && context.issuesScopedKeys) {
+  if (writable.env && !ports.missing) planEnvFile(observed, inventory, facts, ports, context, problem);
+  if (facts !== null && writable.scoped && context.issuesScopedKeys) {
     // Every lease gets a key of its own; an existing lease keeps its key while the file is right.
     const reason = newLease ? 'mint a key for this lease' : scopedKeyReason(observed, facts.uuid);
     if (reason !== null) context.actions.push({ ...target, type: 'write-scoped-key', file: observed.scoped?.path ?? '', reason });
@@ -117,7 +130,8 @@ export function planWorktreeFiles(
 function planEnvFile(
   observed: ObservedWorktree,
   inventory: RepoInventory,
-  facts: PlannedFacts,
+  facts: PlannedFacts | null,
+  ports: PlannedPorts,
   context: PlanContext,
   problem: (message: string) => void,
 ): void {
@@ -126,7 +140,7 @@ function planEnvFile(
   if (env.error !== null) return problem(env.error);
   let rendered;
   try {
-    const worktreeFacts = { repoName: inventory.repoName, adminId: observed.worktree.adminId as string, branch: observed.worktree.branch };
+    const worktreeFacts = { repoName: inventory.repoName, adminId: observed.worktree.adminId as string, branch: observed.worktree.branch, ports: ports.ports };
     const result = renderWorktreeEnv(context.config.env, facts, worktreeFacts, context.vault, env.content);
     if (result.missingSecrets.length > 0) {
       problem(`the vault has no secret ${result.missingSecrets.join(', ')}; the env file is written without it`);
@@ -136,7 +150,7 @@ function planEnvFile(
     return problem((error as Error).message);
   }
   // A create learns the address only when it lands: the step renders again from the ledger then.
-  if (!rendered.changed && facts.uuid !== null) return;
+  if (!rendered.changed && facts?.uuid !== null) return;
   context.actions.push({
     type: 'write-env',
     key: observed.key as string,

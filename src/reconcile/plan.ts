@@ -7,6 +7,9 @@
 import type { Config } from '../config/types.js';
 import type { Identity } from '../providers/types.js';
 import type { LedgerIdentity, LedgerState } from '../files/ledger.js';
+import type { PortState } from '../ports/port-ledger.js';
+import { needsIdentities } from './desired-env.js';
+import { planLeftoverPorts, reportMissingPorts, type PortFacts } from './plan-ports.js';
 import type { Action, Note, Plan, Problem } from './actions.js';
 import type { Observed, ObservedRepo } from './observed.js';
 import { planHeldOrWanting, type Wanting } from './plan-worktree.js';
@@ -14,7 +17,7 @@ import { planAcquisitions } from './plan-acquire.js';
 import { planLeftovers } from './plan-leftovers.js';
 import { planPoolUpkeep } from './plan-pool.js';
 
-export type PlanConfig = Pick<Config, 'identity' | 'env' | 'orphans' | 'pool'>;
+export type PlanConfig = Pick<Config, 'identity' | 'env' | 'orphans' | 'pool' | 'ports'> & { readonly provider: Pick<Config['provider'], 'kind'> };
 
 export interface PlanOptions {
   /**
@@ -41,6 +44,13 @@ export interface PlanContext {
   readonly issuesScopedKeys: boolean;
   readonly focusKey: string | null;
   readonly ledger: LedgerState;
+  /** Whether worktrees lease identities at all (not for a config that only wants ports, say). */
+  readonly identitiesNeeded: boolean;
+  readonly ports: PortState;
+  /** Blocks this plan assigns, worktrees it could not give one, blocks it releases (by worktree key). */
+  readonly portsTaken: PortFacts[];
+  readonly portsWanted: string[];
+  readonly portsReleased: Set<string>;
   /** Worktree key -> the identities whose lease it holds (more than one only after a bug). */
   readonly heldBy: ReadonlyMap<string, readonly LedgerIdentity[]>;
   /** Names in use by any identity or ledger record; grows as the plan assigns names. */
@@ -79,6 +89,7 @@ export function plan(observed: Observed, config: PlanConfig, options: PlanOption
   }
   planAcquisitions(wanting, context);
   planPoolUpkeep(context);
+  reportMissingPorts(context);
   // Before any worktree file is written (apply runs repo actions first); known only once every worktree is planned.
   const ensure: Action[] = [...excludes].filter(([, patterns]) => patterns.size > 0).map(([commonDir, patterns]) => ({ type: 'ensure-excluded', commonDir, patterns: [...patterns].sort() }));
   return { actions: [...claims(observed, options), ...ensure, ...context.actions], problems: context.problems, notes: context.notes };
@@ -102,10 +113,11 @@ function planRepo(repo: ObservedRepo, context: PlanContext, wanting: Wanting[], 
   const inventory = repo.inventory.value;
   const excludePatterns = excludes.get(inventory.commonDir) ?? new Set<string>();
   excludes.set(inventory.commonDir, excludePatterns);
-  const managedKeys = new Set<string>();
-  for (const observed of repo.worktrees) {
-    if (!observed.managed || observed.key === null) continue;
-    managedKeys.add(observed.key);
+  const managed = repo.worktrees.filter((observed) => observed.managed && observed.key !== null);
+  const managedKeys = new Set(managed.map((observed) => observed.key as string));
+  // Blocks of gone worktrees first, so a new worktree of this repo may take one in the same pass.
+  planLeftoverPorts(repo, inventory, managedKeys, context);
+  for (const observed of managed) {
     const want = planHeldOrWanting(observed, inventory, context, excludePatterns);
     if (want !== null) wanting.push(want);
   }
@@ -132,6 +144,11 @@ function createContext(observed: Observed, config: PlanConfig, options: PlanOpti
     issuesScopedKeys: observed.issuesScopedKeys,
     focusKey: options.focusKey ?? null,
     ledger,
+    identitiesNeeded: needsIdentities(config),
+    ports: observed.ports,
+    portsTaken: [],
+    portsWanted: [],
+    portsReleased: new Set(),
     heldBy,
     takenNames,
     leasedNow: new Set(),

@@ -21,11 +21,15 @@ import { appendAudit } from '../audit/audit-log.js';
 import { repoOf } from './apply-audit.js';
 import { forgetHanded } from '../agent/handed-messages.js';
 import { ownershipProblem } from './repo-claim.js';
+import { PortLedger } from '../ports/port-ledger.js';
+import { formatBlock } from '../ports/port-slots.js';
 
 export interface ReleaseReport {
   readonly worktree: string;
   /** The identity whose lease ended, or null when the worktree held none. */
   readonly released: { readonly name: string; readonly uuid: string | null } | null;
+  /** The port block that went back to the range (`20000-20002`), or null. */
+  readonly ports: string | null;
   readonly envCleaned: boolean;
   readonly scopedKeyRemoved: boolean;
 }
@@ -35,18 +39,22 @@ export async function releaseWorktree(options: { config: Config; provider: Provi
   const inventory = await listWorktrees(worktree);
   let found = null;
   for (const candidate of inventory.worktrees) if (await samePath(candidate.path, worktree)) found = candidate;
-  if (found === null || found.adminId === null) return { worktree, released: null, envCleaned: false, scopedKeyRemoved: false }; // the main worktree holds nothing
+  if (found === null || found.adminId === null) return { worktree, released: null, ports: null, envCleaned: false, scopedKeyRemoved: false }; // the main worktree holds nothing
   const owned = await ownershipProblem(inventory.commonDir, config.stateDir);
   if (owned !== null) throw owned;
   const lock = await acquireStateLock(config.stateDir, { waitMs: options.lockWaitMs });
   try {
-    const ledger = await Ledger.open(config.stateDir, provider.ledgerScope);
+    const [ledger, ports] = await Promise.all([Ledger.open(config.stateDir, provider.ledgerScope), PortLedger.open(config.stateDir)]);
     const key = worktreeKey(inventory.commonDir, found.adminId);
     const now = new Date((options.now ?? Date.now)()).toISOString();
     const held = ledger.leaseOf(key);
     ledger.releaseWorktree({ worktreeKey: key, commonDir: inventory.commonDir, adminId: found.adminId, worktreePath: worktree, at: now });
     if (held !== undefined) ledger.put(endLease(held, now));
     await ledger.flush();
+    // Its ports go back to the range with the lease (recorded before the files change, like every step).
+    const block = ports.block(key);
+    ports.remove(key);
+    await ports.flush();
     if (held?.lease) await forgetHanded(config.stateDir, held.lease.id);
     const released = held === undefined ? null : { name: held.name, uuid: held.uuid };
     if (released !== null) {
@@ -58,7 +66,7 @@ export async function releaseWorktree(options: { config: Config; provider: Provi
     }
     const envCleaned = await removeManagedBlock(join(worktree, config.env.file));
     const scopedKeyRemoved = released?.uuid != null && (await removeScopedKey(join(worktree, SCOPED_CONFIG_PATH), released.uuid));
-    return { worktree, released, envCleaned, scopedKeyRemoved };
+    return { worktree, released, ports: block === undefined ? null : formatBlock(block), envCleaned, scopedKeyRemoved };
   } finally {
     await lock.release();
   }

@@ -8,6 +8,7 @@ import type { Config } from '../config/types.js';
 import { leaseHeldBy, type LedgerIdentity } from '../files/ledger.js';
 import { shortBranch } from './templates.js';
 import { formatDuration } from './plan-leftovers.js';
+import { formatBlock } from '../ports/port-slots.js';
 
 export type EnvState = 'in sync' | 'pending' | 'error' | 'unmanaged' | 'orphan' | 'released';
 
@@ -23,6 +24,8 @@ export interface StatusRow {
   /** When this worktree's lease began (its agent sees only what arrived since), null without a lease. */
   readonly leaseSince: string | null;
   readonly leaseId: string | null;
+  /** The worktree's port block (`20000-20002`), null without one. */
+  readonly ports: string | null;
   readonly env: EnvState;
   /** Why it is unmanaged, what is pending, or what is wrong. */
   readonly detail: string;
@@ -80,6 +83,7 @@ function worktreeRows(observed: Observed, plan: Plan, graceMs: number): StatusRo
         branch: shortBranch(item.worktree.branch) || (item.worktree.detached ? '(detached)' : ''),
         managed: item.managed,
         ...identityColumns(held),
+        ports: portsOf(observed, item.key),
         env,
         detail: released
           ? 'lease ended by teardown; `reconcile --worktree` leases it an identity again'
@@ -97,6 +101,7 @@ function worktreeRows(observed: Observed, plan: Plan, graceMs: number): StatusRo
         branch: shortBranch(lease.branch),
         managed: false,
         ...identityColumns(identity),
+        ports: portsOf(observed, lease.worktreeKey),
         env: 'orphan',
         detail: `worktree gone (was ${lease.worktreePath}); its lease ends ${remaining > 0 ? `in ${formatDuration(remaining)}` : 'on the next reconcile'} and the identity returns to the pool`,
       });
@@ -137,6 +142,11 @@ function identityColumns(identity: LedgerIdentity | undefined): Pick<StatusRow, 
   };
 }
 
+function portsOf(observed: Observed, key: string | null): string | null {
+  const block = key === null ? undefined : observed.ports.blocks.get(key);
+  return block === undefined ? null : formatBlock(block);
+}
+
 function isVisible(type: string): boolean {
-  return !['update-lease', 'clear-orphan', 'mark-orphan', 'forget-worktree', 'forget-identity', 'revive-worktree'].includes(type);
+  return !['update-lease', 'clear-orphan', 'mark-orphan', 'forget-worktree', 'forget-identity', 'revive-worktree', 'update-ports', 'claim-repo'].includes(type);
 }

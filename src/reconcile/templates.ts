@@ -4,9 +4,9 @@ export interface TemplateValues {
   readonly [placeholder: string]: string;
 }
 
-/** Replaces `{name}` placeholders; unknown placeholders were rejected when the config was loaded. */
+/** Replaces `{name}` (and `{port:N}`) placeholders; unknown placeholders were rejected when the config was loaded. */
 export function fillTemplate(template: string, values: TemplateValues): string {
-  return template.replace(/\{([a-z]+)\}/g, (match, name: string) => values[name] ?? match);
+  return template.replace(/\{([a-z]+(?::\d+)?)\}/g, (match, name: string) => values[name] ?? match);
 }
 
 /** `refs/heads/feat/x` -> `feat/x`; null (detached, bare) -> ''. */

@@ -28,6 +28,7 @@ export function testConfig(stateDir: string, repos: string[], overrides: Partial
     orphans: { graceMs: 0 },
     // The defaults: Ravi's identities are all kept, a few local ones.
     pool: { quarantineMs: 30 * 60_000, keepIdle: overrides.provider?.kind === 'ravi' ? Number.POSITIVE_INFINITY : 3 },
+    ports: null,
     include: [],
     exclude: [],
     mail: { enabled: false, smtpPort: 0, smsPort: 0, maxMessageBytes: 10 * 1024 * 1024, maxAgeMs: 7 * 86_400_000, maxMessages: 500 },

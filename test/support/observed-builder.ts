@@ -6,17 +6,22 @@ import type { Identity } from '../../src/providers/types.js';
 import { worktreeKey, type LedgerIdentity, type ProviderFacts, type ReleasedWorktree } from '../../src/files/ledger.js';
 import type { Observed, ObservedWorktree } from '../../src/reconcile/observed.js';
 import type { PlanConfig } from '../../src/reconcile/plan.js';
+import type { PortBlock } from '../../src/ports/port-ledger.js';
 
 export const COMMON_DIR = '/repos/app/.git';
 export const NOW = Date.parse('2026-11-24T12:00:00Z');
 
-export function planConfig(overrides: Partial<{ graceMs: number; secrets: string[]; vars: Record<string, string>; quarantineMs: number; keepIdle: number }> = {}): PlanConfig {
+export function planConfig(
+  overrides: Partial<{ graceMs: number; secrets: string[]; vars: Record<string, string>; quarantineMs: number; keepIdle: number; ports: PlanConfig['ports']; provider: 'local' | 'ravi' }> = {},
+): PlanConfig {
   return {
+    provider: { kind: overrides.provider ?? 'local' },
+    ports: overrides.ports ?? null,
     identity: { name: 'ws-{repo}-{worktree}' },
     env: { file: '.env', vars: overrides.vars ?? { ...DEFAULT_ENV_VARS }, secrets: overrides.secrets ?? [], writeSecrets: true },
     orphans: { graceMs: overrides.graceMs ?? 10 * 60_000 },
     pool: { quarantineMs: overrides.quarantineMs ?? 30 * 60_000, keepIdle: overrides.keepIdle ?? Number.POSITIVE_INFINITY },
-  } satisfies Pick<Config, 'identity' | 'env' | 'orphans' | 'pool'>;
+  };
 }
 
 export function worktree(adminId: string, overrides: Partial<Worktree> = {}): Worktree {
@@ -128,6 +133,7 @@ export function observed(parts: {
   now?: number;
   /** Another state dir's claim on the repo (its message). */
   ownedBy?: string;
+  blocks?: PortBlock[];
 }): Observed {
   const identities = parts.identities ?? [];
   return {
@@ -149,6 +155,7 @@ export function observed(parts: {
       released: new Map((parts.released ?? []).map((r) => [r.worktreeKey, r])),
       provider: parts.provider ?? { deleteRefused: null },
     },
+    ports: { blocks: new Map((parts.blocks ?? []).map((b) => [b.worktreeKey, b])) },
     issuesScopedKeys: parts.issuesScopedKeys ?? false,
   };
 }

@@ -7,7 +7,7 @@ const hostile = '<img src=x onerror=alert(1)>"\'&';
 function row(overrides: Partial<DashboardWorktree> = {}): DashboardWorktree {
   return {
     repo: '/r', worktree: `/r/wt ${hostile}`, branch: `feat/${hostile}`, managed: true, identity: 'ws-r-wt', uuid: 'u-1',
-    email: 'ws-r-wt@agents.localhost', phone: '+12015550100', leaseSince: '2026-11-24T10:00:00.000Z', leaseId: 'lease-1', env: 'in sync', detail: '', unread: { email: 2, sms: 0 },
+    email: 'ws-r-wt@agents.localhost', phone: '+12015550100', leaseSince: '2026-11-24T10:00:00.000Z', leaseId: 'lease-1', ports: null, env: 'in sync', detail: '', unread: { email: 2, sms: 0 },
     ...overrides,
   };
 }

@@ -6,6 +6,7 @@ import { homedir } from 'node:os';
 import { relative } from 'node:path';
 import type { Action } from '../../reconcile/actions.js';
 import { formatDuration } from '../../reconcile/plan-leftovers.js';
+import { formatBlock } from '../../ports/port-slots.js';
 
 export type ActionSymbol = '+' | '>' | '<' | '~' | '-' | ' ';
 
@@ -49,6 +50,12 @@ export function describeAction(action: Action): ActionLine {
       return { symbol: ' ', text: `${action.name}: worktree is back` };
     case 'update-lease':
       return { symbol: ' ', text: `${action.name}: lease record updated` };
+    case 'assign-ports':
+      return { symbol: '>', text: `ports ${formatBlock(action)}` };
+    case 'release-ports':
+      return { symbol: '<', text: `release ports ${formatBlock(action)} (${action.reason})` };
+    case 'update-ports':
+      return { symbol: ' ', text: action.orphanedSince === null ? 'ports record updated' : `ports: worktree gone since ${action.orphanedSince}` };
   }
 }
 
