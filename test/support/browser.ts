@@ -1,11 +1,10 @@
 /**
- * Debian's Chromium driven by playwright-core (never a downloaded browser: this machine's network is
- * closed). The flags keep Chromium from reaching out at start-up, which the sandbox refuses.
+ * A headless Chromium driven by playwright-core, which downloads no browser: findChromium (chromium.ts)
+ * picks a system one or the one bundled in a dev dependency. The flags keep Chromium from reaching out
+ * at start-up, which a closed network refuses.
  */
-import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
-
-export const CHROMIUM_PATH = process.env.RAVI_TEST_CHROMIUM ?? '/usr/bin/chromium';
+import { findChromium } from './chromium.js';
 
 const FLAGS = [
   '--headless',
@@ -19,8 +18,6 @@ const FLAGS = [
 ];
 
 export async function launchBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(`${CHROMIUM_PATH} is missing: install Debian's chromium (apt-get install -y chromium; .ci/run does) or set RAVI_TEST_CHROMIUM`);
-  }
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: FLAGS });
+  const binary = await findChromium();
+  return chromium.launch({ executablePath: binary.path, args: FLAGS, env: { ...process.env, ...binary.env } });
 }
