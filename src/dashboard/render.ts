@@ -92,9 +92,13 @@ function renderWorktreeRow(row: DashboardWorktree, repoPath: string): string {
   const action = canRelease
     ? `<a class="button danger" href="/release?worktree=${encodeURIComponent(row.worktree as string)}" aria-label="Release the identity of ${escapeHtml(displayPath(row.worktree as string))}">Release…</a>`
     : '';
+  // The same rows that can be released have messages to show (worktree-messages.ts decides which).
+  const messages = canRelease
+    ? `<a href="/messages?worktree=${encodeURIComponent(row.worktree as string)}" aria-label="Messages of ${escapeHtml(displayPath(row.worktree as string))}">Messages</a>`
+    : '';
   return `<tr data-worktree="${escapeHtml(row.worktree ?? '')}" data-identity="${escapeHtml(row.identity ?? '')}">
 <th scope="row">${where}</th><td>${escapeHtml(row.branch) || '<span class="muted">-</span>'}</td><td class="nowrap">${cell(row.identity)}</td><td>${row.email === null ? cell(null) : escapeHtml(row.email).replace('@', '<wbr>@')}</td><td class="nowrap">${cell(row.phone)}</td>
-<td><span class="state state-${row.env.replace(/\s+/g, '-')}">${escapeHtml(row.env)}</span></td><td>${renderUnread(row)}</td><td class="detail">${escapeHtml(row.env === 'in sync' ? '' : row.detail)}</td><td>${action}</td></tr>`;
+<td><span class="state state-${row.env.replace(/\s+/g, '-')}">${escapeHtml(row.env)}</span></td><td>${renderUnread(row)}${messages === '' ? '' : `<br>${messages}`}</td><td class="detail">${escapeHtml(row.env === 'in sync' ? '' : row.detail)}</td><td>${action}</td></tr>`;
 }
 
 /** Long paths wrap at their slashes, not in the middle of a folder name. */
@@ -167,7 +171,15 @@ export function renderMessagePage(title: string, text: string): string {
   return layout(title, `<main class="confirm"><h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p></main>`);
 }
 
-function layout(title: string, body: string): string {
+/** Where the page's skip link leads: the fleet page's live region, or a page's own main content. */
+export interface SkipTarget {
+  readonly href: string;
+  readonly label: string;
+}
+
+const SKIP_TO_WORKTREES: SkipTarget = { href: '#live', label: 'Skip to the worktrees' };
+
+export function layout(title: string, body: string, skip: SkipTarget = SKIP_TO_WORKTREES): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -179,7 +191,7 @@ function layout(title: string, body: string): string {
 <script src="/app.js" defer></script>
 </head>
 <body>
-<a class="skip" href="#live">Skip to the worktrees</a>
+<a class="skip" href="${escapeHtml(skip.href)}">${escapeHtml(skip.label)}</a>
 ${body}
 </body>
 </html>
