@@ -47,12 +47,14 @@ async function locate(): Promise<ChromiumBinary> {
     if (failure !== null) throw new NoChromiumError(`RAVI_TEST_CHROMIUM=${explicit} does not start: ${failure}`);
     return { path: explicit, source: 'RAVI_TEST_CHROMIUM', env: {} };
   }
-  const system = systemCandidates().find((path) => versionFailure(path, {}) === null);
+  const candidates = systemCandidates();
+  const system = candidates.find((path) => versionFailure(path, {}) === null);
   if (system !== undefined) return { path: system, source: 'system', env: {} };
   if (process.platform === 'linux' && process.arch === 'x64') return bundledChromium();
+  const seen = candidates.length === 0 ? `none of ${PATH_NAMES.join(', ')} is on PATH` : `${candidates.join(', ')} did not start`;
   throw new NoChromiumError(
-    `no Chromium or Chrome found (looked for ${systemCandidates().join(', ') || 'chromium, google-chrome on PATH'}), and the bundled one ` +
-      `(@sparticuz/chromium) is for Linux x64 only. Install Chrome or Chromium, or set RAVI_TEST_CHROMIUM to its path.`,
+    `no working Chromium or Chrome (${seen}), and the bundled one (@sparticuz/chromium) is for Linux x64 only. ` +
+      'Install Chrome or Chromium, or set RAVI_TEST_CHROMIUM to its path.',
   );
 }
 
