@@ -27,6 +27,13 @@ export function extractLink(message: MessageText, options: LinkOptions = {}): st
   return best !== null && (match !== null || best.score >= MIN_SCORE) ? best.url : null;
 }
 
+/** Every http(s) link of a message, once each, in document order, with its words (for the dashboard's message view). */
+export function listLinks(message: MessageText): Array<{ readonly url: string; readonly label: string }> {
+  const links = new Map<string, string>();
+  for (const link of collectLinks(message)) if (!links.has(link.href)) links.set(link.href, link.label.replace(/\s+/g, ' ').trim());
+  return [...links].map(([url, label]) => ({ url, label }));
+}
+
 /** A keyword in the URL, or one in the link's words plus a token in the URL ("Log in" → /account is not enough). */
 const MIN_SCORE = 4;
 

@@ -54,6 +54,14 @@ button, .button { font: inherit; padding: 0.35rem 0.8rem; border-radius: 6px; bo
 .danger { color: var(--danger); border-color: var(--danger); }
 form.inline { display: inline-flex; gap: 0.5rem; align-items: center; margin: 0; }
 .confirm { max-width: 40rem; }
+.message { max-width: 60rem; }
+.message pre { white-space: pre-wrap; overflow-wrap: anywhere; margin: 0.25rem 0 0.75rem; padding: 0.5rem 0.75rem;
+  background: var(--head); border: 1px solid var(--line); border-radius: 6px; font: 0.9rem/1.4 ui-monospace, SFMono-Regular, Menlo, monospace; }
+.facts { display: grid; grid-template-columns: max-content 1fr; gap: 0.2rem 1rem; margin: 1rem 0; }
+.facts dt { font-weight: 600; }
+.facts dd { margin: 0; overflow-wrap: anywhere; }
+.links li { overflow-wrap: anywhere; margin: 0.2rem 0; }
+.source summary { cursor: pointer; margin: 0.5rem 0; }
 `;
 
 export const DASHBOARD_JS = `'use strict';

@@ -9,6 +9,7 @@ import type { Provider } from '../providers/types.js';
 import { resolveCommonDir } from '../git/worktrees.js';
 import { collectSnapshot } from './snapshot.js';
 import { createUnreadCounter } from './unread.js';
+import { messagesForWorktree } from './worktree-messages.js';
 import { startDashboardServer, type DashboardActions, type DashboardServer } from './server.js';
 import { watchForChanges, type ChangeWatch } from './change-watch.js';
 
@@ -36,6 +37,7 @@ export async function startDashboard(options: {
     token: options.token,
     logger: options.logger,
     actions: options.actions,
+    messages: (row) => messagesForWorktree(options.provider(), options.config().stateDir, row),
     collect: () => collectSnapshot({ config: options.config(), provider: options.provider(), logger: options.logger, unread }),
   });
   const config = options.config();

@@ -52,6 +52,7 @@ export function renderLive(snapshot: DashboardSnapshot): string {
   return `<p class="meta" id="meta">${renderMeta(snapshot)}</p>
 ${problems}
 ${repos || '<p>No repository is configured.</p>'}
+${renderPool(snapshot)}
 ${renderAudit(snapshot)}`;
 }
 
@@ -77,9 +78,9 @@ ${head}
 <div class="scroll" tabindex="0" role="region" aria-labelledby="${id}">
 <table class="fleet">
 <caption class="visually-hidden">Worktrees of ${escapeHtml(displayPath(repo.path))} and their identities</caption>
-<thead><tr><th scope="col">Worktree</th><th scope="col">Branch</th><th scope="col">Identity</th><th scope="col">Email</th><th scope="col">Phone</th><th scope="col">Env</th><th scope="col">Unread</th><th scope="col">Detail</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+<thead><tr><th scope="col">Worktree</th><th scope="col">Branch</th><th scope="col">Identity</th><th scope="col">Email</th><th scope="col">Phone</th><th scope="col">Ports</th><th scope="col">Env</th><th scope="col">Unread</th><th scope="col">Detail</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
 <tbody>
-${rows || '<tr><td colspan="9">No worktrees.</td></tr>'}
+${rows || '<tr><td colspan="10">No worktrees.</td></tr>'}
 </tbody>
 </table>
 </div>
@@ -92,9 +93,13 @@ function renderWorktreeRow(row: DashboardWorktree, repoPath: string): string {
   const action = canRelease
     ? `<a class="button danger" href="/release?worktree=${encodeURIComponent(row.worktree as string)}" aria-label="Release the identity of ${escapeHtml(displayPath(row.worktree as string))}">Release…</a>`
     : '';
+  // The same rows that can be released have messages to show (worktree-messages.ts decides which).
+  const messages = canRelease
+    ? `<a href="/messages?worktree=${encodeURIComponent(row.worktree as string)}" aria-label="Messages of ${escapeHtml(displayPath(row.worktree as string))}">Messages</a>`
+    : '';
   return `<tr data-worktree="${escapeHtml(row.worktree ?? '')}" data-identity="${escapeHtml(row.identity ?? '')}">
-<th scope="row">${where}</th><td>${escapeHtml(row.branch) || '<span class="muted">-</span>'}</td><td class="nowrap">${cell(row.identity)}</td><td>${row.email === null ? cell(null) : escapeHtml(row.email).replace('@', '<wbr>@')}</td><td class="nowrap">${cell(row.phone)}</td>
-<td><span class="state state-${row.env.replace(/\s+/g, '-')}">${escapeHtml(row.env)}</span></td><td>${renderUnread(row)}</td><td class="detail">${escapeHtml(row.env === 'in sync' ? '' : row.detail)}</td><td>${action}</td></tr>`;
+<th scope="row">${where}</th><td>${escapeHtml(row.branch) || '<span class="muted">-</span>'}</td><td class="nowrap">${cell(row.identity)}</td><td>${row.email === null ? cell(null) : escapeHtml(row.email).replace('@', '<wbr>@')}</td><td class="nowrap">${cell(row.phone)}</td><td class="nowrap">${cell(row.ports)}</td>
+<td><span class="state state-${row.env.replace(/\s+/g, '-')}">${escapeHtml(row.env)}</span></td><td>${renderUnread(row)}${messages === '' ? '' : `<br>${messages}`}</td><td class="detail">${escapeHtml(row.env === 'in sync' ? '' : row.detail)}</td><td>${action}</td></tr>`;
 }
 
 /** Long paths wrap at their slashes, not in the middle of a folder name. */
@@ -118,8 +123,29 @@ function renderUnread(row: DashboardWorktree): string {
 function renderLastPass(pass: PassSummary | null, error: string | null): string {
   if (error !== null) return `<span class="error">last pass failed: ${escapeHtml(error)}</span>`;
   if (pass === null) return 'no daemon pass yet';
-  const changes = `${pass.created} created, ${pass.updated} updated, ${pass.deleted} deleted${pass.failed > 0 ? `, ${pass.failed} failed` : ''}`;
+  const changes = `${pass.created} created, ${pass.leased ?? 0} leased, ${pass.released ?? 0} released, ${pass.updated} updated, ${pass.deleted} deleted${pass.failed > 0 ? `, ${pass.failed} failed` : ''}`;
   return `last pass <time datetime="${escapeHtml(pass.startedAt)}">${escapeHtml(formatTime(pass.startedAt))}</time> (${pass.durationMs} ms): ${escapeHtml(changes)}`;
+}
+
+/** Idle identities: leasable now, or resting in quarantine until when. */
+function renderPool(snapshot: DashboardSnapshot): string {
+  if (snapshot.pool.length === 0) return '';
+  const rows = snapshot.pool
+    .map((p) => `<tr><th scope="row" class="nowrap">${escapeHtml(p.identity)}</th><td>${p.email === null ? cell(null) : escapeHtml(p.email).replace('@', '<wbr>@')}</td><td class="nowrap">${cell(p.phone)}</td><td>${escapeHtml(p.state)}${p.availableAt === null ? '' : ` until <time datetime="${escapeHtml(p.availableAt)}">${escapeHtml(formatTime(p.availableAt))}</time>`}</td><td>${p.lastWorktree === null ? '<span class="muted">-</span>' : escapeHtml(displayPath(p.lastWorktree))}</td></tr>`)
+    .join('\n');
+  return `<section>
+<h2 id="pool-h">Identity pool</h2>
+<p class="meta">Idle identities, leased again to new worktrees (after the quarantine).</p>
+<div class="scroll" tabindex="0" role="region" aria-labelledby="pool-h">
+<table class="pool">
+<caption class="visually-hidden">Idle identities and when each may be leased again</caption>
+<thead><tr><th scope="col">Identity</th><th scope="col">Email</th><th scope="col">Phone</th><th scope="col">State</th><th scope="col">Last worktree</th></tr></thead>
+<tbody>
+${rows}
+</tbody>
+</table>
+</div>
+</section>`;
 }
 
 function renderAudit(snapshot: DashboardSnapshot): string {
@@ -150,9 +176,10 @@ export function renderReleaseConfirm(row: DashboardWorktree, csrf: string): stri
     'Release identity? · ravi-orchestrator',
     `<main class="confirm">
 <h1>Release ${escapeHtml(row.identity ?? 'the identity')}?</h1>
-<p>This deletes the identity of <code>${escapeHtml(where)}</code> now${row.email === null ? '' : ` (<code>${escapeHtml(row.email)}</code>)`}
-and removes its block from the env file. Mail sent to it afterwards is lost. The worktree itself is not touched;
-<code>ravi-orchestrator reconcile --worktree</code> gives it a new identity later.</p>
+<p>This ends the lease of <code>${escapeHtml(where)}</code> on its identity now${row.email === null ? '' : ` (<code>${escapeHtml(row.email)}</code>)`}
+and removes its block from the env file. The identity goes back to the pool, where another worktree may lease it after
+the quarantine; the worktree itself is not touched, and <code>ravi-orchestrator reconcile --worktree</code> gives it an
+identity again.</p>
 <form method="post" action="/actions/release" class="inline">
   ${csrfField(csrf)}
   <input type="hidden" name="worktree" value="${escapeHtml(row.worktree ?? '')}">
@@ -167,7 +194,15 @@ export function renderMessagePage(title: string, text: string): string {
   return layout(title, `<main class="confirm"><h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p></main>`);
 }
 
-function layout(title: string, body: string): string {
+/** Where the page's skip link leads: the fleet page's live region, or a page's own main content. */
+export interface SkipTarget {
+  readonly href: string;
+  readonly label: string;
+}
+
+const SKIP_TO_WORKTREES: SkipTarget = { href: '#live', label: 'Skip to the worktrees' };
+
+export function layout(title: string, body: string, skip: SkipTarget = SKIP_TO_WORKTREES): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -179,7 +214,7 @@ function layout(title: string, body: string): string {
 <script src="/app.js" defer></script>
 </head>
 <body>
-<a class="skip" href="#live">Skip to the worktrees</a>
+<a class="skip" href="${escapeHtml(skip.href)}">${escapeHtml(skip.label)}</a>
 ${body}
 </body>
 </html>

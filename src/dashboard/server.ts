@@ -1,7 +1,8 @@
 /**
  * The dashboard's HTTP server: 127.0.0.1 only, token required (see access.ts), HTML rendered on the
- * server, live updates over server-sent events, two actions (reconcile now, release an identity) behind
- * POST forms with a CSRF value. Responses forbid framing, inline script and cross-site referrers (the
+ * server, live updates over server-sent events, a read-only view of each worktree's messages
+ * (message-routes.ts), two actions (reconcile now, release an identity) behind POST forms with a CSRF
+ * value. Responses forbid framing, inline script and cross-site referrers (the
  * link carries the token, so the page must never leak its URL).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -11,6 +12,7 @@ import type { Logger } from 'pino';
 import { DashboardAccess, newToken } from './access.js';
 import { DASHBOARD_CSS, DASHBOARD_JS } from './assets.js';
 import { LiveView } from './live-view.js';
+import { MESSAGE_PATHS, messagePage, type ReadMessages } from './message-routes.js';
 import { renderMessagePage, renderPage, renderReleaseConfirm, type PageOptions } from './render.js';
 import type { DashboardSnapshot, DashboardWorktree } from './snapshot.js';
 import { SseHub } from './sse.js';
@@ -29,6 +31,8 @@ export interface DashboardServerOptions {
   readonly token?: string;
   readonly collect: () => Promise<DashboardSnapshot>;
   readonly actions: DashboardActions;
+  /** The messages a worktree's row may show (its "Messages" page). */
+  readonly messages: ReadMessages;
   readonly logger: Logger;
 }
 
@@ -109,11 +113,16 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
         if (row === null) return send(response, 404, 'text/html', renderMessagePage('Nothing to release', 'That worktree has no identity this dashboard can release (it may be gone already).'));
         return send(response, 200, 'text/html', renderReleaseConfirm(row, access.csrf));
       }
+      case 'GET /messages':
+      case 'GET /message': {
+        const page = await messagePage(url.pathname, url.searchParams, await view.fresh(), options.messages, options.logger);
+        return send(response, page.status, 'text/html', page.html);
+      }
       case 'POST /actions/reconcile':
       case 'POST /actions/release':
         return await act(request, response, access, url.pathname);
       default:
-        if (['/', '/events', '/api/state', '/release', '/actions/reconcile', '/actions/release'].includes(url.pathname)) {
+        if (['/', '/events', '/api/state', '/release', ...MESSAGE_PATHS, '/actions/reconcile', '/actions/release'].includes(url.pathname)) {
           response.setHeader('allow', url.pathname.startsWith('/actions/') ? 'POST' : 'GET');
           return send(response, 405, 'text/plain', 'Method not allowed\n');
         }

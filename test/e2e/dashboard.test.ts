@@ -4,18 +4,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { request } from 'node:http';
 import type { Browser, Page } from 'playwright-core';
 import { cleanupTempDirs, createRepo, createTempDir, type TestRepo } from '../support/git-fixtures.js';
 import { runBuiltCli } from '../support/cli.js';
 import { killAllDaemons, readJsonFile, startDaemonProcess, waitFor } from '../support/daemon-process.js';
 import { startDashboardProcess, stopAllDashboards, type DashboardProcess } from '../support/dashboard-process.js';
-import { launchBrowser } from '../support/browser.js';
+import { axeViolations, launchBrowser, openPage, rawRequest } from '../support/browser.js';
 import { startFakeRaviServer, type FakeRaviServer } from '../support/fake-ravi-server.js';
-
-const AXE_SOURCE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 let browser: Browser;
 beforeAll(async () => {
@@ -32,26 +28,8 @@ interface LocalIdentities {
   identities: Array<{ uuid: string; name: string; email: string }>;
 }
 
-async function openDashboard(dashboard: DashboardProcess, options: { javaScriptEnabled?: boolean; colorScheme?: 'light' | 'dark' } = {}): Promise<Page> {
-  const context = await browser.newContext({ javaScriptEnabled: options.javaScriptEnabled ?? true, colorScheme: options.colorScheme ?? 'light', bypassCSP: false });
-  const page = await context.newPage();
-  await page.goto(dashboard.url);
-  return page;
-}
-
-/** Raw HTTP, so the test controls every header (fetch would not let it set Host). */
-function rawRequest(origin: string, options: { path: string; method?: string; headers?: Record<string, string>; body?: string }): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
-  const url = new URL(origin);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, path: options.path, method: options.method ?? 'GET', headers: options.headers }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
-    });
-    req.on('error', reject);
-    req.end(options.body);
-  });
+function openDashboard(dashboard: DashboardProcess, options: { javaScriptEnabled?: boolean; colorScheme?: 'light' | 'dark' } = {}): Promise<Page> {
+  return openPage(browser, dashboard.url, options);
 }
 
 describe('dashboard on the local provider', () => {
@@ -136,10 +114,12 @@ describe('dashboard on the local provider', () => {
     expect((await identities()).map((i) => i.name)).toContain('ws-fleet-payments');
     await page.getByRole('link', { name: /Release the identity of .*payments/ }).click();
     await page.getByRole('button', { name: 'Release ws-fleet-payments' }).click();
-    await expect.poll(() => page.locator('#notice').innerText()).toContain('Released ws-fleet-payments');
-    expect((await identities()).map((i) => i.name)).not.toContain('ws-fleet-payments');
+    await expect.poll(() => page.locator('#notice').innerText()).toContain('Released ws-fleet-payments to the pool');
+    // The identity is not deleted: its lease ended and it rests in the pool.
+    expect((await identities()).map((i) => i.name)).toContain('ws-fleet-payments');
     expect(await page.locator(`tr[data-worktree="${target}"]`).innerText()).toContain('released');
-    expect(await page.locator('table.audit').innerText()).toMatch(/identity\.deleted[\s\S]*ws-fleet-payments/);
+    expect(await page.locator('table.audit').innerText()).toMatch(/lease\.ended[\s\S]*ws-fleet-payments/);
+    await expect.poll(() => page.locator('table.pool').innerText()).toMatch(/ws-fleet-payments[\s\S]*quarantine until/);
     await page.context().close();
   });
 
@@ -154,14 +134,7 @@ describe('dashboard on the local provider', () => {
   it('has no accessibility violations (axe) in light and dark mode', async () => {
     for (const colorScheme of ['light', 'dark'] as const) {
       const page = await openDashboard(dashboard, { colorScheme });
-      // The page's CSP forbids injected scripts; axe runs in an isolated world through Playwright instead.
-      await page.context().addInitScript({ path: AXE_SOURCE });
-      await page.reload();
-      const results = await page.evaluate(async () => {
-        const axe = (globalThis as unknown as { axe: { run: (context?: unknown, options?: unknown) => Promise<{ violations: Array<{ id: string; nodes: unknown[] }> }> } }).axe;
-        return axe.run((globalThis as unknown as { document: unknown }).document, { runOnly: ['wcag2a', 'wcag2aa', 'best-practice'] });
-      });
-      expect(results.violations.map((v) => `${colorScheme}: ${v.id} (${v.nodes.length})`)).toEqual([]);
+      expect((await axeViolations(page)).map((v) => `${colorScheme}: ${v}`)).toEqual([]);
       await page.context().close();
     }
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { escapeHtml, renderPage, renderReleaseConfirm } from '../../src/dashboard/render.js';
+import { renderMessage, renderMessageList } from '../../src/dashboard/render-messages.js';
 import type { DashboardSnapshot, DashboardWorktree } from '../../src/dashboard/snapshot.js';
 
 const hostile = '<img src=x onerror=alert(1)>"\'&';
@@ -36,6 +37,18 @@ describe('dashboard rendering', () => {
     expect(offered).toContain('href="/release?worktree=');
     for (const blocked of [row({ env: 'released' }), row({ identity: null }), row({ managed: false }), row({ worktree: null, env: 'orphan' })]) {
       expect(renderPage(snapshot([blocked]), { csrf: 'c' })).not.toContain('href="/release?worktree=');
+    }
+  });
+
+  it('links to the messages only of a managed worktree that still has an identity, and escapes a message', () => {
+    expect(renderPage(snapshot([row()]), { csrf: 'c' })).toContain(`href="/messages?worktree=${encodeURIComponent(`/r/wt ${hostile}`)}"`);
+    for (const blocked of [row({ env: 'released' }), row({ identity: null }), row({ managed: false }), row({ worktree: null, env: 'orphan' })]) {
+      expect(renderPage(snapshot([blocked]), { csrf: 'c' })).not.toContain('href="/messages?');
+    }
+    const message = { kind: 'email' as const, id: `7${hostile}`, from: hostile, to: hostile, subject: hostile, receivedAt: hostile, text: hostile, html: `<p>${hostile}</p><a href="https://x.test/?a=1&amp;b=${encodeURIComponent(hostile)}">${hostile}</a>`, read: false };
+    for (const html of [renderMessage(row(), message), renderMessageList(row(), [message])]) {
+      expect(html).not.toMatch(/<img|<p>&lt;img|<a href="https:\/\/x/);
+      expect(html.match(/&lt;img src=x onerror=alert\(1\)&gt;/g)?.length).toBeGreaterThanOrEqual(3);
     }
   });
 
