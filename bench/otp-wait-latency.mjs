@@ -96,6 +96,13 @@ function sendMail(port, to, text) {
     socket.on('error', reject);
     socket.on('data', (chunk) => {
       if (steps.length === 0) return; // the 221 after QUIT
+      try {
+        onData(chunk);
+      } catch (error) {
+        reject(error);
+      }
+    });
+    const onData = (chunk) => {
       buffer += chunk;
       // A reply ends with a line "NNN text" (no dash after the code); multi-line replies use "NNN-".
       let match;
@@ -110,6 +117,6 @@ function sendMail(port, to, text) {
         }
         socket.write(`${next}\r\n`);
       }
-    });
+    };
   });
 }
