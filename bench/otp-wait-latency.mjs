@@ -2,19 +2,22 @@
 // How long after the local SMTP server's 250 does `otp --wait` print the code? (issue 16 goal: p95 <= 100 ms
 // over 50 trials.) One repo with a worktree per trial (so no trial sees another's mail: a wait also takes
 // mail from the 5 s before it began), the local provider, `mail serve` on a free port. Each trial starts
-// `otp --wait` in its worktree, sends one email at a random moment 0.8-3 s later (so a polling waiter is caught
-// anywhere in its poll cycle), and measures from the 250 that ends the DATA phase (read off the socket here)
-// to the first byte of the code on the waiter's stdout. Both instants are taken on this process's clock.
+// `otp --wait` in its worktree, waits until it is waiting (its inotify watch is open, read from /proc; a build
+// without one, such as a polling baseline, gets 3 s to start instead), sends one email at a random moment up to
+// 1.5 s later (so a polling waiter is caught anywhere in its poll cycle), and measures from the 250 that ends the
+// DATA phase (read off the socket here) to the first byte of the code on the waiter's stdout. Both instants are
+// taken on this process's clock. A waiter still starting up when the mail lands is not waiting yet; on a loaded
+// machine that start-up (seconds) would otherwise swamp what this measures.
 //
 //   npm run build && node bench/otp-wait-latency.mjs [--trials 50] [--cli path/to/dist/cli/main.js]
 //
 // --cli points at another build (e.g. the main checkout's dist/) to measure a baseline the same way.
 import { connect } from 'node:net';
 import { spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readdir, readlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CLI, cleanupAll, createRepoWithWorktrees, gitEnv, makeTempDir, runOk, sleep, summarize, track } from './lib.mjs';
+import { CLI, cleanupAll, createRepoWithWorktrees, gitEnv, makeTempDir, runOk, sleep, summarize, track, waitFor } from './lib.mjs';
 
 const { values } = parseArgs({ options: { trials: { type: 'string', default: '50' }, cli: { type: 'string' } } });
 const trials = Number(values.trials);
@@ -34,7 +37,9 @@ try {
     const email = JSON.parse((await runOk(process.execPath, [cli, 'whoami', '--json'], { cwd: worktree, env })).stdout).email;
     const code = String(100000 + Math.floor(Math.random() * 900000));
     const waiter = startWaiter(worktree, env);
-    await sleep(800 + Math.random() * 2200);
+    const started = performance.now();
+    await waitFor(async () => (await watchesFiles(waiter.pid)) || performance.now() - started > 3000, 'the waiter to wait', { everyMs: 10 });
+    await sleep(Math.random() * 1500);
     const acknowledged = await sendMail(smtpPort, email, `Your verification code is ${code}`);
     const { printedAt, stdout } = await waiter.done;
     if (stdout.trim() !== code) throw new Error(`trial ${trial}: expected ${code}, got ${JSON.stringify(stdout)}`);
@@ -76,7 +81,15 @@ function startWaiter(cwd, env) {
   const done = new Promise((resolveDone, reject) =>
     child.once('close', (code) => (code === 0 ? resolveDone({ printedAt, stdout }) : reject(new Error(`otp exited ${code}: ${stderr}`)))),
   );
-  return { done };
+  return { done, pid: child.pid };
+}
+
+/** Whether the process holds an inotify instance (Linux): `otp --wait` opens one for the inbox before its first read. */
+async function watchesFiles(pid) {
+  for (const fd of await readdir(`/proc/${pid}/fd`).catch(() => [])) {
+    if ((await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '')) === 'anon_inode:inotify') return true;
+  }
+  return false;
 }
 
 /** A plain SMTP conversation; resolves performance.now() at the 250 that accepts the message. */

@@ -30,7 +30,11 @@ export interface WaitState {
   readonly windowStart: number;
 }
 
-export type WaitOutcome = { readonly found: FoundMessage; readonly state: WaitState } | { readonly found: null; readonly state: WaitState };
+export interface WaitOutcome {
+  /** Null when the timeout passed first. */
+  readonly found: FoundMessage | null;
+  readonly state: WaitState;
+}
 
 /** Waits for the value; records which message was handed out. */
 export async function waitForValue(lease: LeaseView, request: WaitRequest): Promise<WaitOutcome> {

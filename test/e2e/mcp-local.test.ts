@@ -59,15 +59,16 @@ describe('ravi-orchestrator mcp on the local provider (mail through the local SM
     const [a, b] = [await connect(worktrees[0] as string), await connect(worktrees[1] as string)];
     const [emailA, emailB] = [(await envOf(worktrees[0] as string)).AGENT_EMAIL as string, (await envOf(worktrees[1] as string)).AGENT_EMAIL as string];
     expect(((await a.callTool({ name: 'whoami' })).structuredContent as { email: string }).email).toBe(emailA);
-    const code = a.callTool({ name: 'wait_for_code', arguments: { timeout_seconds: 30, match: 'acme' } }) as Promise<CallToolResult>;
+    const code = a.callTool({ name: 'wait_for_code', arguments: { timeout_seconds: 30, match: 'acme code' } }) as Promise<CallToolResult>;
     const link = b.callTool({ name: 'wait_for_link', arguments: { timeout_seconds: 30 } }) as Promise<CallToolResult>;
     await send(emailB, 'Confirm your Acme account', 'Confirm: https://acme.test/verify?token=9f8e7d6c5b4a39281706', '<a href="https://acme.test/verify?token=9f8e7d6c5b4a39281706">Confirm your email</a>');
+    await send(emailA, 'Your Globex code', 'Your Globex code is 111 222.'); // from the same sender, but not what `match: acme code` waits for
     await send(emailA, 'Your Acme code', 'Your Acme code is 481 516.');
     expect((await code).structuredContent).toMatchObject({ code: '481516', channel: 'email', from: 'no-reply@acme.test' });
     expect((await link).structuredContent).toMatchObject({ link: 'https://acme.test/verify?token=9f8e7d6c5b4a39281706' });
     const listed = (await a.callTool({ name: 'list_messages' })).structuredContent as { messages: Array<{ to: string; code: string | null }> };
-    expect(listed.messages).toHaveLength(1);
-    expect(listed.messages[0]).toMatchObject({ to: emailA, code: '481516' });
+    expect(listed.messages.map((m) => m.code)).toEqual(['481516', '111222']);
+    expect(listed.messages.every((m) => m.to === emailA)).toBe(true);
   });
 
   it('each code handed out is recorded in the audit trail (the message, never the code)', async () => {

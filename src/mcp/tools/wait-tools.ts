@@ -5,11 +5,12 @@
  */
 import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { extractCode } from '../../agent/extract-code.js';
 import { extractLink } from '../../agent/extract-link.js';
 import type { Extractor } from '../../agent/find-message.js';
 import type { LeaseView } from '../lease.js';
-import { startProgress } from '../progress.js';
+import { startProgress, type ToolExtra } from '../progress.js';
 import { describeTimeout, waitForValue, type WaitRequest, type WaitState } from '../wait-for.js';
 import { compileMatch, errorResult, jsonResult } from './result.js';
 
@@ -69,7 +70,7 @@ interface WaitCall {
   readonly signal: AbortSignal;
 }
 
-async function runWait(lease: LeaseView, call: WaitCall, extra: Parameters<typeof startProgress>[0]) {
+async function runWait(lease: LeaseView, call: WaitCall, extra: ToolExtra): Promise<CallToolResult> {
   const { args } = call;
   let latest: WaitState | null = null;
   const progress = startProgress(extra, args.timeout_seconds, () => progressText(call, latest));
