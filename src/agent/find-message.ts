@@ -1,11 +1,16 @@
 /**
- * Finds the newest message of this identity (email and SMS) that yields a value (a code or a link),
- * optionally only messages newer than a moment; and waits for one with polling backoff.
+ * Finds the newest message of this lease (email and SMS) that yields a value (a code or a link),
+ * optionally only messages newer than a moment; and waits for one: woken at once by a watched inbox
+ * (the local provider) and backed by polling with backoff (Ravi, or a watch that misses an event).
  */
 import type { EmailMessage, SmsMessage } from '../providers/types.js';
 import { isTransient } from '../util/errors.js';
 import type { MessageText } from './extract-code.js';
+import type { Wakeup } from './inbox-watch.js';
 import type { LeaseInbox } from './lease-inbox.js';
+
+/** Messages stamped a little before a wait began still count: the provider's clock is not ours. */
+export const CLOCK_SKEW_MS = 5_000;
 
 export interface FoundMessage {
   readonly kind: 'email' | 'sms';
@@ -14,6 +19,18 @@ export interface FoundMessage {
   readonly subject: string;
   readonly receivedAt: string;
   readonly value: string;
+}
+
+/** One email or SMS, reduced to what finding and listing need. */
+export interface InboxMessage {
+  readonly kind: 'email' | 'sms';
+  readonly id: string;
+  readonly from: string;
+  readonly to: string;
+  readonly subject: string;
+  readonly receivedAt: string;
+  readonly isRead: boolean;
+  readonly text: MessageText;
 }
 
 export interface FindOptions {
@@ -25,16 +42,24 @@ export interface FindOptions {
 
 export type Extractor = (message: MessageText) => string | null;
 
-/** The newest message of this lease that yields a value (the inbox already keeps out what arrived before the lease). */
+/** The newest message of this lease that yields a value (the inbox keeps out what arrived before the lease). */
 export async function findNewest(inbox: LeaseInbox, extract: Extractor, options: FindOptions): Promise<FoundMessage | null> {
+  const messages = await listInbox(inbox, options);
+  return pickNewest(messages.filter((m) => options.since === null || Date.parse(m.receivedAt) >= options.since), extract);
+}
+
+/** The lease's email and SMS together, newest first. */
+export async function listInbox(inbox: LeaseInbox, options: { unreadOnly: boolean; signal?: AbortSignal }): Promise<InboxMessage[]> {
   const call = { unreadOnly: options.unreadOnly, signal: options.signal };
   const [emails, sms] = await Promise.all([inbox.listEmails(call), inbox.listSms(call)]);
-  const candidates = [...emails.map(fromEmail), ...sms.map(fromSms)]
-    .filter((c) => options.since === null || Date.parse(c.receivedAt) >= options.since)
-    .sort((a, b) => Date.parse(b.receivedAt) - Date.parse(a.receivedAt));
-  for (const candidate of candidates) {
-    const value = extract(candidate.text);
-    if (value !== null) return { kind: candidate.kind, messageId: candidate.id, from: candidate.from, subject: candidate.subject, receivedAt: candidate.receivedAt, value };
+  return [...emails.map(fromEmail), ...sms.map(fromSms)].sort((a, b) => Date.parse(b.receivedAt) - Date.parse(a.receivedAt));
+}
+
+/** The first message (in the given order) that yields a value. */
+export function pickNewest(messages: readonly InboxMessage[], extract: Extractor): FoundMessage | null {
+  for (const message of messages) {
+    const value = extract(message.text);
+    if (value !== null) return { kind: message.kind, messageId: message.id, from: message.from, subject: message.subject, receivedAt: message.receivedAt, value };
   }
   return null;
 }
@@ -44,58 +69,66 @@ export interface WaitOptions {
   readonly signal?: AbortSignal;
   /** First poll interval; grows 1.5x up to 10 s. @default 1000 */
   readonly initialIntervalMs?: number;
+  /** Wakes the wait as soon as the inbox may have changed; polling then only backs it up. */
+  readonly wakeup?: Wakeup | null;
 }
 
-/** Polls `find` until it returns a message or the timeout passes; transient provider errors (429, 5xx) slow it down. */
-export async function waitForMessage(find: () => Promise<FoundMessage | null>, options: WaitOptions): Promise<FoundMessage | null> {
+/**
+ * Calls `find` until it returns a value or the timeout passes; transient provider errors (429, 5xx)
+ * slow it down. An abort stops it at once (the promise rejects with the signal's reason).
+ */
+export async function waitForMessage<T>(find: () => Promise<T | null>, options: WaitOptions): Promise<T | null> {
   const deadline = Date.now() + options.timeoutMs;
+  const wakeup = options.wakeup ?? null;
   let interval = options.initialIntervalMs ?? 1000;
-  for (;;) {
-    try {
-      const found = await find();
-      if (found !== null) return found;
-    } catch (error) {
-      if (!isTransient(error)) throw error;
-      interval = Math.min(interval * 2, 30_000); // the provider is struggling or rate limiting: back off harder
+  try {
+    for (;;) {
+      options.signal?.throwIfAborted();
+      wakeup?.clear(); // whatever changed before this read, the read sees
+      try {
+        const found = await find();
+        if (found !== null) return found;
+      } catch (error) {
+        if (options.signal?.aborted || !isTransient(error)) throw error;
+        interval = Math.min(interval * 2, 30_000); // the provider is struggling or rate limiting: back off harder
+      }
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return null;
+      await pause(Math.min(interval, remaining), options.signal, wakeup);
+      interval = Math.min(Math.round(interval * 1.5), 10_000);
     }
-    const remaining = deadline - Date.now();
-    if (remaining <= 0) return null;
-    await sleep(Math.min(interval, remaining), options.signal);
-    interval = Math.min(Math.round(interval * 1.5), 10_000);
+  } finally {
+    wakeup?.close();
   }
 }
 
-interface Candidate {
-  readonly kind: 'email' | 'sms';
-  readonly id: string;
-  readonly from: string;
-  readonly subject: string;
-  readonly receivedAt: string;
-  readonly text: MessageText;
-}
-
-function fromEmail(message: EmailMessage): Candidate {
+function fromEmail(message: EmailMessage): InboxMessage {
   return {
-    kind: 'email', id: message.id, from: message.from_email, subject: message.subject, receivedAt: message.created_dt,
+    kind: 'email', id: message.id, from: message.from_email, to: message.to_email, subject: message.subject, receivedAt: message.created_dt, isRead: message.is_read,
     text: { subject: message.subject, text: message.text_content, html: message.html_content },
   };
 }
 
-function fromSms(message: SmsMessage): Candidate {
-  return { kind: 'sms', id: message.id, from: message.from_number, subject: '', receivedAt: message.created_dt, text: { text: message.body } };
+function fromSms(message: SmsMessage): InboxMessage {
+  return { kind: 'sms', id: message.id, from: message.from_number, to: message.to_number, subject: '', receivedAt: message.created_dt, isRead: message.is_read, text: { text: message.body } };
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** Resolves after `ms` or at the next wakeup, whichever is first; rejects when the signal aborts. */
+function pause(ms: number, signal: AbortSignal | undefined, wakeup: Wakeup | null): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
+    let settled = false;
+    const finish = (error?: unknown) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
-      reject(signal?.reason);
+      signal?.removeEventListener('abort', onAbort);
+      if (error === undefined) resolve();
+      else reject(error);
     };
+    const timer = setTimeout(() => finish(), ms);
+    const onAbort = () => finish(signal?.reason ?? new Error('aborted'));
     signal?.addEventListener('abort', onAbort, { once: true });
+    wakeup?.next().then(() => finish(), finish);
   });
 }

@@ -6,7 +6,7 @@ import { parseDuration } from '../config/duration.js';
 
 export const COMMANDS = [
   'plan', 'reconcile', 'status', 'daemon', 'service', 'init', 'release',
-  'whoami', 'inbox', 'otp', 'link', 'env', 'exec', 'ravi', 'disown', 'mail', 'sms', 'history', 'dashboard', 'secrets', 'help', 'version',
+  'whoami', 'inbox', 'otp', 'link', 'env', 'exec', 'ravi', 'disown', 'mail', 'sms', 'history', 'dashboard', 'secrets', 'mcp', 'help', 'version',
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
 

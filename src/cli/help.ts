@@ -17,6 +17,7 @@ Commands:
   whoami               this worktree's identity: name, email, phone
   inbox [email|sms]    this worktree's messages, newest first (--unread)
   otp | link           newest verification code / link (--wait 120s, --since-setup, --mark-read, --match RE)
+  mcp                  this worktree's identity as MCP tools over stdio (whoami, wait_for_code, ...)
   env                  the managed variables (secrets masked unless --reveal)
   exec -- CMD ARGS     run CMD with the managed variables and secrets in its environment
   ravi -- ARGS         the real \`ravi\` CLI as this worktree's identity (run from the worktree's root)

@@ -33,6 +33,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   mail: async () => (await import('./commands/mail.js')).mailCommand,
   sms: async () => (await import('./commands/mail.js')).smsCommand,
   dashboard: async () => (await import('./commands/dashboard.js')).dashboardCommand,
+  mcp: async () => (await import('./commands/mcp.js')).mcpCommand,
 };
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCodeValue> {

@@ -50,9 +50,14 @@ export interface InboxStore {
   prune(policy: PrunePolicy): Promise<number>;
 }
 
+/** The folder an identity's messages of one kind land in (what `otp --wait` watches); the same path createInboxStore writes. */
+export function inboxFolder(stateDir: string, uuid: string, kind: MessageKind): string {
+  return join(stateDir, 'local', 'inbox', checkIdentityUuid(uuid), kind);
+}
+
 export function createInboxStore(stateDir: string): InboxStore {
   const root = join(stateDir, 'local', 'inbox');
-  const folder = (uuid: string, kind: MessageKind) => join(root, checkIdentityUuid(uuid), kind);
+  const folder = (uuid: string, kind: MessageKind) => inboxFolder(stateDir, uuid, kind);
 
   return {
     async addEmail(uuid, email) {

@@ -3,7 +3,8 @@
  * SMS). `--wait` polls until one newer than the call (or than setup, `--since-setup`) arrives.
  */
 import { findWorktreeIdentity } from '../../agent/worktree-identity.js';
-import { findNewest, waitForMessage, type Extractor } from '../../agent/find-message.js';
+import { CLOCK_SKEW_MS, findNewest, waitForMessage, type Extractor } from '../../agent/find-message.js';
+import { inboxWakeup } from '../../agent/inbox-watch.js';
 import { extractCode } from '../../agent/extract-code.js';
 import { extractLink } from '../../agent/extract-link.js';
 import type { CommandContext } from '../context.js';
@@ -12,9 +13,6 @@ import { writeJson, writeLine } from '../io.js';
 import { localMailHint } from './inbox.js';
 import { appendAudit } from '../../audit/audit-log.js';
 import { leaseInbox } from '../../agent/lease-inbox.js';
-
-/** Messages stamped a little before the call still count: the provider's clock is not ours. */
-const CLOCK_SKEW_MS = 5_000;
 
 export function otpCommand(context: CommandContext): Promise<ExitCodeValue> {
   return verificationCommand(context, 'code', extractCode);
@@ -34,7 +32,7 @@ async function verificationCommand(context: CommandContext, what: 'code' | 'link
   const inbox = leaseInbox(provider, context.config.stateDir, { ...me, worktree: me.worktree });
   // --mark-read consumes: it takes the newest unread one, so the next call gets the next one.
   const find = () => findNewest(inbox, extract, { since, unreadOnly: args.markRead || args.unread });
-  const found = args.waitMs === null ? await find() : await waitForMessage(find, { timeoutMs: args.waitMs });
+  const found = args.waitMs === null ? await find() : await waitForMessage(find, { timeoutMs: args.waitMs, wakeup: inboxWakeup(provider, context.config.stateDir, me.uuid) });
   if (found === null) {
     const scope = since === null ? '' : ` since ${new Date(since).toISOString()}`;
     const waited = args.waitMs === null ? '' : ` within ${Math.round(args.waitMs / 1000)}s`;
