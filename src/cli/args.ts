@@ -3,10 +3,11 @@ import { parseArgs } from 'node:util';
 import { isLogLevel } from '../util/logger.js';
 import type { LevelWithSilent } from 'pino';
 import { parseDuration } from '../config/duration.js';
+import { ADAPTER_TOOLS, type AdapterTool } from '../init/adapters/types.js';
 
 export const COMMANDS = [
   'plan', 'reconcile', 'status', 'daemon', 'service', 'init', 'release',
-  'whoami', 'inbox', 'otp', 'link', 'env', 'exec', 'ravi', 'disown', 'mail', 'sms', 'history', 'dashboard', 'secrets', 'mcp', 'help', 'version',
+  'whoami', 'inbox', 'otp', 'link', 'env', 'exec', 'ravi', 'disown', 'mail', 'sms', 'history', 'dashboard', 'secrets', 'mcp', 'hook', 'help', 'version',
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
@@ -31,6 +32,8 @@ export interface CliArgs {
   readonly local: boolean;
   readonly force: boolean;
   readonly install: string | null;
+  /** `init --claude | --conductor | --cursor | --codex | --worktrunk | --gtr`: the worktree tool to set up. */
+  readonly tool: AdapterTool | null;
   /** Agent commands: `--unread`, `--wait 120s`, `--since-setup`, `--mark-read`, `--match RE`, `--reveal`. */
   readonly unread: boolean;
   readonly waitMs: number | null;
@@ -55,7 +58,7 @@ export interface CliArgs {
 export function defaultCliArgs(command: CommandName, overrides: Partial<CliArgs> = {}): CliArgs {
   return {
     command, rest: [], configFile: null, repos: [], worktree: null, stateDir: null, json: false, logLevel: 'error', vault: null,
-    lockWaitMs: null, dryRun: false, follow: false, superset: false, local: false, force: false, install: null,
+    lockWaitMs: null, dryRun: false, follow: false, superset: false, local: false, force: false, install: null, tool: null,
     unread: false, waitMs: null, sinceSetup: false, markRead: false, match: null, reveal: false, to: null, from: null, body: null, identity: null, since: null, port: null, takeOver: false,
     ...overrides,
   };
@@ -79,6 +82,12 @@ const OPTIONS = {
   local: { type: 'boolean' },
   force: { type: 'boolean' },
   install: { type: 'string' },
+  claude: { type: 'boolean' },
+  conductor: { type: 'boolean' },
+  cursor: { type: 'boolean' },
+  codex: { type: 'boolean' },
+  worktrunk: { type: 'boolean' },
+  gtr: { type: 'boolean' },
   unread: { type: 'boolean' },
   wait: { type: 'string' },
   'since-setup': { type: 'boolean' },
@@ -130,6 +139,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     local: values.local ?? false,
     force: values.force ?? false,
     install: values.install ?? null,
+    tool: parseTool(values),
     unread: values.unread ?? false,
     waitMs: parseWait(values.wait),
     sinceSetup: values['since-setup'] ?? false,
@@ -144,6 +154,12 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     port: parsePort(values.port),
     takeOver: values['take-over'] ?? false,
   };
+}
+
+function parseTool(values: Partial<Record<AdapterTool, boolean>>): AdapterTool | null {
+  const given = ADAPTER_TOOLS.filter((tool) => values[tool] === true);
+  if (given.length > 1) throw new UsageError(`init sets up one tool at a time (got ${given.map((t) => `--${t}`).join(' ')})`);
+  return given[0] ?? null;
 }
 
 function parsePort(raw: string | undefined): number | null {

@@ -11,7 +11,11 @@ Commands:
   daemon               run the controller in the foreground: watch, queue, resync (what the service runs)
   service install      run the daemon as a launchd agent (macOS) or systemd user unit (Linux); --dry-run
   service uninstall | status | logs [-f] | restart
-  init [--superset]    write a commented config, or the Superset preset (.superset/ config + setup/teardown)
+  init [--superset]    write a commented config (and list the worktree tools found), or the Superset preset
+  init --claude | --conductor | --cursor | --codex | --worktrunk | --gtr
+                       that tool's setup/teardown hooks in its own config (merged); --local, --dry-run
+  hook worktree-create | worktree-remove
+                       Claude Code's WorktreeCreate / WorktreeRemove hooks (payload on stdin; init --claude)
   release              teardown: end this worktree's lease now (no grace period); the identity returns to the pool
   disown               hand this repo over to another state dir (its leases end here; see --take-over)
   whoami               this worktree's identity: name, email, phone

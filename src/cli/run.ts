@@ -51,6 +51,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     if (args.command === 'daemon') return await (await import('./commands/daemon.js')).daemonCommand(args, io);
     // init writes the config, so it must not need a loadable one (init --force replaces a broken file).
     if (args.command === 'init') return await (await import('./commands/init.js')).runInitCommand(args, io);
+    // hook: the worktree it works on exists only once the hook made it, so it builds its own context.
+    if (args.command === 'hook') return await (await import('./commands/hook.js')).hookCommand(args, io);
     // history: --worktree may name a worktree that no longer exists, so it is a filter, not resolved.
     if (args.command === 'history') {
       const { historyCommand } = await import('./commands/history.js');

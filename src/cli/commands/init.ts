@@ -1,9 +1,14 @@
 /**
- * `init [--force] [--dry-run]`: a commented ravi-orchestrator.config.ts; `init --superset [--local] [--install CMD]`:
- * the Superset preset (.superset/config.json merged, setup.sh, teardown.sh). Uses only args and io, never the
- * loaded config, so it also works where the current config is broken (provided the context could be built).
+ * `init [--force] [--dry-run]`: a commented ravi-orchestrator.config.ts, and the worktree tools the repo uses;
+ * `init --superset [--local] [--install CMD]`: the Superset preset (.superset/config.json merged, setup.sh,
+ * teardown.sh); `init --claude | --conductor | --cursor | --codex | --worktrunk | --gtr [--local] [--dry-run]`:
+ * that tool's own config (src/init/adapters/). Uses only args and io, never the loaded config, so it also works
+ * where the current config is broken (provided the context could be built).
  */
 import { runInit, type InitReport } from '../../init/write-init-files.js';
+import { describeDetected, detectTools, type DetectedTool } from '../../init/adapters/detect.js';
+import { runToolInit } from '../../init/adapters/run-tool-init.js';
+import { ADAPTERS } from '../../init/adapters/registry.js';
 import { UsageError, type CliArgs } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
@@ -16,23 +21,42 @@ export async function initCommand(context: CommandContext): Promise<ExitCodeValu
 /** The same without a CommandContext (no config load), for run.ts to dispatch `init` like `daemon`. */
 export async function runInitCommand(args: CliArgs, io: CliIo, worktree: string | null = args.worktree): Promise<ExitCodeValue> {
   checkFlags(args);
-  const report = await runInit({
-    cwd: io.cwd,
-    worktree,
-    superset: args.superset,
-    local: args.local,
-    force: args.force,
-    install: args.install,
-    dryRun: args.dryRun,
-  });
-  if (args.json) writeJson(io.stdout, toJson(report));
-  else for (const line of humanLines(report)) writeLine(io.stdout, line);
+  if (args.tool !== null) {
+    const report = await runToolInit({ tool: args.tool, cwd: io.cwd, worktree, local: args.local, dryRun: args.dryRun, home: io.env['HOME'] ?? null });
+    if (args.json) writeJson(io.stdout, { tool: args.tool, ...toJson(report) });
+    else for (const line of humanLines(report)) writeLine(io.stdout, line);
+    return ExitCode.OK;
+  }
+  // Plain `init`: the config file as before, plus the worktree tools this repo uses and the command for each.
+  const detected: DetectedTool[] = args.superset ? [] : await detectTools(io.cwd, worktree).catch(() => []);
+  let report: InitReport;
+  try {
+    report = await runInit({
+      cwd: io.cwd,
+      worktree,
+      superset: args.superset,
+      local: args.local,
+      force: args.force,
+      install: args.install,
+      dryRun: args.dryRun,
+    });
+  } catch (error) {
+    if (!args.json) for (const line of describeDetected(detected)) writeLine(io.stderr, line);
+    throw error;
+  }
+  if (args.json) writeJson(io.stdout, { ...toJson(report), ...(args.superset ? {} : { detected }) });
+  else for (const line of [...humanLines(report), ...describeDetected(detected)]) writeLine(io.stdout, line);
   return ExitCode.OK;
 }
 
 function checkFlags(args: CliArgs): void {
   if (args.rest.length > 0) throw new UsageError(`init takes no arguments (got "${args.rest.join(' ')}")`);
-  if (!args.superset && args.local) throw new UsageError('--local only applies to init --superset');
+  if (args.tool !== null && args.superset) throw new UsageError(`init sets up one tool at a time (got --superset --${args.tool})`);
+  if (args.tool !== null && (args.install !== null || args.force)) throw new UsageError(`${args.install !== null ? '--install' : '--force'} only applies to init --superset or plain init`);
+  if (args.tool !== null && args.local && ADAPTERS[args.tool].localTarget === null) {
+    throw new UsageError(`${ADAPTERS[args.tool].label} has no per-user config file, so --local does not apply to init --${args.tool} (its config is shared: commit it)`);
+  }
+  if (!args.superset && args.tool === null && args.local) throw new UsageError('--local applies to init with a tool flag (--superset, --claude, --conductor, --gtr)');
   if (!args.superset && args.install !== null) throw new UsageError('--install only applies to init --superset');
   // One line, so the script can hold it verbatim in single quotes and read it back on the next run.
   if (args.install !== null && /[\r\n\0]/.test(args.install)) {
