@@ -2,10 +2,11 @@
  * The local provider's SMS endpoint: `POST /sms` on loopback puts a text message into the inbox of the
  * local identity owning the `to` number. Takes JSON (`application/json`), or a Twilio-style form with an
  * Authorization header; Twilio's `To`/`From`/`Body` names work in both. Anything a web page could send
- * cross-site is refused (browser-guard.ts).
+ * cross-site is refused (browser-guard.ts); connections are capped (util/connection-limits.ts).
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { createLimitedHttpServer, SMS_LIMITS, type ConnectionLimits } from '../util/connection-limits.js';
 import { checkLocalRequest, type BodyKind } from './browser-guard.js';
 import type { InboxStore } from './inbox-store.js';
 import { assertLoopbackHost, type RunningServer } from './smtp-server.js';
@@ -19,13 +20,15 @@ export interface SmsEndpointOptions {
   resolveNumber: (e164: string) => Promise<string | null>;
   store: InboxStore;
   logger: Logger;
+  /** @default SMS_LIMITS */
+  limits?: ConnectionLimits;
 }
 
 const MAX_BODY_BYTES = 64 * 1024;
 
 export async function startSmsEndpoint(options: SmsEndpointOptions): Promise<RunningServer> {
   const host = assertLoopbackHost(options.host ?? '127.0.0.1', 'SMS endpoint');
-  const server = createServer((request, response) => {
+  const server = createLimitedHttpServer(options.limits ?? SMS_LIMITS, options.logger, (request, response) => {
     handle(request, response, options).catch((error: unknown) => {
       options.logger.error({ err: error }, 'cannot take an SMS');
       if (!response.headersSent) reply(response, 500, { detail: 'The SMS could not be stored; try again' });

@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import { simpleParser, type AddressObject, type EmailAddress, type ParsedMail } from 'mailparser';
 import type { Logger } from 'pino';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import type { ConnectionLimits } from '../util/connection-limits.js';
 import type { InboxStore, NewEmail } from './inbox-store.js';
 
 export interface SmtpServerOptions {
@@ -20,7 +21,17 @@ export interface SmtpServerOptions {
   resolveRecipient: (address: string) => Promise<string | null>;
   store: InboxStore;
   logger: Logger;
+  /** @default SMTP_LIMITS */
+  limits?: SmtpLimits;
 }
+
+export type SmtpLimits = Pick<ConnectionLimits, 'maxConnections' | 'idleTimeoutMs'>;
+
+/**
+ * Sessions at once (more get `421 Too many connected clients` and are closed) and the idle time after which a
+ * session is closed with `421 Timeout`. 64 leaves room for an app's test suite sending in parallel.
+ */
+export const SMTP_LIMITS: SmtpLimits = { maxConnections: 64, idleTimeoutMs: 30_000 };
 
 export interface RunningServer {
   readonly host: string;
@@ -36,6 +47,7 @@ const CLOSE_TIMEOUT_MS = 5_000;
 export async function startSmtpServer(options: SmtpServerOptions): Promise<RunningServer> {
   const host = assertLoopbackHost(options.host ?? '127.0.0.1', 'SMTP server');
   const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const limits = options.limits ?? SMTP_LIMITS;
   const { logger, store } = options;
   // The identity each accepted RCPT resolved to; keyed by the envelope entry smtp-server keeps.
   const accepted = new WeakMap<SMTPServerAddress, string>();
@@ -47,7 +59,12 @@ export async function startSmtpServer(options: SmtpServerOptions): Promise<Runni
     authOptional: true,
     allowInsecureAuth: true,
     size: maxBytes,
+    maxClients: limits.maxConnections,
+    socketTimeout: limits.idleTimeoutMs,
     closeTimeout: CLOSE_TIMEOUT_MS,
+    // smtp-server also answers `421 HTTP requests not allowed` to a first line like `POST / HTTP/1.1` and closes
+    // the session, and `421 You talk too soon` to a client that writes before the greeting: a web page posting
+    // a form to this port cannot smuggle SMTP commands in its body (proven in test/integration/smtp-cross-protocol.test.ts).
     disableReverseLookup: true,
     banner: 'ravi-orchestrator local agent inboxes',
     logger: false, // its debug log echoes commands; we log what we choose below
