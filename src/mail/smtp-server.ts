@@ -17,7 +17,7 @@ export interface SmtpServerOptions {
   port: number;
   /** Larger messages are refused with 552. @default 10 MiB */
   maxMessageBytes?: number;
-  /** The identity uuid owning an address (given lowercased), or null when none does. */
+  /** The identity uuid owning an address (given lowercased, without a `+tag`), or null when none does. */
   resolveRecipient: (address: string) => Promise<string | null>;
   store: InboxStore;
   logger: Logger;
@@ -70,7 +70,7 @@ export async function startSmtpServer(options: SmtpServerOptions): Promise<Runni
     logger: false, // its debug log echoes commands; we log what we choose below
     onAuth: (auth, _session, callback) => callback(null, { user: auth.username ?? 'anonymous' }),
     onRcptTo(address, _session, callback) {
-      const lowered = address.address.toLowerCase();
+      const lowered = mailboxOf(address.address);
       options.resolveRecipient(lowered).then(
         (uuid) => {
           if (uuid === null) return callback(smtpError(550, `5.1.1 no such local agent mailbox <${lowered}>`));
@@ -132,6 +132,19 @@ export async function startSmtpServer(options: SmtpServerOptions): Promise<Runni
     port,
     close: () => (closing ??= new Promise<void>((resolve) => server.close(() => resolve()))),
   };
+}
+
+/**
+ * The mailbox an address delivers to: lowercased, and `name+tag@domain` goes to `name@domain` (plus-addressing,
+ * as Gmail, Fastmail and Postfix's `recipient_delimiter = +` do), so a test can sign up twice with one agent.
+ * Identity names never hold a `+` (naming.ts), so no mailbox is hidden by this.
+ */
+export function mailboxOf(address: string): string {
+  const lowered = address.toLowerCase();
+  const at = lowered.lastIndexOf('@');
+  const local = at < 0 ? lowered : lowered.slice(0, at);
+  const plus = local.indexOf('+');
+  return plus <= 0 ? lowered : `${local.slice(0, plus)}${lowered.slice(local.length)}`;
 }
 
 /** Refuses any host but loopback: this server takes mail without authentication or TLS. */
