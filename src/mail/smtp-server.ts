@@ -70,15 +70,15 @@ export async function startSmtpServer(options: SmtpServerOptions): Promise<Runni
     logger: false, // its debug log echoes commands; we log what we choose below
     onAuth: (auth, _session, callback) => callback(null, { user: auth.username ?? 'anonymous' }),
     onRcptTo(address, _session, callback) {
-      const lowered = mailboxOf(address.address);
-      options.resolveRecipient(lowered).then(
+      const mailbox = mailboxOf(address.address);
+      options.resolveRecipient(mailbox).then(
         (uuid) => {
-          if (uuid === null) return callback(smtpError(550, `5.1.1 no such local agent mailbox <${lowered}>`));
+          if (uuid === null) return callback(smtpError(550, `5.1.1 no such local agent mailbox <${mailbox}>`));
           accepted.set(address, uuid);
           callback();
         },
         (error: unknown) => {
-          logger.error({ err: error, to: lowered }, 'cannot look up the recipient');
+          logger.error({ err: error, to: mailbox }, 'cannot look up the recipient');
           callback(smtpError(451, '4.3.0 cannot look up the recipient now; try again later'));
         },
       );
