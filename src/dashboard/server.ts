@@ -5,10 +5,11 @@
  * value. Responses forbid framing, inline script and cross-site referrers (the
  * link carries the token, so the page must never leak its URL).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { createLimitedHttpServer, DASHBOARD_LIMITS } from '../util/connection-limits.js';
 import { DashboardAccess, newToken } from './access.js';
 import { DASHBOARD_CSS, DASHBOARD_JS } from './assets.js';
 import { LiveView } from './live-view.js';
@@ -70,7 +71,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   const notices = new Map<string, NonNullable<PageOptions['notice']>>();
   let access: DashboardAccess | null = null;
 
-  const server: Server = createServer((request, response) => {
+  const server: Server = createLimitedHttpServer(DASHBOARD_LIMITS, options.logger, (request, response) => {
     if (access === null) return void response.destroy();
     handle(request, response, access).catch((error: unknown) => {
       options.logger.error({ err: error, path: request.url }, 'dashboard request failed');

@@ -137,8 +137,8 @@ function serialize(value: unknown, indent: string): string {
 
 /**
  * setup.sh: provisions this worktree's identity, then runs the project's install step (`--install`, kept verbatim
- * in single quotes). A failed reconcile does not skip the install; the script still exits non-zero so Superset's
- * setup terminal shows it. `install` null or '' means no install step.
+ * in single quotes). A failed reconcile, or no CLI at all (exit 127), does not skip the install; the script still
+ * exits non-zero so Superset's setup terminal shows it. `install` null or '' means no install step.
  */
 export function renderSetupScript(install: string | null): string {
   const installLines = install === null || install === ''
@@ -151,12 +151,17 @@ export function renderSetupScript(install: string | null): string {
       'from the new worktree (`bash .superset/setup.sh`); it is safe to re-run by hand. `reconcile` is fast and',
       'idempotent, and works with or without the ravi-orchestrator daemon running.',
     ]),
-    ...findCli('setup', 'exit 127'),
+    ...findCli(),
     '',
     'status=0',
-    '"${cli[@]}" reconcile --worktree "$PWD" || status=$?',
-    'if [ "$status" -ne 0 ]; then',
-    '  echo "ravi-orchestrator setup: reconcile failed (exit $status); retry with: ravi-orchestrator reconcile --worktree \\"$PWD\\"" >&2',
+    'if [ -z "$cli" ]; then',
+    `  echo "ravi-orchestrator setup: ${CLI_MISSING}" >&2`,
+    '  status=127',
+    'else',
+    '  "$cli" reconcile --worktree "$PWD" || status=$?',
+    '  if [ "$status" -ne 0 ]; then',
+    '    echo "ravi-orchestrator setup: reconcile failed (exit $status); retry with: ravi-orchestrator reconcile --worktree \\"$PWD\\"" >&2',
+    '  fi',
     'fi',
     ...installLines,
     '',
@@ -176,9 +181,13 @@ export function renderTeardownScript(): string {
       "Superset workspace teardown: releases this worktree's agent identity at once (no grace period) before",
       'Superset deletes the worktree. Best effort: it always exits 0, so it never blocks the delete, and gives up',
       `after ${TEARDOWN_LIMIT_S} s (Superset kills teardown at 60 s). If it fails or never runs, the daemon's orphan`,
-      'sweep deletes the identity later.',
+      'sweep ends the lease later (the identity returns to the pool).',
     ]),
-    ...findCli('teardown', 'exit 0'),
+    ...findCli(),
+    'if [ -z "$cli" ]; then',
+    `  echo "ravi-orchestrator teardown: ${CLI_MISSING}; the daemon's orphan sweep will delete this worktree's identity later" >&2`,
+    '  exit 0',
+    'fi',
     '',
     '# Runs "$@" for at most $1 seconds: timeout(1), gtimeout (Homebrew coreutils), else a watchdog (stock macOS).',
     'with_time_limit() {',
@@ -200,7 +209,7 @@ export function renderTeardownScript(): string {
     '}',
     '',
     'status=0',
-    `with_time_limit ${TEARDOWN_LIMIT_S} "\${cli[@]}" release --worktree "$PWD" || status=$?`,
+    `with_time_limit ${TEARDOWN_LIMIT_S} "$cli" release --worktree "$PWD" || status=$?`,
     'if [ "$status" -ne 0 ]; then',
     `  echo "ravi-orchestrator teardown: release failed (exit $status; 124, 137 or 143: gave up after ${TEARDOWN_LIMIT_S} s); the daemon's orphan sweep will delete the identity later" >&2`,
     'fi',
@@ -239,22 +248,39 @@ function header(kind: string, about: readonly string[]): string[] {
     `# (\`ravi-orchestrator init --superset\` rewrites this file; remove the line above to make this ${kind}.sh yours.)`,
     '#',
     ...about.map((line) => `# ${line}`),
-    '# The CLI comes from PATH, else from `npx --yes ravi-orchestrator` (this project\'s node_modules/.bin if it has',
-    '# the package, else downloaded once into the npm cache). Portable: bash 3.2+ (macOS), no machine paths.',
+    '# The CLI comes from PATH, else from this project\'s own install (node_modules/.bin of this worktree or of the',
+    '# main worktree); it is never downloaded. Portable: bash 3.2+ (macOS), no machine paths.',
     'set -euo pipefail',
     '',
   ];
 }
 
-function findCli(kind: string, onMissing: string): string[] {
+/**
+ * Sets `cli` to the CLI to run, or '' when there is none. Never `npx ravi-orchestrator` or any registry download:
+ * the name is not ours on the npm registry, so whoever registered it would run their code in every workspace
+ * setup. A project-local install is what `npx` would have found first anyway. The main worktree is the first
+ * entry of `git worktree list --porcelain` (git-worktree(1)); a new worktree has no node_modules before its
+ * install step, the main one usually has.
+ */
+function findCli(): string[] {
   return [
+    "# Never npx or any download: whoever owned that name on the npm registry would run code here.",
+    'cli=""',
     'if command -v ravi-orchestrator >/dev/null 2>&1; then',
-    '  cli=(ravi-orchestrator)',
-    'elif command -v npx >/dev/null 2>&1; then',
-    '  cli=(npx --yes ravi-orchestrator)',
+    '  cli=ravi-orchestrator',
     'else',
-    `  echo "ravi-orchestrator ${kind}: neither ravi-orchestrator nor npx is on PATH (install Node.js, then: npm i -g ravi-orchestrator)" >&2`,
-    `  ${onMissing}`,
+    '  main_worktree=$(git worktree list --porcelain 2>/dev/null | sed -n \'1s/^worktree //p\' || true)',
+    '  for dir in "$PWD" "$main_worktree"; do',
+    '    if [ -n "$dir" ] && [ -x "$dir/node_modules/.bin/ravi-orchestrator" ]; then',
+    '      cli="$dir/node_modules/.bin/ravi-orchestrator"',
+    '      break',
+    '    fi',
+    '  done',
     'fi',
   ];
 }
+
+/** What the scripts say when no CLI is found: how to install it, never by downloading the name from a registry. */
+const CLI_MISSING =
+  'ravi-orchestrator is neither on PATH nor installed in this project (node_modules/.bin of this worktree or the main one); ' +
+  'install it from its repository (git clone, then npm install && npm install -g .) and run this again';

@@ -1,9 +1,13 @@
 /**
  * The local provider's SMS endpoint: `POST /sms` on loopback puts a text message into the inbox of the
- * local identity owning the `to` number. Takes JSON or a form, with Twilio's `To`/`From`/`Body` names too.
+ * local identity owning the `to` number. Takes JSON (`application/json`), or a Twilio-style form with an
+ * Authorization header; Twilio's `To`/`From`/`Body` names work in both. Anything a web page could send
+ * cross-site is refused (browser-guard.ts); connections are capped (util/connection-limits.ts).
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { createLimitedHttpServer, SMS_LIMITS, type ConnectionLimits } from '../util/connection-limits.js';
+import { checkLocalRequest, type BodyKind } from './browser-guard.js';
 import type { InboxStore } from './inbox-store.js';
 import { assertLoopbackHost, type RunningServer } from './smtp-server.js';
 
@@ -16,13 +20,15 @@ export interface SmsEndpointOptions {
   resolveNumber: (e164: string) => Promise<string | null>;
   store: InboxStore;
   logger: Logger;
+  /** @default SMS_LIMITS */
+  limits?: ConnectionLimits;
 }
 
 const MAX_BODY_BYTES = 64 * 1024;
 
 export async function startSmsEndpoint(options: SmsEndpointOptions): Promise<RunningServer> {
   const host = assertLoopbackHost(options.host ?? '127.0.0.1', 'SMS endpoint');
-  const server = createServer((request, response) => {
+  const server = createLimitedHttpServer(options.limits ?? SMS_LIMITS, options.logger, (request, response) => {
     handle(request, response, options).catch((error: unknown) => {
       options.logger.error({ err: error }, 'cannot take an SMS');
       if (!response.headersSent) reply(response, 500, { detail: 'The SMS could not be stored; try again' });
@@ -67,9 +73,17 @@ async function handle(request: IncomingMessage, response: ServerResponse, option
     response.setHeader('allow', 'POST');
     return reply(response, 405, { detail: `Method ${request.method ?? ''} not allowed (the endpoint is POST /sms)` });
   }
+  const kind = checkLocalRequest(request.headers, request.socket.localPort ?? 0);
+  if (typeof kind !== 'string') {
+    // Worth a warning: on a person's machine this is most likely a web page trying to plant a code.
+    const { host, origin, referer } = request.headers;
+    options.logger.warn({ rule: kind.rule, host, origin, referer, secFetchSite: request.headers['sec-fetch-site'] }, 'refused an SMS request a web page could have sent');
+    response.setHeader('connection', 'close'); // the body is not read
+    return reply(response, kind.status, { detail: kind.detail });
+  }
   const raw = await readCapped(request);
   if (raw === null) return reply(response, 413, { detail: `The body is larger than ${MAX_BODY_BYTES} bytes` });
-  const fields = parseFields(raw, request.headers['content-type']);
+  const fields = parseFields(raw, kind);
   if (typeof fields === 'string') return reply(response, 400, { detail: fields });
   const to = normalizePhone(fields.to);
   if (to === null) return reply(response, 400, { detail: `"to" is not a phone number (got "${fields.to}")` });
@@ -90,10 +104,9 @@ interface SmsFields {
 }
 
 /** The fields, or why they cannot be read. `from` may be left out; `to` and `body` may not. */
-function parseFields(raw: Buffer, contentType: string | undefined): SmsFields | string {
-  const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase();
+function parseFields(raw: Buffer, kind: BodyKind): SmsFields | string {
   let record: Record<string, unknown>;
-  if (type === 'application/x-www-form-urlencoded') {
+  if (kind === 'form') {
     // `curl -d To=+1201...` sends a raw "+", which form decoding turns into a space: restore it.
     record = Object.fromEntries([...new URLSearchParams(raw.toString('utf8'))].map(([k, v]) => [k, v.replace(/^ (?=\d)/, '+')]));
   } else {
@@ -101,7 +114,7 @@ function parseFields(raw: Buffer, contentType: string | undefined): SmsFields | 
     try {
       json = JSON.parse(raw.toString('utf8'));
     } catch {
-      return 'The body is neither JSON nor a form (application/x-www-form-urlencoded)';
+      return 'The body is not valid JSON';
     }
     if (typeof json !== 'object' || json === null || Array.isArray(json)) return 'The body must be a JSON object: {"to", "from", "body"}';
     record = json as Record<string, unknown>;

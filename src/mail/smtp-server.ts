@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import { simpleParser, type AddressObject, type EmailAddress, type ParsedMail } from 'mailparser';
 import type { Logger } from 'pino';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import type { ConnectionLimits } from '../util/connection-limits.js';
 import type { InboxStore, NewEmail } from './inbox-store.js';
 
 export interface SmtpServerOptions {
@@ -16,11 +17,21 @@ export interface SmtpServerOptions {
   port: number;
   /** Larger messages are refused with 552. @default 10 MiB */
   maxMessageBytes?: number;
-  /** The identity uuid owning an address (given lowercased), or null when none does. */
+  /** The identity uuid owning an address (given lowercased, without a `+tag`), or null when none does. */
   resolveRecipient: (address: string) => Promise<string | null>;
   store: InboxStore;
   logger: Logger;
+  /** @default SMTP_LIMITS */
+  limits?: SmtpLimits;
 }
+
+export type SmtpLimits = Pick<ConnectionLimits, 'maxConnections' | 'idleTimeoutMs'>;
+
+/**
+ * Sessions at once (more get `421 Too many connected clients` and are closed) and the idle time after which a
+ * session is closed with `421 Timeout`. 64 leaves room for an app's test suite sending in parallel.
+ */
+export const SMTP_LIMITS: SmtpLimits = { maxConnections: 64, idleTimeoutMs: 30_000 };
 
 export interface RunningServer {
   readonly host: string;
@@ -36,6 +47,7 @@ const CLOSE_TIMEOUT_MS = 5_000;
 export async function startSmtpServer(options: SmtpServerOptions): Promise<RunningServer> {
   const host = assertLoopbackHost(options.host ?? '127.0.0.1', 'SMTP server');
   const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const limits = options.limits ?? SMTP_LIMITS;
   const { logger, store } = options;
   // The identity each accepted RCPT resolved to; keyed by the envelope entry smtp-server keeps.
   const accepted = new WeakMap<SMTPServerAddress, string>();
@@ -47,21 +59,26 @@ export async function startSmtpServer(options: SmtpServerOptions): Promise<Runni
     authOptional: true,
     allowInsecureAuth: true,
     size: maxBytes,
+    maxClients: limits.maxConnections,
+    socketTimeout: limits.idleTimeoutMs,
     closeTimeout: CLOSE_TIMEOUT_MS,
+    // smtp-server also answers `421 HTTP requests not allowed` to a first line like `POST / HTTP/1.1` and closes
+    // the session, and `421 You talk too soon` to a client that writes before the greeting: a web page posting
+    // a form to this port cannot smuggle SMTP commands in its body (proven in test/integration/smtp-cross-protocol.test.ts).
     disableReverseLookup: true,
     banner: 'ravi-orchestrator local agent inboxes',
     logger: false, // its debug log echoes commands; we log what we choose below
     onAuth: (auth, _session, callback) => callback(null, { user: auth.username ?? 'anonymous' }),
     onRcptTo(address, _session, callback) {
-      const lowered = address.address.toLowerCase();
-      options.resolveRecipient(lowered).then(
+      const mailbox = mailboxOf(address.address);
+      options.resolveRecipient(mailbox).then(
         (uuid) => {
-          if (uuid === null) return callback(smtpError(550, `5.1.1 no such local agent mailbox <${lowered}>`));
+          if (uuid === null) return callback(smtpError(550, `5.1.1 no such local agent mailbox <${mailbox}>`));
           accepted.set(address, uuid);
           callback();
         },
         (error: unknown) => {
-          logger.error({ err: error, to: lowered }, 'cannot look up the recipient');
+          logger.error({ err: error, to: mailbox }, 'cannot look up the recipient');
           callback(smtpError(451, '4.3.0 cannot look up the recipient now; try again later'));
         },
       );
@@ -115,6 +132,19 @@ export async function startSmtpServer(options: SmtpServerOptions): Promise<Runni
     port,
     close: () => (closing ??= new Promise<void>((resolve) => server.close(() => resolve()))),
   };
+}
+
+/**
+ * The mailbox an address delivers to: lowercased, and `name+tag@domain` goes to `name@domain` (plus-addressing,
+ * as Gmail, Fastmail and Postfix's `recipient_delimiter = +` do), so a test can sign up twice with one agent.
+ * Identity names never hold a `+` (naming.ts), so no mailbox is hidden by this.
+ */
+export function mailboxOf(address: string): string {
+  const lowered = address.toLowerCase();
+  const at = lowered.lastIndexOf('@');
+  const local = at < 0 ? lowered : lowered.slice(0, at);
+  const plus = local.indexOf('+');
+  return plus <= 0 ? lowered : `${local.slice(0, plus)}${lowered.slice(local.length)}`;
 }
 
 /** Refuses any host but loopback: this server takes mail without authentication or TLS. */

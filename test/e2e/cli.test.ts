@@ -22,7 +22,7 @@ describe('the ravi-orchestrator CLI', () => {
   it('plan exits 2 with pending changes, reconcile exits 0, then plan exits 0', async () => {
     const plan = await cli(['plan']);
     expect(plan.exitCode).toBe(2);
-    expect(plan.stdout).toMatch(/^ {4}\+ identity ws-shop-cart \(no idle identity in the pool\)$/m);
+    expect(plan.stdout).toMatch(/^ {4}\+ identity ws-shop-feat-cart \(no idle identity in the pool\)$/m); // feat/cart and fix/cart keep their prefix
     expect(plan.stdout).toMatch(/Plan: 3 to create, 0 to lease, 0 to release, \d+ to update, 0 to delete\./);
     const reconcile = await cli(['reconcile']);
     expect(reconcile.stderr).toBe('');
@@ -40,7 +40,7 @@ describe('the ravi-orchestrator CLI', () => {
     expect(table.exitCode).toBe(0);
     expect(table.stdout.split('\n')[0]).toMatch(/^daemon: not running/);
     expect(table.stdout).toMatch(/^WORKTREE\s+BRANCH\s+IDENTITY\s+EMAIL\s+PHONE\s+ENV/m);
-    expect(table.stdout).toMatch(/ws-shop-cart1\s+ws-shop-cart1@agents\.localhost/);
+    expect(table.stdout).toMatch(/ws-shop-fix-cart\s+ws-shop-fix-cart@agents\.localhost/);
     const json = await cli(['status', '--json']);
     const status = JSON.parse(json.stdout) as { worktrees: Array<{ worktree: string; managed: boolean; env: string; email: string | null }> };
     const managed = status.worktrees.filter((w) => w.managed);
@@ -117,9 +117,9 @@ describe('the ravi-orchestrator CLI', () => {
     const records = JSON.parse(run.stdout) as Array<{ type: string; identity: string; detail: Record<string, unknown> }>;
     expect(records.map((r) => r.type)).toEqual(['identity.created', 'env.written', 'lease.ended']);
     expect(records.every((r) => r.identity === 'ws-shop-doomed')).toBe(true);
-    const table = await cli(['history', '--identity', 'ws-shop-cart', '--since', '1h']);
+    const table = await cli(['history', '--identity', 'ws-shop-feat-cart', '--since', '1h']);
     expect(table.stdout).toMatch(/^TIME\s+EVENT\s+IDENTITY/);
-    expect(table.stdout).toMatch(/identity\.created\s+ws-shop-cart\s/);
+    expect(table.stdout).toMatch(/identity\.created\s+ws-shop-feat-cart\s/);
   });
 
   it('bad flags exit 64 and name the flag', async () => {

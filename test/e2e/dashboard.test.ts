@@ -64,7 +64,7 @@ describe('dashboard on the local provider', () => {
     for (const worktree of worktrees) {
       const row = page.locator(`tr[data-worktree="${worktree}"]`);
       await expect.poll(() => row.count()).toBe(1);
-      const email = ids.find((i) => row && i.name === (worktree.endsWith('login') ? 'ws-fleet-login' : 'ws-fleet-payments'))?.email;
+      const email = ids.find((i) => row && i.name === (worktree.endsWith('login') ? 'ws-fleet-feat-login' : 'ws-fleet-fix-payments'))?.email;
       expect(email).toBeDefined();
       const text = await row.innerText();
       expect(text).toContain(email as string);
@@ -87,7 +87,7 @@ describe('dashboard on the local provider', () => {
     expect(Number(await page.locator('body').getAttribute('data-version'))).toBeGreaterThan(version);
     expect((await cli(['reconcile'])).exitCode).toBe(0);
     await waitFor(async () => (await row.innerText()).includes('in sync'), 'the row to turn in sync');
-    await waitFor(async () => (await page.locator('table.audit').innerText()).includes('ws-fleet-search'), 'the audit row');
+    await waitFor(async () => (await page.locator('table.audit').innerText()).includes('ws-fleet-feat-search'), 'the audit row');
     await page.context().close();
   });
 
@@ -99,7 +99,7 @@ describe('dashboard on the local provider', () => {
     await page.getByRole('button', { name: 'Reconcile now' }).click();
     await expect.poll(() => page.locator('#notice').innerText()).toMatch(/Reconciled: 1 created/);
     expect(await row.innerText()).toContain('in sync');
-    expect((await identities()).map((i) => i.name)).toContain('ws-fleet-button');
+    expect((await identities()).map((i) => i.name)).toContain('ws-fleet-feat-button');
     await page.context().close();
   });
 
@@ -108,18 +108,18 @@ describe('dashboard on the local provider', () => {
     const page = await openDashboard(dashboard);
     await page.getByRole('link', { name: /Release the identity of .*payments/ }).click();
     expect(new URL(page.url()).pathname).toBe('/release');
-    await expect.poll(() => page.locator('h1').innerText()).toBe('Release ws-fleet-payments?');
+    await expect.poll(() => page.locator('h1').innerText()).toBe('Release ws-fleet-fix-payments?');
     // Cancel leaves everything as it was.
     await page.getByRole('link', { name: 'Cancel' }).click();
-    expect((await identities()).map((i) => i.name)).toContain('ws-fleet-payments');
+    expect((await identities()).map((i) => i.name)).toContain('ws-fleet-fix-payments');
     await page.getByRole('link', { name: /Release the identity of .*payments/ }).click();
-    await page.getByRole('button', { name: 'Release ws-fleet-payments' }).click();
-    await expect.poll(() => page.locator('#notice').innerText()).toContain('Released ws-fleet-payments to the pool');
+    await page.getByRole('button', { name: 'Release ws-fleet-fix-payments' }).click();
+    await expect.poll(() => page.locator('#notice').innerText()).toContain('Released ws-fleet-fix-payments to the pool');
     // The identity is not deleted: its lease ended and it rests in the pool.
-    expect((await identities()).map((i) => i.name)).toContain('ws-fleet-payments');
+    expect((await identities()).map((i) => i.name)).toContain('ws-fleet-fix-payments');
     expect(await page.locator(`tr[data-worktree="${target}"]`).innerText()).toContain('released');
-    expect(await page.locator('table.audit').innerText()).toMatch(/lease\.ended[\s\S]*ws-fleet-payments/);
-    await expect.poll(() => page.locator('table.pool').innerText()).toMatch(/ws-fleet-payments[\s\S]*quarantine until/);
+    expect(await page.locator('table.audit').innerText()).toMatch(/lease\.ended[\s\S]*ws-fleet-fix-payments/);
+    await expect.poll(() => page.locator('table.pool').innerText()).toMatch(/ws-fleet-fix-payments[\s\S]*quarantine until/);
     await page.context().close();
   });
 
@@ -145,11 +145,11 @@ describe('dashboard on the local provider', () => {
     page.on('response', (response) => void response.text().then((t) => events.push(t), () => {}));
     await repo.addWorktree('feat/secret-probe');
     expect((await cli(['reconcile'])).exitCode).toBe(0);
-    await waitFor(async () => (await page.content()).includes('ws-fleet-secret-probe'), 'the live update');
+    await waitFor(async () => (await page.content()).includes('ws-fleet-feat-secret-probe'), 'the live update');
     expect(await page.content()).not.toContain(SECRET);
     const state = await rawRequest(dashboard.origin, { path: '/api/state', headers: { host: new URL(dashboard.origin).host, authorization: `Bearer ${dashboard.token}` } });
     expect(state.status).toBe(200);
-    expect(state.body).toContain('ws-fleet-secret-probe');
+    expect(state.body).toContain('ws-fleet-feat-secret-probe');
     expect(state.body).not.toContain(SECRET);
     expect(events.join('\n')).not.toContain(SECRET);
     expect(dashboard.output()).not.toContain(SECRET);
@@ -282,7 +282,7 @@ describe('dashboard served by the daemon (config dashboard.enabled)', () => {
     const row = page.locator(`tr[data-worktree="${added}"]`);
     // The daemon provisions it; the open page follows without a reload.
     await waitFor(async () => (await row.count()) === 1 && (await row.innerText()).includes('in sync'), 'the provisioned row');
-    expect(await row.innerText()).toContain('ws-served-live@agents.localhost');
+    expect(await row.innerText()).toContain('ws-served-feat-live@agents.localhost');
     await context.close();
 
     expect(await daemon.stop()).toBe(0);

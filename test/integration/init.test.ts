@@ -1,8 +1,8 @@
 /**
  * `init` and `init --superset` against real git repos: files written to the main worktree, merge and refusals,
- * idempotent re-runs, dry runs, and the generated scripts run by bash with stub CLIs on PATH.
+ * idempotent re-runs and dry runs (the generated scripts are run in superset-scripts.test.ts).
  */
-import { readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -48,24 +48,6 @@ async function initError(cwd: string, flags: Partial<CliArgs>): Promise<Error> {
 const superset = (repo: TestRepo, name: string): string => join(repo.path, '.superset', name);
 const read = (path: string): Promise<string> => readFile(path, 'utf8');
 const modeOf = async (path: string): Promise<number> => (await stat(path)).mode & 0o777;
-
-/** A folder of stub commands that append their name and argv (one per line) to $RECORD, then exit `code`. */
-async function stubDir(names: readonly string[], code = 0, extra: readonly string[] = []): Promise<string> {
-  const dir = await createTempDir('ravi-stub-');
-  for (const name of names) {
-    await writeFile(join(dir, name), `#!/usr/bin/env bash\n{ echo "${name}"; printf '%s\\n' "$@"; } >> "$RECORD"\nexit ${code}\n`, { mode: 0o755 });
-  }
-  for (const tool of extra) await symlink((await execa('bash', ['-c', `command -v ${tool}`])).stdout, join(dir, tool));
-  return dir;
-}
-
-async function runScript(script: string, cwd: string, path: string): Promise<{ exitCode: number; stderr: string; record: string[] }> {
-  const record = join(await createTempDir('ravi-record-'), 'argv');
-  const bash = (await execa('bash', ['-c', 'command -v bash'])).stdout;
-  const result = await execa(bash, [script], { cwd, reject: false, extendEnv: false, env: { PATH: path, RECORD: record, HOME: cwd } });
-  const recorded = existsSync(record) ? (await read(record)).trimEnd().split('\n') : [];
-  return { exitCode: result.exitCode ?? -1, stderr: result.stderr, record: recorded };
-}
 
 describe('init --superset', () => {
   it('writes config.json, setup.sh and teardown.sh in the main worktree; a second run changes nothing', async () => {
@@ -163,57 +145,6 @@ describe('init --superset', () => {
     expect((await initError(repo.path, { local: true })).name).toBe('UsageError');
     expect((await initError(repo.path, { install: 'x' })).name).toBe('UsageError');
     expect((await initError(repo.path, { superset: true, install: 'a\nb' })).name).toBe('UsageError');
-  });
-});
-
-describe('generated scripts', () => {
-  let repo: TestRepo;
-  let worktree: string;
-  beforeAll(async () => {
-    repo = await createRepo({ name: 'scripts' });
-    await init(repo.path, { superset: true, install: `printf '%s\\n' "it's installed" > install.out` });
-    await repo.git('add', '.superset');
-    await repo.git('commit', '--quiet', '-m', 'superset preset');
-    worktree = await repo.addWorktree('feat/scripts'); // a new worktree gets the scripts from git, as in Superset
-  });
-
-  it('setup.sh reconciles this worktree, then runs the install step', async () => {
-    const stubs = await stubDir(['ravi-orchestrator']);
-    const result = await runScript('.superset/setup.sh', worktree, `${stubs}:${process.env.PATH}`);
-    expect(result.exitCode).toBe(0);
-    expect(result.record).toEqual(['ravi-orchestrator', 'reconcile', '--worktree', worktree]);
-    expect(await read(join(worktree, 'install.out'))).toBe("it's installed\n");
-  });
-
-  it('setup.sh falls back to npx, and fails (after installing) when reconcile fails', async () => {
-    const stubs = await stubDir(['npx'], 3, ['bash', 'printf']);
-    const result = await runScript('.superset/setup.sh', worktree, stubs);
-    expect(result.record).toEqual(['npx', '--yes', 'ravi-orchestrator', 'reconcile', '--worktree', worktree]);
-    expect(result.exitCode).toBe(3);
-    expect(result.stderr).toContain('reconcile failed (exit 3)');
-  });
-
-  it('teardown.sh releases this worktree at once', async () => {
-    const stubs = await stubDir(['ravi-orchestrator']);
-    const result = await runScript('.superset/teardown.sh', worktree, `${stubs}:${process.env.PATH}`);
-    expect(result).toMatchObject({ exitCode: 0, record: ['ravi-orchestrator', 'release', '--worktree', worktree] });
-  });
-
-  it('teardown.sh exits 0 with a message when release fails, with or without timeout(1)', async () => {
-    const withTimeout = await runScript('.superset/teardown.sh', worktree, `${await stubDir(['ravi-orchestrator'], 1)}:${process.env.PATH}`);
-    // PATH holding only bash, sleep and the stub: no timeout, so the watchdog path runs.
-    const bare = await runScript('.superset/teardown.sh', worktree, await stubDir(['ravi-orchestrator'], 1, ['bash', 'sleep']));
-    for (const result of [withTimeout, bare]) {
-      expect(result.exitCode).toBe(0);
-      expect(result.record).toEqual(['ravi-orchestrator', 'release', '--worktree', worktree]);
-      expect(result.stderr).toContain('release failed (exit 1');
-    }
-  });
-
-  it('teardown.sh exits 0 when no CLI can be found', async () => {
-    const result = await runScript('.superset/teardown.sh', worktree, await stubDir([], 0, ['bash']));
-    expect(result.exitCode).toBe(0);
-    expect(result.stderr).toContain('neither ravi-orchestrator nor npx is on PATH');
   });
 });
 

@@ -23,8 +23,12 @@ async function setup() {
   const server = await startSmsEndpoint({ port: 0, store, logger, resolveNumber: async (e164) => (e164 === AGENT ? UUID : null) });
   cleanups.push(() => server.close());
   const url = `http://${server.host}:${server.port}`;
-  const post = (body: string, contentType = 'application/json', path = '/sms') =>
-    fetch(`${url}${path}`, { method: 'POST', body, headers: { 'content-type': contentType } });
+  const post = (body: string, contentType = 'application/json', path = '/sms') => {
+    // A form needs credentials (any: Twilio clients send Basic auth), so no web page can post one (sms-cross-site.test.ts).
+    const headers: Record<string, string> = { 'content-type': contentType };
+    if (contentType.includes('form')) headers.authorization = 'Basic QUN4eHg6dG9rZW4=';
+    return fetch(`${url}${path}`, { method: 'POST', body, headers });
+  };
   return { store, url, post, logLines };
 }
 
@@ -40,7 +44,7 @@ describe('local SMS endpoint', () => {
     expect(logLines.join('')).not.toContain('424242');
   });
 
-  it('takes a form, with lowercase or Twilio-style field names, and keeps a named sender', async () => {
+  it('takes a form with credentials, with lowercase or Twilio-style field names, and keeps a named sender', async () => {
     const { post, store } = await setup();
     const form = 'application/x-www-form-urlencoded';
     expect((await post(new URLSearchParams({ to: AGENT, from: 'GitHub', body: 'code 1' }).toString(), form)).status).toBe(201);

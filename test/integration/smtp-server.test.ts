@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createTransport } from 'nodemailer';
 import { pino } from 'pino';
 import { createInboxStore, type InboxStore } from '../../src/mail/inbox-store.js';
-import { startSmtpServer, type RunningServer } from '../../src/mail/smtp-server.js';
+import { mailboxOf, startSmtpServer, type RunningServer } from '../../src/mail/smtp-server.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -105,6 +105,30 @@ describe('local SMTP server', () => {
     expect(looked).toContain('ws-3@agents.localhost');
     expect(await store.listEmails(uuidOf(3))).toMatchObject([{ to_email: 'WS-3@agents.localhost', subject: 'hi' }]); // as sent (nodemailer lowercases domains)
     expect(await store.listEmails(uuidOf(4))).toHaveLength(1);
+  });
+
+  it('delivers plus-addressed mail (name+tag@) to the mailbox, case-insensitively, keeping the address as written', async () => {
+    const { send, store, looked } = await setup();
+    await send({ to: 'ws-6+signup1@agents.localhost', subject: 'first sign-up', text: 'code 111111' });
+    await send({ to: 'WS-6+SignUp2@agents.localhost', subject: 'second sign-up', text: 'code 222222' });
+    expect(looked).toEqual(['ws-6@agents.localhost', 'ws-6@agents.localhost']);
+    expect((await store.listEmails(uuidOf(6))).map((m) => [m.to_email, m.subject])).toEqual([
+      ['WS-6+SignUp2@agents.localhost', 'second sign-up'],
+      ['ws-6+signup1@agents.localhost', 'first sign-up'],
+    ]);
+    const unknown = await send({ to: 'ghost+x@agents.localhost', text: 'x' }).catch((e: unknown) => e as { responseCode?: number });
+    expect(unknown.responseCode).toBe(550);
+  });
+
+  it.each([
+    ['ws-app-x+signup1@agents.localhost', 'ws-app-x@agents.localhost'],
+    ['WS-App-X+A+B@Agents.Localhost', 'ws-app-x@agents.localhost'],
+    ['ws-app-x+@agents.localhost', 'ws-app-x@agents.localhost'],
+    ['ws-app-x@agents.localhost', 'ws-app-x@agents.localhost'],
+    ['+tag@agents.localhost', '+tag@agents.localhost'], // no mailbox name before the "+": left alone, so refused
+    ['no-at-sign+tag', 'no-at-sign'],
+  ])('mailboxOf(%s) is %s', (address, mailbox) => {
+    expect(mailboxOf(address)).toBe(mailbox);
   });
 
   it('refuses a message to unknown recipients only with 550', async () => {
