@@ -15,7 +15,7 @@ export interface AtomicWriteOptions {
 
 export async function writeFileAtomically(
   file: string,
-  content: string,
+  content: string | Buffer,
   options: AtomicWriteOptions = {},
 ): Promise<void> {
   const folder = dirname(file);

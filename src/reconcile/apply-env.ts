@@ -49,7 +49,7 @@ export async function writeEnvStep(
  * The file as it was before we first removed legacy lines from it, kept in the state dir (never in
  * the worktree, where `git add -A` could pick it up). Only the first backup is kept.
  */
-export async function backupOnce(stateDir: string, file: string, content: string): Promise<string> {
+export async function backupOnce(stateDir: string, file: string, content: Uint8Array): Promise<string> {
   const digest = createHash('sha256').update(file).digest('hex').slice(0, 16);
   const folder = join(stateDir, 'backups');
   const backup = join(folder, `${digest}.env.bak`);

@@ -63,7 +63,7 @@ export function renderWorktreeEnv(
   identity: IdentityFacts,
   worktree: WorktreeFacts,
   vault: ReadonlyMap<string, string> | null,
-  current: string | null,
+  current: Uint8Array | null,
 ): RenderedWorktreeEnv {
   const secrets = vault ?? ((current === null ? null : readManagedBlock(current)) ?? new Map<string, string>());
   const desired = desiredEnv(env, identity, worktree, secrets);

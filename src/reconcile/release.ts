@@ -10,7 +10,7 @@ import type { Config } from '../config/types.js';
 import type { Provider } from '../providers/types.js';
 import { Ledger, entryKey, type LedgerEntry } from '../files/ledger.js';
 import { acquireStateLock } from '../files/state-lock.js';
-import { BLOCK_BEGIN, BLOCK_END, renderEnvFile } from '../files/env-block.js';
+import { withoutManagedBlock } from '../files/env-block.js';
 import { writeFileAtomically } from '../files/atomic-write.js';
 import { listWorktrees } from '../git/worktrees.js';
 import { samePath } from '../util/same-path.js';
@@ -49,7 +49,7 @@ export async function releaseWorktree(options: { config: Config; provider: Provi
         detail: { reason: 'teardown', uuid: released.uuid },
       }).catch((error: unknown) => options.logger.warn({ err: error }, 'could not write the audit log'));
     }
-    const envCleaned = await removeManagedBlock(join(worktree, config.env.file));
+    const envCleaned = await removeManagedBlock(join(worktree, config.env.file), [...Object.keys(config.env.vars), ...config.env.secrets]);
     const scopedKeyRemoved = released !== null && (await removeScopedKey(join(worktree, SCOPED_CONFIG_PATH), released.uuid));
     return { worktree, released, envCleaned, scopedKeyRemoved };
   } finally {
@@ -66,17 +66,15 @@ async function deleteOwned(entry: LedgerEntry, provider: Provider, worktree: str
   return { name: entry.name, uuid };
 }
 
-async function removeManagedBlock(file: string): Promise<boolean> {
-  let current: string;
+async function removeManagedBlock(file: string, managedKeys: readonly string[]): Promise<boolean> {
+  let current: Buffer;
   try {
-    current = await readFile(file, 'utf8');
+    current = await readFile(file);
   } catch {
     return false;
   }
-  const emptied = renderEnvFile(current, []).content;
-  const newline = emptied.includes('\r\n') ? '\r\n' : '\n';
-  const without = emptied.replace(`${BLOCK_BEGIN}${newline}${BLOCK_END}${newline}`, '');
-  if (without === current) return false;
+  const without = withoutManagedBlock(current, managedKeys); // bytes: a user's invalid UTF-8 survives
+  if (without === null) return false;
   await writeFileAtomically(file, without, { mode: 0o600 });
   return true;
 }
