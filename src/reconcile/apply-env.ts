@@ -1,7 +1,7 @@
 /**
  * Rewrites a worktree's env file: re-read right before writing (so a user's edit since observe is
  * kept), render the managed block, back up once if legacy lines are removed, write atomically 0600
- * (whole or not at all). An unchanged file is not touched.
+ * (whole or not at all, its temp file git-ignored). An unchanged file is not touched.
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { readEnvFile } from './observe-files.js';
 import { renderWorktreeEnv } from './desired-env.js';
 import { vaultOf } from './plan.js';
 import { assertIgnored, knownIgnored } from './apply-ignore.js';
+import { assertTempFilesIgnored } from './ignore-temp-files.js';
 
 export async function writeEnvStep(
   action: Extract<Action, { type: 'write-env' }>,
@@ -27,6 +28,7 @@ export async function writeEnvStep(
   }
   const relPath = context.config.env.file;
   await assertIgnored(action.worktreePath, relPath, knownIgnored(found, relPath));
+  await assertTempFilesIgnored(found.inventory.commonDir, action.worktreePath, relPath);
   const current = await readEnvFile(action.worktreePath, relPath);
   if (current.error !== null) throw new EnvFileError(current.error, { file: current.path });
   const { worktree } = found.observed;

@@ -17,6 +17,7 @@ import { samePath } from '../util/same-path.js';
 import { SCOPED_CONFIG_PATH, oldestNamed } from './plan-worktree.js';
 import { appendAudit } from '../audit/audit-log.js';
 import { repoOf } from './apply-audit.js';
+import { assertTempFilesIgnored } from './ignore-temp-files.js';
 
 export interface ReleaseReport {
   readonly worktree: string;
@@ -49,7 +50,7 @@ export async function releaseWorktree(options: { config: Config; provider: Provi
         detail: { reason: 'teardown', uuid: released.uuid },
       }).catch((error: unknown) => options.logger.warn({ err: error }, 'could not write the audit log'));
     }
-    const envCleaned = await removeManagedBlock(join(worktree, config.env.file), [...Object.keys(config.env.vars), ...config.env.secrets]);
+    const envCleaned = await removeManagedBlock(inventory.commonDir, worktree, config.env.file, [...Object.keys(config.env.vars), ...config.env.secrets]);
     const scopedKeyRemoved = released !== null && (await removeScopedKey(join(worktree, SCOPED_CONFIG_PATH), released.uuid));
     return { worktree, released, envCleaned, scopedKeyRemoved };
   } finally {
@@ -66,7 +67,8 @@ async function deleteOwned(entry: LedgerEntry, provider: Provider, worktree: str
   return { name: entry.name, uuid };
 }
 
-async function removeManagedBlock(file: string, managedKeys: readonly string[]): Promise<boolean> {
+async function removeManagedBlock(commonDir: string, worktree: string, relPath: string, managedKeys: readonly string[]): Promise<boolean> {
+  const file = join(worktree, relPath);
   let current: Buffer;
   try {
     current = await readFile(file);
@@ -75,6 +77,7 @@ async function removeManagedBlock(file: string, managedKeys: readonly string[]):
   }
   const without = withoutManagedBlock(current, managedKeys); // bytes: a user's invalid UTF-8 survives
   if (without === null) return false;
+  await assertTempFilesIgnored(commonDir, worktree, relPath);
   await writeFileAtomically(file, without, { mode: 0o600 });
   return true;
 }

@@ -7,9 +7,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { chown, lstat, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cleanupTempDirs, createTempDir } from '../support/git-fixtures.js';
+import { cleanupTempDirs, createRepo, createTempDir } from '../support/git-fixtures.js';
 import { AtomicWriteError, writeFileAtomically } from '../../src/files/atomic-write.js';
-import { removeStaleTempFiles } from '../../src/files/temp-files.js';
+import { removeStaleTempFiles, TEMP_FILES_EXCLUDE, tempFileExample } from '../../src/files/temp-files.js';
+import { checkIgnoredByGit, ensureExcluded } from '../../src/git/ignore.js';
+import { certainlyIgnored } from '../../src/git/ignore-fast-path.js';
 
 afterAll(cleanupTempDirs);
 
@@ -100,5 +102,23 @@ describe('leftover temp files', () => {
       ['.env', names.live, names.otherFile, names.oldStyle, names.user, names.notHex, `.env.${dead}-0000000a.ravi-tmp`, `.env.${dead}-0000000b.ravi-tmp`].sort(),
     );
     expect(await removeStaleTempFiles(file)).toEqual([]);
+  });
+});
+
+describe('git ignores our temp files once info/exclude has the line', () => {
+  it('in any folder, proven without git (fast path) and confirmed by git', async () => {
+    const repo = await createRepo({ name: 'tmp-ignore' });
+    const wt = await repo.addWorktree('feat/t');
+    const probes = [tempFileExample('.env'), tempFileExample('.ravi/config.json'), tempFileExample('config/.env.local')];
+    expect([...(await certainlyIgnored(wt, probes))]).toEqual([]);
+    expect([...(await checkIgnoredByGit(wt, probes)).ignored.values()]).toEqual([false, false, false]);
+    expect(await ensureExcluded(repo.commonDir, [TEMP_FILES_EXCLUDE])).toBe(true);
+    expect([...(await certainlyIgnored(wt, probes))].sort()).toEqual([...probes].sort());
+    expect([...(await checkIgnoredByGit(wt, probes)).ignored.values()]).toEqual([true, true, true]);
+
+    // A .gitignore negation that could match: the fast path steps aside, and git says not ignored.
+    await repo.commitFile('.gitignore', '!*.ravi-tmp\n', { worktree: wt });
+    expect([...(await certainlyIgnored(wt, probes))]).toEqual([]);
+    expect((await checkIgnoredByGit(wt, probes)).ignored.get(probes[0]!)).toBe(false);
   });
 });
