@@ -3,7 +3,7 @@
  * single write and fsynced (a crash keeps every line written before it; a torn last line is skipped on
  * read), rotated by size. Names and ids only: never a secret value, never a verification code.
  */
-import { appendFile, mkdir, open, readFile, rename, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export type AuditEventType =
@@ -49,10 +49,14 @@ export async function appendAudit(stateDir: string, event: AuditEvent, now: Date
   await mkdir(join(stateDir, 'audit'), { recursive: true, mode: 0o700 });
   await rotateIfLarge(file);
   const line = `${JSON.stringify({ time: now.toISOString(), ...event })}\n`;
-  // One write in append mode: concurrent writers (daemon, CLI) never interleave inside a line.
-  await appendFile(file, line, { mode: 0o600, flag: 'a' });
-  const handle = await open(file, 'r');
+  const handle = await open(file, 'a+', 0o600);
   try {
+    // A write cut short by a full disk leaves half a line; ours must not be glued onto it (both would be lost).
+    const { size } = await handle.stat();
+    const last = Buffer.alloc(1);
+    const torn = size > 0 && (await handle.read(last, 0, 1, size - 1)).bytesRead === 1 && last[0] !== 0x0a;
+    // One write in append mode: concurrent writers (daemon, CLI) never interleave inside a line.
+    await handle.write(torn ? `\n${line}` : line);
     await handle.sync();
   } finally {
     await handle.close();

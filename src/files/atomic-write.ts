@@ -1,10 +1,16 @@
 /**
- * Crash-safe file replacement: temp file in the same folder, fsync, rename (write-file-atomic),
- * then fsync the folder so the rename itself survives a power cut.
+ * Crash-safe file replacement: a write lands whole or fails loudly, and the old file stays exactly as it was.
+ *
+ * Temp file in the same folder (named so git ignores it: temp-files.ts), every byte written in a loop and the
+ * size checked after fsync, then rename over the old file and fsync the folder so the rename survives a power cut.
+ * Why not write-file-atomic (npm) any more: it issues one `write` and ignores the count it returns, and write(2)
+ * on a nearly full disk returns a short count without an error, so it renamed a 4096-byte prefix over an 8.5 KB
+ * .env and reported success (still so in its 8.0.0, lib/index.js); its temp names (`<file>.<murmur hash>`) are
+ * also not ones we can keep out of `git status`.
  */
-import { open, mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { chown, mkdir, open, realpath, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
+import { releaseTempFile, removeStaleTempFiles, tempFileFor } from './temp-files.js';
 
 export interface AtomicWriteOptions {
   /** File mode; files we write may hold secrets, so the default is owner-only. */
@@ -13,31 +19,156 @@ export interface AtomicWriteOptions {
   readonly dirMode?: number;
 }
 
+/** A file could not be replaced. `code` is the system's (ENOSPC, EDQUOT, EACCES, ...) or SHORT_WRITE. */
+export class AtomicWriteError extends Error {
+  override readonly name: string = 'AtomicWriteError';
+  readonly code: string;
+  readonly file: string;
+  /** False when the new content is in place and only the folder sync failed. */
+  readonly unchanged: boolean;
+  constructor(file: string, cause: unknown, unchanged: boolean) {
+    const code = codeOf(cause);
+    const outcome = unchanged ? 'it was left as it was' : 'the new content is in place but may not survive a power cut';
+    super(`Could not write ${file}: ${reasonOf(cause, code)}; ${outcome}`, { cause });
+    this.code = code;
+    this.file = file;
+    this.unchanged = unchanged;
+  }
+}
+
 export async function writeFileAtomically(
   file: string,
-  content: string,
+  content: string | Uint8Array,
   options: AtomicWriteOptions = {},
 ): Promise<void> {
-  const folder = dirname(file);
-  await mkdir(folder, { recursive: true, mode: options.dirMode ?? 0o700 });
-  await writeFileAtomic(file, content, { mode: options.mode ?? 0o600, fsync: true });
-  await fsyncDirectory(folder);
+  const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+  await oneAtATime(resolve(file), async () => {
+    try {
+      await mkdir(dirname(file), { recursive: true, mode: options.dirMode ?? 0o700 });
+    } catch (error) {
+      throw new AtomicWriteError(file, error, true);
+    }
+    // Through a symlink the link stays and its target is replaced (as write-file-atomic did).
+    const target = await realpath(file).catch(() => file);
+    await replace(file, target, bytes, options.mode ?? 0o600);
+  });
+}
+
+async function replace(file: string, target: string, bytes: Uint8Array, mode: number): Promise<void> {
+  await removeStaleTempFiles(target); // before writing: on a full disk their space may be what we need
+  const temp = tempFileFor(target);
+  let handle: FileHandle | undefined;
+  try {
+    const owner = await stat(target).catch(() => null);
+    handle = await open(temp, 'wx', mode); // wx: never reuse or follow a file that is already there
+    await writeAll(handle, bytes);
+    await handle.sync();
+    const written = (await handle.stat()).size;
+    if (written !== bytes.byteLength) throw shortWrite(written, bytes.byteLength);
+    await handle.chmod(mode); // open's mode is filtered by the umask
+    if (owner !== null) await keepOwner(temp, owner.uid, owner.gid);
+    await handle.close();
+    handle = undefined;
+    if (process.env[PAUSE_FOR_TESTS] === basename(target)) await pauseForTests(temp);
+    await rename(temp, target);
+  } catch (error) {
+    await handle?.close().catch(() => {});
+    await unlink(temp).catch(() => {});
+    throw new AtomicWriteError(file, error, true);
+  } finally {
+    releaseTempFile(temp);
+  }
+  try {
+    await fsyncDirectory(dirname(target));
+  } catch (error) {
+    throw new AtomicWriteError(file, error, false);
+  }
+}
+
+/** write(2) may write fewer bytes than asked (a nearly full disk does exactly that): go on until all landed. */
+async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < bytes.byteLength) {
+    const { bytesWritten } = await handle.write(bytes, offset, bytes.byteLength - offset, offset);
+    if (bytesWritten <= 0) throw shortWrite(offset, bytes.byteLength);
+    offset += bytesWritten;
+  }
+}
+
+function shortWrite(written: number, wanted: number): NodeJS.ErrnoException {
+  return Object.assign(new Error(`only ${written} of ${wanted} bytes reached the disk`), { code: 'SHORT_WRITE' });
+}
+
+/** Run as root for another user's file, keep it theirs; without the right to chown, it is ours anyway. */
+async function keepOwner(temp: string, uid: number, gid: number): Promise<void> {
+  try {
+    await chown(temp, uid, gid);
+  } catch (error) {
+    const code = codeOf(error);
+    if (code !== 'EPERM' && code !== 'EINVAL' && code !== 'ENOSYS') throw error;
+  }
 }
 
 async function fsyncDirectory(folder: string): Promise<void> {
-  let handle;
+  let handle: FileHandle | undefined;
   try {
     handle = await open(folder, 'r');
     await handle.sync();
   } catch (error) {
     // Some platforms (Windows) cannot fsync a directory; the rename is still atomic there.
-    if (!isUnsupported(error)) throw error;
+    const code = codeOf(error);
+    if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL' && code !== 'EBADF') throw error;
   } finally {
     await handle?.close();
   }
 }
 
-function isUnsupported(error: unknown): boolean {
+/** One write per path at a time in this process, in call order: overlapping renames could land the older content last. */
+const inFlight = new Map<string, Promise<void>>();
+
+async function oneAtATime(target: string, write: () => Promise<void>): Promise<void> {
+  const previous = inFlight.get(target) ?? Promise.resolve();
+  const mine = previous.then(write, write);
+  const settled = mine.catch(() => {});
+  inFlight.set(target, settled);
+  try {
+    await mine;
+  } finally {
+    if (inFlight.get(target) === settled) inFlight.delete(target);
+  }
+}
+
+/**
+ * For the kill-mid-write tests only (test/e2e/kill-mid-write.test.ts): when this variable names the file being
+ * written (its base name), the process stops for good with the complete temp file on disk, just before the
+ * rename, and says so on stderr; the test then kills it with SIGKILL. Never set outside tests.
+ */
+const PAUSE_FOR_TESTS = 'RAVI_ORCHESTRATOR_TEST_PAUSE_BEFORE_RENAME';
+
+async function pauseForTests(temp: string): Promise<never> {
+  process.stderr.write(`paused before rename: ${temp}\n`);
+  return new Promise<never>(() => setInterval(() => {}, 60_000));
+}
+
+const REASONS: Readonly<Record<string, string>> = {
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EIO: 'input/output error',
+  ENOTDIR: 'a part of the path is not a folder',
+  EISDIR: 'it is a folder',
+};
+
+function reasonOf(cause: unknown, code: string): string {
+  const known = REASONS[code];
+  if (known !== undefined) return `${known} (${code})`;
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return code === 'UNKNOWN' ? message : `${message} (${code})`;
+}
+
+function codeOf(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return code === 'EISDIR' || code === 'EPERM' || code === 'EINVAL' || code === 'EBADF';
+  return typeof code === 'string' ? code : 'UNKNOWN';
 }

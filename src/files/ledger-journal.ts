@@ -6,6 +6,7 @@
  */
 import { link, mkdir, open, readFile, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { AtomicWriteError } from './atomic-write.js';
 
 export interface JournalFile {
   readonly path: string;
@@ -41,8 +42,13 @@ export async function readJournal<Op>(path: string, parseOp: (json: unknown) => 
 /** Appends `ops` as lines with one write and one fdatasync; on failure the file is cut back to its old end. */
 export async function appendJournal(journal: JournalFile, ops: readonly unknown[]): Promise<void> {
   const bytes = Buffer.from(ops.map((op) => `${JSON.stringify(op)}\n`).join(''));
-  if (journal.size === 0) await mkdir(dirname(journal.path), { recursive: true, mode: 0o700 });
-  const handle = await open(journal.path, 'a+', 0o600);
+  let handle;
+  try {
+    if (journal.size === 0) await mkdir(dirname(journal.path), { recursive: true, mode: 0o700 });
+    handle = await open(journal.path, 'a+', 0o600);
+  } catch (error) {
+    throw new AtomicWriteError(journal.path, error, true);
+  }
   try {
     // A torn tail left by a crashed writer is cut first, so our first line starts on a line of its own.
     const { size } = await handle.stat();
@@ -57,7 +63,7 @@ export async function appendJournal(journal: JournalFile, ops: readonly unknown[
       await handle.datasync();
     } catch (error) {
       await handle.truncate(journal.size).catch(() => {});
-      throw new Error(`Could not append to the journal ${journal.path}: ${(error as Error).message}`, { cause: error });
+      throw new AtomicWriteError(journal.path, error, true); // cut back to its last whole line: as it was
     }
     journal.size += bytes.length;
   } finally {

@@ -5,7 +5,8 @@
  *
  * Why that is git's answer (gitignore(5); git's dir.c and builtin/check-ignore.c):
  * - `<commonDir>/info/exclude` (shared by every worktree) has a line matching P literally: `/P`, or `/D` or `/D/`
- *   for a folder D above P (git tests each folder on the way, as a folder, before the path itself).
+ *   for a folder D above P (git tests each folder on the way, as a folder, before the path itself), or a line
+ *   `*S` matching P's name by its ending (see coveredBy).
  * - Sources are tried from the highest precedence down (.gitignore files from P's folder up to the root, then
  *   info/exclude, then core.excludesFile), last line first, and the first match decides. Only a negation (`!`)
  *   can make a match "not ignored", so if no negation in info/exclude or in a .gitignore on P's way could match
@@ -88,10 +89,18 @@ function plainParts(relPath: string): string[] | null {
   return plain ? parts : null;
 }
 
-/** info/exclude holds `/P`, or `/D` or `/D/` for a folder D above P. */
+/**
+ * info/exclude holds `/P`, or `/D` or `/D/` for a folder D above P, or `*S` (S without a slash or wildcard) where
+ * P's name ends in S: git matches such a line against the last path component by its ending alone (dir.c,
+ * match_basename and PATTERN_FLAG_ENDSWITH); our temp files' line `*.ravi-tmp` is one.
+ */
 function coveredBy(rules: Rules, paths: readonly string[]): boolean {
   const last = paths.length - 1;
-  return paths.some((path, i) => rules.lines.has(`/${path}`) || (i < last && rules.lines.has(`/${path}/`)));
+  const name = (paths[last] as string).slice((paths[last] as string).lastIndexOf('/') + 1);
+  return (
+    paths.some((path, i) => rules.lines.has(`/${path}`) || (i < last && rules.lines.has(`/${path}/`))) ||
+    [...rules.lines].some((line) => /^\*[^*?[\\/]+$/.test(line) && name.endsWith(line.slice(1)))
+  );
 }
 
 /** `paths` relative to the folder of the rules' file; true if a negation there could match one of them. */

@@ -47,7 +47,8 @@ export async function checkIgnoredByGit(worktreePath: string, relPaths: readonly
  * Appends the patterns that `<commonDir>/info/exclude` lacks, under a `# added by ravi-orchestrator` line.
  * Existing bytes are never rewritten: one O_APPEND write of only the missing lines, decided on a read made
  * through the same handle just before, so two concurrent callers at worst both add a line (harmless).
- * Returns whether the file changed.
+ * An append that fails partway (a full disk) is cut back off: a cut-short line could be a pattern of its own
+ * (`*.ravi-tmp` cut after `*` would hide every untracked file). Returns whether the file changed.
  */
 export async function ensureExcluded(commonDir: string, patterns: readonly string[]): Promise<boolean> {
   const wanted = [...new Set(patterns.map((p) => p.trimEnd()).filter((p) => p !== ''))];
@@ -66,15 +67,33 @@ export async function ensureExcluded(commonDir: string, patterns: readonly strin
     if (missing.length === 0) return false;
     const separator = current.length > 0 && current[current.length - 1] !== 0x0a ? '\n' : '';
     const chunk = Buffer.from(`${separator}# added by ravi-orchestrator\n${missing.map((p) => `${p}\n`).join('')}`);
-    let written = 0;
-    while (written < chunk.length) {
-      written += (await handle.write(chunk, written)).bytesWritten;
+    try {
+      let written = 0;
+      while (written < chunk.length) {
+        written += (await handle.write(chunk, written)).bytesWritten;
+      }
+      // The exclude must be on disk before a secret is written next to it.
+      await handle.datasync();
+    } catch (error) {
+      await handle.truncate(current.length).catch(() => {});
+      throw new ExcludeWriteError(file, error);
     }
-    // The exclude must be on disk before a secret is written next to it.
-    await handle.datasync();
     return true;
   } finally {
     await handle.close();
+  }
+}
+
+/** info/exclude could not be extended; it was cut back to what it held before. `code` is the system's (ENOSPC, ...). */
+export class ExcludeWriteError extends Error {
+  override readonly name: string = 'ExcludeWriteError';
+  readonly code: string;
+  readonly file: string;
+  constructor(file: string, cause: unknown) {
+    const code = (cause as NodeJS.ErrnoException | undefined)?.code ?? 'UNKNOWN';
+    super(`Could not add ignore rules to ${file}: ${(cause as Error | undefined)?.message ?? String(cause)}; it was left as it was`, { cause });
+    this.code = code;
+    this.file = file;
   }
 }
 

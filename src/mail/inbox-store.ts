@@ -105,8 +105,8 @@ const UUID_PATTERN = /^[A-Za-z0-9-]{1,128}$/;
 /** `<ms since epoch, base36, 9 digits>-<12 hex random>`: sorts by time, unique across processes. */
 const ID_PATTERN = /^[0-9a-z]{9}-[0-9a-f]{12}$/;
 const MESSAGE_FILE = /^([0-9a-z]{9}-[0-9a-f]{12})\.json$/;
-/** write-file-atomic's temp files: `<file>.<hash>`; a crash can leave one behind. */
-const TEMP_FILE = /^([0-9a-z]{9}-[0-9a-f]{12})\.json\.[^.]+$/;
+/** Temp files a crash can leave behind: `<file>.<pid>-<hex>.ravi-tmp` (files/temp-files.ts), or `<file>.<hash>` from before. */
+const TEMP_FILE = /^([0-9a-z]{9}-[0-9a-f]{12})\.json\.(?:[^.]+|\d+-[0-9a-f]{8}\.ravi-tmp)$/;
 /** A temp file younger than this may belong to a write in flight. */
 const TEMP_FILE_GRACE_MS = 10 * 60_000;
 

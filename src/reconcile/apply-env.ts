@@ -1,11 +1,11 @@
 /**
  * Rewrites a worktree's env file: re-read right before writing (so a user's edit since observe is
- * kept), render the managed block, back up once if legacy lines are removed, write atomically 0600.
- * An unchanged file is not touched.
+ * kept), render the managed block, back up once if legacy lines are removed, write atomically 0600
+ * (whole or not at all, its temp file git-ignored). An unchanged file is not touched.
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { writeFile, mkdir } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import type { Action } from './actions.js';
 import type { ApplyContext, WorktreeLookup } from './apply.js';
 import { writeFileAtomically } from '../files/atomic-write.js';
@@ -14,6 +14,7 @@ import { readEnvFile } from './observe-files.js';
 import { needsIdentities, renderWorktreeEnv } from './desired-env.js';
 import { vaultOf } from './plan.js';
 import { assertIgnored, knownIgnored } from './apply-ignore.js';
+import { assertTempFilesIgnored } from './ignore-temp-files.js';
 
 export async function writeEnvStep(
   action: Extract<Action, { type: 'write-env' }>,
@@ -30,6 +31,7 @@ export async function writeEnvStep(
   if (context.config.ports !== null && block === undefined) throw new Error(`no port block to write into ${action.file}`);
   const relPath = context.config.env.file;
   await assertIgnored(action.worktreePath, relPath, knownIgnored(found, relPath));
+  await assertTempFilesIgnored(found.inventory.commonDir, action.worktreePath, relPath);
   const current = await readEnvFile(action.worktreePath, relPath);
   if (current.error !== null) throw new EnvFileError(current.error, { file: current.path });
   const { worktree } = found.observed;
@@ -49,19 +51,16 @@ export async function writeEnvStep(
 }
 
 /**
- * The file as it was before we first removed legacy lines from it, kept in the state dir (never in
- * the worktree, where `git add -A` could pick it up). Only the first backup is kept.
+ * The file as it was before we first removed legacy lines from it, byte for byte, kept in the state dir
+ * (never in the worktree, where `git add -A` could pick it up). Only the first backup is kept; it is
+ * written atomically like the rest, so a full disk can never leave a cut-off backup that then counts as
+ * the first one.
  */
-export async function backupOnce(stateDir: string, file: string, content: string): Promise<string> {
+export async function backupOnce(stateDir: string, file: string, content: Uint8Array): Promise<string> {
   const digest = createHash('sha256').update(file).digest('hex').slice(0, 16);
-  const folder = join(stateDir, 'backups');
-  const backup = join(folder, `${digest}.env.bak`);
-  await mkdir(folder, { recursive: true, mode: 0o700 });
-  try {
-    await writeFile(backup, content, { mode: 0o600, flag: 'wx' });
-    await writeFile(`${backup}.source`, `${file}\n`, { mode: 0o600 });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
+  const backup = join(stateDir, 'backups', `${digest}.env.bak`);
+  if (await stat(backup).then(() => true, () => false)) return backup;
+  await writeFileAtomically(`${backup}.source`, `${file}\n`, { mode: 0o600, dirMode: 0o700 });
+  await writeFileAtomically(backup, content, { mode: 0o600, dirMode: 0o700 }); // last: its presence means done
   return backup;
 }

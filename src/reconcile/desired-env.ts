@@ -86,7 +86,7 @@ export function renderWorktreeEnv(
   identity: IdentityFacts | null,
   worktree: WorktreeFacts,
   vault: ReadonlyMap<string, string> | null,
-  current: string | null,
+  current: Uint8Array | null,
 ): RenderedWorktreeEnv {
   const secrets = vault ?? ((current === null ? null : readManagedBlock(current)) ?? new Map<string, string>());
   const desired = desiredEnv(env, identity, worktree, secrets);

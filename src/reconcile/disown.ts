@@ -48,7 +48,7 @@ export async function disownRepo(options: { config: Config; provider: Provider; 
       const lease = identity.lease!;
       await forgetHanded(config.stateDir, lease.id);
       if (inventory.worktrees.some((w) => w.path === lease.worktreePath)) {
-        await removeManagedBlock(join(lease.worktreePath, config.env.file));
+        await removeManagedBlock(inventory.commonDir, lease.worktreePath, config.env.file, [...Object.keys(config.env.vars), ...config.env.secrets]);
         if (identity.uuid !== null) await removeScopedKey(join(lease.worktreePath, SCOPED_CONFIG_PATH), identity.uuid);
       }
       await appendAudit(config.stateDir, {

@@ -12,7 +12,7 @@ export async function readEnvFile(worktreePath: string, relPath: string): Promis
     if (stats.isSymbolicLink()) return { path, content: null, error: `${path} is a symlink; ravi-orchestrator will not write secrets through it (replace it with a plain file, or set env.file)` };
     // A FIFO or socket would block or fail the read; only plain files are env files.
     if (!stats.isFile()) return { path, content: null, error: `${path} is not a regular file` };
-    return { path, content: await readFile(path, 'utf8'), error: null };
+    return { path, content: await readFile(path), error: null };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { path, content: null, error: null };

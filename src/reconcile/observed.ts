@@ -9,8 +9,8 @@ export type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly o
 export interface ObservedEnvFile {
   /** Absolute path. */
   readonly path: string;
-  /** The file's text; null when it does not exist. */
-  readonly content: string | null;
+  /** The file's bytes (kept as bytes: a user's invalid UTF-8 must survive a rewrite); null when it does not exist. */
+  readonly content: Buffer | null;
   /** Why it cannot be used (a directory, unreadable); null when fine. */
   readonly error: string | null;
 }

@@ -11,7 +11,7 @@ import type { Config } from '../config/types.js';
 import type { Provider } from '../providers/types.js';
 import { Ledger, worktreeKey } from '../files/ledger.js';
 import { acquireStateLock } from '../files/state-lock.js';
-import { BLOCK_BEGIN, BLOCK_END, renderEnvFile } from '../files/env-block.js';
+import { withoutManagedBlock } from '../files/env-block.js';
 import { writeFileAtomically } from '../files/atomic-write.js';
 import { listWorktrees } from '../git/worktrees.js';
 import { samePath } from '../util/same-path.js';
@@ -23,6 +23,7 @@ import { forgetHanded } from '../agent/handed-messages.js';
 import { ownershipProblem } from './repo-claim.js';
 import { PortLedger } from '../ports/port-ledger.js';
 import { formatBlock } from '../ports/port-slots.js';
+import { assertTempFilesIgnored } from './ignore-temp-files.js';
 
 export interface ReleaseReport {
   readonly worktree: string;
@@ -64,7 +65,7 @@ export async function releaseWorktree(options: { config: Config; provider: Provi
         detail: { reason: 'teardown', uuid: released.uuid },
       }).catch((error: unknown) => options.logger.warn({ err: error }, 'could not write the audit log'));
     }
-    const envCleaned = await removeManagedBlock(join(worktree, config.env.file));
+    const envCleaned = await removeManagedBlock(inventory.commonDir, worktree, config.env.file, [...Object.keys(config.env.vars), ...config.env.secrets]);
     const scopedKeyRemoved = released?.uuid != null && (await removeScopedKey(join(worktree, SCOPED_CONFIG_PATH), released.uuid));
     return { worktree, released, ports: block === undefined ? null : formatBlock(block), envCleaned, scopedKeyRemoved };
   } finally {
@@ -73,17 +74,17 @@ export async function releaseWorktree(options: { config: Config; provider: Provi
 }
 
 /** Takes our managed block out of an env file, keeping every other byte; false when there was none. */
-export async function removeManagedBlock(file: string): Promise<boolean> {
-  let current: string;
+export async function removeManagedBlock(commonDir: string, worktree: string, relPath: string, managedKeys: readonly string[]): Promise<boolean> {
+  const file = join(worktree, relPath);
+  let current: Buffer;
   try {
-    current = await readFile(file, 'utf8');
+    current = await readFile(file);
   } catch {
     return false;
   }
-  const emptied = renderEnvFile(current, []).content;
-  const newline = emptied.includes('\r\n') ? '\r\n' : '\n';
-  const without = emptied.replace(`${BLOCK_BEGIN}${newline}${BLOCK_END}${newline}`, '');
-  if (without === current) return false;
+  const without = withoutManagedBlock(current, managedKeys); // bytes: a user's invalid UTF-8 survives
+  if (without === null) return false;
+  await assertTempFilesIgnored(commonDir, worktree, relPath);
   await writeFileAtomically(file, without, { mode: 0o600 });
   return true;
 }

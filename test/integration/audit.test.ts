@@ -62,3 +62,13 @@ describe('readAuditTail', () => {
     expect((await readAuditTail(stateDir, 10)).map((r) => r.identity)).toEqual((await readAudit(stateDir)).reverse().map((r) => r.identity));
   });
 });
+
+describe('audit trail on a disk that cut a line short', () => {
+  it('starts the next record on a line of its own, so only the cut one is lost', async () => {
+    const stateDir = join(await createTempDir('ravi-audit-cut-'), 'state');
+    await appendAudit(stateDir, { type: 'error', repo: null, worktree: null, branch: null, identity: 'first', detail: {} });
+    await appendFile(auditFile(stateDir), '{"time":"2026-12-01T00:00:00Z","type":"env.wri'); // what ENOSPC left
+    await appendAudit(stateDir, { type: 'error', repo: null, worktree: null, branch: null, identity: 'after', detail: {} });
+    expect((await readAudit(stateDir)).map((r) => r.identity)).toEqual(['first', 'after']);
+  });
+});

@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { renderEnvFile } from '../../src/files/env-block.js';
+import { BLOCK_BEGIN, BLOCK_END, renderEnvFile } from '../../src/files/env-block.js';
 import { quoteEnvValue, UnsafeEnvValueError } from '../../src/files/env-value.js';
 
 const run = promisify(execFile);
@@ -58,9 +58,9 @@ afterEach(async () => {
   dir = undefined;
 });
 
-async function readBack(shell: string, content: string, keys: readonly string[]): Promise<Record<string, string | null>> {
+async function readBack(shell: string, content: string | Buffer, keys: readonly string[]): Promise<Record<string, string | null>> {
   dir ??= await mkdtemp(join(tmpdir(), 'ravi-env-'));
-  await writeFile(join(dir, '.env'), content, 'utf8');
+  await writeFile(join(dir, '.env'), content);
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', NODE_BIN: process.execPath };
   const { stdout } = await run(shell, ['-c', READ_BACK, shell, ...keys], { cwd: dir, env });
   return JSON.parse(stdout) as Record<string, string | null>;
@@ -68,7 +68,7 @@ async function readBack(shell: string, content: string, keys: readonly string[])
 
 /** Writes the vars as our block after some user lines; returns what the shell and dotenv read back. */
 async function roundTrip(shell: string, vars: ReadonlyArray<readonly [string, string]>) {
-  const { content } = renderEnvFile(USER_TEXT, vars);
+  const { content } = renderEnvFile(Buffer.from(USER_TEXT), vars);
   const fromShell = await readBack(shell, content, vars.map(([k]) => k));
   const fromDotenv = parse(await readFile(join(dir!, '.env'), 'utf8'));
   return { fromShell, fromDotenv, expected: Object.fromEntries(vars) };
@@ -104,6 +104,59 @@ describe.each(SHELLS)('values read back through `set -a; . ./.env` in %s', (shel
     const { fromShell, fromDotenv, expected } = await roundTrip(shell, accepted);
     expect(fromShell, `seed ${seed}`).toEqual(expected);
     expect(fromDotenv, `seed ${seed}`).toMatchObject(expected);
+  });
+});
+
+/**
+ * User files our block must live in. Each: the user's bytes before our block. bash must read our values exactly
+ * (`set -a; . ./.env; printf %s "$KEY"`), so must dotenv, and every user byte must survive.
+ */
+const HOSTILE_FILES: Record<string, Buffer> = {
+  'CRLF lines': Buffer.from('# windows\r\nFOO=bar\r\nexport OTHER=x\r\n'),
+  'CRLF, last line unfinished': Buffer.from('FOO=bar\r\nLAST=1'),
+  'CR-only lines': Buffer.from('# old mac\rFOO=bar\rOTHER=x\r'),
+  'a last line ending in a backslash': Buffer.from('PATH_ISH=C:\\tools\\\n'),
+  'the same, unfinished': Buffer.from('# note \\\nWIN=C:\\'),
+  'invalid UTF-8 and Latin-1 bytes': Buffer.from([0x23, 0x20, 0xff, 0xfe, 0x0a, 0x4e, 0x3d, 0x4a, 0x6f, 0x73, 0xe9, 0x0a, 0x58, 0x3d, 0x61, 0xc3, 0x62, 0x0a]),
+  'a BOM': Buffer.from('\uFEFF# with a BOM\nFOO=1\n'),
+};
+
+/** One bash per file: sources it, then prints each named variable NUL-terminated (names come in as arguments). */
+async function readWithBash(content: Buffer, keys: readonly string[]): Promise<Record<string, string>> {
+  dir ??= await mkdtemp(join(tmpdir(), 'ravi-env-'));
+  await writeFile(join(dir, '.env'), content);
+  // stderr is dropped: a user's own lines need not be valid shell (a BOM line is "command not found").
+  const script = 'set -a; . ./.env 2>/dev/null; for k; do printf "%s\\0" "${!k}"; done';
+  const { stdout } = await run('bash', ['-c', script, 'bash', ...keys], { cwd: dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+  const values = stdout.split('\0');
+  return Object.fromEntries(keys.map((key, i) => [key, values[i] ?? '(missing)']));
+}
+
+describe('our values in hostile user files', () => {
+  const vars: Array<[string, string]> = [['AGENT_EMAIL', 'ws-x@agents.localhost'], ['TOKEN', 'sk-abc $HOME `x` \\ "q"'], ['NOTE', "it's ünïcødé"]];
+
+  it.each(Object.keys(HOSTILE_FILES))('%s: bash and dotenv read them exactly; the user bytes are untouched', async (name) => {
+    const user = HOSTILE_FILES[name]!;
+    const { content } = renderEnvFile(user, vars);
+    const at = content.indexOf(BLOCK_BEGIN);
+    const tail = content.subarray(content.indexOf(BLOCK_END) + BLOCK_END.length + 1);
+    expect(content.subarray(0, user.length).equals(user), 'user bytes before the block').toBe(true);
+    expect(/^(?:\r?\n)?\n?$/.test(content.subarray(user.length, at).toString('latin1')), 'only a line end and a guard line added').toBe(true);
+    expect(tail.length).toBe(0);
+    expect(await readWithBash(content, vars.map(([k]) => k))).toEqual(Object.fromEntries(vars));
+    expect(parse(content)).toMatchObject(Object.fromEntries(vars));
+    // And again on the file as rewritten: a fixpoint, read the same.
+    expect(renderEnvFile(content, vars).changed).toBe(false);
+  });
+
+  it('after a lone start marker (end marker lost), the user lines after it stay and still read', async () => {
+    const before = Buffer.from('A=1\n');
+    const after = Buffer.from('USER_KEY=mine\nexport OTHER="kept"\n');
+    const current = Buffer.concat([before, Buffer.from(`${BLOCK_BEGIN}\nAGENT_EMAIL='old'\n`), after]);
+    const { content } = renderEnvFile(current, vars);
+    expect(content.subarray(content.length - after.length).equals(after)).toBe(true);
+    expect(await readWithBash(content, ['USER_KEY', 'OTHER', ...vars.map(([k]) => k)])).toEqual({ USER_KEY: 'mine', OTHER: 'kept', ...Object.fromEntries(vars) });
+    expect(parse(content)).toMatchObject({ USER_KEY: 'mine', OTHER: 'kept', ...Object.fromEntries(vars) });
   });
 });
 

@@ -96,6 +96,7 @@ describe('inbox store', () => {
     const old = { ...fresh, id: oldId, subject: 'old', created_dt: new Date(Date.now() - 2 * 86_400_000).toISOString() };
     await writeFile(join(folder(UUID, 'email'), `${oldId}.json`), JSON.stringify(old), { mode: 0o600 });
     await writeFile(join(folder(UUID, 'email'), `${oldId}.json.123456`), '{"torn', { mode: 0o600 });
+    await writeFile(join(folder(UUID, 'email'), `${oldId}.json.4242-0badbeef.ravi-tmp`), '{"torn', { mode: 0o600 });
     expect((await store.listEmails(UUID)).map((m) => m.subject)).toEqual(['fresh', 'old']);
     expect(await store.prune({ maxAgeMs: 86_400_000, maxMessages: 100 })).toBe(1);
     expect((await store.listEmails(UUID)).map((m) => m.subject)).toEqual(['fresh']);

@@ -66,7 +66,7 @@ describe('reconcile with the local provider', () => {
     await harness.reconcile();
     const written = await envOf(worktrees[0] as string);
     expect(written.startsWith('# mine\r\nexport DATABASE_URL="postgres://x"\r\n\r\nTOKEN=abc # note\r\n')).toBe(true);
-    expect(written).toContain(`${BLOCK_BEGIN}\r\n`);
+    expect(written).toContain(`\r\n${BLOCK_BEGIN}\n`); // our block is LF even in a CRLF file: bash reads CR into values
     expect(written.match(/AGENT_EMAIL=/g)).toHaveLength(1);
     const backups = (await readdir(join(stateDir, 'backups'))).filter((f) => f.endsWith('.bak'));
     expect(backups).toHaveLength(1);

@@ -36,6 +36,19 @@ describe('release (teardown)', () => {
     expect(env).not.toContain(BLOCK_BEGIN);
   });
 
+  it('takes the block out of a .env of odd bytes and lost end marker, and every user byte stays', async () => {
+    const { worktree, harness } = await setup();
+    const written = await readFile(join(worktree, '.env'));
+    const blockStart = written.indexOf(BLOCK_BEGIN);
+    // The user adds invalid UTF-8 and cuts our end marker off; lines of theirs now follow our values.
+    const cut = written.subarray(blockStart, written.indexOf('# <<<'));
+    const user = Buffer.from('LATIN=Jos\xe9\r\nAFTER_OURS=keep-me\n', 'latin1');
+    await writeFile(join(worktree, '.env'), Buffer.concat([written.subarray(0, blockStart), cut, user]));
+    const report = await release(harness, worktree);
+    expect(report.envCleaned).toBe(true);
+    expect((await readFile(join(worktree, '.env'))).equals(Buffer.concat([Buffer.from('MINE=1\n'), user]))).toBe(true);
+  });
+
   it('is not undone by a reconcile while the worktree still exists, and a setup gives it its identity back', async () => {
     const { worktree, harness } = await setup();
     await release(harness, worktree);

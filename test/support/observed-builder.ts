@@ -44,7 +44,7 @@ export function worktree(adminId: string, overrides: Partial<Worktree> = {}): Wo
 const MAIN: Worktree = { ...worktree('main'), path: '/repos/app', adminId: null, isMain: true };
 
 /** A managed worktree whose files are in the given state (ignored by git unless said otherwise). */
-export function managed(adminId: string, options: { env?: string | null; ignored?: boolean; tracked?: boolean; wt?: Partial<Worktree> } = {}): ObservedWorktree {
+export function managed(adminId: string, options: { env?: string | Buffer | null; ignored?: boolean; tracked?: boolean; wt?: Partial<Worktree> } = {}): ObservedWorktree {
   const wt = worktree(adminId, options.wt);
   const ignored = options.ignored ?? true;
   return {
@@ -52,7 +52,7 @@ export function managed(adminId: string, options: { env?: string | null; ignored
     key: worktreeKey(COMMON_DIR, adminId),
     managed: true,
     unmanagedReason: null,
-    env: { path: `${wt.path}/.env`, content: options.env ?? null, error: null },
+    env: { path: `${wt.path}/.env`, content: typeof options.env === 'string' ? Buffer.from(options.env) : (options.env ?? null), error: null },
     scoped: null,
     ignore: {
       ok: true,

@@ -61,10 +61,14 @@ function throwsUnsafe(value: string): boolean {
   }
 }
 
-function blockOf(vars: ReadonlyArray<readonly [string, string]>, eol: string): string {
+function blockOf(vars: ReadonlyArray<readonly [string, string]>, eol = '\n'): string {
   const lines = vars.map(([k, v]) => `${k}=${quoteEnvValue(k, v)}`);
   return [BLOCK_BEGIN, ...lines, BLOCK_END].join(eol) + eol;
 }
+
+const utf8 = (text: string): Buffer => Buffer.from(text, 'utf8');
+/** One char per byte, so a failed comparison shows every byte. */
+const shown = (bytes: Buffer): string => bytes.toString('latin1');
 
 describe('env block properties', () => {
   it('preserves everything outside the block byte for byte, and re-rendering is a fixpoint', () => {
@@ -91,13 +95,12 @@ describe('env block properties', () => {
           else if (!oldBlock && userBefore !== '') userBefore = userBefore.slice(0, -eol.length);
         }
 
-        // The block takes the user's style, else the old block's, else LF.
-        const outEol = (userBefore + userAfter).includes('\n') || oldBlock ? eol : '\n';
-        const gap = oldBlock || userBefore === '' || userBefore.endsWith('\n') ? '' : outEol;
-        const expected = prefix + userBefore + gap + blockOf(vars, outEol) + userAfter;
+        // Our block is always LF (bash would read a CR into our values); a user's unfinished last line gets their style.
+        const gap = oldBlock || userBefore === '' || userBefore.endsWith('\n') ? '' : userBefore.includes('\n') ? eol : '\n';
+        const expected = prefix + userBefore + gap + blockOf(vars) + userAfter;
 
-        const result = renderEnvFile(current, vars);
-        expect(result.content).toBe(expected);
+        const result = renderEnvFile(utf8(current), vars);
+        expect(shown(result.content)).toBe(shown(utf8(expected)));
         expect(result.removedLegacyLines).toBe(0);
         expect(renderEnvFile(result.content, vars)).toEqual({ ...result, changed: false, changedKeys: [] });
         expect(readManagedBlock(result.content)).toEqual(new Map(vars));
@@ -120,9 +123,91 @@ describe('env block properties', () => {
         const isLegacy = (x: { l: string; legacy: boolean }): boolean =>
           x.legacy && managed.has(/^\s*(?:export\s+)?(\w+)/.exec(x.l)![1]!);
         const kept = lines.filter((x) => !isLegacy(x)).map((x) => `${x.l}\n`);
-        const result = renderEnvFile(lines.map((x) => `${x.l}\n`).join(''), vars);
-        expect(result.content).toBe(kept.join('') + blockOf(vars, '\n'));
+        const result = renderEnvFile(utf8(lines.map((x) => `${x.l}\n`).join('')), vars);
+        expect(result.content.toString('utf8')).toBe(kept.join('') + blockOf(vars));
         expect(result.removedLegacyLines).toBe(lines.filter(isLegacy).length);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+/**
+ * Files as they come: bytes that are not UTF-8, CRLF and lone CRs, lines ending in a backslash, our markers
+ * where they do not belong. A piece is the user's bytes for one line, without its line end.
+ */
+const BYTE_POOL = [0x00, 0x09, 0x0d, 0x20, 0x22, 0x23, 0x27, 0x3d, 0x41, 0x5c, 0x5f, 0x60, 0x7f, 0x80, 0xa0, 0xc3, 0xe9, 0xef, 0xfe, 0xff];
+const rawPiece = fc.array(fc.constantFrom(...BYTE_POOL), { maxLength: 12 }).map((b) => Buffer.from(b));
+const piece = fc.oneof(
+  rawPiece,
+  userLine.map(utf8),
+  fc.tuple(otherKey, rawPiece).map(([k, v]) => Buffer.concat([utf8(`${k}=`), v])),
+  fc.tuple(otherKey, fc.constantFrom('\\', '\\\\', 'x\\')).map(([k, v]) => utf8(`${k}=${v}`)),
+  fc.constant(utf8(BLOCK_END)), // a stray end marker, without a start before it
+).filter((b) => !isOurLine(b));
+const hostileLine = fc.tuple(piece, fc.constantFrom('\n', '\r\n', '\r\n', '\n')).map(([b, eol]) => Buffer.concat([b, utf8(eol)]));
+
+/** Lines the codec may claim: a start marker, or an assignment of a managed key (as dotenv would read it). */
+function isOurLine(bytes: Buffer): boolean {
+  const text = bytes.toString('utf8');
+  return text.split(/\r\n?|\n/).some((line) => line.startsWith('# >>> ravi-orchestrator >>>') || !isUserLine(line));
+}
+
+/** The end the codec gives an unfinished last line before appending: LF after a CR, else the user's majority style. */
+function gapAfter(text: string): string {
+  if (text === '' || text.endsWith('\n')) return '';
+  if (text.endsWith('\r')) return '\n';
+  return (text.match(/\r\n/g) ?? []).length > (text.match(/(?<!\r)\n/g) ?? []).length ? '\r\n' : '\n';
+}
+
+/** An empty line when `text` ends in a line whose LF an odd number of backslashes escapes (bash would join). */
+function guardAfter(text: string): string {
+  return /(?:^|[^\\])(?:\\\\)*\\\n$/.test(text) ? '\n' : '';
+}
+
+describe('env block properties on hostile bytes', () => {
+  it('keeps every user byte, ends a backslash line before our block, never takes a line after a lone start marker', () => {
+    const file = fc.record({
+      bom: fc.boolean(),
+      before: fc.array(hostileLine, { maxLength: 8 }),
+      loneStart: fc.boolean(),
+      after: fc.array(hostileLine.filter((b) => !b.toString('latin1').startsWith(BLOCK_END)), { maxLength: 6 }),
+      cutLastEol: fc.boolean(),
+      vars: managedVars,
+    });
+    fc.assert(
+      fc.property(file, ({ bom, before, loneStart, after, cutLastEol, vars }) => {
+        const prefix = bom ? '\xEF\xBB\xBF' : '';
+        const userBefore = shown(Buffer.concat(before));
+        let userAfter = shown(Buffer.concat(after));
+        if (cutLastEol) userAfter = userAfter.slice(0, -1); // may cut a CRLF in two: a lone CR ends the file
+        const marker = loneStart ? `${BLOCK_BEGIN}\n` : '';
+        const current = prefix + userBefore + marker + userAfter;
+
+        // A lone start marker is replaced in place by our block, and every line after it stays the user's.
+        const user = userBefore + (loneStart ? '' : userAfter);
+        const finished = prefix + user + (loneStart ? '' : gapAfter(user));
+        const bytes = (byteString: string): Buffer => Buffer.from(byteString, 'latin1');
+        const expected = Buffer.concat([bytes(finished + guardAfter(finished)), utf8(blockOf(vars)), bytes(loneStart ? userAfter : '')]);
+
+        const result = renderEnvFile(bytes(current), vars);
+        expect(shown(result.content)).toBe(shown(expected));
+        expect(result.removedLegacyLines).toBe(0);
+        expect(renderEnvFile(result.content, vars)).toEqual({ ...result, changed: false, changedKeys: [] });
+        expect(readManagedBlock(result.content)).toEqual(new Map(vars));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('dotenv reads our values exactly after any user lines without quotes', () => {
+    const unquoted = hostileLine.filter((b) => !/['"`]/.test(b.toString('latin1')));
+    fc.assert(
+      fc.property(fc.array(unquoted, { maxLength: 8 }), fc.boolean(), managedVars, (lines, cut, vars) => {
+        let current = Buffer.concat(lines);
+        if (cut) current = current.subarray(0, Math.max(0, current.length - 1));
+        const parsed = parse(renderEnvFile(current, vars).content);
+        for (const [key, value] of vars) expect(parsed[key]).toBe(value);
       }),
       { numRuns: RUNS },
     );
@@ -171,7 +256,7 @@ describe('value codec properties', () => {
     const vars = keys.chain((ks) => fc.tuple(...ks.map((k) => safeValue.map((v) => [k, v] as const))));
     fc.assert(
       fc.property(vars, fc.constantFrom('\n', '\r\n'), (pairs, eol) => {
-        const text = renderEnvFile(eol === '\n' ? null : `# crlf${eol}`, pairs).content;
+        const text = renderEnvFile(eol === '\n' ? null : utf8(`# crlf${eol}`), pairs).content;
         expect(parse(text)).toEqual(Object.fromEntries(pairs));
       }),
       { numRuns: RUNS },

@@ -15,7 +15,7 @@ function block(adminId: string, first: number, overrides: Partial<PortBlock> = {
   return { worktreeKey: worktreeKey(COMMON_DIR, adminId), commonDir: COMMON_DIR, adminId, worktreePath: `/repos/app-worktrees/${adminId}`, first, size: 3, assignedAt: '2026-11-01T00:00:00Z', orphanedSince: null, ...overrides };
 }
 
-function synced(adminId: string, first: number): string {
+function synced(adminId: string, first: number): Buffer {
   const held = leased(adminId);
   return renderEnvFile(null, [['PORT', String(first)], ['API_PORT', String(first + 1)], ['DEBUG_PORT', String(first + 2)], ['AGENT_EMAIL', held.email as string]]).content;
 }

@@ -9,7 +9,7 @@ const types = (actions: readonly Action[]) => actions.map((a) => a.type);
 const MIN = 60_000;
 
 /** The env file a worktree has when it is fully in sync with leased(adminId). */
-function syncedEnv(adminId: string, extra: ReadonlyArray<readonly [string, string]> = []): string {
+function syncedEnv(adminId: string, extra: ReadonlyArray<readonly [string, string]> = []): Buffer {
   const held = leased(adminId);
   return renderEnvFile(null, [['AGENT_EMAIL', held.email as string], ['AGENT_PHONE', held.phone as string], ...extra]).content;
 }
@@ -275,7 +275,7 @@ describe('plan: files', () => {
   });
 
   it('rewrites the block when a value changed and names the keys, not the values', () => {
-    const stale = renderEnvFile('USER_LINE=1\n', [['AGENT_EMAIL', 'old@x'], ['AGENT_PHONE', held.phone as string]]).content;
+    const stale = renderEnvFile(Buffer.from('USER_LINE=1\n'), [['AGENT_EMAIL', 'old@x'], ['AGENT_PHONE', held.phone as string]]).content;
     const result = plan(observed({ ...base, worktrees: [managed('feat-x', { env: stale })] }), planConfig());
     expect(result.actions).toEqual([expect.objectContaining({ type: 'write-env', changedKeys: ['AGENT_EMAIL'] })]);
   });
