@@ -47,7 +47,11 @@ export class JournaledStore<S, Op> {
   #pending: Op[] = [];
   #writing: Promise<void> = Promise.resolve();
 
-  private constructor(file: string, model: StoreModel<S, Op>, loaded: Loaded<S>) {
+  /** The snapshot file as this instance read or last wrote it. */
+  #stamp: string;
+
+  private constructor(file: string, model: StoreModel<S, Op>, loaded: Loaded<S>, stamp: string) {
+    this.#stamp = stamp;
     this.file = file;
     this.#model = model;
     this.state = loaded.state;
@@ -63,8 +67,19 @@ export class JournaledStore<S, Op> {
       const before = await fileStamp(file);
       const loaded = await load(file, model);
       // A writer compacted between our two reads: the journal we read may belong to an older snapshot.
-      if ((await fileStamp(file)) === before || attempt >= READ_ATTEMPTS) return new JournaledStore(file, model, loaded);
+      if ((await fileStamp(file)) === before || attempt >= READ_ATTEMPTS) return new JournaledStore(file, model, loaded, before);
     }
+  }
+
+  /**
+   * Whether no other process changed the store since this instance read or wrote it (same snapshot, journal
+   * of the length we know): a writer may then keep using this instance instead of reading it all again.
+   */
+  async isCurrent(): Promise<boolean> {
+    await this.#writing;
+    if ((await fileStamp(this.file)) !== this.#stamp) return false;
+    const size = await stat(this.#journal.path).then((info) => info.size, () => 0);
+    return size === this.#journal.size;
   }
 
   /** Applies `op` now; it is on disk once flush() resolves. */
@@ -100,6 +115,7 @@ export class JournaledStore<S, Op> {
     this.#journal = { path: journalPath(this.file, next), size: 0 };
     this.#migrated = false;
     this.#snapshotBytes = Buffer.byteLength(text);
+    this.#stamp = await fileStamp(this.file);
   }
 }
 

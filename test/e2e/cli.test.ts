@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parse } from 'dotenv';
 import { cleanupTempDirs, createRepo, createTempDir, type TestRepo } from '../support/git-fixtures.js';
 import { runBuiltCli } from '../support/cli.js';
+import { readLocalIdentities } from '../support/local-identities.js';
 
 afterAll(cleanupTempDirs);
 
@@ -67,7 +68,7 @@ describe('the ravi-orchestrator CLI', () => {
     const extra = [await repo.addWorktree('race-1'), await repo.addWorktree('race-2'), await repo.addWorktree('race-3')];
     const runs = await Promise.all([cli(['reconcile']), cli(['reconcile']), cli(['reconcile'])]);
     expect(runs.map((r) => r.exitCode)).toEqual([0, 0, 0]);
-    const identities = JSON.parse(await readFile(join(home, 'state', 'local', 'identities.json'), 'utf8')) as { identities: Array<{ name: string }> };
+    const identities = { identities: await readLocalIdentities(join(home, 'state')) };
     const names = identities.identities.map((i) => i.name);
     expect(new Set(names).size).toBe(names.length);
     for (const worktree of extra) {
@@ -103,7 +104,7 @@ describe('the ravi-orchestrator CLI', () => {
     expect(plan.stdout).toMatch(/< release ws-shop-doomed to the pool \(its worktree is gone\)/);
     const run = await cli(['reconcile']);
     expect(run.stdout).toMatch(/1 released, 0 updated, 0 deleted/);
-    const identities = JSON.parse(await readFile(join(home, 'state', 'local', 'identities.json'), 'utf8')) as { identities: Array<{ name: string }> };
+    const identities = { identities: await readLocalIdentities(join(home, 'state')) };
     expect(identities.identities.map((i) => i.name)).toContain('ws-shop-doomed');
     const status = await cli(['status']);
     expect(status.stdout).toMatch(/identity pool: 1 idle \(0 available, 1 in quarantine\)/);

@@ -5,6 +5,8 @@ import { parse } from 'dotenv';
 import { cleanupTempDirs, createRepo, createTempDir } from '../support/git-fixtures.js';
 import { killAllDaemons, readJsonFile, startDaemonProcess, waitFor } from '../support/daemon-process.js';
 import { runBuiltCli } from '../support/cli.js';
+import { readLocalIdentities } from '../support/local-identities.js';
+import { Ledger } from '../../src/files/ledger.js';
 
 afterAll(async () => {
   await killAllDaemons();
@@ -30,13 +32,16 @@ describe('one-shot reconciles and the daemon at once', () => {
       const runs = await Promise.all([0, 1, 2].map(() => runBuiltCli(['reconcile'], { cwd: repo.path, home })));
       expect(runs.map((r) => r.exitCode)).toEqual([0, 0, 0]);
     }
-    const read = async () => (await readJsonFile<Identities>(join(home, 'state', 'local', 'identities.json')))?.identities ?? [];
-    await waitFor(async () => (await read()).length === live.length, 'the daemon and the CLIs to agree');
-    const identities = await read();
+    const leases = async () => (await Ledger.open(join(home, 'state'), 'local')).identities().filter((i) => i.lease !== null);
+    await waitFor(async () => (await leases()).length === live.length, 'the daemon and the CLIs to agree');
+    const identities = await readLocalIdentities(join(home, 'state'));
     expect(new Set(identities.map((i) => i.name)).size).toBe(identities.length);
+    // One lease per live worktree, never one identity for two.
+    expect(new Set((await leases()).map((i) => i.lease?.worktreePath))).toEqual(new Set(live));
     for (const path of live) {
       const email = parse(await readFile(join(path, '.env'), 'utf8')).AGENT_EMAIL;
       expect(identities.filter((i) => i.email === email)).toHaveLength(1);
+      expect((await leases()).find((i) => i.email === email)?.lease?.worktreePath).toBe(path);
     }
     expect(await daemon.stop()).toBe(0);
   });

@@ -5,6 +5,7 @@ import { parse } from 'dotenv';
 import { cleanupTempDirs, createRepo, createTempDir } from '../support/git-fixtures.js';
 import { startFakeRaviServer, type FakeRaviServer } from '../support/fake-ravi-server.js';
 import { killAllDaemons, readJsonFile, startDaemonProcess, waitFor } from '../support/daemon-process.js';
+import { Ledger } from '../../src/files/ledger.js';
 
 afterAll(async () => {
   await killAllDaemons();
@@ -13,7 +14,8 @@ afterAll(async () => {
 
 let server: FakeRaviServer;
 beforeEach(async () => {
-  server = await startFakeRaviServer({ latencyMs: 10 });
+  // Deletion allowed here only to play an identity deleted in Ravi's web UI (drift the resync must heal).
+  server = await startFakeRaviServer({ latencyMs: 10, allowIdentityDelete: true });
 });
 afterEach(async () => {
   await server.close();
@@ -43,13 +45,18 @@ describe('daemon crash and restart', () => {
     expect(server.identities()).toHaveLength(worktrees.length);
     expect(new Set(emails).size).toBe(worktrees.length);
     await repo.removeWorktree(worktrees[0] as string, { force: true });
-    await waitFor(() => server.identities().length === worktrees.length - 1, 'the removed worktree to be released');
+    const ledger = () => Ledger.open(join(home, 'state'), `ravi:${new URL(server.url).origin}`);
+    await waitFor(async () => (await ledger()).identities().filter((i) => i.lease === null).length === 1, 'the removed worktree\'s lease to end');
+    expect(server.identities()).toHaveLength(worktrees.length); // kept in the pool, never deleted
 
-    // Drift no event reports: an identity deleted in Ravi's web UI comes back on the periodic resync.
-    const victim = server.identities()[0];
+    // Drift no event reports: an identity deleted in Ravi's web UI is replaced on the periodic resync.
+    const live = worktrees.slice(1);
+    const victim = (await ledger()).leaseOf(`${repo.commonDir}::wt-1`);
     await fetch(`${server.url}/api/identities/${victim?.uuid}/`, { method: 'DELETE', headers: { authorization: `Bearer ${server.managementKey}` } });
-    await waitFor(() => server.identities().length === worktrees.length - 1 && !server.identities().some((i) => i.uuid === victim?.uuid), 'the resync to re-create it');
-    expect(new Set(server.identities().map((i) => i.name)).size).toBe(worktrees.length - 1);
+    await waitFor(async () => {
+      const held = (await ledger()).identities().filter((i) => i.lease !== null);
+      return held.length === live.length && !held.some((i) => i.uuid === victim?.uuid) && held.every((i) => server.identities().some((s) => s.uuid === i.uuid));
+    }, 'the resync to replace it');
     expect(await second.stop()).toBe(0);
   });
 });

@@ -10,6 +10,7 @@ import { parse } from 'dotenv';
 import { cleanupTempDirs, createRepo, createTempDir, type TestRepo } from '../support/git-fixtures.js';
 import { startFakeRaviServer, type FakeRaviServer } from '../support/fake-ravi-server.js';
 import { killAllDaemons, readJsonFile, startDaemonProcess, waitFor, type DaemonProcess } from '../support/daemon-process.js';
+import { Ledger } from '../../src/files/ledger.js';
 
 let server: FakeRaviServer;
 let repo: TestRepo;
@@ -127,15 +128,15 @@ describe('daemon work per event', () => {
     expect(spent).toEqual({ passes: 1, listings: 1 });
   });
 
-  it('git worktree remove (grace 0) costs one pass and one identity listing', async () => {
+  it('git worktree remove (grace 0) costs one pass and one identity listing to end the lease', async () => {
     const since = Date.now();
     const worktree = await repo.addWorktree('removed');
     await waitFor(async () => (await emailOf(worktree)) !== undefined, 'the worktree to be provisioned');
     await waitFor(() => settledAfter(since), 'the daemon to settle');
     const spent = await cost(
       () => repo.removeWorktree(worktree, { force: true }),
-      () => server.identities().length === 3,
-      'the identity to be deleted',
+      async () => (await Ledger.open(join(home, 'state'), `ravi:${new URL(server.url).origin}`)).identities().some((i) => i.lease === null),
+      'the lease to end',
     );
     expect(spent).toEqual({ passes: 1, listings: 1 });
   });

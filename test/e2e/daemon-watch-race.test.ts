@@ -15,6 +15,7 @@ import { cleanupTempDirs, createRepo, createTempDir } from '../support/git-fixtu
 import { startFakeRaviServer } from '../support/fake-ravi-server.js';
 import { killAllDaemons, readJsonFile, startDaemonProcess, waitFor } from '../support/daemon-process.js';
 import { runBuiltCli } from '../support/cli.js';
+import { Ledger } from '../../src/files/ledger.js';
 
 afterAll(async () => {
   await killAllDaemons();
@@ -68,8 +69,9 @@ describe('changes before the watch is ready', () => {
 
       await waitFor(async () => (await emailOf(read)) === readEmail, 'the edit of a file the pass read to be repaired');
       await waitFor(async () => (await emailOf(written)) === writtenEmail, 'the edit of a file the pass wrote to be repaired');
-      await waitFor(() => !server.identities().some((i) => i.inbox === doomedEmail), 'the identity of the deleted folder to be deleted');
-      expect(server.identities()).toHaveLength(3);
+      const ledger = () => Ledger.open(join(home, 'state'), `ravi:${new URL(server.url).origin}`);
+      await waitFor(async () => (await ledger()).identities().some((i) => i.email === doomedEmail && i.lease === null), 'the lease of the deleted folder to end');
+      expect(server.identities()).toHaveLength(4); // kept in the pool: Ravi identities are permanent
       expect(await daemon.stop()).toBe(0);
     } finally {
       await server.close();

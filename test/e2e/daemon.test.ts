@@ -6,21 +6,21 @@ import { cleanupTempDirs, createRepo, createTempDir, type TestRepo } from '../su
 import { killAllDaemons, readJsonFile, startDaemonProcess, waitFor, type DaemonProcess } from '../support/daemon-process.js';
 import { runBuiltCli } from '../support/cli.js';
 import { BLOCK_BEGIN, BLOCK_END } from '../../src/files/env-block.js';
+import { readLocalIdentities } from '../support/local-identities.js';
+import { Ledger } from '../../src/files/ledger.js';
 
 afterAll(async () => {
   await killAllDaemons();
   await cleanupTempDirs();
 });
 
-interface LocalIdentities {
-  identities: Array<{ uuid: string; name: string; email: string }>;
-}
-
 let repo: TestRepo;
 let home: string;
 let daemon: DaemonProcess;
 const configFile = () => join(repo.path, 'ravi-orchestrator.config.json');
-const identities = async () => (await readJsonFile<LocalIdentities>(join(home, 'state', 'local', 'identities.json')))?.identities ?? [];
+const identities = async () => readLocalIdentities(join(home, 'state'));
+/** Addresses of identities leased to a worktree now (a released one rests in the pool, not deleted). */
+const leased = async () => (await Ledger.open(join(home, 'state'), 'local')).identities().filter((i) => i.lease !== null).map((i) => i.email);
 const envOf = async (worktree: string) => parse(await readFile(join(worktree, '.env'), 'utf8'));
 const emailOf = async (worktree: string) => (await envOf(worktree).catch(() => ({}) as Record<string, string>)).AGENT_EMAIL;
 
@@ -39,11 +39,12 @@ describe('the daemon, driven by real git commands', () => {
     expect((await identities()).map((i) => i.email)).toContain(email);
   });
 
-  it('deletes the identity of a worktree removed with git worktree remove', async () => {
+  it('ends the lease of a worktree removed with git worktree remove (the identity returns to the pool)', async () => {
     const worktree = await repo.addWorktree('removed');
     const email = await waitFor(() => emailOf(worktree), 'the .env');
     await repo.removeWorktree(worktree, { force: true });
-    await waitFor(async () => !(await identities()).some((i) => i.email === email), 'the identity to be deleted');
+    await waitFor(async () => !(await leased()).includes(email), 'the lease to end');
+    expect((await identities()).map((i) => i.email)).toContain(email);
   });
 
   it('keeps the identity across git worktree move', async () => {
@@ -55,18 +56,18 @@ describe('the daemon, driven by real git commands', () => {
     expect((await identities()).filter((i) => i.email === email)).toHaveLength(1);
   });
 
-  it('deletes after rm -rf of a worktree folder, with or without git worktree prune', async () => {
+  it('ends the lease after rm -rf of a worktree folder, with or without git worktree prune', async () => {
     const a = await repo.addWorktree('rmrf-a');
     const b = await repo.addWorktree('rmrf-b');
     const [ea, eb] = [await waitFor(() => emailOf(a), 'a'), await waitFor(() => emailOf(b), 'b')];
     await rm(a, { recursive: true, force: true });
-    await waitFor(async () => !(await identities()).some((i) => i.email === ea), 'rm -rf to be noticed');
+    await waitFor(async () => !(await leased()).includes(ea), 'rm -rf to be noticed');
     await rm(b, { recursive: true, force: true });
     await repo.prune();
-    await waitFor(async () => !(await identities()).some((i) => i.email === eb), 'prune to be noticed');
+    await waitFor(async () => !(await leased()).includes(eb), 'prune to be noticed');
   });
 
-  it('never deletes the identity of a locked worktree, and updates {branch} on a branch switch', async () => {
+  it('never ends the lease of a locked worktree, and updates {branch} on a branch switch', async () => {
     const worktree = await repo.addWorktree('locked');
     const email = await waitFor(() => emailOf(worktree), 'the .env');
     await repo.git('-C', worktree, 'switch', '-q', '-c', 'renamed-branch');
@@ -75,7 +76,7 @@ describe('the daemon, driven by real git commands', () => {
     await rm(worktree, { recursive: true, force: true });
     const probe = await repo.addWorktree('after-lock'); // a later event proves the daemon looked again
     await waitFor(() => emailOf(probe), 'a pass after the lock');
-    expect((await identities()).map((i) => i.email)).toContain(email);
+    expect(await leased()).toContain(email);
   });
 
   it('repairs an edit inside the managed block and leaves user lines alone', async () => {

@@ -12,6 +12,7 @@ import { killAllDaemons, readJsonFile, startDaemonProcess, waitFor } from '../su
 import { startDashboardProcess, stopAllDashboards, type DashboardProcess } from '../support/dashboard-process.js';
 import { axeViolations, launchBrowser, openPage, rawRequest } from '../support/browser.js';
 import { startFakeRaviServer, type FakeRaviServer } from '../support/fake-ravi-server.js';
+import { readLocalIdentities } from '../support/local-identities.js';
 
 let browser: Browser;
 beforeAll(async () => {
@@ -39,7 +40,7 @@ describe('dashboard on the local provider', () => {
   let dashboard: DashboardProcess;
   const worktrees: string[] = [];
   const cli = (args: string[]) => runBuiltCli(args, { cwd: repo.path, home });
-  const identities = async () => (await readJsonFile<LocalIdentities>(join(home, 'state', 'local', 'identities.json')))?.identities ?? [];
+  const identities = async () => readLocalIdentities(join(home, 'state'));
 
   beforeAll(async () => {
     repo = await createRepo({ name: 'fleet' });

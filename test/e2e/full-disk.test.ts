@@ -18,6 +18,7 @@ import { runBuiltCli } from '../support/cli.js';
 import { AtomicWriteError, writeFileAtomically } from '../../src/files/atomic-write.js';
 import { ensureExcluded } from '../../src/git/ignore.js';
 import { backupOnce } from '../../src/reconcile/apply-env.js';
+import { readLocalIdentities } from '../support/local-identities.js';
 
 const PAGE = 4096; // tmpfs counts space in pages: a level rounds down to whole pages
 
@@ -238,7 +239,7 @@ describe.runIf(canRun)(`a nearly full disk${why}`, () => {
     expect(outcomes).toEqual(outcomes.map(({ free, outcome }) => ({ free, changed: [], unreadable: [], tornJournals: [], ledgerOpens: true, outcome: outcome === 'landed whole' ? outcome : 'a state file and ENOSPC', leftovers: [] })));
     const done = await runBuiltCli(['reconcile'], { cwd: repo.path, home, env });
     expect(done.exitCode, done.stdout + done.stderr).toBe(0);
-    const identities = JSON.parse(await readFile(join(stateDir, 'local', 'identities.json'), 'utf8')) as { identities: unknown[] };
+    const identities = { identities: await readLocalIdentities(stateDir) };
     expect(identities.identities).toHaveLength(19); // one per worktree: nothing duplicated by the failed passes
     expect(parse(await readFile(join(fresh, '.env'))).AGENT_EMAIL).toMatch(/@/);
   }, 300_000);

@@ -7,6 +7,7 @@ import nodemailer from 'nodemailer';
 import { cleanupTempDirs, createRepo, createTempDir, gitEnv, type TestRepo } from '../support/git-fixtures.js';
 import { killAllDaemons, readJsonFile, startDaemonProcess, waitFor, type DaemonProcess } from '../support/daemon-process.js';
 import { CLI_PATH, runBuiltCli } from '../support/cli.js';
+import { readLocalIdentities } from '../support/local-identities.js';
 
 afterAll(async () => {
   await killAllDaemons();
@@ -50,7 +51,7 @@ beforeAll(async () => {
   worktrees = [];
   for (let i = 0; i < 10; i += 1) worktrees.push(await repo.addWorktree(`signup-${i}`));
   home = await createTempDir('ravi-mail-home-');
-  await writeFile(join(repo.path, 'ravi-orchestrator.config.json'), JSON.stringify({ orphans: { grace: 0 }, mail: { smtpPort: 0, smsPort: 0 } }));
+  await writeFile(join(repo.path, 'ravi-orchestrator.config.json'), JSON.stringify({ orphans: { grace: 0 }, pool: { keepIdle: 0 }, mail: { smtpPort: 0, smsPort: 0 } }));
   daemon = await startDaemon();
   await waitFor(async () => (await Promise.all(worktrees.map((w) => envOf(w).catch(() => null)))).every((e) => e?.AGENT_EMAIL), 'every .env');
 });
@@ -100,11 +101,11 @@ describe('local inboxes: a real SMTP server and SMS endpoint per agent', () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ ok: true, code: '909090' });
   });
 
-  it('an identity deleted as an orphan takes its inbox with it', async () => {
+  it('an identity deleted from the pool (beyond keepIdle) takes its inbox with it', async () => {
     const worktree = worktrees[9] as string;
     const email = (await envOf(worktree)).AGENT_EMAIL as string;
     await send(email, 'x', 'code 123123');
-    const owner = (await readJsonFile<{ identities: Array<{ uuid: string; email: string }> }>(join(home, 'state', 'local', 'identities.json')))?.identities.find((i) => i.email === email);
+    const owner = (await readLocalIdentities(join(home, 'state'))).find((i) => i.email === email);
     expect(owner).toBeDefined();
     const inboxDir = join(home, 'state', 'local', 'inbox', owner?.uuid as string);
     expect((await stat(inboxDir)).isDirectory()).toBe(true);

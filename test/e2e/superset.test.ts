@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { parse } from 'dotenv';
 import { cleanupTempDirs, createRepo, createTempDir, gitEnv } from '../support/git-fixtures.js';
 import { CLI_PATH, runBuiltCli } from '../support/cli.js';
+import { readLocalIdentities } from '../support/local-identities.js';
 
 afterAll(cleanupTempDirs);
 
@@ -34,7 +35,7 @@ describe('the Superset preset with the real CLI', () => {
     expect(setup.exitCode, setup.stderr).toBe(0);
     const email = parse(await readFile(join(workspace, '.env'), 'utf8')).AGENT_EMAIL;
     expect(email).toMatch(/@agents\.localhost$/);
-    const identities = async () => JSON.parse(await readFile(join(home, 'state', 'local', 'identities.json'), 'utf8')).identities as Array<{ email: string }>;
+    const identities = async () => readLocalIdentities(join(home, 'state'));
     expect((await identities()).map((i) => i.email)).toEqual([email]);
     expect(await repo.git('-C', workspace, 'status', '--porcelain', '--untracked-files=all')).toBe('');
 

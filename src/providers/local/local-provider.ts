@@ -8,25 +8,13 @@ import { z } from 'zod';
 import type { CallOptions, CreateIdentityRequest, EmailMessage, Identity, ListMessagesOptions, Provider, ScopedKey, SmsMessage } from '../types.js';
 import { ProviderError } from '../../util/errors.js';
 import { readJsonDocument, writeJsonDocument } from './local-store.js';
+import { openLocalIdentities, type LocalIdentities, type LocalIdentityOp, type Retired } from './local-identity-store.js';
+import type { JournaledStore } from '../../files/journaled-store.js';
 import { allocatePhone } from './phone-numbers.js';
 import { createInboxStore } from '../../mail/inbox-store.js';
 
 export const LOCAL_EMAIL_DOMAIN = 'agents.localhost';
 
-const identitySchema = z.object({
-  uuid: z.string(),
-  name: z.string(),
-  email: z.string(),
-  phone: z.string().nullable(),
-  createdAt: z.string().nullable(),
-});
-/** An address or number of a deleted identity: not handed out again until the quarantine has passed. */
-const retiredSchema = z.object({ email: z.string(), phone: z.string().nullable(), at: z.string() });
-const identitiesSchema = z.object({
-  version: z.literal(1),
-  identities: z.array(identitySchema),
-  retired: z.array(retiredSchema).optional(),
-});
 const vaultSchema = z.object({ version: z.literal(1), vaults: z.record(z.string(), z.record(z.string(), z.string())) });
 export type VaultDocument = z.infer<typeof vaultSchema>;
 
@@ -49,63 +37,74 @@ export function localPaths(stateDir: string): { identities: string; vault: strin
 
 export function createLocalProvider(options: LocalProviderOptions): Provider {
   const paths = localPaths(options.stateDir);
-  // In-process writes are chained; cross-process writers hold the state lock.
+  // In-process writes are chained; cross-process writers hold the state lock. One open store is kept while
+  // no other process changed the files, so a create costs one append, not a read of every identity.
   let writing: Promise<unknown> = Promise.resolve();
-  const readIdentities = () => readJsonDocument(paths.identities, identitiesSchema, () => ({ version: 1 as const, identities: [] }));
-  const mutate = <T>(change: (doc: z.infer<typeof identitiesSchema>) => T): Promise<T> => {
+  let cached: Store | null = null;
+  const store = async (): Promise<Store> => {
+    if (cached !== null && (await cached.isCurrent())) return cached;
+    cached = await openStore(paths.identities);
+    return cached;
+  };
+  const mutate = <T>(change: (state: LocalIdentities, current: Store) => T): Promise<T> => {
     const next = writing.then(async () => {
-      const doc = await readIdentities();
-      const result = change(doc);
-      await writeJsonDocument(paths.identities, doc);
+      const current = await store();
+      const result = change(current.state, current);
+      await current.flush();
+      await current.compactIfLarge();
       return result;
     });
     writing = next.catch(() => {});
     return next;
   };
+  const readIdentities = async (): Promise<Identity[]> => {
+    await writing;
+    return [...(await store()).state.identities.values()];
+  };
 
   // Each identity's inbox is filled by the local SMTP server and SMS endpoint (src/mail/).
   const inboxes = createInboxStore(options.stateDir);
   const assertKnown = async (uuid: string, options?: CallOptions): Promise<void> => {
-    await writing;
-    if (!(await readIdentities()).identities.some((i) => i.uuid === uuid)) throw unknownIdentity(uuid, options);
+    if (!(await readIdentities()).some((i) => i.uuid === uuid)) throw unknownIdentity(uuid, options);
   };
 
   const now = options.now ?? Date.now;
   const quarantineMs = options.quarantineMs ?? 0;
-  /** Addresses and numbers of deleted identities still resting; older ones are forgotten. */
-  const resting = (doc: z.infer<typeof identitiesSchema>) => {
-    doc.retired = (doc.retired ?? []).filter((r) => Date.parse(r.at) + quarantineMs > now());
-    return doc.retired;
+  /** Addresses and numbers of deleted identities still resting; ones whose quarantine passed are forgotten. */
+  const resting = (state: LocalIdentities, current: Store): Retired[] => {
+    const still = state.retired.filter((r) => Date.parse(r.at) + quarantineMs > now());
+    if (still.length !== state.retired.length) current.record({ op: 'retired', retired: still });
+    return still;
   };
 
   return {
     kind: 'local',
     ledgerScope: 'local',
     issuesScopedKeys: false,
-    async listIdentities(): Promise<Identity[]> {
-      await writing;
-      return (await readIdentities()).identities;
+    listIdentities(): Promise<Identity[]> {
+      return readIdentities();
     },
     createIdentity(request: CreateIdentityRequest): Promise<Identity> {
-      return mutate((doc) => {
-        const retired = resting(doc);
+      return mutate((state, current) => {
+        const retired = resting(state, current);
+        const all = [...state.identities.values()];
         const identity: Identity = {
           uuid: randomUUID(),
           name: request.name,
-          email: uniqueEmail(request.name, [...doc.identities.map((i) => i.email), ...retired.map((r) => r.email)]),
-          phone: request.provisionPhone ? allocatePhone([...doc.identities.map((i) => i.phone), ...retired.map((r) => r.phone)]) : null,
+          email: uniqueEmail(request.name, [...all.map((i) => i.email), ...retired.map((r) => r.email)]),
+          phone: request.provisionPhone ? allocatePhone([...all.map((i) => i.phone), ...retired.map((r) => r.phone)]) : null,
           createdAt: new Date(now()).toISOString(),
         };
-        doc.identities.push(identity);
+        current.record({ op: 'put', identity });
         return identity;
       });
     },
     async deleteIdentity(uuid: string): Promise<void> {
-      await mutate((doc) => {
-        const gone = doc.identities.find((i) => i.uuid === uuid);
-        const retired = resting(doc);
-        if (gone !== undefined && quarantineMs > 0) retired.push({ email: gone.email, phone: gone.phone, at: new Date(now()).toISOString() });
-        doc.identities = doc.identities.filter((i) => i.uuid !== uuid);
+      await mutate((state, current) => {
+        const gone = state.identities.get(uuid);
+        resting(state, current);
+        if (gone === undefined) return;
+        current.record({ op: 'remove', uuid, retired: quarantineMs > 0 ? { email: gone.email, phone: gone.phone, at: new Date(now()).toISOString() } : null });
       });
       await inboxes.deleteInbox(uuid); // an identity deleted as an orphan takes its inbox with it
     },
@@ -131,6 +130,17 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
   };
 }
 
+type Store = JournaledStore<LocalIdentities, LocalIdentityOp>;
+
+/** A file that cannot be trusted is a failed listing (never an empty one that would look like deleted identities). */
+async function openStore(file: string): Promise<Store> {
+  try {
+    return await openLocalIdentities(file);
+  } catch (error) {
+    throw new ProviderError((error as Error).message, { code: 'BAD_RESPONSE', cause: error });
+  }
+}
+
 function unknownIdentity(uuid: string, options?: CallOptions): ProviderError {
   return new ProviderError(`No local identity has the uuid ${uuid}${where(options)}`, { code: 'NOT_FOUND' });
 }
@@ -141,9 +151,9 @@ function where(options?: CallOptions): string {
 
 /** The local identity that owns an address or phone number (what the mail servers deliver to). */
 export async function findLocalIdentity(stateDir: string, match: { email?: string; phone?: string }): Promise<Identity | null> {
-  const doc = await readJsonDocument(localPaths(stateDir).identities, identitiesSchema, () => ({ version: 1 as const, identities: [] }));
+  const identities = (await openStore(localPaths(stateDir).identities)).state.identities.values();
   const email = match.email?.toLowerCase();
-  return doc.identities.find((i) => (email !== undefined && i.email.toLowerCase() === email) || (match.phone !== undefined && i.phone === match.phone)) ?? null;
+  return [...identities].find((i) => (email !== undefined && i.email.toLowerCase() === email) || (match.phone !== undefined && i.phone === match.phone)) ?? null;
 }
 
 export function readVault(stateDir: string): Promise<VaultDocument> {
