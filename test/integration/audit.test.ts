@@ -72,3 +72,16 @@ describe('audit trail on a disk that cut a line short', () => {
     expect((await readAudit(stateDir)).map((r) => r.identity)).toEqual(['first', 'after']);
   });
 });
+
+describe('audit trail under many events at once', () => {
+  it('writes every record of a burst whole (they go out in shared writes), and starts again when idle', async () => {
+    const stateDir = join(await createTempDir('ravi-audit-burst-'), 'state');
+    const events = Array.from({ length: 200 }, (_, i) => appendAudit(stateDir, { type: 'error', repo: null, worktree: null, branch: null, identity: `id-${i}`, detail: { n: i } }));
+    await Promise.all(events);
+    const records = await readAudit(stateDir);
+    expect(records.map((r) => r.identity).sort()).toEqual(Array.from({ length: 200 }, (_, i) => `id-${i}`).sort());
+    // One more after the burst lands too (the writer starts again after going idle).
+    await appendAudit(stateDir, { type: 'error', repo: null, worktree: null, branch: null, identity: 'late', detail: {} });
+    expect((await readAudit(stateDir)).at(-1)?.identity).toBe('late');
+  });
+});
