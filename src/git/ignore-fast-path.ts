@@ -34,6 +34,40 @@ export async function certainlyIgnored(worktreePath: string, relPaths: readonly 
   }
 }
 
+/**
+ * The subset of `relPaths` that info/exclude does not cover yet and that git certainly does not track (the index
+ * holds nothing at P, under P/, or at a folder above P). Says nothing about other ignore rules: it is for planning
+ * a repo's first pass, where such a path simply gets our line in info/exclude (harmless if it was ignored already)
+ * without a `git check-ignore` per worktree. A path our line already covers is left to git, as before.
+ */
+export async function untrackedNotYetExcluded(worktreePath: string, relPaths: readonly string[]): Promise<ReadonlySet<string>> {
+  try {
+    const layout = relPaths.length === 0 ? null : await readRepoLayout(worktreePath);
+    if (layout === null) return new Set();
+    const exclude = parseRules((await readIfExists(join(layout.commonDir, 'info', 'exclude'))) ?? Buffer.alloc(0));
+    const candidates = relPaths.flatMap((relPath) => {
+      const parts = plainParts(relPath);
+      const paths = parts === null ? [] : parts.map((_, i) => parts.slice(0, i + 1).join('/'));
+      return parts === null || coveredBy(exclude, paths) ? [] : [{ relPath, paths }];
+    });
+    if (candidates.length === 0) return new Set();
+    const index = await readIfExists(join(layout.gitDir, 'index'));
+    const probes = candidates.map(({ paths }) => paths.map((path, i) => ({ path, orUnder: i === paths.length - 1 })));
+    const hits = index === null ? [] : probeIndex(index, probes.flat(), layout.hashSize);
+    if (hits === null) return new Set();
+    const untracked = new Set<string>();
+    let at = 0;
+    candidates.forEach(({ relPath }, i) => {
+      const count = probes[i]?.length ?? 0;
+      if (!hits.slice(at, at + count).includes(true)) untracked.add(relPath);
+      at += count;
+    });
+    return untracked;
+  } catch {
+    return new Set(); // a file we cannot read is a reason to ask git, never an answer
+  }
+}
+
 interface Rules {
   /** Lines as git reads them: one trailing CR and trailing spaces dropped. */
   readonly lines: ReadonlySet<string>;

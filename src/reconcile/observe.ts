@@ -82,7 +82,7 @@ async function observeWorktree(
   const [env, scoped, ignore] = await Promise.all([
     readEnvFile(worktree.path, config.env.file),
     provider.issuesScopedKeys ? readScopedConfig(worktree.path, SCOPED_CONFIG_PATH) : Promise.resolve(null),
-    capture(checkIgnored(worktree.path, relPaths)),
+    capture(checkIgnored(worktree.path, relPaths, { forPlanning: true })),
   ]);
   return { ...base, env, scoped, ignore };
 }

@@ -9,7 +9,7 @@ import { delimiter, join } from 'node:path';
 import { cleanupTempDirs, createRepo, createTempDir, type TestRepo } from '../support/git-fixtures.js';
 import { createHarness, testConfig } from '../support/engine-harness.js';
 import { checkIgnored, checkIgnoredByGit } from '../../src/git/ignore.js';
-import { certainlyIgnored } from '../../src/git/ignore-fast-path.js';
+import { certainlyIgnored, untrackedNotYetExcluded } from '../../src/git/ignore-fast-path.js';
 
 afterAll(cleanupTempDirs);
 
@@ -28,6 +28,11 @@ async function provenIn(worktree: string, paths: readonly string[] = PATHS): Pro
   const combined = await checkIgnored(worktree, paths);
   expect(Object.fromEntries(combined.ignored)).toEqual(Object.fromEntries(byGit.ignored));
   expect([...combined.tracked].sort()).toEqual([...byGit.tracked].sort());
+  // Planning may leave "ignored" unproven (it then only adds our exclude line), but never calls a tracked path untracked.
+  for (const path of await untrackedNotYetExcluded(worktree, paths)) expect({ path, tracked: byGit.tracked.has(path) }).toEqual({ path, tracked: false });
+  const planning = await checkIgnored(worktree, paths, { forPlanning: true });
+  expect([...planning.tracked].sort()).toEqual([...byGit.tracked].sort());
+  for (const path of paths) if (planning.ignored.get(path) === true) expect(byGit.ignored.get(path)).toBe(true);
   return proven;
 }
 
@@ -285,6 +290,18 @@ describe('a no-op reconcile pass', () => {
     expect(calls.some((c) => c.includes(' worktree list'))).toBe(true); // the spy does see git
     expect(calls.filter((c) => / (check-ignore|ls-files) /.test(c))).toEqual([]);
     expect(calls.length).toBeLessThanOrEqual(2); // rev-parse --git-common-dir + worktree list, once per repo
+
+    // A repo's first pass (nothing of ours in info/exclude yet) starts no git per worktree either: untracked is
+    // proven from the index, our lines go into info/exclude, and the writes then prove them ignored.
+    const fresh = await createRepo({ name: 'fresh' });
+    for (const name of ['one', 'two', 'three']) await fresh.addWorktree(name);
+    const first = createHarness(testConfig(join(await createTempDir('ravi-state-'), 'state'), [fresh.path]));
+    const firstSpy = await gitSpy();
+    const firstPass = await firstSpy.run(() => first.reconcile());
+    expect(firstPass.results.filter((r) => r.status !== 'done')).toEqual([]);
+    expect(firstPass.results.map((r) => r.action.type)).toContain('ensure-excluded');
+    expect((await firstSpy.calls()).filter((c) => / (check-ignore|ls-files) /.test(c))).toEqual([]);
+    for (const name of ['one', 'two', 'three']) expect(await fresh.git('-C', join(fresh.root, 'fresh-worktrees', name), 'status', '--porcelain', '--untracked-files=all')).toBe('');
 
     // Control: a negation the fast path cannot rule out sends every worktree back to git (same plan, no writes).
     await appendFile(excludeFile(repo), '!*.md\n');
