@@ -27,11 +27,7 @@ import { readRepoLayout } from './repo-layout.js';
 
 /** The subset of `relPaths` that git certainly ignores and does not track; the others are for git to judge. */
 export async function certainlyIgnored(worktreePath: string, relPaths: readonly string[]): Promise<ReadonlySet<string>> {
-  try {
-    return await prove(worktreePath, relPaths);
-  } catch {
-    return new Set(); // a file we cannot read is a reason to ask git, never an answer
-  }
+  return (await analyzeIgnore(worktreePath, relPaths)).ignored;
 }
 
 /**
@@ -41,30 +37,20 @@ export async function certainlyIgnored(worktreePath: string, relPaths: readonly 
  * without a `git check-ignore` per worktree. A path our line already covers is left to git, as before.
  */
 export async function untrackedNotYetExcluded(worktreePath: string, relPaths: readonly string[]): Promise<ReadonlySet<string>> {
+  return (await analyzeIgnore(worktreePath, relPaths)).untrackedNotExcluded;
+}
+
+export interface IgnoreAnalysis {
+  readonly ignored: ReadonlySet<string>;
+  readonly untrackedNotExcluded: ReadonlySet<string>;
+}
+
+/** Both answers from one reading of the layout, info/exclude, the .gitignore files on the way and the index. */
+export async function analyzeIgnore(worktreePath: string, relPaths: readonly string[]): Promise<IgnoreAnalysis> {
   try {
-    const layout = relPaths.length === 0 ? null : await readRepoLayout(worktreePath);
-    if (layout === null) return new Set();
-    const exclude = parseRules((await readIfExists(join(layout.commonDir, 'info', 'exclude'))) ?? Buffer.alloc(0));
-    const candidates = relPaths.flatMap((relPath) => {
-      const parts = plainParts(relPath);
-      const paths = parts === null ? [] : parts.map((_, i) => parts.slice(0, i + 1).join('/'));
-      return parts === null || coveredBy(exclude, paths) ? [] : [{ relPath, paths }];
-    });
-    if (candidates.length === 0) return new Set();
-    const index = await readIfExists(join(layout.gitDir, 'index'));
-    const probes = candidates.map(({ paths }) => paths.map((path, i) => ({ path, orUnder: i === paths.length - 1 })));
-    const hits = index === null ? [] : probeIndex(index, probes.flat(), layout.hashSize);
-    if (hits === null) return new Set();
-    const untracked = new Set<string>();
-    let at = 0;
-    candidates.forEach(({ relPath }, i) => {
-      const count = probes[i]?.length ?? 0;
-      if (!hits.slice(at, at + count).includes(true)) untracked.add(relPath);
-      at += count;
-    });
-    return untracked;
+    return await analyze(worktreePath, relPaths);
   } catch {
-    return new Set(); // a file we cannot read is a reason to ask git, never an answer
+    return { ignored: new Set(), untrackedNotExcluded: new Set() }; // a file we cannot read is a reason to ask git, never an answer
   }
 }
 
@@ -77,40 +63,45 @@ interface Rules {
 
 type Gitignore = Rules | 'absent' | 'unsure';
 
-async function prove(worktreePath: string, relPaths: readonly string[]): Promise<Set<string>> {
-  const proven = new Set<string>();
+async function analyze(worktreePath: string, relPaths: readonly string[]): Promise<IgnoreAnalysis> {
+  const ignored = new Set<string>();
+  const untrackedNotExcluded = new Set<string>();
+  const none = { ignored, untrackedNotExcluded };
   const candidates = relPaths.flatMap((relPath) => {
     const parts = plainParts(relPath);
-    return parts === null ? [] : [{ relPath, parts }];
+    return parts === null ? [] : [{ relPath, parts, paths: parts.map((_, i) => parts.slice(0, i + 1).join('/')) }]; // a, a/b, ..., P
   });
-  if (candidates.length === 0) return proven;
+  if (candidates.length === 0) return none;
   const layout = await readRepoLayout(worktreePath);
-  if (layout === null) return proven;
+  if (layout === null) return none;
   const excludeBytes = await readIfExists(join(layout.commonDir, 'info', 'exclude'));
-  if (excludeBytes === null) return proven;
-  const exclude = parseRules(excludeBytes);
+  const exclude = parseRules(excludeBytes ?? Buffer.alloc(0));
 
+  // Each question is a list of index probes whose answer is "no hit": ignored-and-untracked, or untracked-and-not-excluded.
   const gitignores = new Map<string, Promise<Gitignore>>();
-  const pending: { relPath: string; probes: IndexProbe[] }[] = [];
-  for (const { relPath, parts } of candidates) {
-    const paths = parts.map((_, i) => parts.slice(0, i + 1).join('/')); // a, a/b, ..., P
-    if (!coveredBy(exclude, paths) || mayUnignore(exclude, paths)) continue;
+  const questions: { relPath: string; answer: Set<string>; probes: IndexProbe[] }[] = [];
+  for (const { relPath, parts, paths } of candidates) {
+    const probes = paths.map((path, i) => ({ path, orUnder: i === paths.length - 1 }));
+    if (!coveredBy(exclude, paths)) {
+      questions.push({ relPath, answer: untrackedNotExcluded, probes });
+      continue;
+    }
+    if (excludeBytes === null || mayUnignore(exclude, paths)) continue;
     const missing = await missingGitignores(worktreePath, parts, paths, gitignores);
     if (missing === null) continue;
-    const probes = paths.map((path, i) => ({ path, orUnder: i === paths.length - 1 }));
-    pending.push({ relPath, probes: [...probes, ...missing.map((path) => ({ path, orUnder: false }))] });
+    questions.push({ relPath, answer: ignored, probes: [...probes, ...missing.map((path) => ({ path, orUnder: false }))] });
   }
-  if (pending.length === 0) return proven;
+  if (questions.length === 0) return none;
 
   const index = await readIfExists(join(layout.gitDir, 'index'));
-  const hits = index === null ? [] : probeIndex(index, pending.flatMap((p) => p.probes), layout.hashSize);
-  if (hits === null) return proven;
+  const hits = index === null ? [] : probeIndex(index, questions.flatMap((q) => q.probes), layout.hashSize);
+  if (hits === null) return none;
   let at = 0;
-  for (const { relPath, probes } of pending) {
-    if (!hits.slice(at, at + probes.length).includes(true)) proven.add(relPath); // no index: nothing is tracked
+  for (const { relPath, answer, probes } of questions) {
+    if (!hits.slice(at, at + probes.length).includes(true)) answer.add(relPath); // no index: nothing is tracked
     at += probes.length;
   }
-  return proven;
+  return none;
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
-import { certainlyIgnored, untrackedNotYetExcluded } from './ignore-fast-path.js';
+import { analyzeIgnore } from './ignore-fast-path.js';
 import { runGit } from './worktrees.js';
 import type { IgnoreStatus } from './types.js';
 
@@ -15,14 +15,12 @@ import type { IgnoreStatus } from './types.js';
  */
 export async function checkIgnored(worktreePath: string, relPaths: readonly string[], options: { forPlanning?: boolean } = {}): Promise<IgnoreStatus> {
   if (relPaths.length === 0) return { ignored: new Map(), tracked: new Set() };
-  const proven = await certainlyIgnored(worktreePath, relPaths);
-  let rest = relPaths.filter((relPath) => !proven.has(relPath));
+  const analysis = await analyzeIgnore(worktreePath, relPaths);
+  const proven = analysis.ignored;
   // For a plan, "untracked, and our line not in info/exclude yet" is enough: it only adds that line (harmless when
   // already ignored); the check right before a write (apply-ignore.ts) still proves it or asks git.
-  if (options.forPlanning === true && rest.length > 0) {
-    const untracked = await untrackedNotYetExcluded(worktreePath, rest);
-    rest = rest.filter((relPath) => !untracked.has(relPath));
-  }
+  const settled = (relPath: string) => proven.has(relPath) || (options.forPlanning === true && analysis.untrackedNotExcluded.has(relPath));
+  const rest = relPaths.filter((relPath) => !settled(relPath));
   const byGit = rest.length > 0 ? await checkIgnoredByGit(worktreePath, rest) : null;
   const ignored = new Map<string, boolean>();
   for (const relPath of relPaths) ignored.set(relPath, proven.has(relPath) || byGit?.ignored.get(relPath) === true);

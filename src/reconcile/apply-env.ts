@@ -13,8 +13,7 @@ import { EnvFileError } from '../util/errors.js';
 import { readEnvFile } from './observe-files.js';
 import { needsIdentities, renderWorktreeEnv } from './desired-env.js';
 import { vaultOf } from './plan.js';
-import { assertIgnored, knownIgnored } from './apply-ignore.js';
-import { assertTempFilesIgnored } from './ignore-temp-files.js';
+import { assertWritable } from './apply-ignore.js';
 
 export async function writeEnvStep(
   action: Extract<Action, { type: 'write-env' }>,
@@ -30,8 +29,7 @@ export async function writeEnvStep(
   const block = context.ports.block(action.key);
   if (context.config.ports !== null && block === undefined) throw new Error(`no port block to write into ${action.file}`);
   const relPath = context.config.env.file;
-  await assertIgnored(action.worktreePath, relPath, knownIgnored(found, relPath));
-  await assertTempFilesIgnored(found.inventory.commonDir, action.worktreePath, relPath);
+  await assertWritable(found, found.inventory.commonDir, action.worktreePath, relPath);
   const current = await readEnvFile(action.worktreePath, relPath);
   if (current.error !== null) throw new EnvFileError(current.error, { file: current.path });
   const { worktree } = found.observed;

@@ -1,19 +1,36 @@
 /** Last check before a secret touches a worktree: git must ignore the file (and not track it). */
-import { checkIgnored } from '../git/ignore.js';
+import { checkIgnored, ensureExcluded } from '../git/ignore.js';
+import type { IgnoreStatus } from '../git/types.js';
+import { TEMP_FILES_EXCLUDE, tempFileExample } from '../files/temp-files.js';
+import { tempFileNotIgnored } from './ignore-temp-files.js';
 import { EnvFileError } from '../util/errors.js';
 import { join } from 'node:path';
 import type { WorktreeLookup } from './apply.js';
 
-export async function assertIgnored(worktreePath: string, relPath: string, knownIgnored = false): Promise<void> {
+export async function assertIgnored(worktreePath: string, relPath: string, knownIgnored = false, checked?: IgnoreStatus): Promise<void> {
   // Observed as ignored at the start of this pass: no second git process on the hot path.
   if (knownIgnored) return;
-  const status = await checkIgnored(worktreePath, [relPath]);
+  const status = checked ?? (await checkIgnored(worktreePath, [relPath]));
   if (status.ignored.get(relPath) === true) return;
   const file = join(worktreePath, relPath);
   const why = status.tracked.has(relPath)
     ? 'it is tracked by git'
     : 'git does not ignore it even after adding it to info/exclude (a .gitignore rule such as "!' + relPath + '" re-includes it)';
   throw new EnvFileError(`Refusing to write ${file}: ${why}. Nothing ravi-orchestrator writes may show up in git status.`, { file });
+}
+
+/**
+ * The last check before a file of ours is rewritten in a worktree: git ignores the file and the temp file its
+ * atomic write puts beside it. What observe() already proved costs nothing; the rest is one check for both.
+ */
+export async function assertWritable(found: WorktreeLookup | undefined, commonDir: string, worktreePath: string, relPath: string): Promise<void> {
+  const probe = tempFileExample(relPath);
+  const [fileKnown, probeKnown] = [knownIgnored(found, relPath), knownIgnored(found, probe)];
+  if (fileKnown && probeKnown) return;
+  if (!probeKnown) await ensureExcluded(commonDir, [TEMP_FILES_EXCLUDE]); // one read when the line is there already
+  const status = await checkIgnored(worktreePath, [...(fileKnown ? [] : [relPath]), ...(probeKnown ? [] : [probe])]);
+  if (!fileKnown) await assertIgnored(worktreePath, relPath, status.ignored.get(relPath) === true, status);
+  if (!probeKnown && status.ignored.get(probe) !== true) throw tempFileNotIgnored(commonDir, worktreePath, relPath, probe);
 }
 
 /** Whether observe() already saw git ignore this file in this worktree. */

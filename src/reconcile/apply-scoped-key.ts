@@ -5,9 +5,8 @@
 import type { Action } from './actions.js';
 import type { ApplyContext, WorktreeLookup } from './apply.js';
 import { writeFileAtomically } from '../files/atomic-write.js';
-import { assertIgnored, knownIgnored } from './apply-ignore.js';
+import { assertWritable } from './apply-ignore.js';
 import { SCOPED_CONFIG_PATH } from './plan-worktree.js';
-import { assertTempFilesIgnored } from './ignore-temp-files.js';
 
 export async function writeScopedKeyStep(
   action: Extract<Action, { type: 'write-scoped-key' }>,
@@ -18,8 +17,7 @@ export async function writeScopedKeyStep(
   if (entry === undefined || entry.state !== 'ready' || entry.uuid === null || action.worktreePath === null) {
     throw new Error(`no identity to scope a key to for ${action.worktreePath ?? action.key}`);
   }
-  await assertTempFilesIgnored(action.commonDir, action.worktreePath, SCOPED_CONFIG_PATH);
-  await assertIgnored(action.worktreePath, SCOPED_CONFIG_PATH, knownIgnored(lookup.get(action.key), SCOPED_CONFIG_PATH));
+  await assertWritable(lookup.get(action.key), action.commonDir, action.worktreePath, SCOPED_CONFIG_PATH);
   // Names the lease, so a key listed in Ravi's web UI can be traced to the worktree that got it.
   const label = `ravi-orchestrator ${entry.name} lease ${entry.lease?.id.slice(0, 8) ?? ''}`.trim();
   const scoped = await context.provider.mintScopedKey(entry.uuid, label, { signal: context.signal, worktree: action.worktreePath });

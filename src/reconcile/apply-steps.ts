@@ -4,7 +4,6 @@
  * made (compare-and-swap, STYLE.md 11): a lease is only taken from an idle identity, only ended by its
  * holder, and only an idle identity the ledger owns is ever deleted.
  */
-import { randomUUID } from 'node:crypto';
 import type { Action } from './actions.js';
 import type { ApplyContext, StepOutcome, WorktreeLookup } from './apply.js';
 import type { Lease, LedgerIdentity } from '../files/ledger.js';
@@ -12,7 +11,7 @@ import type { Identity } from '../providers/types.js';
 import { ProviderError } from '../util/errors.js';
 import { writeEnvStep } from './apply-env.js';
 import { writeScopedKeyStep } from './apply-scoped-key.js';
-import { assignPortsStep, releasePortsStep, updatePortsStep } from './apply-ports.js';
+import { releasePortsStep, updatePortsStep } from './apply-ports.js';
 import { forgetHanded } from '../agent/handed-messages.js';
 
 type StepOf<T extends Action['type']> = Extract<Action, { type: T }>;
@@ -21,9 +20,10 @@ export async function runStep(action: Action, context: ApplyContext, lookup: Rea
   const now = () => new Date((context.now ?? Date.now)()).toISOString();
   switch (action.type) {
     case 'create-identity':
-      return createIdentity(action, context, now());
+      return createIdentity(action, context);
     case 'lease-identity':
-      return leaseIdentity(action, context, now());
+      // Recorded by the write-ahead with the pass's other leases; nothing else to do.
+      return context.logger.info({ identity: action.name, worktree: action.worktreePath }, 'identity leased');
     case 'adopt-identity':
       return change(context, action.name, (i) => ({ ...i, state: 'ready', uuid: action.identity.uuid, email: action.identity.email, phone: action.identity.phone }));
     case 'release-lease':
@@ -54,7 +54,7 @@ export async function runStep(action: Action, context: ApplyContext, lookup: Rea
     case 'delete-identity':
       return deleteIdentity(action, context, now());
     case 'assign-ports':
-      return assignPortsStep(action, context, now());
+      return; // recorded by the write-ahead (apply-write-ahead.ts)
     case 'release-ports':
       return releasePortsStep(action, context);
     case 'update-ports':
@@ -65,56 +65,15 @@ export async function runStep(action: Action, context: ApplyContext, lookup: Rea
   }
 }
 
-function newLease(action: StepOf<'create-identity'> | StepOf<'lease-identity'>, since: string): Lease {
-  return {
-    id: randomUUID(),
-    worktreeKey: action.key,
-    commonDir: action.commonDir,
-    adminId: action.adminId,
-    worktreePath: action.worktreePath,
-    branch: action.branch,
-    since,
-    orphanedSince: null,
-  };
-}
-
-/** Write-ahead: the intent (with its lease) is on disk before the provider is asked, so a crash is healed by adoption. */
-async function createIdentity(action: StepOf<'create-identity'>, context: ApplyContext, now: string): Promise<void> {
-  assertNoOtherLease(context, action.key, action.name);
-  const previous = context.ledger.identity(action.name);
-  if (previous !== undefined && previous.state !== 'creating') throw new Error(`refusing to create ${action.name}: the ledger already owns an identity of that name`);
-  const intent: LedgerIdentity = previous ?? {
-    name: action.name,
-    state: 'creating',
-    uuid: null,
-    email: null,
-    phone: null,
-    createdAt: now,
-    lease: newLease(action, now),
-    idleSince: null,
-    lastHolder: null,
-    leases: 1,
-  };
-  context.ledger.put(intent);
-  await context.ledger.flush();
+/** The intent is on disk (apply-write-ahead.ts); the provider is asked; the result needs no fsync of its own. */
+async function createIdentity(action: StepOf<'create-identity'>, context: ApplyContext): Promise<void> {
+  const intent = context.ledger.identity(action.name);
+  if (intent?.state !== 'creating' || intent.lease?.worktreeKey !== action.key) throw new Error(`no recorded intent to create ${action.name}`);
   const provisionPhone = context.config.provider.kind === 'ravi' ? context.config.provider.provisionPhone : true;
   const identity = await context.provider.createIdentity({ name: action.name, provisionPhone }, { signal: context.signal, worktree: action.worktreePath });
   context.logger.info({ identity: identity.name, worktree: action.worktreePath }, 'identity created');
+  // Written with the next append (at the latest when apply ends). Lost in a crash, the intent is adopted by name.
   context.ledger.put(readyFrom(intent, identity));
-  await context.ledger.flush();
-}
-
-/** An idle identity goes to a worktree: only if it is still idle and still the one the plan saw. */
-async function leaseIdentity(action: StepOf<'lease-identity'>, context: ApplyContext, now: string): Promise<void> {
-  assertNoOtherLease(context, action.key, action.name);
-  const identity = context.ledger.identity(action.name);
-  if (identity === undefined || identity.state !== 'ready' || identity.uuid !== action.uuid) {
-    throw new Error(`cannot lease ${action.name}: the ledger no longer holds it as planned`);
-  }
-  if (identity.lease !== null) throw new Error(`cannot lease ${action.name}: ${identity.lease.worktreePath} holds it`);
-  context.ledger.put({ ...identity, lease: newLease(action, now), idleSince: null, leases: identity.leases + 1 });
-  await context.ledger.flush();
-  context.logger.info({ identity: action.name, worktree: action.worktreePath }, 'identity leased');
 }
 
 /** The lease ends and the identity rests in the pool; what its agent was handed is forgotten with it. */
@@ -183,12 +142,6 @@ async function change(context: ApplyContext, name: string, next: (identity: Ledg
   if (identity === undefined) throw new Error(`the ledger record ${name} vanished before the step`);
   context.ledger.put(next(identity));
   await context.ledger.flush();
-}
-
-/** One worktree, one identity. */
-function assertNoOtherLease(context: ApplyContext, worktreeKey: string, name: string): void {
-  const held = context.ledger.leaseOf(worktreeKey);
-  if (held !== undefined && held.name !== name) throw new Error(`the worktree already holds ${held.name}`);
 }
 
 function readyFrom(intent: LedgerIdentity, identity: Identity): LedgerIdentity {

@@ -20,6 +20,7 @@ import type { Observed, ObservedWorktree } from './observed.js';
 import type { RepoInventory } from '../git/types.js';
 import { runStep } from './apply-steps.js';
 import { claimRepo } from './repo-claim.js';
+import { writeAhead, type Prepared } from './apply-write-ahead.js';
 import { auditAction } from './apply-audit.js';
 
 export interface ActionResult {
@@ -101,17 +102,19 @@ export async function apply(planned: readonly Action[], context: ApplyContext): 
   }
   const lookup = buildLookup(context.observed);
   const queue = new PQueue({ concurrency: context.config.concurrency });
+  let prepared = new Map<Action, Prepared>();
   for (const phase of ['pool', 'worktree', 'delete'] as const) {
     const groups = groupsOf(actions, phase);
-    const concurrency = phase === 'delete' ? 1 : context.config.concurrency;
-    queue.concurrency = concurrency;
-    await Promise.all(groups.map((group) => queue.add(async () => void results.push(...(await runGroup(group, context, lookup))))));
+    // Every create intent, lease and port block of the worktrees, on disk in one append before any is acted on.
+    if (phase === 'worktree') prepared = await writeAhead(groups.flat(), context, new Date((context.now ?? Date.now)()).toISOString());
+    queue.concurrency = phase === 'delete' ? 1 : context.config.concurrency;
+    await Promise.all(groups.map((group) => queue.add(async () => void results.push(...(await runGroup(group, context, lookup, prepared))))));
   }
   await Promise.all([context.ledger.flush(), context.ports.flush()]);
   return results;
 }
 
-async function runGroup(group: Action[], context: ApplyContext, lookup: ReadonlyMap<string, WorktreeLookup>): Promise<ActionResult[]> {
+async function runGroup(group: Action[], context: ApplyContext, lookup: ReadonlyMap<string, WorktreeLookup>, prepared: ReadonlyMap<Action, Prepared>): Promise<ActionResult[]> {
   const results: ActionResult[] = [];
   let failed = false;
   for (const action of group) {
@@ -123,7 +126,10 @@ async function runGroup(group: Action[], context: ApplyContext, lookup: Readonly
     const name = 'name' in action ? action.name : null;
     const before = name === null ? undefined : context.ledger.identity(name);
     try {
-      const outcome = await runStep(action, context, lookup);
+      const pre = prepared.get(action);
+      if (pre !== undefined && !pre.ok) throw pre.error; // its write-ahead record was refused or did not land
+      const ran = await runStep(action, context, lookup);
+      const outcome = ran ?? (pre?.ok === true && pre.note !== undefined ? { note: pre.note } : undefined);
       results.push(outcome ? { action, status: 'done', error: null, note: outcome.note } : { action, status: 'done', error: null });
       await auditAction(action, null, context, lookup, before, outcome ? outcome.note : null);
     } catch (error) {

@@ -15,8 +15,12 @@ export async function assertTempFilesIgnored(commonDir: string, worktreePath: st
   // In the steady state this is proven from files alone (ignore-fast-path.ts): no git process.
   const status = await checkIgnored(worktreePath, [probe]);
   if (status.ignored.get(probe) === true) return;
+  throw tempFileNotIgnored(commonDir, worktreePath, relPath, probe);
+}
+
+export function tempFileNotIgnored(commonDir: string, worktreePath: string, relPath: string, probe: string): EnvFileError {
   const file = join(worktreePath, relPath);
-  throw new EnvFileError(
+  return new EnvFileError(
     `Refusing to write ${file}: git would not ignore its temp file (${probe}) although ${join(commonDir, 'info', 'exclude')} ` +
       `lists ${TEMP_FILES_EXCLUDE}; a .gitignore rule re-includes it. Nothing ravi-orchestrator writes may show up in git status.`,
     { file },

@@ -19,6 +19,7 @@ import { ownershipProblem, readRepoOwner } from './repo-claim.js';
 import { readEnvFile, readScopedConfig } from './observe-files.js';
 import { createWorktreeSelector, type WorktreeSelector } from './worktree-filter.js';
 import { SCOPED_CONFIG_PATH } from './plan-worktree.js';
+import { tempFileExample } from '../files/temp-files.js';
 
 export interface ObserveOptions {
   readonly now: number;
@@ -78,7 +79,9 @@ async function observeWorktree(
   const base = { worktree, key, managed: unmanagedReason === null, unmanagedReason, env: null, scoped: null, ignore: null };
   if (unmanagedReason !== null) return base;
   if (options.onlyWorktreePath != null && !(await samePath(worktree.path, options.onlyWorktreePath))) return base;
-  const relPaths = provider.issuesScopedKeys ? [config.env.file, SCOPED_CONFIG_PATH] : [config.env.file];
+  // With the temp files their atomic writes put beside them: a proof now saves a check per write later.
+  const ours = provider.issuesScopedKeys ? [config.env.file, SCOPED_CONFIG_PATH] : [config.env.file];
+  const relPaths = [...ours, ...ours.map(tempFileExample)];
   const [env, scoped, ignore] = await Promise.all([
     readEnvFile(worktree.path, config.env.file),
     provider.issuesScopedKeys ? readScopedConfig(worktree.path, SCOPED_CONFIG_PATH) : Promise.resolve(null),

@@ -8,6 +8,7 @@ import type { ObservedWorktree } from './observed.js';
 import { oldestNamed, type PlanContext } from './plan.js';
 import { renderWorktreeEnv, type IdentityFacts } from './desired-env.js';
 import { planWorktreePorts, releasePortsOfReleased, type PlannedPorts } from './plan-ports.js';
+import { TEMP_FILES_EXCLUDE, tempFileExample } from '../files/temp-files.js';
 
 export const SCOPED_CONFIG_PATH = '.ravi/config.json';
 
@@ -185,10 +186,14 @@ function planIgnoreRules(
     return true;
   };
   const envFile = context.config.env.file;
-  return {
+  const writable = {
     env: check(envFile, `/${envFile}`),
     scoped: context.issuesScopedKeys ? check(SCOPED_CONFIG_PATH, '/.ravi/') : false,
   };
+  // The temp files of their atomic writes must be ignored too (files/temp-files.ts): one line covers them all.
+  const probes = [envFile, ...(context.issuesScopedKeys ? [SCOPED_CONFIG_PATH] : [])].map(tempFileExample);
+  if (probes.some((probe) => ignore.value.ignored.get(probe) !== true)) excludePatterns.add(TEMP_FILES_EXCLUDE);
+  return writable;
 }
 
 function scopedKeyReason(observed: ObservedWorktree, uuid: string | null): string | null {

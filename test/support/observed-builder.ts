@@ -7,6 +7,7 @@ import { worktreeKey, type LedgerIdentity, type ProviderFacts, type ReleasedWork
 import type { Observed, ObservedWorktree } from '../../src/reconcile/observed.js';
 import type { PlanConfig } from '../../src/reconcile/plan.js';
 import type { PortBlock } from '../../src/ports/port-ledger.js';
+import { tempFileExample } from '../../src/files/temp-files.js';
 
 export const COMMON_DIR = '/repos/app/.git';
 export const NOW = Date.parse('2026-11-24T12:00:00Z');
@@ -57,7 +58,13 @@ export function managed(adminId: string, options: { env?: string | Buffer | null
     ignore: {
       ok: true,
       value: {
-        ignored: new Map([['.env', ignored && !options.tracked], ['.ravi/config.json', ignored]]),
+        ignored: new Map([
+          ['.env', ignored && !options.tracked],
+          ['.ravi/config.json', ignored],
+          // The temp files of their atomic writes, which our exclude line covers along with them.
+          [tempFileExample('.env'), ignored],
+          [tempFileExample('.ravi/config.json'), ignored],
+        ]),
         tracked: new Set(options.tracked ? ['.env'] : []),
       },
     },

@@ -262,7 +262,7 @@ describe('plan: files', () => {
 
   it('adds ignore rules before writing into a worktree where git does not ignore the env file', () => {
     const result = plan(observed({ ...base, worktrees: [managed('feat-x', { ignored: false })] }), planConfig());
-    expect(result.actions[0]).toEqual({ type: 'ensure-excluded', commonDir: '/repos/app/.git', patterns: ['/.env'] });
+    expect(result.actions[0]).toEqual({ type: 'ensure-excluded', commonDir: '/repos/app/.git', patterns: ['*.ravi-tmp', '/.env'] });
     expect(types(result.actions)).toContain('write-env');
   });
 

@@ -31,7 +31,7 @@ export function formatResults(plan: Plan, results: readonly ActionResult[], dura
   );
   lines.push(...formatProblems(plan));
   // A deletion the provider refused is done (remembered, nothing failed) but deleted nothing.
-  const done = results.filter((r) => r.status === 'done' && r.note === undefined).map((r) => r.action);
+  const done = results.filter((r) => r.status === 'done' && !(r.action.type === 'delete-identity' && r.note !== undefined)).map((r) => r.action);
   const counts = countChanges(done);
   const failed = results.filter((r) => r.status === 'failed').length + plan.problems.length;
   const seconds = (durationMs / 1000).toFixed(1);
