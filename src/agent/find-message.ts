@@ -19,6 +19,11 @@ export interface FindOptions {
   /** Only messages received at or after this time (ms since epoch). */
   readonly since: number | null;
   readonly unreadOnly: boolean;
+  /**
+   * Only messages this accepts: `otp --wait` passes "not in the inbox when the call began", which needs no
+   * agreement between the provider's clock and ours.
+   */
+  readonly accept?: (message: { readonly kind: 'email' | 'sms'; readonly id: string; readonly receivedAt: string }) => boolean;
   readonly signal?: AbortSignal;
 }
 
@@ -29,6 +34,7 @@ export async function findNewest(provider: Provider, identityUuid: string, extra
   const [emails, sms] = await Promise.all([provider.listEmails(identityUuid, call), provider.listSms(identityUuid, call)]);
   const candidates = [...emails.map(fromEmail), ...sms.map(fromSms)]
     .filter((c) => options.since === null || Date.parse(c.receivedAt) >= options.since)
+    .filter((c) => options.accept === undefined || options.accept(c))
     .sort((a, b) => Date.parse(b.receivedAt) - Date.parse(a.receivedAt));
   for (const candidate of candidates) {
     const value = extract(candidate.text);

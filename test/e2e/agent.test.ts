@@ -100,9 +100,9 @@ describe('agent commands inside a worktree (Ravi provider)', () => {
   it('env masks secrets unless --reveal; exec passes them to the command without writing them to disk', async () => {
     const wt = worktrees[1] as string;
     const masked = await cli(['env'], wt);
-    expect(masked.stdout).toMatch(/^STRIPE_KEY=\*+$/m);
+    expect(masked.stdout).toMatch(/^STRIPE_KEY='\*+'$/m);
     expect(masked.stdout).not.toContain('sk_test_agent_secret');
-    expect((await cli(['env', '--reveal'], wt)).stdout).toMatch(/^STRIPE_KEY=sk_test_agent_secret$/m);
+    expect((await cli(['env', '--reveal'], wt)).stdout).toMatch(/^STRIPE_KEY='sk_test_agent_secret'$/m);
     expect(await readFile(join(wt, '.env'), 'utf8')).not.toContain('sk_test_agent_secret');
     const run = await cli(['exec', '--', process.execPath, '-e', 'process.stdout.write(`${process.env.STRIPE_KEY}|${process.env.AGENT_EMAIL}`)'], wt);
     const [secret, email] = run.stdout.split('|');

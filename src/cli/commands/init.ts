@@ -1,42 +1,60 @@
 /**
  * `init [--force] [--dry-run]`: a commented ravi-orchestrator.config.ts; `init --superset [--local] [--install CMD]`:
- * the Superset preset (.superset/config.json merged, setup.sh, teardown.sh). Uses only args and io, never the
- * loaded config, so it also works where the current config is broken (provided the context could be built).
+ * the Superset preset (.superset/config.json merged, setup.sh, teardown.sh). Uses only flags and io, never a loaded
+ * config, so it also works where the current config is broken.
  */
-import { runInit, type InitReport } from '../../init/write-init-files.js';
-import { UsageError, type CliArgs } from '../args.js';
-import type { CommandContext } from '../context.js';
+import type { InitReport } from '../../init/write-init-files.js';
+import { defineCommand, type CommandInput } from '../command.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
-import { writeJson, writeLine, type CliIo } from '../io.js';
+import { booleanFlag, stringFlag } from '../flags.js';
+import { writeJson, writeLine } from '../io.js';
+import { dryRun, json, worktree } from '../shared-flags.js';
+import { UsageError } from '../usage-error.js';
 
-export async function initCommand(context: CommandContext): Promise<ExitCodeValue> {
-  return runInitCommand(context.args, context.io, context.worktree);
-}
+const FLAGS = {
+  superset: booleanFlag({ help: 'write the Superset preset: .superset/config.json (merged), setup.sh, teardown.sh' }),
+  local: booleanFlag({ help: 'with --superset: the per-user overlay .superset/config.local.json instead of config.json' }),
+  install: stringFlag({ valueName: 'CMD', help: 'with --superset: the project\'s install step, run by setup.sh (\'\' removes it)' }),
+  force: booleanFlag({ help: 'replace an existing config file, or with --superset a setup/teardown script that is not ours' }),
+  'dry-run': dryRun,
+  worktree: { ...worktree, help: 'the repo of the worktree containing PATH' },
+  json,
+};
 
-/** The same without a CommandContext (no config load), for run.ts to dispatch `init` like `daemon`. */
-export async function runInitCommand(args: CliArgs, io: CliIo, worktree: string | null = args.worktree): Promise<ExitCodeValue> {
-  checkFlags(args);
+export type InitFlags = CommandInput<typeof FLAGS>['flags'];
+
+export default defineCommand({
+  summary: 'write a commented config, or the Superset preset (.superset/ config + setup/teardown)',
+  flags: FLAGS,
+  finishesWhenStdoutCloses: true,
+  examples: ['init', 'init --superset', 'init --superset --install "bun install"', 'init --superset --dry-run'],
+  run: ({ flags, io }) => initCommand(flags, io),
+});
+
+/** What tests call: flags as the parser would hand them. */
+export async function initCommand(flags: InitFlags, io: CommandInput<typeof FLAGS>['io']): Promise<ExitCodeValue> {
+  checkFlags(flags);
+  const { runInit } = await import('../../init/write-init-files.js');
   const report = await runInit({
     cwd: io.cwd,
-    worktree,
-    superset: args.superset,
-    local: args.local,
-    force: args.force,
-    install: args.install,
-    dryRun: args.dryRun,
+    worktree: flags.worktree,
+    superset: flags.superset,
+    local: flags.local,
+    force: flags.force,
+    install: flags.install,
+    dryRun: flags.dryRun,
   });
-  if (args.json) writeJson(io.stdout, toJson(report));
+  if (flags.json) writeJson(io.stdout, toJson(report));
   else for (const line of humanLines(report)) writeLine(io.stdout, line);
   return ExitCode.OK;
 }
 
-function checkFlags(args: CliArgs): void {
-  if (args.rest.length > 0) throw new UsageError(`init takes no arguments (got "${args.rest.join(' ')}")`);
-  if (!args.superset && args.local) throw new UsageError('--local only applies to init --superset');
-  if (!args.superset && args.install !== null) throw new UsageError('--install only applies to init --superset');
+function checkFlags(flags: InitFlags): void {
+  if (!flags.superset && flags.local) throw new UsageError('--local only applies to init --superset', ['init']);
+  if (!flags.superset && flags.install !== null) throw new UsageError('--install only applies to init --superset', ['init']);
   // One line, so the script can hold it verbatim in single quotes and read it back on the next run.
-  if (args.install !== null && /[\r\n\0]/.test(args.install)) {
-    throw new UsageError('--install takes one command line (chain steps with &&, or put them in a script)');
+  if (flags.install !== null && /[\r\n\0]/.test(flags.install)) {
+    throw new UsageError('--install takes one command line (chain steps with &&, or put them in a script)', ['init']);
   }
 }
 

@@ -1,45 +1,78 @@
-/** `status`: table of worktree, branch, identity, email, phone, env state (or --json). Reads only. */
-import { runPass } from '../../reconcile/engine.js';
-import { buildStatus } from '../../reconcile/status.js';
-import type { CommandContext } from '../context.js';
-import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+/**
+ * `status`: the daemon, then a table of worktree, branch, identity, email, phone, env state (or --json). Reads
+ * only. With no repo in reach (no repo here, no --repo, none configured) it shows every repo the state dir manages.
+ */
+import { defineCommand } from '../command.js';
+import { ExitCode } from '../exit-codes.js';
 import { writeJson, writeLine } from '../io.js';
-import { formatTable } from '../format/table.js';
-import { displayPath } from '../format/describe-action.js';
-import { formatDaemonStatus } from '../format/daemon-text.js';
-import { runningDaemon } from '../../daemon/instance-lock.js';
-import { readDaemonStatus } from '../../daemon/status-file.js';
+import { FLEET_FLAGS, json, worktree } from '../shared-flags.js';
 
-export async function statusCommand(context: CommandContext): Promise<ExitCodeValue> {
-  const report = await runPass({ config: context.config, provider: context.provider, logger: context.logger, mode: 'plan', worktree: context.worktree });
-  const rows = buildStatus(report.observed, report.plan, context.config.orphans.graceMs);
-  const globalProblems = report.plan.problems.filter((p) => p.worktreePath === null).map((p) => p.message);
-  const [daemonPid, daemonStatus] = await Promise.all([runningDaemon(context.config.stateDir), readDaemonStatus(context.config.stateDir)]);
-  if (context.args.json) {
-    writeJson(context.io.stdout, {
-      provider: context.config.provider.kind,
-      stateDir: context.config.stateDir,
-      daemon: { running: daemonPid !== null, status: daemonPid === null ? null : daemonStatus },
-      worktrees: rows,
-      problems: globalProblems,
-    });
+export default defineCommand({
+  summary: 'the daemon (pid, uptime, last pass per repo) and a table of worktree, branch, identity, email, phone, env state',
+  description:
+    'The daemon (pid, uptime, next resync, per repo the last pass and any error, repos it does not watch) and one row ' +
+    'per worktree: branch, identity, email, phone, env state (in sync, pending, error, unmanaged, orphan, released). ' +
+    'Reads only. Outside any repo (and without --repo or configured repos) it shows every repo the state dir manages.',
+  flags: { ...FLEET_FLAGS, worktree: { ...worktree, help: 'only the worktree containing PATH' }, json },
+  examples: ['status', 'status --json'],
+  async run(input) {
+    const [{ createCommandContext }, { runPass }, { buildStatus }, { formatTable }, { displayPath }, { formatDaemonStatus }, { runningDaemon }, { readDaemonStatus }, { canonicalPath }] =
+      await Promise.all([
+        import('../context.js'),
+        import('../../reconcile/engine.js'),
+        import('../../reconcile/status.js'),
+        import('../format/table.js'),
+        import('../format/describe-action.js'),
+        import('../format/daemon-text.js'),
+        import('../../daemon/instance-lock.js'),
+        import('../../daemon/status-file.js'),
+        import('../../util/same-path.js'),
+      ]);
+    const context = await createCommandContext(input, { scope: 'fleet' });
+    const { config } = context;
+    const { io, flags } = input;
+    const report = await runPass({ config, provider: context.provider, logger: context.logger, mode: 'plan', worktree: context.worktree });
+    const globalProblems = report.plan.problems.filter((p) => p.worktreePath === null).map((p) => p.message);
+    const [daemonPid, daemonStatus] = await Promise.all([runningDaemon(config.stateDir), readDaemonStatus(config.stateDir)]);
+    // A running daemon keeps only its own repos in sync: say which of ours it does not watch.
+    const watched = daemonPid === null || daemonStatus === null ? null : new Set(await Promise.all(daemonStatus.repos.map((r) => canonicalPath(r.repo))));
+    const canonical = new Map(await Promise.all(config.repos.map(async (repo) => [repo, await canonicalPath(repo)] as const)));
+    const unwatched = watched === null ? [] : config.repos.filter((repo) => !watched.has(canonical.get(repo) ?? repo));
+    const unwatchedCanonical = new Set(unwatched.map((repo) => canonical.get(repo) ?? repo));
+    const rows = await Promise.all(
+      buildStatus(report.observed, report.plan, config.orphans.graceMs).map(async (row) => {
+        const watchedByDaemon = watched === null ? false : !unwatchedCanonical.has(await canonicalPath(row.repo));
+        const stale = watched !== null && !watchedByDaemon && row.env === 'pending';
+        return { ...row, watchedByDaemon, detail: stale ? `${row.detail}; the daemon does not watch this repo: run \`ravi-orchestrator reconcile\`` : row.detail };
+      }),
+    );
+    if (flags.json) {
+      writeJson(io.stdout, {
+        provider: config.provider.kind,
+        stateDir: config.stateDir,
+        repos: config.repos,
+        daemon: { running: daemonPid !== null, status: daemonPid === null ? null : daemonStatus, unwatched },
+        worktrees: rows,
+        problems: globalProblems,
+      });
+      return ExitCode.OK;
+    }
+    for (const line of formatDaemonStatus(daemonStatus, daemonPid !== null, Date.now(), unwatched)) writeLine(io.stdout, line);
+    writeLine(io.stdout);
+    const table = formatTable(
+      ['WORKTREE', 'BRANCH', 'IDENTITY', 'EMAIL', 'PHONE', 'ENV', 'DETAIL'],
+      rows.map((row) => [
+        row.worktree === null ? '(gone)' : displayPath(row.worktree),
+        row.branch,
+        row.identity ?? '-',
+        row.email ?? '-',
+        row.phone ?? '-',
+        row.env,
+        row.env === 'in sync' ? '' : row.detail,
+      ]),
+    );
+    for (const line of table) writeLine(io.stdout, line);
+    for (const problem of globalProblems) writeLine(io.stdout, `! ${problem}`);
     return ExitCode.OK;
-  }
-  for (const line of formatDaemonStatus(daemonStatus, daemonPid !== null, Date.now())) writeLine(context.io.stdout, line);
-  writeLine(context.io.stdout);
-  const table = formatTable(
-    ['WORKTREE', 'BRANCH', 'IDENTITY', 'EMAIL', 'PHONE', 'ENV', 'DETAIL'],
-    rows.map((row) => [
-      row.worktree === null ? '(gone)' : displayPath(row.worktree),
-      row.branch,
-      row.identity ?? '-',
-      row.email ?? '-',
-      row.phone ?? '-',
-      row.env,
-      row.env === 'in sync' ? '' : row.detail,
-    ]),
-  );
-  for (const line of table) writeLine(context.io.stdout, line);
-  for (const problem of globalProblems) writeLine(context.io.stdout, `! ${problem}`);
-  return ExitCode.OK;
-}
+  },
+});

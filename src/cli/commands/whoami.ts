@@ -1,18 +1,24 @@
 /** `whoami`: this worktree's identity (name, email, phone), found from the current directory. */
-import { findWorktreeIdentity } from '../../agent/worktree-identity.js';
-import type { CommandContext } from '../context.js';
-import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import { defineCommand } from '../command.js';
+import { ExitCode } from '../exit-codes.js';
 import { writeJson, writeLine } from '../io.js';
+import { AGENT_FLAGS, json } from '../shared-flags.js';
 
-export async function whoamiCommand(context: CommandContext): Promise<ExitCodeValue> {
-  const me = await findWorktreeIdentity(context.config, context.provider, context.worktree ?? context.io.cwd);
-  if (context.args.json) {
-    writeJson(context.io.stdout, { name: me.name, uuid: me.uuid, email: me.email, phone: me.phone, worktree: me.worktree, provider: context.provider.kind });
-  } else {
-    writeLine(context.io.stdout, `identity  ${me.name}`);
-    writeLine(context.io.stdout, `email     ${me.email ?? '-'}`);
-    writeLine(context.io.stdout, `phone     ${me.phone ?? '-'}`);
-    writeLine(context.io.stdout, `worktree  ${me.worktree}`);
-  }
-  return ExitCode.OK;
-}
+export default defineCommand({
+  summary: 'this worktree\'s identity: name, email, phone',
+  flags: { ...AGENT_FLAGS, json },
+  async run(input) {
+    const [{ createCommandContext }, { findWorktreeIdentity }] = await Promise.all([import('../context.js'), import('../../agent/worktree-identity.js')]);
+    const context = await createCommandContext(input, { scope: 'worktree' });
+    const me = await findWorktreeIdentity(context.config, context.provider, context.worktree ?? input.io.cwd);
+    if (input.flags.json) {
+      writeJson(input.io.stdout, { name: me.name, uuid: me.uuid, email: me.email, phone: me.phone, worktree: me.worktree, provider: context.provider.kind });
+    } else {
+      writeLine(input.io.stdout, `identity  ${me.name}`);
+      writeLine(input.io.stdout, `email     ${me.email ?? '-'}`);
+      writeLine(input.io.stdout, `phone     ${me.phone ?? '-'}`);
+      writeLine(input.io.stdout, `worktree  ${me.worktree}`);
+    }
+    return ExitCode.OK;
+  },
+});

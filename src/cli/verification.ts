@@ -1,0 +1,132 @@
+/**
+ * What `otp` and `link` share: the newest verification code or link in this worktree's own inbox (email and
+ * SMS). `--wait` waits for one that was not there when the call began (or, `--since-setup`, any since setup);
+ * a timeout says what the inbox did hold and which call would take it.
+ */
+import type { Extractor, FoundMessage } from '../agent/find-message.js';
+import type { WorktreeIdentity } from '../agent/worktree-identity.js';
+import type { Provider } from '../providers/types.js';
+import type { CommandInput } from './command.js';
+import type { CommandContext } from './context.js';
+import { ExitCode, type ExitCodeValue } from './exit-codes.js';
+import { AGENT_FLAGS, json, VERIFICATION_FLAGS } from './shared-flags.js';
+import { writeJson, writeLine } from './io.js';
+
+export const FLAGS = { ...VERIFICATION_FLAGS, ...AGENT_FLAGS, json };
+type Flags = CommandInput<typeof FLAGS>['flags'];
+export type What = 'code' | 'link';
+
+export interface Verification {
+  readonly what: What;
+  readonly extract: Extractor;
+  /** What else narrows the search, for the not-found message (`matching /verify/i`); null for nothing. */
+  readonly narrowedBy: string | null;
+}
+
+export async function runVerification(input: CommandInput<typeof FLAGS>, { what, extract, narrowedBy }: Verification): Promise<ExitCodeValue> {
+  // The call began when this process did: a message that landed while node was starting is newer than the call.
+  const calledAt = Math.floor(performance.timeOrigin);
+  const [{ createCommandContext }, { findWorktreeIdentity }, { findNewest, waitForMessage }] = await Promise.all([
+    import('./context.js'),
+    import('../agent/worktree-identity.js'),
+    import('../agent/find-message.js'),
+  ]);
+  const context = await createCommandContext(input, { scope: 'worktree' });
+  const { provider } = context;
+  const { flags, io } = input;
+  const me = await findWorktreeIdentity(context.config, provider, context.worktree ?? io.cwd);
+  const since = flags.sinceSetup ? Date.parse(me.createdAt) : null;
+  const accept = flags.wait !== null && !flags.sinceSetup ? await newerThanTheCall(provider, me, calledAt) : undefined;
+  // --mark-read consumes: it takes the newest unread one, so the next call gets the next one.
+  const find = () => findNewest(provider, me.uuid, extract, { since, unreadOnly: flags.markRead || flags.unread, accept });
+  const found = flags.wait === null ? await find() : await waitForMessage(find, { timeoutMs: flags.wait });
+  if (found === null) {
+    io.stderr.write(`${await notFound(context, me, what, extract, { since, accept, narrowedBy })}\n`);
+    if (flags.json) writeJson(io.stdout, { ok: false, [what]: null });
+    return ExitCode.NOT_FOUND;
+  }
+  await handOver(context, me, what, found);
+  if (flags.json) {
+    writeJson(io.stdout, { ok: true, [what]: found.value, messageId: found.messageId, kind: found.kind, from: found.from, subject: found.subject, receivedAt: found.receivedAt, markedRead: flags.markRead });
+  } else {
+    writeLine(io.stdout, found.value);
+    io.stderr.write(`(${found.kind} ${found.messageId} from ${found.from}, ${found.receivedAt})\n`);
+  }
+  return ExitCode.OK;
+}
+
+/**
+ * "Newer than the call", kept even when the provider's clock differs from ours: every message already in the
+ * inbox when the call began is old, whatever its timestamp (a code stamped a second before the call used to
+ * pass a 5 s skew allowance). Our clock only rescues a message that landed between the process start and that
+ * first listing, and there a skew of d ms can misjudge only messages within d ms of the call.
+ */
+async function newerThanTheCall(provider: Provider, me: WorktreeIdentity, calledAt: number) {
+  const [emails, sms] = await Promise.all([provider.listEmails(me.uuid, { worktree: me.worktree }), provider.listSms(me.uuid, { worktree: me.worktree })]);
+  const present = new Set([...emails.map((m) => `email:${m.id}`), ...sms.map((m) => `sms:${m.id}`)]);
+  return (message: { readonly kind: 'email' | 'sms'; readonly id: string; readonly receivedAt: string }): boolean =>
+    !present.has(`${message.kind}:${message.id}`) || Date.parse(message.receivedAt) >= calledAt;
+}
+
+/** Which message was handed to which agent (never the code or link itself); --mark-read marks it. */
+async function handOver(context: CommandContext<Flags>, me: WorktreeIdentity, what: What, found: FoundMessage): Promise<void> {
+  const { markRead } = context.flags;
+  if (markRead) await context.provider.markRead(found.kind, me.uuid, found.messageId, { worktree: me.worktree });
+  const { appendAudit } = await import('../audit/audit-log.js');
+  await appendAudit(context.config.stateDir, {
+    type: what === 'code' ? 'code.handed' : 'link.handed', repo: null, worktree: me.worktree, branch: me.branch, identity: me.name,
+    detail: { messageId: found.messageId, kind: found.kind, from: found.from, markedRead: markRead },
+  }).catch((error: unknown) => context.logger.warn({ err: error }, 'could not write the audit log'));
+}
+
+interface Filters {
+  readonly since: number | null;
+  readonly accept: ((message: { readonly kind: 'email' | 'sms'; readonly id: string; readonly receivedAt: string }) => boolean) | undefined;
+  /** What else narrows the search, for the message (`matching /verify/i`). */
+  readonly narrowedBy: string | null;
+}
+
+/** Says what the inbox holds and which call would take it: a plain `link` after `otp --wait` took the mail, say. */
+async function notFound(context: CommandContext<Flags>, me: WorktreeIdentity, what: What, extract: Extractor, filters: Filters): Promise<string> {
+  const { flags } = context;
+  const command = what === 'code' ? 'otp' : 'link';
+  const scope = flags.sinceSetup ? ` since setup (${me.createdAt})` : filters.accept !== undefined ? ' after this call began' : '';
+  const waited = flags.wait === null ? '' : ` within ${Math.round(flags.wait / 1000)}s`;
+  const head = `No verification ${what} arrived for ${me.email ?? me.name}${scope}${waited}`;
+  const { findNewest } = await import('../agent/find-message.js');
+  const call = { worktree: me.worktree };
+  const [emails, sms, newest] = await Promise.all([
+    context.provider.listEmails(me.uuid, call),
+    context.provider.listSms(me.uuid, call),
+    findNewest(context.provider, me.uuid, extract, { since: null, unreadOnly: false }),
+  ]);
+  if (emails.length + sms.length === 0) return `${head}. The inbox is empty${localMailHint(context)}.`;
+  const holds = `The inbox holds ${emails.length} email${emails.length === 1 ? '' : 's'} and ${sms.length} SMS`;
+  const narrowed = filters.narrowedBy === null ? '' : ` ${filters.narrowedBy}`;
+  if (newest === null) return `${head}. ${holds}, none with a verification ${what}${narrowed}.`;
+  const old = filters.accept !== undefined ? !filters.accept({ kind: newest.kind, id: newest.messageId, receivedAt: newest.receivedAt })
+    : filters.since !== null && Date.parse(newest.receivedAt) < filters.since;
+  const read = [...emails, ...sms].some((m) => m.id === newest.messageId && m.is_read);
+  const why: string[] = [];
+  const tries: string[] = [];
+  if (old) {
+    why.push(flags.sinceSetup ? 'it arrived before setup' : 'it was already there when this call began');
+    tries.push(`\`ravi-orchestrator ${command}\` (no --wait) takes the newest one`);
+    if (!flags.sinceSetup) tries.push(`\`ravi-orchestrator ${command} --wait ${Math.round((flags.wait ?? 0) / 1000)}s --since-setup\` counts every message since setup`);
+  }
+  if ((flags.unread || flags.markRead) && read) {
+    why.push('it is marked read (--mark-read may have taken it)');
+    tries.push('leave out --unread and --mark-read to count read messages');
+  }
+  const found = `${holds}; the newest with a ${what} is ${newest.kind} ${newest.messageId} from ${newest.from} (${newest.receivedAt})`;
+  return why.length === 0 ? `${head}. ${found}.` : `${head}. ${found}, left out because ${why.join(' and ')}. Try: ${tries.join('; or ')}.`;
+}
+
+/** Local mail only arrives while the daemon or `mail serve` runs its servers. */
+export function localMailHint(context: Pick<CommandContext, 'config' | 'provider'>): string {
+  if (context.provider.kind !== 'local') return '';
+  const { mail } = context.config;
+  return mail.enabled
+    ? ` (local mail arrives through SMTP 127.0.0.1:${mail.smtpPort} and SMS http://127.0.0.1:${mail.smsPort}/sms while the daemon or \`ravi-orchestrator mail serve\` runs)`
+    : ' (local mail is disabled: mail.enabled is false)';
+}
