@@ -38,7 +38,8 @@ _ravi_orchestrator() {
   esac
 }
 
-if [[ \${zsh_eval_context[-1]} == loadautofunc ]]; then
+# Autoloaded from $fpath, this file is the body of _ravi-orchestrator and runs at every TAB; sourced, it registers.
+if [[ \${funcstack[1]-} == _ravi-orchestrator ]]; then
   _ravi_orchestrator "$@"
 else
   compdef _ravi_orchestrator ravi-orchestrator
