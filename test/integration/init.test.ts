@@ -236,6 +236,9 @@ describe('init (config file)', () => {
     expect(loaded.source).toBe(file);
     await writeFile(file, text);
     expect(typeErrors(file)).toEqual([]);
+    // The Ravi CLI's command is `ravi auth login` (what the provider's 401 message says too).
+    expect(text).toContain('ravi auth login');
+    expect(text).not.toMatch(/ravi login/);
   });
 
   it('is unchanged on a second run and refuses another existing config unless --force', async () => {
