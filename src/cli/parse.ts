@@ -8,8 +8,8 @@ import type { AnyCommand, Command, CommandGroup, Positional } from './command.js
 import { camelCase, parseArgsOptions, type Flags } from './flags.js';
 import { GLOBAL_FLAGS } from './global-flags.js';
 import { COMMAND_NAMES, isCommandName, loadAllCommands, loadCommand } from './registry.js';
-import { UsageError } from './usage-error.js';
 import { closest } from '../util/closest.js';
+import { UsageError } from './usage-error.js';
 
 export type ParsedCommandLine =
   | { readonly kind: 'run'; readonly path: readonly string[]; readonly command: Command; readonly flags: Record<string, unknown>; readonly positionals: readonly string[] }

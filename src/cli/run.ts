@@ -1,7 +1,5 @@
 /** The CLI's one entry: parse, dispatch, and turn errors into stable exit codes and clear messages. */
-import { ConfigError } from '../util/errors.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
-import { helpText, PROGRAM } from './help.js';
 import { onClosedStdout, writeJson, type CliIo } from './io.js';
 import { parseCommandLine } from './parse.js';
 import { UsageError } from './usage-error.js';
@@ -20,6 +18,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
 export async function runCommandLine(argv: readonly string[], io: CliIo, state: { json: boolean } = { json: false }): Promise<ExitCodeValue> {
   const parsed = await parseCommandLine(argv);
   if (parsed.kind === 'help') {
+    const { helpText } = await import('./help.js');
     io.stdout.write(await helpText(parsed.path, parsed.target));
     return ExitCode.OK;
   }
@@ -31,17 +30,21 @@ export async function runCommandLine(argv: readonly string[], io: CliIo, state: 
 async function reportError(error: unknown, json: boolean, io: CliIo): Promise<ExitCodeValue> {
   const exitCode = await exitCodeFor(error);
   const err = error instanceof Error ? error : new Error(String(error));
-  const hint = error instanceof UsageError ? `\nRun \`${[PROGRAM, ...error.command].join(' ')} --help\` for usage.` : '';
+  const hint = error instanceof UsageError ? `\nRun \`${['ravi-orchestrator', ...error.command].join(' ')} --help\` for usage.` : '';
   if (json) writeJson(io.stdout, { ok: false, error: { type: err.name, code: (err as { code?: unknown }).code ?? null, message: err.message }, exitCode });
-  io.stderr.write(`${PROGRAM}: ${err.message}${hint}\n`);
+  io.stderr.write(`ravi-orchestrator: ${err.message}${hint}\n`);
   return exitCode;
 }
 
 async function exitCodeFor(error: unknown): Promise<ExitCodeValue> {
   if (error instanceof UsageError) return ExitCode.USAGE;
+  // Only on the error path: the lock modules load proper-lockfile, which `version` and `help` must not pay for.
+  const [{ ConfigError }, { LockTimeoutError }, { DaemonRunningError }] = await Promise.all([
+    import('../util/errors.js'),
+    import('../files/state-lock.js'),
+    import('../daemon/instance-lock.js'),
+  ]);
   if (error instanceof ConfigError) return ExitCode.CONFIG;
-  // Only on the error path: these modules load proper-lockfile, which `version` and `help` must not pay for.
-  const [{ LockTimeoutError }, { DaemonRunningError }] = await Promise.all([import('../files/state-lock.js'), import('../daemon/instance-lock.js')]);
   if (error instanceof LockTimeoutError || error instanceof DaemonRunningError) return ExitCode.LOCKED;
   return ExitCode.FAILURE;
 }

@@ -7,7 +7,7 @@ import type { Extractor, FoundMessage } from '../agent/find-message.js';
 import type { WorktreeIdentity } from '../agent/worktree-identity.js';
 import type { Provider } from '../providers/types.js';
 import type { CommandInput } from './command.js';
-import type { CommandContext } from './context.js';
+import type { AgentContext } from './context.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 import { AGENT_FLAGS, json, VERIFICATION_FLAGS } from './shared-flags.js';
 import { writeJson, writeLine } from './io.js';
@@ -26,15 +26,15 @@ export interface Verification {
 export async function runVerification(input: CommandInput<typeof FLAGS>, { what, extract, narrowedBy }: Verification): Promise<ExitCodeValue> {
   // The call began when this process did: a message that landed while node was starting is newer than the call.
   const calledAt = Math.floor(performance.timeOrigin);
-  const [{ createCommandContext }, { findWorktreeIdentity }, { findNewest, waitForMessage }] = await Promise.all([
+  const [{ createAgentContext }, { findWorktreeIdentity }, { findNewest, waitForMessage }] = await Promise.all([
     import('./context.js'),
     import('../agent/worktree-identity.js'),
     import('../agent/find-message.js'),
   ]);
-  const context = await createCommandContext(input, { scope: 'worktree' });
+  const context = await createAgentContext(input);
   const { provider } = context;
   const { flags, io } = input;
-  const me = await findWorktreeIdentity(context.config, provider, context.worktree ?? io.cwd);
+  const me = await findWorktreeIdentity(context.config, provider, context.worktree);
   const since = flags.sinceSetup ? Date.parse(me.createdAt) : null;
   const accept = flags.wait !== null && !flags.sinceSetup ? await newerThanTheCall(provider, me, calledAt) : undefined;
   // --mark-read consumes: it takes the newest unread one, so the next call gets the next one.
@@ -69,14 +69,17 @@ async function newerThanTheCall(provider: Provider, me: WorktreeIdentity, called
 }
 
 /** Which message was handed to which agent (never the code or link itself); --mark-read marks it. */
-async function handOver(context: CommandContext<Flags>, me: WorktreeIdentity, what: What, found: FoundMessage): Promise<void> {
+async function handOver(context: AgentContext<Flags>, me: WorktreeIdentity, what: What, found: FoundMessage): Promise<void> {
   const { markRead } = context.flags;
   if (markRead) await context.provider.markRead(found.kind, me.uuid, found.messageId, { worktree: me.worktree });
   const { appendAudit } = await import('../audit/audit-log.js');
   await appendAudit(context.config.stateDir, {
     type: what === 'code' ? 'code.handed' : 'link.handed', repo: null, worktree: me.worktree, branch: me.branch, identity: me.name,
     detail: { messageId: found.messageId, kind: found.kind, from: found.from, markedRead: markRead },
-  }).catch((error: unknown) => context.logger.warn({ err: error }, 'could not write the audit log'));
+  }).catch(async (error: unknown) => {
+    const { createLogger } = await import('../util/logger.js');
+    createLogger(context.flags.logLevel).warn({ err: error }, 'could not write the audit log');
+  });
 }
 
 interface Filters {
@@ -87,7 +90,7 @@ interface Filters {
 }
 
 /** Says what the inbox holds and which call would take it: a plain `link` after `otp --wait` took the mail, say. */
-async function notFound(context: CommandContext<Flags>, me: WorktreeIdentity, what: What, extract: Extractor, filters: Filters): Promise<string> {
+async function notFound(context: AgentContext<Flags>, me: WorktreeIdentity, what: What, extract: Extractor, filters: Filters): Promise<string> {
   const { flags } = context;
   const command = what === 'code' ? 'otp' : 'link';
   const scope = flags.sinceSetup ? ` since setup (${me.createdAt})` : filters.accept !== undefined ? ' after this call began' : '';
@@ -123,7 +126,7 @@ async function notFound(context: CommandContext<Flags>, me: WorktreeIdentity, wh
 }
 
 /** Local mail only arrives while the daemon or `mail serve` runs its servers. */
-export function localMailHint(context: Pick<CommandContext, 'config' | 'provider'>): string {
+export function localMailHint(context: Pick<AgentContext, 'config' | 'provider'>): string {
   if (context.provider.kind !== 'local') return '';
   const { mail } = context.config;
   return mail.enabled

@@ -20,15 +20,15 @@ export default defineCommand({
   flags: { reveal: booleanFlag({ help: 'show secret values instead of ********' }), ...AGENT_FLAGS, json },
   examples: ['env', 'env --reveal --json'],
   async run(input) {
-    const [{ createCommandContext }, { findWorktreeIdentity }, { managedEnv }, { shellQuote }] = await Promise.all([
+    const [{ createAgentContext }, { findWorktreeIdentity }, { managedEnv }, { shellQuote }] = await Promise.all([
       import('../context.js'),
       import('../../agent/worktree-identity.js'),
       import('../../agent/managed-env.js'),
       import('../../init/superset.js'),
     ]);
-    const context = await createCommandContext(input, { scope: 'worktree' });
+    const context = await createAgentContext(input);
     const { io, flags } = input;
-    const me = await findWorktreeIdentity(context.config, context.provider, context.worktree ?? io.cwd);
+    const me = await findWorktreeIdentity(context.config, context.provider, context.worktree);
     const env = await managedEnv(context.config, context.provider, me);
     const shown = env.variables.map((v) => ({ ...v, value: v.secret && !flags.reveal ? MASK : v.value }));
     if (flags.json) {

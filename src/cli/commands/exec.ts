@@ -18,16 +18,16 @@ export default defineCommand({
   finishesWhenStdoutCloses: true,
   examples: ['exec -- npm run e2e'],
   async run(input) {
-    const [{ createCommandContext }, { findWorktreeIdentity }, { managedEnv }, { runChild }] = await Promise.all([
+    const [{ createAgentContext }, { findWorktreeIdentity }, { managedEnv }, { runChild }] = await Promise.all([
       import('../context.js'),
       import('../../agent/worktree-identity.js'),
       import('../../agent/managed-env.js'),
       import('../run-child.js'),
     ]);
     const [file, ...args] = input.positionals as [string, ...string[]];
-    const context = await createCommandContext(input, { scope: 'worktree' });
+    const context = await createAgentContext(input);
     const { io } = input;
-    const me = await findWorktreeIdentity(context.config, context.provider, context.worktree ?? io.cwd);
+    const me = await findWorktreeIdentity(context.config, context.provider, context.worktree);
     const env = await managedEnv(context.config, context.provider, me);
     for (const key of env.missingSecrets) io.stderr.write(`warning: the vault has no secret ${key}\n`);
     const outcome = await runChild(file, args, { cwd: io.cwd, env: { ...io.env, ...Object.fromEntries(env.variables.map((v) => [v.key, v.value])) } });

@@ -12,16 +12,16 @@ export default defineCommand({
   positionals: [{ name: 'KIND', help: 'which inbox (default email)', optional: true, choices: ['email', 'sms'] }],
   examples: ['inbox', 'inbox sms --unread', 'inbox --json'],
   async run(input) {
-    const [{ createCommandContext }, { findWorktreeIdentity }, { formatTable }, { localMailHint }] = await Promise.all([
+    const [{ createAgentContext }, { findWorktreeIdentity }, { formatTable }, { localMailHint }] = await Promise.all([
       import('../context.js'),
       import('../../agent/worktree-identity.js'),
       import('../format/table.js'),
       import('../verification.js'),
     ]);
     const kind = input.positionals[0] ?? 'email';
-    const context = await createCommandContext(input, { scope: 'worktree' });
+    const context = await createAgentContext(input);
     const { io, flags } = input;
-    const me = await findWorktreeIdentity(context.config, context.provider, context.worktree ?? io.cwd);
+    const me = await findWorktreeIdentity(context.config, context.provider, context.worktree);
     const options = { unreadOnly: flags.unread, worktree: me.worktree };
     // Both kinds reduce to the same listing: the JSON keeps Ravi's fields, the table picks four columns.
     const listing =

@@ -8,9 +8,9 @@ export default defineCommand({
   summary: 'this worktree\'s identity: name, email, phone',
   flags: { ...AGENT_FLAGS, json },
   async run(input) {
-    const [{ createCommandContext }, { findWorktreeIdentity }] = await Promise.all([import('../context.js'), import('../../agent/worktree-identity.js')]);
-    const context = await createCommandContext(input, { scope: 'worktree' });
-    const me = await findWorktreeIdentity(context.config, context.provider, context.worktree ?? input.io.cwd);
+    const [{ createAgentContext }, { findWorktreeIdentity }] = await Promise.all([import('../context.js'), import('../../agent/worktree-identity.js')]);
+    const context = await createAgentContext(input);
+    const me = await findWorktreeIdentity(context.config, context.provider, context.worktree);
     if (input.flags.json) {
       writeJson(input.io.stdout, { name: me.name, uuid: me.uuid, email: me.email, phone: me.phone, worktree: me.worktree, provider: context.provider.kind });
     } else {
