@@ -1,6 +1,6 @@
 /** Help text, rendered from the declarations: `<cmd> --help`, `help <cmd>`, and the top-level list. */
 import type { AnyCommand, Command, CommandGroup, Positional } from './command.js';
-import type { Flag, Flags } from './flags.js';
+import type { Flag } from './flags.js';
 import { EXIT_CODES } from './exit-codes.js';
 import { GLOBAL_FLAGS } from './global-flags.js';
 import type { CommandName } from './registry.js';
@@ -101,11 +101,6 @@ export function flagText(flag: Flag<unknown>): string {
 export function positionalText(positional: Positional): string {
   const choices = positional.choices === undefined ? '' : ` (${positional.choices.join(', ')})`;
   return `${positional.help}${choices}${positional.optional ? ' (optional)' : ''}`;
-}
-
-/** Every flag a command accepts, its own first, for completions and docs. */
-export function allFlags(command: Command): Flags {
-  return { ...command.flags, ...GLOBAL_FLAGS };
 }
 
 function table(rows: ReadonlyArray<readonly [string, string]>): string[] {
