@@ -201,6 +201,19 @@ describe('exec and env as the shell sees them', () => {
     expect((await cli(['exec', '--', 'sh', '-c', 'kill -TERM $$'], worktree)).exitCode).toBe(128 + 15);
   });
 
+  it('exec passes a SIGTERM meant for it on to the program and exits as the program did', async () => {
+    const child = execa(process.execPath, [CLI_PATH, 'exec', '--', 'sh', '-c', 'trap "exit 9" TERM; echo ready; while :; do sleep 0.05; done'], {
+      cwd: worktree, env: isolatedEnv(home), extendEnv: false, reject: false,
+    });
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    await waitFor(() => out.includes('ready'), 'the program to start');
+    child.kill('SIGTERM'); // to ravi-orchestrator only, as `timeout` or a service manager would send it
+    const result = await child;
+    expect(result.signal ?? null).toBeNull();
+    expect(result.exitCode).toBe(9);
+  });
+
   it('env --reveal is eval-safe in bash for hostile values; --json stays the machine form', async () => {
     const hostile = `it's $(touch pwned) \`touch pwned2\` ; echo "x" * \\ \n second line $HOME`;
     const dir = await createRepo({ name: 'hostile' });
