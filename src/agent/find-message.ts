@@ -37,6 +37,11 @@ export interface FindOptions {
   /** Only messages received at or after this time (ms since epoch). */
   readonly since: number | null;
   readonly unreadOnly: boolean;
+  /**
+   * Only messages this accepts: `otp --wait` passes "not in the inbox when the call began", which needs no
+   * agreement between the provider's clock and ours.
+   */
+  readonly accept?: (message: { readonly kind: 'email' | 'sms'; readonly id: string; readonly receivedAt: string }) => boolean;
   readonly signal?: AbortSignal;
 }
 
@@ -45,7 +50,8 @@ export type Extractor = (message: MessageText) => string | null;
 /** The newest message of this lease that yields a value (the inbox keeps out what arrived before the lease). */
 export async function findNewest(inbox: LeaseInbox, extract: Extractor, options: FindOptions): Promise<FoundMessage | null> {
   const messages = await listInbox(inbox, options);
-  return pickNewest(messages.filter((m) => options.since === null || Date.parse(m.receivedAt) >= options.since), extract);
+  const accepted = messages.filter((m) => (options.since === null || Date.parse(m.receivedAt) >= options.since) && (options.accept === undefined || options.accept(m)));
+  return pickNewest(accepted, extract);
 }
 
 /** The lease's email and SMS together, newest first. */

@@ -31,6 +31,12 @@ export const DEFAULT_SMTP_PORT = 2525;
 export const DEFAULT_SMS_PORT = 2526;
 /** Next to the mail ports, so the three local services are easy to find. */
 export const DEFAULT_DASHBOARD_PORT = 2527;
+/**
+ * The local provider's vault when `secrets.vault` is not set: the one `ravi-orchestrator secrets set` writes to
+ * without `--vault`, so `secrets set KEY` plus `env.secrets: ['KEY']` is enough. The ravi provider has no default:
+ * its vault is an identity, and guessing one could copy another identity's secrets into every worktree.
+ */
+export const DEFAULT_LOCAL_VAULT = 'default';
 
 /** Validates `raw` (the config file's export, or undefined) and returns it with every default applied. */
 export function normalizeConfig(raw: unknown, context: NormalizeContext): Config {
@@ -55,7 +61,7 @@ export function normalizeConfig(raw: unknown, context: NormalizeContext): Config
       secrets: [...secretNames],
       writeSecrets: config.env?.writeSecrets ?? true,
     },
-    secrets: { vault: config.secrets?.vault ?? null },
+    secrets: { vault: config.secrets?.vault ?? (config.provider?.kind === 'ravi' ? null : DEFAULT_LOCAL_VAULT) },
     orphans: { graceMs: parseDuration(config.orphans?.grace ?? DEFAULT_GRACE) },
     ports: config.ports === undefined ? null : { perWorktree: config.ports.perWorktree, first: parsePortRange(config.ports.range)[0], last: parsePortRange(config.ports.range)[1] },
     pool: {
@@ -100,9 +106,9 @@ function normalizeProvider(raw: RawConfig['provider'], baseDir: string): Provide
 /** Rules that involve more than one key; they run once each key is valid on its own. */
 function crossFieldIssues(config: RawConfig, vars: Record<string, string>, secretNames: readonly string[]): string[] {
   const issues: string[] = [];
-  if (secretNames.length > 0 && config.secrets?.vault === undefined) {
+  if (secretNames.length > 0 && config.secrets?.vault === undefined && config.provider?.kind === 'ravi') {
     issues.push(
-      'secrets.vault: required when env.secrets lists secrets (the identity, by name or uuid, whose secrets are copied)',
+      'secrets.vault: required with the ravi provider when env.secrets lists secrets (the identity, by name or uuid, whose secrets are copied)',
     );
   }
   issues.push(...portIssues(config, vars));

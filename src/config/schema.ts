@@ -6,8 +6,11 @@
  */
 import picomatch from 'picomatch';
 import { z } from 'zod';
+import { closest } from '../util/closest.js';
 import { DURATION_HINT, parseDuration } from './duration.js';
 import type { RawConfig } from './types.js';
+
+export { closest };
 
 export const IDENTITY_PLACEHOLDERS = ['repo', 'worktree', 'branch'] as const;
 export const ENV_PLACEHOLDERS = ['email', 'phone', 'identity', 'worktree', 'branch', 'repo', 'port'] as const;
@@ -163,17 +166,6 @@ export function knownKeysAt(path: readonly PropertyKey[], value: unknown): reado
 /** Keys only the ravi provider takes, so `{ kind: 'local', apiUrl }` can say so. */
 export const RAVI_ONLY_KEYS: readonly string[] = Object.keys(raviProvider.shape).filter((key) => key !== 'kind');
 
-/** The candidate closest to `word` (edit distance), if it is close enough to be a plausible typo. */
-export function closest(word: string, candidates: readonly string[]): string | null {
-  let best: string | null = null;
-  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
-  for (const candidate of candidates) {
-    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
-    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
-  }
-  return best;
-}
-
 function template(allowed: readonly string[]) {
   return z.string(STRING).superRefine((value, ctx) => {
     // Identifier-like tokens are meant as placeholders (`{port:N}` too); other braces (JSON values) stay literal.
@@ -252,17 +244,4 @@ function isDuration(value: string | number): boolean {
   } catch {
     return false;
   }
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }

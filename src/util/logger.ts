@@ -4,7 +4,7 @@
  */
 import { pino, type Logger, type LevelWithSilent } from 'pino';
 
-export const LOG_LEVELS: readonly LevelWithSilent[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+export { LOG_LEVELS, isLogLevel } from './log-levels.js';
 
 export const LOG_REDACT_PATHS: readonly string[] = [
   'key',
@@ -30,8 +30,4 @@ export const LOG_REDACT_PATHS: readonly string[] = [
 export function createLogger(level: LevelWithSilent, destination: NodeJS.WritableStream | number = 2): Logger {
   const stream = typeof destination === 'number' ? pino.destination({ fd: destination, sync: true }) : destination;
   return pino({ level, base: { pid: process.pid }, redact: { paths: [...LOG_REDACT_PATHS], censor: '[redacted]' } }, stream);
-}
-
-export function isLogLevel(value: string): value is LevelWithSilent {
-  return (LOG_LEVELS as readonly string[]).includes(value);
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parse } from 'dotenv';
 import { cleanupTempDirs, createRepo, createTempDir, gitEnv, type TestRepo } from '../support/git-fixtures.js';
 import { startFakeRaviServer, type FakeRaviServer } from '../support/fake-ravi-server.js';
-import { CLI_PATH, runBuiltCli } from '../support/cli.js';
+import { CLI_PATH, isolatedEnv, runBuiltCli } from '../support/cli.js';
 import { waitFor } from '../support/daemon-process.js';
 
 afterAll(cleanupTempDirs);
@@ -68,6 +68,51 @@ describe('agent commands inside a worktree (Ravi provider)', () => {
     expect(run.stderr).toMatch(/No verification code arrived .* within 1s/);
   });
 
+  it('otp --wait does not hand back a code that was in the inbox before the call (issue 13 finding 6)', async () => {
+    const wt = worktrees[5] as string;
+    // Stamped a second before the call: a 5 s clock-skew allowance used to return it (a stale "resend" code).
+    server.addEmail(await uuidOf(wt), { subject: 'Your code', text_content: 'Your code is 555111', created_dt: new Date(Date.now() - 1000).toISOString() });
+    const run = await cli(['otp', '--wait', '2s'], wt);
+    expect(run.stdout).not.toContain('555111');
+    expect(run.exitCode).toBe(3);
+    expect(run.stderr).toMatch(/No verification code arrived for \S+ after this call began within 2s\. The inbox holds \d+ emails? and \d+ SMS; the newest with a code is email \S+ from .* left out because it was already there when this call began\. Try: `ravi-orchestrator otp` \(no --wait\) takes the newest one; or `ravi-orchestrator otp --wait 2s --since-setup` counts every message of this lease\./);
+    expect((await cli(['otp'], wt)).stdout.trim()).toBe('555111');
+  });
+
+  it('a code that arrives during the wait counts even when the provider\'s clock is behind ours', async () => {
+    const wt = worktrees[6] as string;
+    const uuid = await uuidOf(wt);
+    const env = isolatedEnv(home);
+    const { leaseSince } = JSON.parse((await cli(['whoami', '--json'], wt)).stdout) as { leaseSince: string };
+    const waiting = execa(process.execPath, [CLI_PATH, 'otp', '--wait', '20s'], { cwd: wt, env, extendEnv: false, reject: false });
+    const listings = () => server.calls.filter((c) => c.path === '/api/email-messages/' && c.identityScope === uuid).length;
+    const before = listings();
+    await waitFor(() => listings() >= before + 2, 'the call to note the inbox and poll once');
+    // Stamped before the call began (just after the lease began) by a provider whose clock lags ours: it was not in
+    // the inbox when the call began, so it counts. (Before the lease it would not: that is an earlier task's mail.)
+    server.addSms(uuid, { body: '777333 is your verification code', created_dt: new Date(Date.parse(leaseSince) + 1).toISOString() });
+    const result = await waiting;
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout.trim()).toBe('777333');
+  });
+
+  it('link --wait after otp --wait took the same mail says what it saw and what to run', async () => {
+    const wt = worktrees[2] as string;
+    const uuid = await uuidOf(wt);
+    const env = isolatedEnv(home);
+    const otp = execa(process.execPath, [CLI_PATH, 'otp', '--wait', '20s'], { cwd: wt, env, extendEnv: false, reject: false });
+    const listings = () => server.calls.filter((c) => c.path === '/api/email-messages/' && c.identityScope === uuid).length;
+    const before = listings();
+    await waitFor(() => listings() >= before + 2, 'otp to note the inbox and poll once');
+    server.addEmail(uuid, { subject: 'Welcome', text_content: 'Your code is 246810, or confirm: https://app.example.com/verify?t=1' });
+    expect((await otp).stdout.trim()).toBe('246810');
+    const link = await cli(['link', '--wait', '1s'], wt);
+    expect(link.exitCode).toBe(3);
+    expect(link.stderr).toMatch(/the newest with a link is email \S+ from .* left out because it was already there when this call began\. Try: `ravi-orchestrator link` \(no --wait\) takes the newest one; or `ravi-orchestrator link --wait 1s --since-setup`/);
+    expect((await cli(['link'], wt)).stdout.trim()).toBe('https://app.example.com/verify?t=1');
+    expect((await cli(['link', '--wait', '1s', '--since-setup'], wt)).stdout.trim()).toBe('https://app.example.com/verify?t=1');
+  });
+
   it('--mark-read consumes a code so the next call gets the next one', async () => {
     const wt = worktrees[7] as string;
     const uuid = await uuidOf(wt);
@@ -102,9 +147,9 @@ describe('agent commands inside a worktree (Ravi provider)', () => {
   it('env masks secrets unless --reveal; exec passes them to the command without writing them to disk', async () => {
     const wt = worktrees[1] as string;
     const masked = await cli(['env'], wt);
-    expect(masked.stdout).toMatch(/^STRIPE_KEY=\*+$/m);
+    expect(masked.stdout).toMatch(/^STRIPE_KEY='\*+'$/m);
     expect(masked.stdout).not.toContain('sk_test_agent_secret');
-    expect((await cli(['env', '--reveal'], wt)).stdout).toMatch(/^STRIPE_KEY=sk_test_agent_secret$/m);
+    expect((await cli(['env', '--reveal'], wt)).stdout).toMatch(/^STRIPE_KEY='sk_test_agent_secret'$/m);
     expect(await readFile(join(wt, '.env'), 'utf8')).not.toContain('sk_test_agent_secret');
     const run = await cli(['exec', '--', process.execPath, '-e', 'process.stdout.write(`${process.env.STRIPE_KEY}|${process.env.AGENT_EMAIL}`)'], wt);
     const [secret, email] = run.stdout.split('|');

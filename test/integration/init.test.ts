@@ -9,9 +9,7 @@ import { PassThrough } from 'node:stream';
 import { execa } from 'execa';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { defaultCliArgs, type CliArgs } from '../../src/cli/args.js';
-import { initCommand } from '../../src/cli/commands/init.js';
-import type { CommandContext } from '../../src/cli/context.js';
+import { runCommandLine } from '../../src/cli/run.js';
 import { loadConfig } from '../../src/config/load.js';
 import { cleanupTempDirs, createRepo, createTempDir, type TestRepo } from '../support/git-fixtures.js';
 
@@ -28,18 +26,23 @@ interface Run {
   readonly stdout: string;
 }
 
-/** initCommand with a hand-built context: init reads only args, io and worktree. */
-async function init(cwd: string, flags: Partial<CliArgs> = {}): Promise<Run> {
+type InitFlags = { superset?: boolean; local?: boolean; force?: boolean; dryRun?: boolean; json?: boolean; install?: string };
+
+/** `init` parsed and run in-process (errors thrown as they are): flags as `{ dryRun: true }` become `--dry-run`. */
+async function init(cwd: string, flags: InitFlags = {}): Promise<Run> {
   const stdout = new PassThrough();
   let text = '';
   stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  const io = { stdout, stderr: new PassThrough(), cwd, env: process.env, readStdin: async () => '' };
-  const context = { args: defaultCliArgs('init', flags), io, worktree: null } as unknown as CommandContext;
-  const code = await initCommand(context);
+  const io = { stdout, stderr: new PassThrough(), cwd, env: process.env, readStdin: async () => '', readSecret: async () => null };
+  const argv = Object.entries(flags).flatMap(([name, value]) => {
+    const flag = `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    return value === true ? [flag] : typeof value === 'string' ? [`${flag}=${value}`] : [];
+  });
+  const code = await runCommandLine(['init', ...argv], io);
   return { code, stdout: text };
 }
 
-async function initError(cwd: string, flags: Partial<CliArgs>): Promise<Error> {
+async function initError(cwd: string, flags: InitFlags): Promise<Error> {
   const error: unknown = await init(cwd, flags).then(() => null, (e: unknown) => e);
   expect(error).toBeInstanceOf(Error);
   return error as Error;
@@ -164,6 +167,9 @@ describe('init (config file)', () => {
     expect(loaded.source).toBe(file);
     await writeFile(file, text);
     expect(typeErrors(file)).toEqual([]);
+    // The Ravi CLI's command is `ravi auth login` (what the provider's 401 message says too).
+    expect(text).toContain('ravi auth login');
+    expect(text).not.toMatch(/ravi login/);
   });
 
   it('is unchanged on a second run and refuses another existing config unless --force', async () => {

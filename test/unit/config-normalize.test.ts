@@ -35,7 +35,7 @@ describe('normalizeConfig: defaults', () => {
       provider: { kind: 'local' },
       identity: { name: 'ws-{repo}-{worktree}' },
       env: { file: '.env', vars: { AGENT_EMAIL: '{email}', AGENT_PHONE: '{phone}' }, secrets: [], writeSecrets: true },
-      secrets: { vault: null },
+      secrets: { vault: 'default' },
       orphans: { graceMs: 600_000 },
       pool: { quarantineMs: 1_800_000, keepIdle: 3 },
       ports: null,
@@ -47,6 +47,12 @@ describe('normalizeConfig: defaults', () => {
       stateDir: STATE,
       source: null,
     });
+  });
+
+  it('reads env.secrets from the local vault "default" unless secrets.vault names one; ravi has no default vault', () => {
+    expect(normalizeConfig({ env: { secrets: ['OPENAI_API_KEY'] } }, CONTEXT).secrets).toEqual({ vault: 'default' });
+    expect(normalizeConfig({ env: { secrets: ['OPENAI_API_KEY'] }, secrets: { vault: 'team' } }, CONTEXT).secrets).toEqual({ vault: 'team' });
+    expect(normalizeConfig({ provider: { kind: 'ravi' } }, CONTEXT).secrets).toEqual({ vault: null });
   });
 
   it('fills the ravi provider defaults and strips the trailing slash of apiUrl', () => {
@@ -160,7 +166,7 @@ describe('normalizeConfig: errors name the file, the key path and the value', ()
     ['duplicate secret', { env: { secrets: ['A', 'B', 'A'] }, secrets: { vault: 'v' } }, /^env\.secrets\[2\]: duplicate of env\.secrets\[0\]/],
     ['secret clashes with a var', { env: { vars: { TOKEN: 'x' }, secrets: ['TOKEN'] }, secrets: { vault: 'v' } }, /^env\.secrets\[0\]: TOKEN is also set by env\.vars/],
     ['secret clashes with a default var', { env: { secrets: ['AGENT_EMAIL'] }, secrets: { vault: 'v' } }, /^env\.secrets\[0\]: AGENT_EMAIL is also set by the default env\.vars/],
-    ['vault missing', { env: { secrets: ['OPENAI_API_KEY'] } }, /^secrets\.vault: required when env\.secrets lists secrets/],
+    ['vault missing (ravi)', { provider: { kind: 'ravi' }, env: { secrets: ['OPENAI_API_KEY'] } }, /^secrets\.vault: required with the ravi provider when env\.secrets lists secrets/],
     ['bad glob', { exclude: ['ok/**', '*.{js'] }, /^exclude\[1\]: invalid glob: Unterminated group \(got "\*\.\{js"\)/],
     ['empty glob', { include: [''] }, /^include\[0\]: invalid glob/],
     ['concurrency too big', { concurrency: 65 }, /^concurrency: expected an integer from 1 to 64 \(got 65\)/],

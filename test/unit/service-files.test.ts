@@ -5,9 +5,8 @@ import { execa } from 'execa';
 import { parse } from 'plist';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { defaultCliArgs, type CliArgs } from '../../src/cli/args.js';
-import { serviceCommand } from '../../src/cli/commands/service.js';
-import type { CommandContext } from '../../src/cli/context.js';
+import { parseCommandLine } from '../../src/cli/parse.js';
+import { serviceCommand, type ServiceContext, type Verb } from '../../src/cli/commands/service.js';
 import type { Config } from '../../src/config/types.js';
 import type { Provider } from '../../src/providers/types.js';
 import { renderPlist, THROTTLE_INTERVAL_S } from '../../src/service/launchd.js';
@@ -301,14 +300,14 @@ describe('install / uninstall / restart / status on Linux (systemctl --user)', (
 });
 
 describe('ravi-orchestrator service (command)', () => {
-  function context(rest: string[], flags: Partial<CliArgs>, home: string) {
+  function context(verb: Verb, flags: { dryRun?: boolean; json?: boolean }, home: string) {
     let out = '';
     const stream = { write: (chunk: string) => ((out += chunk), true) } as unknown as NodeJS.WritableStream;
-    const args: CliArgs = defaultCliArgs('service', { rest, stateDir: `${home}/state`, logLevel: 'silent', ...flags });
     const config = { stateDir: `${home}/state`, source: `${home}/ravi-orchestrator.config.ts`, repos: [] } as unknown as Config;
-    const value: CommandContext = {
-      args, config, logger: pino({ level: 'silent' }), provider: {} as Provider, worktree: null,
-      io: { stdout: stream, stderr: stream, cwd: home, env: { PATH: '/usr/bin' }, readStdin: async () => '' },
+    const value: ServiceContext = {
+      path: ['service', verb], positionals: [], flags: { stateDir: `${home}/state`, logLevel: 'silent', repo: [], ...flags },
+      config, logger: pino({ level: 'silent' }), provider: {} as Provider, worktree: null,
+      io: { stdout: stream, stderr: stream, cwd: home, env: { PATH: '/usr/bin' }, readStdin: async () => '', readSecret: async () => null },
     };
     return { value, output: () => out };
   }
@@ -317,9 +316,9 @@ describe('ravi-orchestrator service (command)', () => {
     const home = path.join(root, 'home');
     await mkdir(home);
     const fake = recorder();
-    const { value, output } = context(['install'], { dryRun: true }, home);
+    const { value, output } = context('install', { dryRun: true }, home);
     const environment: ServiceEnvironment = { platform: 'darwin', home, uid: 501, env: {}, run: fake.run };
-    const code = await serviceCommand(value, { environment, execPath: '/usr/bin/node', cliPath: '/opt/r o/dist/cli/main.js' });
+    const code = await serviceCommand('install', value, { environment, execPath: '/usr/bin/node', cliPath: '/opt/r o/dist/cli/main.js' });
     expect(code).toBe(0);
     expect(output()).toContain(`Would write ${home}/Library/LaunchAgents/${LAUNCHD_LABEL}.plist (mode 0644):`);
     expect(output()).toContain(`<string>${home}/ravi-orchestrator.config.ts</string>`);
@@ -329,9 +328,9 @@ describe('ravi-orchestrator service (command)', () => {
   });
 
   it('status --json reports the service state and log file', async () => {
-    const { value, output } = context(['status'], { json: true }, root);
+    const { value, output } = context('status', { json: true }, root);
     const environment: ServiceEnvironment = { platform: 'linux', home: root, uid: 1000, env: {}, run: recorder(() => ({ stdout: 'LoadState=loaded\nActiveState=active\nMainPID=77\n' })).run };
-    expect(await serviceCommand(value, { environment })).toBe(0);
+    expect(await serviceCommand('status', value, { environment })).toBe(0);
     expect(JSON.parse(output())).toMatchObject({ manager: 'systemd', running: true, pid: 77, logFile: `${root}/state/logs/daemon.log` });
   });
 
@@ -339,10 +338,10 @@ describe('ravi-orchestrator service (command)', () => {
     await mkdir(path.join(root, 'state', 'logs'), { recursive: true });
     await writeFile(path.join(root, 'state', 'logs', 'daemon.log'), '{"msg":"one"}\n{"msg":"two"}\n');
     await chmod(path.join(root, 'state', 'logs', 'daemon.log'), 0o600);
-    const { value, output } = context(['logs'], {}, root);
+    const { value, output } = context('logs', {}, root);
     const environment: ServiceEnvironment = { platform: 'linux', home: root, uid: 1000, env: {}, run: recorder().run };
-    expect(await serviceCommand(value, { environment })).toBe(0);
+    expect(await serviceCommand('logs', value, { environment })).toBe(0);
     expect(output()).toBe('{"msg":"one"}\n{"msg":"two"}\n');
-    await expect(serviceCommand(context(['start'], {}, root).value, { environment })).rejects.toMatchObject({ name: 'UsageError' });
+    await expect(parseCommandLine(['service', 'start'])).rejects.toMatchObject({ name: 'UsageError', message: expect.stringMatching(/did you mean service restart\?/) });
   });
 });

@@ -4,25 +4,42 @@
  * and exits non-zero so the service manager restarts it (throttled by the manager).
  */
 import { join } from 'node:path';
-import { pino, type Logger } from 'pino';
-import { Daemon } from '../../daemon/daemon.js';
-import { daemonOptionsFromEnv } from '../../daemon/options.js';
-import { createLogFileStream } from '../../daemon/log-file.js';
-import { LOG_REDACT_PATHS } from '../../util/logger.js';
-import type { CliArgs } from '../args.js';
-import { configLoaderFor } from '../context.js';
+import type { Logger, LevelWithSilent, StreamEntry } from 'pino';
+import { defineCommand, type CommandInput } from '../command.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
-import { writeLine, type CliIo } from '../io.js';
+import { writeLine } from '../io.js';
+import { FLEET_FLAGS } from '../shared-flags.js';
 
-export async function daemonCommand(args: CliArgs, io: CliIo): Promise<ExitCodeValue> {
-  const loader = await configLoaderFor(args, io);
+const FLAGS = { ...FLEET_FLAGS };
+
+export default defineCommand({
+  summary: 'run the controller in the foreground: watch, queue, resync (what the service runs)',
+  description:
+    'The long-running controller in the foreground (what launchd and systemd run): watches each repo, its worktrees\' env ' +
+    'files and the config, reconciles on every change and resyncs every 5 minutes. SIGTERM/SIGINT stop it cleanly (exit ' +
+    '0), SIGHUP reloads the config; an uncaught error exits non-zero so the service manager restarts it. Exit 75 when ' +
+    'another daemon already runs for this state dir.',
+  flags: FLAGS,
+  finishesWhenStdoutCloses: true,
+  run: daemonCommand,
+});
+
+async function daemonCommand(input: CommandInput<typeof FLAGS>): Promise<ExitCodeValue> {
+  const [{ configLoaderFor }, { Daemon }, { daemonOptionsFromEnv }, { createLogFileStream }] = await Promise.all([
+    import('../context.js'),
+    import('../../daemon/daemon.js'),
+    import('../../daemon/options.js'),
+    import('../../daemon/log-file.js'),
+  ]);
+  const { io, flags } = input;
+  const loader = await configLoaderFor(input);
   const initial = await loader.load();
   const options = daemonOptionsFromEnv(io.env);
   const logDir = join(initial.stateDir, 'logs');
   const logFile = await createLogFileStream(logDir);
-  const level = args.logLevel === 'error' ? 'info' : args.logLevel; // the CLI default is quiet; a daemon logs what it does
-  const logger = createDaemonLogger(level, logFile.stream, io.stderr);
-  let daemon: Daemon;
+  const level = flags.logLevel === 'error' ? 'info' : flags.logLevel; // the CLI default is quiet; a daemon logs what it does
+  const logger = await createDaemonLogger(level, logFile.stream, io.stderr);
+  let daemon: Awaited<ReturnType<typeof Daemon.start>>;
   try {
     daemon = await Daemon.start({ loadConfig: loader.load, logger, options, logFile: logFile.path });
   } catch (error) {
@@ -62,8 +79,9 @@ export async function daemonCommand(args: CliArgs, io: CliIo): Promise<ExitCodeV
   return exitCode;
 }
 
-function createDaemonLogger(level: pino.LevelWithSilent, file: NodeJS.WritableStream, stderr: NodeJS.WritableStream): Logger {
-  const streams: pino.StreamEntry[] = [{ level: level === 'silent' ? 'fatal' : level, stream: file }];
+async function createDaemonLogger(level: LevelWithSilent, file: NodeJS.WritableStream, stderr: NodeJS.WritableStream): Promise<Logger> {
+  const [{ pino }, { LOG_REDACT_PATHS }] = await Promise.all([import('pino'), import('../../util/logger.js')]);
+  const streams: StreamEntry[] = [{ level: level === 'silent' ? 'fatal' : level, stream: file }];
   // Interactive runs also show logs on the terminal; under launchd/systemd stderr is a file we need not fill twice.
   if ((stderr as NodeJS.WriteStream).isTTY) streams.push({ level: level === 'silent' ? 'fatal' : level, stream: stderr });
   return pino({ level, base: { pid: process.pid }, redact: { paths: [...LOG_REDACT_PATHS], censor: '[redacted]' } }, pino.multistream(streams));

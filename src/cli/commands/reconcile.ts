@@ -1,37 +1,53 @@
 /** `reconcile`: make it so. Exit 0 when everything ended in sync, 1 when an action or check failed. */
-import { runPass } from '../../reconcile/engine.js';
-import type { CommandContext } from '../context.js';
-import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import { defineCommand } from '../command.js';
+import { ExitCode } from '../exit-codes.js';
 import { writeJson, writeLine } from '../io.js';
-import { formatResults } from '../format/plan-text.js';
-import { countChanges } from '../../reconcile/actions.js';
+import { booleanFlag } from '../flags.js';
+import { FLEET_FLAGS, json, lockWait, worktree } from '../shared-flags.js';
 
-export async function reconcileCommand(context: CommandContext): Promise<ExitCodeValue> {
-  const report = await runPass({
-    config: context.config,
-    provider: context.provider,
-    logger: context.logger,
-    mode: 'apply',
-    worktree: context.worktree,
-    lockWaitMs: context.args.lockWaitMs ?? undefined,
-    takeOver: context.args.takeOver,
-  });
-  const failures = report.results.filter((r) => r.status === 'failed');
-  const ok = failures.length === 0 && report.plan.problems.length === 0;
-  if (context.args.json) {
-    writeJson(context.io.stdout, {
-      ok,
-      durationMs: Math.round(report.durationMs),
-      summary: { ...countChanges(report.results.filter((r) => r.status === 'done').map((r) => r.action)), failed: failures.length + report.plan.problems.length },
-      results: report.results.map((r) => ({ ...r.action, status: r.status, error: r.error?.message ?? null })),
-      problems: report.plan.problems,
-      notes: report.plan.notes,
-    });
-  } else {
-    if (context.worktree !== null && report.focus !== null && !report.focus.managed) {
-      writeLine(context.io.stdout, `${context.worktree} is not managed: ${report.focus.unmanagedReason ?? 'unknown reason'}.`);
+export default defineCommand({
+  summary: 'make every managed worktree hold exactly one leased identity and a current env file',
+  description:
+    'Makes it so: every managed worktree leases an identity (an idle one from the pool, else a new one), each env file is ' +
+    'written, and the lease of a worktree that is gone ends once its grace period passes (the identity returns to the pool). ' +
+    'Safe to re-run. With --worktree (what a setup script runs) only that worktree. A repo another state dir manages is ' +
+    'refused unless --take-over. Exit 0 when everything ended in sync, 1 when an action or check failed.',
+  flags: {
+    ...FLEET_FLAGS,
+    worktree: { ...worktree, help: 'only the worktree containing PATH: leases its identity and writes its files' },
+    json,
+    'lock-wait': lockWait(120),
+    'take-over': booleanFlag({ help: 'manage repos another state dir claimed (that state dir stops managing them)' }),
+  },
+  finishesWhenStdoutCloses: true,
+  examples: ['reconcile', 'reconcile --worktree "$PWD"'],
+  async run(input) {
+    const [{ createCommandContext }, { runPass }, { countChanges }, { formatResults }] = await Promise.all([
+      import('../context.js'),
+      import('../../reconcile/engine.js'),
+      import('../../reconcile/actions.js'),
+      import('../format/plan-text.js'),
+    ]);
+    const context = await createCommandContext(input);
+    const { io, flags } = input;
+    const report = await runPass({ config: context.config, provider: context.provider, logger: context.logger, mode: 'apply', worktree: context.worktree, lockWaitMs: flags.lockWait, takeOver: flags.takeOver });
+    const failures = report.results.filter((r) => r.status === 'failed');
+    const ok = failures.length === 0 && report.plan.problems.length === 0;
+    if (flags.json) {
+      writeJson(io.stdout, {
+        ok,
+        durationMs: Math.round(report.durationMs),
+        summary: { ...countChanges(report.results.filter((r) => r.status === 'done').map((r) => r.action)), failed: failures.length + report.plan.problems.length },
+        results: report.results.map((r) => ({ ...r.action, status: r.status, error: r.error?.message ?? null })),
+        problems: report.plan.problems,
+        notes: report.plan.notes,
+      });
+    } else {
+      if (context.worktree !== null && report.focus !== null && !report.focus.managed) {
+        writeLine(io.stdout, `${context.worktree} is not managed: ${report.focus.unmanagedReason ?? 'unknown reason'}.`);
+      }
+      for (const line of formatResults(report.plan, report.results, report.durationMs)) writeLine(io.stdout, line);
     }
-    for (const line of formatResults(report.plan, report.results, report.durationMs)) writeLine(context.io.stdout, line);
-  }
-  return ok ? ExitCode.OK : ExitCode.FAILURE;
-}
+    return ok ? ExitCode.OK : ExitCode.FAILURE;
+  },
+});

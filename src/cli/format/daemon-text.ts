@@ -3,7 +3,8 @@ import type { DaemonStatus } from '../../daemon/status-file.js';
 import { formatDuration } from '../../reconcile/plan-leftovers.js';
 import { displayPath } from './describe-action.js';
 
-export function formatDaemonStatus(status: DaemonStatus | null, running: boolean, now: number): string[] {
+/** `unwatched`: repos this status shows that the running daemon does not watch (so nothing keeps them in sync). */
+export function formatDaemonStatus(status: DaemonStatus | null, running: boolean, now: number, unwatched: readonly string[] = []): string[] {
   if (!running || status === null) {
     return [`daemon: not running${status?.updatedAt ? ` (last seen ${status.updatedAt})` : ''}; start it with \`ravi-orchestrator service install\` or \`ravi-orchestrator daemon\``];
   }
@@ -13,6 +14,10 @@ export function formatDaemonStatus(status: DaemonStatus | null, running: boolean
   if (status.mail) lines.push(`  local mail: SMTP ${status.mail.smtp}, SMS ${status.mail.sms}`);
   if (status.dashboard) lines.push(`  dashboard: ${status.dashboard.url}`);
   if (status.configError !== null) lines.push(`  ! config reload failed, running with the last good config: ${status.configError}`);
+  for (const repo of unwatched) {
+    const config = status.configSource === null ? 'it started without a config file' : `its config is ${displayPath(status.configSource)}`;
+    lines.push(`  ! not watching ${displayPath(repo)} (${config}): run \`ravi-orchestrator reconcile\` there, or add it to the daemon's repos and restart it`);
+  }
   for (const repo of status.repos) {
     const pass = repo.lastPass;
     const last = pass === null

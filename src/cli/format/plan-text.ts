@@ -1,17 +1,17 @@
 /**
  * Human output of `plan` and `reconcile`: per repo its own actions, one heading per worktree (or "gone"
- * for leases of vanished worktrees) and the repo's notes; then the pool; problems; a summary line.
+ * for leases of vanished worktrees) and the repo's notes; then the pool; problems. `reconcile` ends with
+ * a summary line of what was done; `plan`'s summary is plan-summary.ts.
  */
 import { actionTarget, countChanges, type Action, type ChangeCounts, type Note, type Plan } from '../../reconcile/actions.js';
 import type { ActionResult } from '../../reconcile/apply.js';
 import { describeAction, displayPath } from './describe-action.js';
 
+/** The plan's actions, notes and problems; the caller adds the summary line (planSummary). */
 export function formatPlan(plan: Plan, verbose: boolean): string[] {
   const shown = plan.actions.filter((a) => verbose || describeAction(a).symbol !== ' ');
   const lines = formatGrouped(shown, plan.notes, (a) => `${describeAction(a).symbol} ${describeAction(a).text}`);
   lines.push(...formatProblems(plan));
-  const counts = countChanges(plan.actions);
-  lines.push(total(counts) === 0 ? 'No changes. Every managed worktree is in sync.' : `Plan: ${describeCounts(counts, 'to ')}.`);
   return lines;
 }
 
@@ -43,12 +43,12 @@ export function formatResults(plan: Plan, results: readonly ActionResult[], dura
   return lines;
 }
 
-function total(counts: ChangeCounts): number {
+export function total(counts: ChangeCounts): number {
   return counts.create + counts.lease + counts.release + counts.update + counts.delete;
 }
 
 /** "1 to create, 2 to lease, ..." or "1 created, 2 leased, ...". */
-function describeCounts(counts: ChangeCounts, verb: 'to ' | ''): string {
+export function describeCounts(counts: ChangeCounts, verb: 'to ' | ''): string {
   const words = verb === '' ? { create: 'created', lease: 'leased', release: 'released', update: 'updated', delete: 'deleted' } : { create: 'to create', lease: 'to lease', release: 'to release', update: 'to update', delete: 'to delete' };
   return (['create', 'lease', 'release', 'update', 'delete'] as const).map((kind) => `${counts[kind]} ${words[kind]}`).join(', ');
 }

@@ -3,8 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { defaultCliArgs, type CliArgs } from '../../../src/cli/args.js';
-import { runInitCommand } from '../../../src/cli/commands/init.js';
+import { runCommandLine } from '../../../src/cli/run.js';
 import { detectTools } from '../../../src/init/adapters/detect.js';
 import { cleanupTempDirs, createRepo, createTempDir } from '../../support/git-fixtures.js';
 import { initTool } from './helpers.js';
@@ -15,13 +14,13 @@ beforeAll(async () => {
   vi.stubEnv('RAVI_ORCHESTRATOR_STATE_DIR', join(scratch, 'state'));
 });
 
-async function init(cwd: string, flags: Partial<CliArgs>): Promise<{ stdout: string; stderr: string; error: unknown }> {
+async function init(cwd: string, flags: readonly string[]): Promise<{ stdout: string; stderr: string; error: unknown }> {
   let stdout = '';
   let stderr = '';
   const out = new PassThrough().on('data', (c: Buffer) => (stdout += c.toString()));
   const err = new PassThrough().on('data', (c: Buffer) => (stderr += c.toString()));
-  const io = { stdout: out, stderr: err, cwd, env: {}, readStdin: async () => '' };
-  const error = await runInitCommand(defaultCliArgs('init', flags), io).then(() => null, (e: unknown) => e);
+  const io = { stdout: out, stderr: err, cwd, env: {}, readStdin: async () => '', readSecret: async () => null };
+  const error = await runCommandLine(['init', ...flags], io).then(() => null, (e: unknown) => e);
   return { stdout, stderr, error };
 }
 
@@ -49,7 +48,7 @@ describe('detecting worktree tools', () => {
     const repo = await createRepo();
     await mkdir(join(repo.path, '.superset'));
     await writeFile(join(repo.path, '.gtrconfig'), '[hooks]\n\tpostCreate = npm ci\n');
-    const run = await init(repo.path, {});
+    const run = await init(repo.path, []);
     expect(run.error).toBeNull();
     expect(run.stdout).toContain('Created ');
     expect(run.stdout).toContain('ravi-orchestrator.config.ts');
@@ -58,14 +57,14 @@ describe('detecting worktree tools', () => {
 
     // Refusing to write over a config edited since, plain init still says what it found (on stderr).
     await writeFile(join(repo.path, 'ravi-orchestrator.config.ts'), 'export default {};\n');
-    const again = await init(repo.path, {});
+    const again = await init(repo.path, []);
     expect(again.error).toBeInstanceOf(Error);
     expect(again.stderr).toContain('ravi-orchestrator init --gtr');
   });
 
   it('a repo without any tool gets no tool lines', async () => {
     const repo = await createRepo();
-    const run = await init(repo.path, { json: true });
+    const run = await init(repo.path, ['--json']);
     expect(JSON.parse(run.stdout)).toMatchObject({ ok: true, detected: [] });
   });
 });
@@ -73,12 +72,12 @@ describe('detecting worktree tools', () => {
 describe('init flags', () => {
   it('refuses two tools at once, --local for a tool without a per-user file, and --install with a tool', async () => {
     const repo = await createRepo();
-    const { parseCliArgs } = await import('../../../src/cli/args.js');
-    expect(() => parseCliArgs(['init', '--claude', '--cursor'])).toThrow('init sets up one tool at a time (got --claude --cursor)');
-    expect(parseCliArgs(['init', '--worktrunk']).tool).toBe('worktrunk');
-    expect(String((await init(repo.path, { tool: 'cursor', local: true })).error)).toContain('Cursor has no per-user config file');
-    expect(String((await init(repo.path, { tool: 'claude', superset: true })).error)).toContain('one tool at a time');
-    expect(String((await init(repo.path, { tool: 'codex', install: 'npm ci' })).error)).toContain('--install only applies');
+    expect(String((await init(repo.path, ['--claude', '--cursor'])).error)).toContain('init sets up one tool at a time (got --claude --cursor)');
+    expect(String((await init(repo.path, ['--cursor', '--local'])).error)).toContain('Cursor has no per-user config file');
+    expect(String((await init(repo.path, ['--claude', '--superset'])).error)).toContain('one tool at a time');
+    expect(String((await init(repo.path, ['--codex', '--install', 'npm ci'])).error)).toContain('--install only applies');
+    // Each refusal is a usage error (exit 64), before anything is written.
+    expect((await init(repo.path, ['--claude', '--cursor'])).error).toMatchObject({ name: 'UsageError' });
     expect(await repo.git('status', '--porcelain', '--untracked-files=all')).toBe('');
   });
 });

@@ -1,0 +1,60 @@
+/**
+ * What each command loads at start-up, seen by a module loader hook in the real process (not timed: the
+ * figures live in the commit messages and `npm run bench`). `version` and `help` must not load the engine.
+ */
+import { execa } from 'execa';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI_PATH, isolatedEnv, runBuiltCli } from '../support/cli.js';
+import { cleanupTempDirs, createRepo, createTempDir } from '../support/git-fixtures.js';
+
+afterAll(cleanupTempDirs);
+
+let dir: string;
+let worktree: string;
+let home: string;
+
+beforeAll(async () => {
+  dir = await createTempDir('ravi-startup-');
+  home = await createTempDir('ravi-startup-home-');
+  const repo = await createRepo({ name: 'startup' });
+  worktree = await repo.addWorktree('feat/boot');
+  expect((await runBuiltCli(['reconcile'], { cwd: repo.path, home })).exitCode).toBe(0);
+  // A loader hook that writes every module URL the process loads to $MODULE_LOG (node:module register/load).
+  await writeFile(join(dir, 'hook.mjs'), "import { appendFileSync } from 'node:fs';\nexport async function load(url, context, next) {\n  appendFileSync(process.env.MODULE_LOG, `${url}\\n`);\n  return next(url, context);\n}\n");
+  await writeFile(join(dir, 'register.mjs'), "import { register } from 'node:module';\nregister('./hook.mjs', import.meta.url);\n");
+});
+
+async function modulesLoadedBy(args: string[], cwd: string): Promise<string[]> {
+  const log = join(dir, `modules-${args.join('-')}.log`);
+  await writeFile(log, '');
+  const run = await execa(process.execPath, ['--import', pathToFileURL(join(dir, 'register.mjs')).href, CLI_PATH, ...args], {
+    cwd, env: isolatedEnv(home, { MODULE_LOG: log }), extendEnv: false, reject: false,
+  });
+  expect(run.stderr).not.toMatch(/Error/);
+  return (await readFile(log, 'utf8')).split('\n').filter((url) => url.startsWith('file:'));
+}
+
+const ENGINE = /node_modules\/(pino|zod|cosmiconfig|proper-lockfile|execa|chokidar)\/|dist\/(config\/load|providers|files\/ledger|reconcile|daemon|mail)\//;
+
+describe('start-up', () => {
+  it.each(['version', 'help', 'otp --help'])('`%s` loads no engine: no pino, zod, cosmiconfig, proper-lockfile, config loader or provider', async (line) => {
+    const loaded = await modulesLoadedBy(line.split(' '), dir);
+    expect(loaded.length).toBeGreaterThan(3);
+    expect(loaded.filter((url) => ENGINE.test(url))).toEqual([]);
+  });
+
+  it('`version` loads only the parser and its own module', async () => {
+    const ours = (await modulesLoadedBy(['version'], dir)).map((url) => url.replace(/^.*\/dist\//, ''));
+    expect(ours.filter((path) => path.startsWith('cli/commands/'))).toEqual(['cli/commands/version.js']);
+    expect(ours.every((path) => path.startsWith('cli/') || path.startsWith('util/'))).toBe(true);
+  });
+
+  it.each([['whoami'], ['otp'], ['env']])('`%s` does not load pino (agent commands log nothing by default)', async (command) => {
+    const loaded = await modulesLoadedBy([command], worktree);
+    expect(loaded.some((url) => url.includes('/dist/cli/commands/'))).toBe(true);
+    expect(loaded.filter((url) => /node_modules\/(pino|execa)\//.test(url))).toEqual([]);
+  });
+});
