@@ -20,6 +20,8 @@ import { PassFailedError, runRepoPass } from './repo-pass.js';
 import type { DaemonOptions } from './options.js';
 import { firstChanged, type WatchedPath } from './watched-paths.js';
 import { WatchEvents } from './watch-events.js';
+import { affected, toRepoProblems, watchStatus, type RepoWatchProblem } from './watch-problems.js';
+import { stat } from 'node:fs/promises';
 
 export interface DaemonDeps {
   /** Loads the config; called at start and on every reload (config file change, SIGHUP). */
@@ -45,6 +47,12 @@ export class Daemon {
   readonly #watched = new Map<string, readonly WatchedPath[]>();
   readonly #events: WatchEvents;
   #resyncTimer: NodeJS.Timeout | null = null;
+  /** Runs while some folder cannot be watched: looks at the repos concerned more often than the resync. */
+  #fallbackTimer: NodeJS.Timeout | null = null;
+  /** Repos (and whether the config file) with a folder that could not be watched. */
+  #unwatched: { repos: Set<string>; config: boolean } = { repos: new Set(), config: false };
+  /** Size, mtime and inode of the config file at the last load, for the fallback check when it is unwatched. */
+  #configStamp: string | null = null;
   #mail: LocalMail | null = null;
   #dashboard: Dashboard | null = null;
   #stopping: Promise<void> | null = null;
@@ -73,17 +81,16 @@ export class Daemon {
       maxBackoffMs: deps.options.maxBackoffMs,
       onRunEnd: (event) => this.#onRunEnd(event),
     });
-    const onWatchError = (error: unknown, key?: string) => deps.logger.warn({ err: error, key }, 'watcher error; the next pass re-reads everything');
     // The sources pass keys on at once; #events debounces both together, per repo (watch-events.ts).
-    this.#git = createGitSource([], { debounceMs: 0, onError: onWatchError });
-    this.#files = createWorktreeFilesSource({ debounceMs: 0, onError: onWatchError });
+    this.#git = createGitSource([], { debounceMs: 0, onProblemsChanged: () => this.#publishWatch() });
+    this.#files = createWorktreeFilesSource({ debounceMs: 0 });
     this.#events = new WatchEvents({
       debounceMs: deps.options.debounceMs,
       enqueue: (repo) => this.#queue.add(repo),
       watched: (repo) => this.#watched.get(repo),
       logger: deps.logger,
     });
-    this.#configSource = createConfigSource(config.source, { onError: onWatchError });
+    this.#configSource = createConfigSource(config.source);
   }
 
   /** Loads the config, takes the instance lock, starts the sources, and begins reconciling. */
@@ -119,6 +126,8 @@ export class Daemon {
     this.#files.start((repo) => this.#events.add(repo, 'files'));
     this.#startConfigSource();
     await Promise.all([this.#git.waitForSync(), this.#files.waitForSync(), this.#configSource.waitForSync()]);
+    this.#configStamp = await stampOf(this.#config.source);
+    this.#publishWatch();
     await this.#startMail();
     await this.#startDashboard();
     this.#queue.start();
@@ -146,14 +155,16 @@ export class Daemon {
     if (JSON.stringify(next.provider) !== JSON.stringify(this.#config.provider)) this.#provider = createProvider(next);
     const sourceChanged = next.source !== this.#config.source;
     this.#config = next;
+    this.#configStamp = await stampOf(next.source);
     for (const repo of [...this.#watched.keys()]) if (!next.repos.includes(repo)) this.#watched.delete(repo);
     await this.#resolveCommonDirs();
     await this.#files.setWatched(this.#watchEntries());
     if (sourceChanged) {
       await this.#configSource.close();
-      this.#configSource = createConfigSource(next.source, { onError: (error) => this.#deps.logger.warn({ err: error }, 'config watcher error') });
+      this.#configSource = createConfigSource(next.source);
       this.#startConfigSource();
     }
+    this.#publishWatch();
     this.#status.retainRepos(next.repos);
     this.#status.update({ configError: null, configSource: next.source, provider: next.provider.kind });
     logger.info({ reason, repos: next.repos }, 'config reloaded');
@@ -166,6 +177,8 @@ export class Daemon {
       this.#deps.logger.info({ reason }, 'daemon stopping');
       this.#status.update({ state: 'stopping' });
       if (this.#resyncTimer !== null) clearTimeout(this.#resyncTimer);
+      if (this.#fallbackTimer !== null) clearTimeout(this.#fallbackTimer);
+      this.#fallbackTimer = null;
       this.#events.cancel();
       await Promise.allSettled([this.#git.close(), this.#files.close(), this.#configSource.close(), this.#mail?.close(), this.#dashboard?.close()]);
       await this.#queue.shutdown();
@@ -199,6 +212,7 @@ export class Daemon {
       const before = new Set(this.#watched.get(repo)?.map((watched) => watched.path));
       this.#watched.set(repo, result.watch);
       await this.#files.setWatched(this.#watchEntries());
+      this.#publishWatch();
       // A path this pass read or wrote, then edited (or deleted) before its new watch was ready, sent no
       // event. Paths watched before stay watched throughout (the files source closes an old watcher only
       // once its replacement is ready), so only the new ones can have missed one: compare those with what
@@ -312,6 +326,56 @@ export class Daemon {
     }
   }
 
+  /**
+   * Publishes the `watch` entry of the status (watch-problems.ts) and, while some folder cannot be watched,
+   * keeps the fallback resync running for the repos concerned. Logs when the set of problems changes, not
+   * per folder and not per pass.
+   */
+  #publishWatch(): void {
+    if (this.#stopping !== null) return;
+    const repoOfCommonDir = (commonDir: string) => this.#commonDirs.get(commonDir) ?? commonDir;
+    const problems: RepoWatchProblem[] = [
+      ...toRepoProblems(this.#git.problems(), repoOfCommonDir),
+      ...toRepoProblems(this.#files.problems(), (repo) => repo),
+      ...toRepoProblems(this.#configSource.problems(), () => null),
+    ];
+    const watched = this.#git.watchCount() + this.#files.watchCount() + this.#configSource.watchCount();
+    const status = watchStatus(watched, problems, this.#deps.options.unwatchedResyncMs);
+    this.#unwatched = affected(problems);
+    if (status.unwatched !== this.#status.current.watch?.unwatched) {
+      if (status.unwatched > 0) this.#deps.logger.warn({ unwatched: status.unwatched, problems: status.problems, fix: status.fix }, 'some folders cannot be watched; looking at their repos every few seconds instead');
+      else if ((this.#status.current.watch?.unwatched ?? 0) > 0) this.#deps.logger.info({ watched }, 'every folder is watched again');
+    }
+    this.#status.update({ watch: status });
+    const degraded = this.#unwatched.repos.size > 0 || this.#unwatched.config;
+    if (degraded && this.#fallbackTimer === null) this.#scheduleFallback();
+    if (!degraded && this.#fallbackTimer !== null) {
+      clearTimeout(this.#fallbackTimer);
+      this.#fallbackTimer = null;
+    }
+  }
+
+  /** The shorter resync of repos with an unwatched folder; it also tries those watches again. */
+  #scheduleFallback(): void {
+    const { unwatchedResyncMs, resyncJitter } = this.#deps.options;
+    if (unwatchedResyncMs <= 0) return;
+    const delay = Math.round(unwatchedResyncMs * (1 - resyncJitter + 2 * resyncJitter * Math.random()));
+    this.#fallbackTimer = setTimeout(() => {
+      this.#fallbackTimer = null;
+      void this.#fallbackResync();
+    }, delay);
+  }
+
+  async #fallbackResync(): Promise<void> {
+    const { repos, config } = this.#unwatched;
+    if (config && (await stampOf(this.#config.source)) !== this.#configStamp) await this.reload('config file changed (not watched)');
+    await this.#git.setRepos([...this.#commonDirs.keys()]); // tries the admin folders' watches again
+    for (const repo of repos) if (this.#config.repos.includes(repo)) this.#queue.add(repo); // the pass tries its files' watches again
+    this.#publishQueue();
+    this.#publishWatch();
+    if (this.#fallbackTimer === null && (this.#unwatched.repos.size > 0 || this.#unwatched.config)) this.#scheduleFallback();
+  }
+
   #startConfigSource(): void {
     this.#configSource.onChange(() => void this.reload('config file changed'));
     this.#configSource.start(() => {});
@@ -325,4 +389,11 @@ export class Daemon {
     const snapshot = this.#queue.snapshot();
     this.#status.update({ queue: { queued: [...snapshot.queued], running: [...snapshot.running] } });
   }
+}
+
+/** What tells a changed config file from the one last loaded, without reading it. */
+async function stampOf(file: string | null): Promise<string | null> {
+  if (file === null) return null;
+  const info = await stat(file).catch(() => null);
+  return info === null ? 'absent' : `${info.ino}:${info.size}:${info.mtimeMs}`;
 }

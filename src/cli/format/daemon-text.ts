@@ -13,6 +13,12 @@ export function formatDaemonStatus(status: DaemonStatus | null, running: boolean
   if (status.mail) lines.push(`  local mail: SMTP ${status.mail.smtp}, SMS ${status.mail.sms}`);
   if (status.dashboard) lines.push(`  dashboard: ${status.dashboard.url}`);
   if (status.configError !== null) lines.push(`  ! config reload failed, running with the last good config: ${status.configError}`);
+  const watch = status.watch;
+  if (watch !== undefined && watch.unwatched > 0) {
+    const codes = [...new Set(watch.problems.map((problem) => problem.code))].join(', ');
+    lines.push(`  ! ${watch.unwatched} folder(s) not watched (${codes}): changes there are seen every ${formatDuration(watch.fallbackResyncMs ?? 0)}, not at once`);
+    if (watch.fix !== null) lines.push(`    fix: ${watch.fix}`);
+  }
   for (const repo of status.repos) {
     const pass = repo.lastPass;
     const last = pass === null
