@@ -20,7 +20,8 @@ import { PassFailedError, runRepoPass } from './repo-pass.js';
 import type { DaemonOptions } from './options.js';
 import { firstChanged, type WatchedPath } from './watched-paths.js';
 import { WatchEvents } from './watch-events.js';
-import { affected, toRepoProblems, watchStatus, type RepoWatchProblem } from './watch-problems.js';
+import { toRepoProblems } from './watch-problems.js';
+import { WatchFallback } from './watch-fallback.js';
 import { stat } from 'node:fs/promises';
 
 export interface DaemonDeps {
@@ -47,10 +48,8 @@ export class Daemon {
   readonly #watched = new Map<string, readonly WatchedPath[]>();
   readonly #events: WatchEvents;
   #resyncTimer: NodeJS.Timeout | null = null;
-  /** Runs while some folder cannot be watched: looks at the repos concerned more often than the resync. */
-  #fallbackTimer: NodeJS.Timeout | null = null;
-  /** Repos (and whether the config file) with a folder that could not be watched. */
-  #unwatched: { repos: Set<string>; config: boolean } = { repos: new Set(), config: false };
+  /** While some folder cannot be watched: the status entry, and a shorter resync of what it concerns. */
+  readonly #fallback: WatchFallback;
   /** Size, mtime and inode of the config file at the last load, for the fallback check when it is unwatched. */
   #configStamp: string | null = null;
   #mail: LocalMail | null = null;
@@ -91,6 +90,13 @@ export class Daemon {
       logger: deps.logger,
     });
     this.#configSource = createConfigSource(config.source);
+    this.#fallback = new WatchFallback({
+      unwatchedResyncMs: deps.options.unwatchedResyncMs,
+      jitter: deps.options.resyncJitter,
+      logger: deps.logger,
+      publish: (watch) => this.#status.update({ watch }),
+      tick: (repos, configFile) => this.#fallbackResync(repos, configFile),
+    });
   }
 
   /** Loads the config, takes the instance lock, starts the sources, and begins reconciling. */
@@ -127,13 +133,15 @@ export class Daemon {
     this.#startConfigSource();
     await Promise.all([this.#git.waitForSync(), this.#files.waitForSync(), this.#configSource.waitForSync()]);
     this.#configStamp = await stampOf(this.#config.source);
-    this.#publishWatch();
     await this.#startMail();
     await this.#startDashboard();
     this.#queue.start();
     this.#enqueueAll();
     this.#scheduleResync();
     this.#status.update({ state: 'running' });
+    // Not earlier: the status file naming this pid tells callers the daemon is up, and the CLI sets its
+    // signal handlers only once start() has returned.
+    this.#publishWatch();
     logger.info({ repos: this.#config.repos, stateDir: this.#config.stateDir, provider: this.#config.provider.kind }, 'daemon started');
   }
 
@@ -177,8 +185,7 @@ export class Daemon {
       this.#deps.logger.info({ reason }, 'daemon stopping');
       this.#status.update({ state: 'stopping' });
       if (this.#resyncTimer !== null) clearTimeout(this.#resyncTimer);
-      if (this.#fallbackTimer !== null) clearTimeout(this.#fallbackTimer);
-      this.#fallbackTimer = null;
+      this.#fallback.stop();
       this.#events.cancel();
       await Promise.allSettled([this.#git.close(), this.#files.close(), this.#configSource.close(), this.#mail?.close(), this.#dashboard?.close()]);
       await this.#queue.shutdown();
@@ -326,54 +333,26 @@ export class Daemon {
     }
   }
 
-  /**
-   * Publishes the `watch` entry of the status (watch-problems.ts) and, while some folder cannot be watched,
-   * keeps the fallback resync running for the repos concerned. Logs when the set of problems changes, not
-   * per folder and not per pass.
-   */
+  /** Hands what the sources could and could not watch to #fallback (status entry, shorter resync, one log line). */
   #publishWatch(): void {
     if (this.#stopping !== null) return;
     const repoOfCommonDir = (commonDir: string) => this.#commonDirs.get(commonDir) ?? commonDir;
-    const problems: RepoWatchProblem[] = [
+    const problems = [
       ...toRepoProblems(this.#git.problems(), repoOfCommonDir),
       ...toRepoProblems(this.#files.problems(), (repo) => repo),
       ...toRepoProblems(this.#configSource.problems(), () => null),
     ];
-    const watched = this.#git.watchCount() + this.#files.watchCount() + this.#configSource.watchCount();
-    const status = watchStatus(watched, problems, this.#deps.options.unwatchedResyncMs);
-    this.#unwatched = affected(problems);
-    if (status.unwatched !== this.#status.current.watch?.unwatched) {
-      if (status.unwatched > 0) this.#deps.logger.warn({ unwatched: status.unwatched, problems: status.problems, fix: status.fix }, 'some folders cannot be watched; looking at their repos every few seconds instead');
-      else if ((this.#status.current.watch?.unwatched ?? 0) > 0) this.#deps.logger.info({ watched }, 'every folder is watched again');
-    }
-    this.#status.update({ watch: status });
-    const degraded = this.#unwatched.repos.size > 0 || this.#unwatched.config;
-    if (degraded && this.#fallbackTimer === null) this.#scheduleFallback();
-    if (!degraded && this.#fallbackTimer !== null) {
-      clearTimeout(this.#fallbackTimer);
-      this.#fallbackTimer = null;
-    }
+    this.#fallback.update(this.#git.watchCount() + this.#files.watchCount() + this.#configSource.watchCount(), problems);
   }
 
-  /** The shorter resync of repos with an unwatched folder; it also tries those watches again. */
-  #scheduleFallback(): void {
-    const { unwatchedResyncMs, resyncJitter } = this.#deps.options;
-    if (unwatchedResyncMs <= 0) return;
-    const delay = Math.round(unwatchedResyncMs * (1 - resyncJitter + 2 * resyncJitter * Math.random()));
-    this.#fallbackTimer = setTimeout(() => {
-      this.#fallbackTimer = null;
-      void this.#fallbackResync();
-    }, delay);
-  }
-
-  async #fallbackResync(): Promise<void> {
-    const { repos, config } = this.#unwatched;
-    if (config && (await stampOf(this.#config.source)) !== this.#configStamp) await this.reload('config file changed (not watched)');
-    await this.#git.setRepos([...this.#commonDirs.keys()]); // tries the admin folders' watches again
-    for (const repo of repos) if (this.#config.repos.includes(repo)) this.#queue.add(repo); // the pass tries its files' watches again
+  /** Looks again at what cannot be watched; each pass (and setRepos) also tries those watches again. */
+  async #fallbackResync(repos: ReadonlySet<string>, configFile: boolean): Promise<void> {
+    if (this.#stopping !== null) return;
+    if (configFile && (await stampOf(this.#config.source)) !== this.#configStamp) await this.reload('config file changed (not watched)');
+    await this.#git.setRepos([...this.#commonDirs.keys()]);
+    for (const repo of repos) if (this.#config.repos.includes(repo)) this.#queue.add(repo);
     this.#publishQueue();
     this.#publishWatch();
-    if (this.#fallbackTimer === null && (this.#unwatched.repos.size > 0 || this.#unwatched.config)) this.#scheduleFallback();
   }
 
   #startConfigSource(): void {

@@ -18,11 +18,6 @@ export class StatusPublisher {
     this.#onError = onError;
   }
 
-  /** What was published last (the repos aside). */
-  get current(): Readonly<DaemonStatus> {
-    return this.#status;
-  }
-
   update(change: Partial<DaemonStatus>): void {
     Object.assign(this.#status, change);
     this.publish();

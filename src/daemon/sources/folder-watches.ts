@@ -79,8 +79,8 @@ export class FolderWatches {
     this.#problems.clear();
     this.#missing.clear();
     const queue = [...plan].map(([folder, { names, keys }]) => ({ folder, names, keys }));
-    for (let item = queue.shift(); item !== undefined; item = queue.shift()) {
-      const { folder, names, keys } = item;
+    for (let index = 0; index < queue.length; index += 1) {
+      const { folder, names, keys } = queue[index] as (typeof queue)[number];
       const merged = wanted.get(folder);
       if (merged !== undefined) {
         for (const name of names) merged.names.add(name);
