@@ -21,11 +21,14 @@ const { values: flags } = parseArgs({
   options: {
     worktrees: { type: 'string', default: '100' },
     'idle-seconds': { type: 'string', default: '60' },
+    'settle-seconds': { type: 'string', default: '3' }, // after the start-up pass, before the window (V8's memory reducer runs for about a minute)
     provider: { type: 'string', default: 'ravi' },
     'watch-limit': { type: 'string' },
     'heap-snapshot': { type: 'string' },
     cli: { type: 'string', default: CLI }, // another build, to compare
     'node-options': { type: 'string' }, // NODE_OPTIONS for the daemon only, e.g. --import=a-probe.mjs
+    'daemon-env': { type: 'string', multiple: true }, // KEY=VALUE for the daemon only, e.g. MALLOC_ARENA_MAX=2
+    strace: { type: 'string' }, // FILE: what the idle daemon's threads call, with times (strace -f -tt); skews the CPU figures
   },
 });
 const worktrees = Number(flags.worktrees);
@@ -61,7 +64,8 @@ async function main() {
   const [command, args] = limit === undefined
     ? [process.execPath, [...nodeArgs, cli, 'daemon', '-c', configFile]]
     : ['unshare', ['-U', '-r', 'sh', '-c', `echo ${Number(limit)} > /proc/sys/user/max_inotify_watches && exec "$0" "$@"`, process.execPath, ...nodeArgs, cli, 'daemon', '-c', configFile]];
-  const daemonEnv = flags['node-options'] ? { ...env, NODE_OPTIONS: flags['node-options'] } : env;
+  const extraEnv = Object.fromEntries((flags['daemon-env'] ?? []).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+  const daemonEnv = { ...env, ...extraEnv, ...(flags['node-options'] ? { NODE_OPTIONS: flags['node-options'] } : {}) };
   const daemon = track(spawn(command, args, { cwd: root, env: daemonEnv, stdio: ['ignore', 'ignore', 'pipe'] }));
   let output = '';
   daemon.stderr.on('data', (chunk) => (output = (output + chunk).slice(-20_000)));
@@ -71,26 +75,37 @@ async function main() {
     const status = JSON.parse(await readFile(statusFile, 'utf8').catch(() => 'null'));
     return status?.state === 'running' && status.queue.queued.length === 0 && status.queue.running.length === 0 && status.repos.every((r) => r.lastPass !== null);
   }, 'the daemon to finish its start-up pass', { timeoutMs: 300_000, everyMs: 100 });
-  await sleep(3_000); // let start-up garbage settle
+  await sleep(Number(flags['settle-seconds']) * 1_000); // let start-up garbage settle
   const pid = daemon.pid;
 
+  const tracer = flags.strace ? track(spawn('strace', ['-f', '-tt', '-o', flags.strace, '-p', String(pid)], { stdio: 'ignore' })) : null;
   const cpuBefore = await procCpu(pid);
   const wakeupsBefore = await wakeups(pid);
   const rss = [];
+  const cpuPerSecond = [];
+  let cpuLast = cpuBefore.utimeMs + cpuBefore.stimeMs;
   for (let s = 0; s < idleSeconds; s++) {
     await sleep(1_000);
     rss.push((await procMemory(pid)).rssMb);
+    const cpu = await procCpu(pid);
+    cpuPerSecond.push(cpu.utimeMs + cpu.stimeMs - cpuLast);
+    cpuLast = cpu.utimeMs + cpu.stimeMs;
   }
   const cpuAfter = await procCpu(pid);
+  if (tracer !== null) {
+    tracer.kill('SIGINT');
+    await new Promise((resolve) => tracer.once('exit', resolve));
+  }
   const wakeupsAfter = await wakeups(pid);
   const memory = await procMemory(pid);
   const fds = await procFds(pid);
   const cpuMs = cpuAfter.utimeMs + cpuAfter.stimeMs - cpuBefore.utimeMs - cpuBefore.stimeMs;
   const result = {
-    worktrees, provider: provider.kind, idleSeconds, node: process.version,
+    worktrees, provider: provider.kind, idleSeconds, settleSeconds: Number(flags['settle-seconds']), node: process.version,
     rssMb: summarize(rss).median, rssEndMb: rss.at(-1), hwmMb: memory.hwmMb, cpuMs,
     wakeups: { allThreads: wakeupsAfter.all - wakeupsBefore.all, mainThread: wakeupsAfter.main - wakeupsBefore.main },
     inotifyWatches: fds.inotifyWatches, fds: fds.count, fdKinds: fds.kinds,
+    rssPerSecond: rss.map((mb) => Math.round(mb)), cpuMsPerSecond: cpuPerSecond,
   };
   if (limit !== undefined) {
     result.status = JSON.parse(await readFile(statusFile, 'utf8')).watch ?? null;

@@ -12,7 +12,7 @@ import { WorkQueue, type RunEndEvent } from './workqueue.js';
 import { createGitSource } from './sources/git-source.js';
 import { createWorktreeFilesSource } from './sources/worktree-files-source.js';
 import { createConfigSource } from './sources/config-source.js';
-import { startLocalMail, type LocalMail } from '../mail/local-mail.js';
+import type { LocalMail } from '../mail/local-mail.js';
 import type { Dashboard } from '../dashboard/dashboard.js';
 import { acquireInstanceLock, type InstanceLock } from './instance-lock.js';
 import { StatusPublisher } from './status-publisher.js';
@@ -20,6 +20,7 @@ import { PassFailedError, runRepoPass } from './repo-pass.js';
 import type { DaemonOptions } from './options.js';
 import { firstChanged, type WatchedPath } from './watched-paths.js';
 import { WatchEvents } from './watch-events.js';
+import { keepYoungGenerationSmall } from './heap.js';
 import { toRepoProblems } from './watch-problems.js';
 import { WatchFallback } from './watch-fallback.js';
 import { stat } from 'node:fs/promises';
@@ -101,6 +102,7 @@ export class Daemon {
 
   /** Loads the config, takes the instance lock, starts the sources, and begins reconciling. */
   static async start(deps: DaemonDeps): Promise<Daemon> {
+    keepYoungGenerationSmall(); // before the start-up passes would grow it for good (heap.ts)
     const config = await deps.loadConfig();
     const lock = await acquireInstanceLock(config.stateDir);
     const daemon = new Daemon(config, lock, deps);
@@ -287,6 +289,8 @@ export class Daemon {
   async #startMail(): Promise<void> {
     if (this.#config.provider.kind !== 'local' || !this.#config.mail.enabled) return;
     try {
+      // Loaded only here: the SMTP server and mail parser weigh more than the rest of an idle daemon.
+      const { startLocalMail } = await import('../mail/local-mail.js');
       this.#mail = await startLocalMail(this.#config, this.#deps.logger);
       await this.#mail.prune();
       this.#status.update({ mail: { smtp: `${this.#mail.smtp.host}:${this.#mail.smtp.port}`, sms: `http://${this.#mail.sms.host}:${this.#mail.sms.port}/sms` } });
