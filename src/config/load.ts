@@ -3,7 +3,7 @@
  * applies CLI overrides and hands the result to `normalizeConfig`. Load failures become ConfigErrors that
  * name the file and the cause, without echoing file contents (a code frame could show a pasted token).
  */
-import { readFile, realpath, stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,8 +14,6 @@ import type { CosmiconfigResult, PublicExplorer } from 'cosmiconfig';
 import { ConfigError } from '../util/errors.js';
 import { normalizeConfig } from './normalize.js';
 import { resolveUserPath } from './state-dir.js';
-import { loadTsConfigFile } from './ts-loader.js';
-import { checkSyntax } from './ts-transpile.js';
 import type { Config } from './types.js';
 
 export const MODULE_NAME = 'ravi-orchestrator';
@@ -60,7 +58,7 @@ function createExplorer(): PublicExplorer {
     searchPlaces: [...SEARCH_PLACES],
     searchStrategy: 'none', // one folder per search() call; searchUpwards walks (cosmiconfig's 'global' also reads ~/.config)
     cache: false, // the daemon reloads after edits
-    loaders: { ...defaultLoaders, '.js': loadJsFresh, '.mjs': loadJsFresh, '.cjs': loadJsFresh, '.ts': loadTsChecked },
+    loaders: { ...defaultLoaders, '.js': loadJsFresh, '.mjs': loadJsFresh, '.cjs': loadJsFresh, '.ts': loadTs },
   });
 }
 
@@ -136,7 +134,7 @@ function applyOverrides(raw: unknown, overrides: NonNullable<LoadConfigOptions['
 
 /**
  * The cause's first meaningful line: cosmiconfig's "X Error in <file>:" header, code frames and JSON's
- * "while parsing '<content>'" are dropped; cosmiconfig's temp file names are replaced by the real file.
+ * "while parsing '<content>'" are dropped.
  */
 function describeLoadError(error: unknown): string {
   const code = (error as { code?: unknown }).code;
@@ -148,7 +146,7 @@ function describeLoadError(error: unknown): string {
     .filter((l) => !/^(JSON|YAML|TypeScript) Error in .*:\s*$/.test(l) && !/^\s*(>\s*)?\d*\s*\|/.test(l) && !/^-*\^/.test(l))
     .map((l) => l.replace(/ while parsing .*$/, '').replace(/, ".*" is not valid JSON$/, ' (not valid JSON)').trim())
     .find((l) => l !== '');
-  let reason = (line ?? 'unknown error').replace(/\.[0-9a-f-]{36}\.mjs\b/g, '');
+  let reason = line ?? 'unknown error';
   if (code === 'ERR_INTERNAL_ASSERTION') reason = 'syntax error Node gives no details for (e.g. a name declared twice)';
   if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && reason.includes(`'${MODULE_NAME}'`)) {
     reason += `; install it in this project (npm i -D ${MODULE_NAME}) or export a plain object instead of using defineConfig`;
@@ -160,24 +158,31 @@ const requireCache = createRequire(import.meta.url).cache;
 let loadCount = 0;
 
 /** import() without cosmiconfig's require() fallback (which hides ESM syntax errors on Node >= 20.19), and fresh on reload. */
-async function loadJsFresh(filepath: string): Promise<unknown> {
+async function loadJsFresh(filepath: string, content: string): Promise<unknown> {
   const real = await realpath(filepath);
   delete requireCache[real]; // CommonJS configs are cached by path, ESM ones by URL (hence the query)
   const url = pathToFileURL(real);
   url.search = `?load=${Date.now()}-${++loadCount}`;
-  try {
-    const module = (await import(url.href)) as { default?: unknown };
-    return withDefaultExport(module.default);
-  } catch (error) {
-    // Node's SyntaxError has no line number; TypeScript's parser reads JS too and says where.
-    await checkSyntax(filepath, await readFile(filepath, 'utf8'), error);
-    throw error;
-  }
+  return withDefaultExport(await withSyntaxCheck(filepath, content, async () => ((await import(url.href)) as { default?: unknown }).default));
 }
 
-/** Our own .ts loader (see ts-loader.ts): cosmiconfig's imports `typescript` on every load and skips syntax errors. */
-async function loadTsChecked(filepath: string, content: string): Promise<unknown> {
-  return withDefaultExport(await loadTsConfigFile(filepath, content));
+/** A .ts config through jiti (ts-loader.ts, imported only when a .ts config is loaded). */
+async function loadTs(filepath: string, content: string): Promise<unknown> {
+  return withDefaultExport(await withSyntaxCheck(filepath, content, async () => (await (await import('./ts-loader.js')).importWithJiti(filepath)).default));
+}
+
+/**
+ * Runs `load`; when it fails and the file does not parse, throws a SyntaxError that says where instead:
+ * Node's own has no line number (only its stack has, beside the offending line, which could hold a token).
+ */
+async function withSyntaxCheck(filepath: string, content: string, load: () => Promise<unknown>): Promise<unknown> {
+  try {
+    return await load();
+  } catch (error) {
+    const { findSyntaxError } = await import('./ts-loader.js');
+    const syntaxError = findSyntaxError(filepath, content);
+    throw syntaxError === null ? error : new SyntaxError(syntaxError, { cause: error });
+  }
 }
 
 // cosmiconfig would skip a file whose default export is missing as if it were empty: say so instead.

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 export const STATE_DIR_ENV = 'RAVI_ORCHESTRATOR_STATE_DIR';
+export const CACHE_DIR_ENV = 'RAVI_ORCHESTRATOR_CACHE_DIR';
 const APP = 'ravi-orchestrator';
 
 /**
@@ -22,6 +23,26 @@ export function defaultStateDir(
     platform,
     home,
   );
+}
+
+/**
+ * `<cache>/<name>`, where `<cache>` is `$RAVI_ORCHESTRATOR_CACHE_DIR` when set (tests rely on it), else
+ * macOS `~/Library/Caches/ravi-orchestrator`, Windows `%LOCALAPPDATA%\ravi-orchestrator\Cache`,
+ * elsewhere `$XDG_CACHE_HOME/ravi-orchestrator` or `~/.cache/ravi-orchestrator`.
+ */
+export function userCacheDir(
+  name: string,
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+  home: string = os.homedir(),
+): string {
+  const cache = perUserDir(
+    { overrideVar: CACHE_DIR_ENV, macos: ['Caches', APP], windows: [APP, 'Cache'], xdgVar: 'XDG_CACHE_HOME', xdgDefault: ['.cache'] },
+    env,
+    platform,
+    home,
+  );
+  return (platform === 'win32' ? path.win32 : path.posix).join(cache, name);
 }
 
 /** A per-user folder of ours, by platform convention (state, cache, ...). */

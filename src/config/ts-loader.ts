@@ -1,95 +1,67 @@
 /**
- * `loadTsConfigFile`: the cosmiconfig loader for .ts config files, in place of cosmiconfig's own, which
- * imports `typescript` (about a third of a second) on every load and transpiles without looking at syntax
- * errors (`repos: [` silently becomes `repos: []`). Here a syntax error is reported with its line and column,
- * and the transpiled result is cached per user, so an unchanged config never imports `typescript`.
+ * `importWithJiti`: a .ts config's exports, through jiti (https://github.com/unjs/jiti, the loader behind
+ * cosmiconfig-typescript-loader and much of the ecosystem). Babel strips the types and jiti runs the result in
+ * place, so relative and bare imports (`ravi-orchestrator` for defineConfig) and `import.meta.url` resolve from
+ * the config's own folder, and nothing is written next to it. jiti keeps the transpiled code in a cache folder
+ * of this user's (one entry per config path, replaced when the source changes), so a repeat run neither
+ * transpiles nor loads Babel.
  *
- * Not Node's own type stripping (22.18+): Node 20 lacks it, and it runs a different TypeScript (no enums,
- * type-only imports must say `type`), so a config would load on one Node and fail on another.
- *
- * A portable config (no dynamic import, no import.meta, only builtin, relative and `ravi-orchestrator`
- * imports: see portable-module.ts) runs from a data: URL with its imports made absolute, so a run writes
- * nothing next to it; any other runs from a temp file next to it (`importNextTo`).
+ * Not Node's own type stripping (unflagged from 22.18): Node 20 lacks it, it accepts less TypeScript (no
+ * enums; type-only imports must say `type`), so a config would load on one Node and fail on another, and
+ * measured here it costs more per run than a jiti cache hit (it compiles its WebAssembly parser every time).
  */
-import { randomUUID } from 'node:crypto';
-import { readdir, rm, stat, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { portableModuleUrl, type ImportSite } from './portable-module.js';
-import { cacheKey, readCached, transpileCacheDir, writeCached } from './transpile-cache.js';
-import { transpileChecked, typescriptVersion, type Transpiled } from './ts-transpile.js';
+import { mkdir, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { userCacheDir } from './state-dir.js';
 
-/** The config's default export (undefined if it has none); throws a SyntaxError with line and column. */
-export async function loadTsConfigFile(filepath: string, content: string): Promise<unknown> {
-  await removeStaleTempFiles(filepath);
-  const result = await transpileCached(filepath, content);
-  if (!result.ok) throw new SyntaxError(result.syntaxError);
-  if (result.imports !== undefined) {
-    const loaded = await importPortable(filepath, result.js, result.imports);
-    if (loaded !== NOT_HERE) return loaded;
-  }
-  return importNextTo(filepath, result.js);
-}
+// require(), not import: Node scans a CommonJS file imported from ESM for its export names, which for jiti's
+// 190 kB bundle took longer than loading it (measured: see the commit that brought jiti).
+const { createJiti } = createRequire(import.meta.url)('jiti') as typeof import('jiti');
 
-const NOT_HERE = Symbol('not portable here');
-
-/**
- * Runs portable JavaScript without writing a file, or returns NOT_HERE when an import does not resolve from
- * here (a moved config whose `./repos.js` stayed behind, a ravi-orchestrator this cannot resolve exactly as
- * Node would) or the import fails with ERR_MODULE_NOT_FOUND: the temp file then runs it, and Node reports
- * its own error, worded as before. The direct imports were found to exist just now, so that error normally
- * comes from linking a deeper import, before any of the graph runs; only a function the config calls that
- * imports a missing module at run time would see the config run twice (and fail the same way again).
- */
-async function importPortable(filepath: string, js: string, imports: readonly ImportSite[]): Promise<unknown> {
-  const url = await portableModuleUrl(filepath, js, imports, randomUUID()).catch(() => null);
-  if (url === null) return NOT_HERE;
-  try {
-    return ((await import(url)) as { default?: unknown }).default;
-  } catch (error) {
-    if ((error as { code?: unknown } | null)?.code === 'ERR_MODULE_NOT_FOUND') return NOT_HERE;
-    throw error;
-  }
-}
-
-async function transpileCached(filepath: string, content: string): Promise<Transpiled> {
-  const dir = transpileCacheDir();
-  const key = cacheKey(content, path.extname(filepath), typescriptVersion());
-  const cached = await readCached(dir, key);
-  if (cached !== null) return cached;
-  const fresh = await transpileChecked(filepath, content);
-  await writeCached(dir, key, fresh);
-  return fresh;
+/** The module's exports (its default export is the config). */
+export async function importWithJiti(filepath: string): Promise<{ readonly default?: unknown }> {
+  const jiti = createJiti(import.meta.url, {
+    fsCache: await privateCacheDir(),
+    moduleCache: false, // every load runs the current file: the daemon reloads after an edit
+    interopDefault: false, // a missing default export must stay missing (load.ts reports it)
+  });
+  return jiti.import<{ default?: unknown }>(filepath);
 }
 
 /**
- * Runs the JavaScript from a temp file next to the config, so that its relative imports, its bare ones
- * (`ravi-orchestrator` for defineConfig) and `import.meta.url` resolve as the .ts file's would: a data: URL
- * resolves neither kind, and a file in the cache folder would resolve them from the wrong place. The unique
- * name is also what keeps Node's module cache from returning the previous version after an edit.
+ * "syntax error at line L, column C: reason" when `source` does not parse as the kind of file `filepath`
+ * names (TypeScript or JavaScript), else null. Parse only: nothing runs. Babel's error is read from its
+ * fields (`loc`, 1-based line and 0-based column) and the first line of its message, never the code frame
+ * (which could show a token); jiti's `transform` option is the documented hook that returns it.
  */
-async function importNextTo(filepath: string, js: string): Promise<unknown> {
-  const temp = `${filepath}.${randomUUID()}.mjs`;
-  await writeFile(temp, js, { flag: 'wx', mode: 0o600 });
-  try {
-    return ((await import(pathToFileURL(temp).href)) as { default?: unknown }).default;
-  } finally {
-    await rm(temp, { force: true });
-  }
+export function findSyntaxError(filepath: string, source: string): string | null {
+  const transform = createJiti(import.meta.url, { fsCache: false }).options.transform;
+  const error = transform?.({ source, filename: filepath, ts: /\.[cm]?tsx?$/.test(filepath), async: true }).error as BabelError | undefined;
+  if (error?.loc === undefined) return null;
+  const reason = (error.message ?? '').split('\n')[0]?.replace(/^.*?: /, '').replace(/ \(\d+:\d+\)$/, '');
+  return `syntax error at line ${error.loc.line}, column ${error.loc.column + 1}: ${reason || 'cannot parse'}`;
 }
 
-const STALE_TEMP_MS = 60_000;
+interface BabelError {
+  readonly message?: string;
+  readonly loc?: { readonly line: number; readonly column: number };
+}
 
-/** A process killed during `importNextTo` leaves its temp file behind: remove those (and cosmiconfig's, same name). */
-async function removeStaleTempFiles(configFile: string): Promise<void> {
-  const dir = path.dirname(configFile);
-  const prefix = `${path.basename(configFile)}.`;
-  const names = await readdir(dir).catch(() => [] as string[]);
-  for (const name of names) {
-    if (!name.startsWith(prefix) || !/^\.[0-9a-f-]{36}\.mjs$/.test(name.slice(prefix.length - 1))) continue;
-    const file = path.join(dir, name);
-    const info = await stat(file).catch(() => null);
-    // Only old ones: a younger file may belong to a load running in another process right now.
-    if (info !== null && Date.now() - info.mtimeMs > STALE_TEMP_MS) await rm(file, { force: true });
+/**
+ * `<cache>/jiti`, or false (no cache) when it is not ours alone. Its entries are run, so the folder must be
+ * owned by this user and not writable by group or others; jiti's own default (node_modules/.cache, or a
+ * shared /tmp/jiti another user could create first) is neither. A cache that cannot be had costs a transpile.
+ */
+async function privateCacheDir(): Promise<string | false> {
+  const dir = userCacheDir('jiti');
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const info = await stat(dir);
+    const uid = process.getuid?.();
+    // Windows has no uid: %LOCALAPPDATA% is per user, and modes mean nothing there.
+    const ours = info.isDirectory() && (uid === undefined || (info.uid === uid && (info.mode & 0o022) === 0));
+    return ours ? dir : false;
+  } catch {
+    return false;
   }
 }

@@ -12,7 +12,7 @@ import { WorkQueue, type RunEndEvent } from './workqueue.js';
 import { createGitSource } from './sources/git-source.js';
 import { createWorktreeFilesSource } from './sources/worktree-files-source.js';
 import { createConfigSource } from './sources/config-source.js';
-import { startLocalMail, type LocalMail } from '../mail/local-mail.js';
+import type { LocalMail } from '../mail/local-mail.js';
 import type { Dashboard } from '../dashboard/dashboard.js';
 import { acquireInstanceLock, type InstanceLock } from './instance-lock.js';
 import { StatusPublisher } from './status-publisher.js';
@@ -20,6 +20,10 @@ import { PassFailedError, runRepoPass } from './repo-pass.js';
 import type { DaemonOptions } from './options.js';
 import { firstChanged, type WatchedPath } from './watched-paths.js';
 import { WatchEvents } from './watch-events.js';
+import { keepYoungGenerationSmall } from './heap.js';
+import { toRepoProblems } from './watch-problems.js';
+import { WatchFallback } from './watch-fallback.js';
+import { stat } from 'node:fs/promises';
 
 export interface DaemonDeps {
   /** Loads the config; called at start and on every reload (config file change, SIGHUP). */
@@ -45,6 +49,10 @@ export class Daemon {
   readonly #watched = new Map<string, readonly WatchedPath[]>();
   readonly #events: WatchEvents;
   #resyncTimer: NodeJS.Timeout | null = null;
+  /** While some folder cannot be watched: the status entry, and a shorter resync of what it concerns. */
+  readonly #fallback: WatchFallback;
+  /** Size, mtime and inode of the config file at the last load, for the fallback check when it is unwatched. */
+  #configStamp: string | null = null;
   #mail: LocalMail | null = null;
   #dashboard: Dashboard | null = null;
   #stopping: Promise<void> | null = null;
@@ -73,21 +81,28 @@ export class Daemon {
       maxBackoffMs: deps.options.maxBackoffMs,
       onRunEnd: (event) => this.#onRunEnd(event),
     });
-    const onWatchError = (error: unknown, key?: string) => deps.logger.warn({ err: error, key }, 'watcher error; the next pass re-reads everything');
     // The sources pass keys on at once; #events debounces both together, per repo (watch-events.ts).
-    this.#git = createGitSource([], { debounceMs: 0, onError: onWatchError });
-    this.#files = createWorktreeFilesSource({ debounceMs: 0, onError: onWatchError });
+    this.#git = createGitSource([], { debounceMs: 0, onProblemsChanged: () => this.#publishWatch() });
+    this.#files = createWorktreeFilesSource({ debounceMs: 0 });
     this.#events = new WatchEvents({
       debounceMs: deps.options.debounceMs,
       enqueue: (repo) => this.#queue.add(repo),
       watched: (repo) => this.#watched.get(repo),
       logger: deps.logger,
     });
-    this.#configSource = createConfigSource(config.source, { onError: onWatchError });
+    this.#configSource = createConfigSource(config.source);
+    this.#fallback = new WatchFallback({
+      unwatchedResyncMs: deps.options.unwatchedResyncMs,
+      jitter: deps.options.resyncJitter,
+      logger: deps.logger,
+      publish: (watch) => this.#status.update({ watch }),
+      tick: (repos, configFile) => this.#fallbackResync(repos, configFile),
+    });
   }
 
   /** Loads the config, takes the instance lock, starts the sources, and begins reconciling. */
   static async start(deps: DaemonDeps): Promise<Daemon> {
+    keepYoungGenerationSmall(); // before the start-up passes would grow it for good (heap.ts)
     const config = await deps.loadConfig();
     const lock = await acquireInstanceLock(config.stateDir);
     const daemon = new Daemon(config, lock, deps);
@@ -119,12 +134,16 @@ export class Daemon {
     this.#files.start((repo) => this.#events.add(repo, 'files'));
     this.#startConfigSource();
     await Promise.all([this.#git.waitForSync(), this.#files.waitForSync(), this.#configSource.waitForSync()]);
+    this.#configStamp = await stampOf(this.#config.source);
     await this.#startMail();
     await this.#startDashboard();
     this.#queue.start();
     this.#enqueueAll();
     this.#scheduleResync();
     this.#status.update({ state: 'running' });
+    // Not earlier: the status file naming this pid tells callers the daemon is up, and the CLI sets its
+    // signal handlers only once start() has returned.
+    this.#publishWatch();
     logger.info({ repos: this.#config.repos, stateDir: this.#config.stateDir, provider: this.#config.provider.kind }, 'daemon started');
   }
 
@@ -146,14 +165,16 @@ export class Daemon {
     if (JSON.stringify(next.provider) !== JSON.stringify(this.#config.provider)) this.#provider = createProvider(next);
     const sourceChanged = next.source !== this.#config.source;
     this.#config = next;
+    this.#configStamp = await stampOf(next.source);
     for (const repo of [...this.#watched.keys()]) if (!next.repos.includes(repo)) this.#watched.delete(repo);
     await this.#resolveCommonDirs();
     await this.#files.setWatched(this.#watchEntries());
     if (sourceChanged) {
       await this.#configSource.close();
-      this.#configSource = createConfigSource(next.source, { onError: (error) => this.#deps.logger.warn({ err: error }, 'config watcher error') });
+      this.#configSource = createConfigSource(next.source);
       this.#startConfigSource();
     }
+    this.#publishWatch();
     this.#status.retainRepos(next.repos);
     this.#status.update({ configError: null, configSource: next.source, provider: next.provider.kind });
     logger.info({ reason, repos: next.repos }, 'config reloaded');
@@ -166,6 +187,7 @@ export class Daemon {
       this.#deps.logger.info({ reason }, 'daemon stopping');
       this.#status.update({ state: 'stopping' });
       if (this.#resyncTimer !== null) clearTimeout(this.#resyncTimer);
+      this.#fallback.stop();
       this.#events.cancel();
       await Promise.allSettled([this.#git.close(), this.#files.close(), this.#configSource.close(), this.#mail?.close(), this.#dashboard?.close()]);
       await this.#queue.shutdown();
@@ -199,6 +221,7 @@ export class Daemon {
       const before = new Set(this.#watched.get(repo)?.map((watched) => watched.path));
       this.#watched.set(repo, result.watch);
       await this.#files.setWatched(this.#watchEntries());
+      this.#publishWatch();
       // A path this pass read or wrote, then edited (or deleted) before its new watch was ready, sent no
       // event. Paths watched before stay watched throughout (the files source closes an old watcher only
       // once its replacement is ready), so only the new ones can have missed one: compare those with what
@@ -265,6 +288,8 @@ export class Daemon {
   /** The local provider's SMTP server and SMS endpoint; a port in use is logged, not fatal (agents keep their identities). */
   async #startMail(): Promise<void> {
     if (this.#config.provider.kind !== 'local' || !this.#config.mail.enabled) return;
+    // Loaded only here: the SMTP server and mail parser weigh more than the rest of an idle daemon.
+    const { startLocalMail } = await import('../mail/local-mail.js');
     // A port already taken (often another daemon, with another state dir) stops the start with the reason on
     // stderr: a daemon whose agents' mail silently goes elsewhere is worse than none.
     this.#mail = await startLocalMail(this.#config, this.#deps.logger).catch((error: unknown) => {
@@ -313,6 +338,28 @@ export class Daemon {
     }
   }
 
+  /** Hands what the sources could and could not watch to #fallback (status entry, shorter resync, one log line). */
+  #publishWatch(): void {
+    if (this.#stopping !== null) return;
+    const repoOfCommonDir = (commonDir: string) => this.#commonDirs.get(commonDir) ?? commonDir;
+    const problems = [
+      ...toRepoProblems(this.#git.problems(), repoOfCommonDir),
+      ...toRepoProblems(this.#files.problems(), (repo) => repo),
+      ...toRepoProblems(this.#configSource.problems(), () => null),
+    ];
+    this.#fallback.update(this.#git.watchCount() + this.#files.watchCount() + this.#configSource.watchCount(), problems);
+  }
+
+  /** Looks again at what cannot be watched; each pass (and setRepos) also tries those watches again. */
+  async #fallbackResync(repos: ReadonlySet<string>, configFile: boolean): Promise<void> {
+    if (this.#stopping !== null) return;
+    if (configFile && (await stampOf(this.#config.source)) !== this.#configStamp) await this.reload('config file changed (not watched)');
+    await this.#git.setRepos([...this.#commonDirs.keys()]);
+    for (const repo of repos) if (this.#config.repos.includes(repo)) this.#queue.add(repo);
+    this.#publishQueue();
+    this.#publishWatch();
+  }
+
   #startConfigSource(): void {
     this.#configSource.onChange(() => void this.reload('config file changed'));
     this.#configSource.start(() => {});
@@ -326,4 +373,11 @@ export class Daemon {
     const snapshot = this.#queue.snapshot();
     this.#status.update({ queue: { queued: [...snapshot.queued], running: [...snapshot.running] } });
   }
+}
+
+/** What tells a changed config file from the one last loaded, without reading it. */
+async function stampOf(file: string | null): Promise<string | null> {
+  if (file === null) return null;
+  const info = await stat(file).catch(() => null);
+  return info === null ? 'absent' : `${info.ino}:${info.size}:${info.mtimeMs}`;
 }

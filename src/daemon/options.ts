@@ -10,6 +10,11 @@ export interface DaemonOptions {
   readonly lockWaitMs: number;
   /** Hard limit for a graceful shutdown before the process exits anyway. @default 8_000 */
   readonly shutdownTimeoutMs: number;
+  /**
+   * While a folder cannot be watched (the inotify limit is spent), its repo is looked at this often instead
+   * of waiting for the resync; the watch is tried again each time. @default 30_000
+   */
+  readonly unwatchedResyncMs: number;
   /** Per-repo retry backoff. @default 1_000 and 300_000 */
   readonly baseBackoffMs: number;
   readonly maxBackoffMs: number;
@@ -21,6 +26,7 @@ export const DEFAULT_DAEMON_OPTIONS: DaemonOptions = {
   debounceMs: 150,
   lockWaitMs: 300_000,
   shutdownTimeoutMs: 8_000,
+  unwatchedResyncMs: 30_000,
   baseBackoffMs: 1_000,
   maxBackoffMs: 300_000,
 };
@@ -38,6 +44,7 @@ export function daemonOptionsFromEnv(env: NodeJS.ProcessEnv): DaemonOptions {
   return {
     ...d,
     resyncMs: read('RAVI_ORCHESTRATOR_RESYNC_MS', d.resyncMs),
+    unwatchedResyncMs: read('RAVI_ORCHESTRATOR_UNWATCHED_RESYNC_MS', d.unwatchedResyncMs),
     debounceMs: read('RAVI_ORCHESTRATOR_DEBOUNCE_MS', d.debounceMs),
     baseBackoffMs: read('RAVI_ORCHESTRATOR_BACKOFF_MS', d.baseBackoffMs),
   };

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomically } from '../files/atomic-write.js';
+import type { WatchStatus } from './watch-problems.js';
 
 export interface PassSummary {
   readonly startedAt: string;
@@ -43,6 +44,8 @@ export interface DaemonStatus {
   readonly mail: { readonly smtp: string; readonly sms: string } | null;
   /** The dashboard link (token included: this file is 0600), when the daemon serves one. */
   readonly dashboard?: { readonly url: string } | null;
+  /** Folders watched, and those that could not be (with the fix); absent before the watches are placed. */
+  readonly watch?: WatchStatus;
 }
 
 export function statusFileFor(stateDir: string): string {

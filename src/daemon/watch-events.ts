@@ -5,7 +5,7 @@
  *   apart, the second landing during the first one's pass and costing a second, identical pass.
  * - A git event always costs a pass: the worktree list is only known by listing it.
  * - Worktree file events alone cost one only if a watched path differs from what the last pass saw or
- *   left there (watched-paths.ts). The pass's own writes come back as events (chokidar reports our
+ *   left there (watched-paths.ts). The pass's own writes come back as events (fs.watch reports our
  *   atomic rename), and an event may report an edit that a pass running at the time already read;
  *   neither needs another pass.
  *   An event during a pass is checked once that pass has recorded what it saw and wrote.

@@ -2,6 +2,7 @@
  * Worktree inventory of one repository: two git processes per repo (never one per worktree), plus reads of
  * `<common-dir>/worktrees/<id>/gitdir` to learn each worktree's admin id, which survives `git worktree move`.
  */
+import { execFile, type ExecFileException } from 'node:child_process';
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { GitError } from '../util/errors.js';
@@ -73,6 +74,8 @@ export interface GitResult {
  * Runs `git -C <dir> <args>` with the output as it is (no newline stripping: `-z` paths may end in one).
  * Uses `-C` rather than a cwd so that ENOENT can only mean "git is not on PATH".
  * Throws GitError unless the exit code is 0 or listed in `okExitCodes`.
+ * node:child_process, not execa: this is all git needs, and execa (106 modules) weighed about 15 MB in
+ * every long-running daemon, which runs git on each pass.
  */
 export async function runGit(
   dir: string,
@@ -80,34 +83,41 @@ export async function runGit(
   options: { input?: string; okExitCodes?: readonly number[] } = {},
 ): Promise<GitResult> {
   const command = `git ${args.join(' ')}`;
-  const { execa } = await loadExeca();
-  const result = await execa('git', ['-C', dir, ...args], {
-    env: gitEnvironment(),
-    extendEnv: false,
-    input: options.input ?? '',
-    stripFinalNewline: false,
-    reject: false,
-    timeout: 60_000,
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  const exitCode = result.exitCode ?? -1;
-  if (!result.failed || (result.exitCode !== undefined && (options.okExitCodes ?? []).includes(exitCode))) {
-    return { stdout: result.stdout, exitCode };
+  const result = await execGit(['-C', dir, ...args], options.input ?? '');
+  if (result.error === null || (result.exitCode !== null && (options.okExitCodes ?? []).includes(result.exitCode))) {
+    return { stdout: result.stdout, exitCode: result.exitCode ?? 0 };
   }
-  throw new GitError(describeFailure(dir, command, result), { repo: dir, command, cause: result.cause ?? result });
+  throw new GitError(describeFailure(dir, command, result), { repo: dir, command, cause: result.error });
 }
 
-function describeFailure(
-  dir: string,
-  command: string,
-  result: { code?: string; exitCode?: number; stderr: string; timedOut: boolean; message?: string },
-): string {
+interface Finished {
+  readonly stdout: string;
+  readonly stderr: string;
+  /** null when git did not run to an exit (not found, killed). */
+  readonly exitCode: number | null;
+  readonly error: ExecFileException | null;
+}
+
+const TIMEOUT_MS = 60_000;
+
+function execGit(args: readonly string[], input: string): Promise<Finished> {
+  return new Promise((resolvePromise) => {
+    const child = execFile('git', args, { env: gitEnvironment(), encoding: 'utf8', timeout: TIMEOUT_MS, maxBuffer: 256 * 1024 * 1024, windowsHide: true }, (error, stdout, stderr) => {
+      const exitCode = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
+      resolvePromise({ stdout, stderr, exitCode, error });
+    });
+    child.stdin?.on('error', () => {}); // git may exit before reading all of it (EPIPE): its exit status says why
+    child.stdin?.end(input);
+  });
+}
+
+function describeFailure(dir: string, command: string, result: Finished): string {
   const stderr = result.stderr.trim();
-  if (result.code === 'ENOENT') return `git was not found on PATH (needed to run ${command} in ${dir}); install git or fix PATH`;
-  if (result.timedOut) return `${command} in ${dir} did not finish within 60 s`;
+  if (result.error?.code === 'ENOENT') return `git was not found on PATH (needed to run ${command} in ${dir}); install git or fix PATH`;
+  if (result.error?.killed === true && result.exitCode === null) return `${command} in ${dir} did not finish within ${TIMEOUT_MS / 1000} s`;
   if (/not a git repository/i.test(stderr)) return `${dir} is not a git repository (${command}: ${stderr})`;
   if (/cannot change to/i.test(stderr)) return `${dir} does not exist or is not a folder (${command}: ${stderr})`;
-  const status = result.exitCode === undefined ? (result.message ?? 'failed to start') : `exit ${result.exitCode}`;
+  const status = result.exitCode === null ? (result.error?.message ?? 'failed to start') : `exit ${result.exitCode}`;
   return `${command} failed in ${dir} (${status})${stderr === '' ? '' : `: ${stderr}`}`;
 }
 
@@ -116,13 +126,6 @@ function describeFailure(
  * git hook (post-checkout, a pre-commit running tests) git exports GIT_DIR, GIT_INDEX_FILE and friends.
  * GIT_OPTIONAL_LOCKS=0 keeps a background tool from taking index.lock away from the user's own git.
  */
-/** execa costs ~45 ms to load; commands that find their worktree in-process never need it. */
-let execaModule: Promise<typeof import('execa')> | null = null;
-function loadExeca(): Promise<typeof import('execa')> {
-  execaModule ??= import('execa');
-  return execaModule;
-}
-
 function gitEnvironment(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {

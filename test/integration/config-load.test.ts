@@ -2,9 +2,8 @@
  * loadConfig against real folders: every file format cosmiconfig finds, explicit --config, search from a
  * subfolder, CLI overrides, load errors that name the file, and no temp files left next to a .ts config.
  */
-import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, realpath, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +21,7 @@ beforeEach(async () => {
   root = await realpath(await mkdtemp(path.join(os.tmpdir(), 'ravi-config-load-')));
   vi.stubEnv('HOME', root);
   vi.stubEnv('RAVI_ORCHESTRATOR_STATE_DIR', STATE);
-  vi.stubEnv('RAVI_ORCHESTRATOR_CACHE_DIR', path.join(root, 'cache')); // the .ts transpile cache
+  vi.stubEnv('RAVI_ORCHESTRATOR_CACHE_DIR', path.join(root, 'cache')); // the .ts config cache (jiti's)
 });
 afterEach(async () => {
   vi.unstubAllEnvs();
@@ -194,7 +193,7 @@ describe('loadConfig: errors name the file and the cause', () => {
   it.each([
     ['ravi-orchestrator.config.json', '{ "concurrency": 2,, "token": "sk-live-0123456789abcdef" }', /Expected double-quoted property name/],
     ['ravi-orchestrator.config.yaml', 'concurrency: 2\n  bad: [\ntoken: sk-live-0123456789abcdef\n', /bad indentation.*\(2:6\)/],
-    ['ravi-orchestrator.config.ts', `export default {\n  concurrency: 2\n  repos: [\n  token: 'sk-live-0123456789abcdef',\n};\n`, /syntax error at line 3, column 3: ',' expected/],
+    ['ravi-orchestrator.config.ts', `export default {\n  concurrency: 2\n  repos: [\n  token: 'sk-live-0123456789abcdef',\n};\n`, /syntax error at line 3, column 3: Unexpected token, expected ","/],
     ['ravi-orchestrator.config.mjs', `export default {\n  concurrency: 2,,\n  token: 'sk-live-0123456789abcdef',\n};\n`, /syntax error at line 2, column 18/],
   ])('a syntax error in %s', async (name, content, cause) => {
     const file = await write(name, content);
@@ -212,8 +211,9 @@ describe('loadConfig: errors name the file and the cause', () => {
     expect((await loadError({ cwd: path.join(root, 'a'), defaultRepo: root })).message).toMatch(/config\.ts: boom$/);
     const file = await write('b/ravi-orchestrator.config.ts', `import { defineConfig } from 'ravi-orchestrator';\nexport default defineConfig({});\n`);
     const error = await loadError({ cwd: path.join(root, 'b'), defaultRepo: root });
-    expect(error.message).toMatch(/Cannot find package 'ravi-orchestrator'.*npm i -D ravi-orchestrator/);
-    expect(error.message).toContain(`imported from ${file};`);
+    expect(error.message).toBe(
+      `Cannot load config file ${file}: Cannot find module 'ravi-orchestrator'; install it in this project (npm i -D ravi-orchestrator) or export a plain object instead of using defineConfig`,
+    );
     expect(await readdir(path.join(root, 'b'))).toEqual(['ravi-orchestrator.config.ts']);
   });
 
@@ -236,16 +236,5 @@ describe('loadConfig: errors name the file and the cause', () => {
     expect(error.message).toBe(
       `Invalid config in ${file}:\n  - concurrency: expected an integer from 1 to 64 (got 0)\n  - concurency: unknown key (did you mean "concurrency"?)`,
     );
-  });
-
-  it('removes temp files a killed load left next to a .ts config, but not fresh ones', async () => {
-    // In a folder of its own: root also holds the transpile cache (RAVI_ORCHESTRATOR_CACHE_DIR above).
-    const config = await write('proj/ravi-orchestrator.config.ts', 'export default {};\n');
-    const stale = await write(`proj/ravi-orchestrator.config.ts.${randomUUID()}.mjs`, 'export default {};\n');
-    const fresh = await write(`proj/ravi-orchestrator.config.ts.${randomUUID()}.mjs`, 'export default {};\n');
-    const old = new Date(Date.now() - 5 * 60_000);
-    await utimes(stale, old, old);
-    await loadConfig({ cwd: path.join(root, 'proj'), defaultRepo: root });
-    expect((await readdir(path.join(root, 'proj'))).sort()).toEqual([path.basename(config), path.basename(fresh)].sort());
   });
 });

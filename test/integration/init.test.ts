@@ -18,7 +18,7 @@ beforeAll(async () => {
   // Temp folders the file's cleanup removes: a fixed /tmp path would outlive the run.
   const scratch = await createTempDir('ravi-init-env-');
   vi.stubEnv('RAVI_ORCHESTRATOR_STATE_DIR', join(scratch, 'state'));
-  vi.stubEnv('RAVI_ORCHESTRATOR_CACHE_DIR', join(scratch, 'cache')); // .ts configs' transpile cache
+  vi.stubEnv('RAVI_ORCHESTRATOR_CACHE_DIR', join(scratch, 'cache')); // .ts configs' cache (jiti's)
 });
 
 interface Run {

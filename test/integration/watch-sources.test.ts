@@ -151,13 +151,17 @@ describe('git source', () => {
     await expectEnqueued('git worktree add in the re-cloned repo', () => repo.addWorktree('x'));
   });
 
-  it('watches only the admin area of a repo with 20 worktrees', async () => {
+  it('watches the common dir, worktrees/ and one admin folder per worktree: 2 + N', async () => {
     const repo = await createRepo();
     for (let i = 0; i < 20; i += 1) await repo.addWorktree(`wt-${i}`);
     const baseline = fsWatchHandles();
-    await watchRepo(repo);
-    // The common dir, worktrees/, and per worktree its folder, HEAD and gitdir: nothing in objects/ or logs/.
-    expect(fsWatchHandles() - baseline).toBeLessThanOrEqual(2 + 20 * 3);
+    const { source, expectEnqueued } = await watchRepo(repo);
+    // Nothing in objects/ or logs/, and no watch per file (chokidar placed three per worktree here).
+    expect(fsWatchHandles() - baseline).toBe(2 + 20);
+    expect(source.watchCount()).toBe(2 + 20);
+    await expectEnqueued('a worktree added', () => repo.addWorktree('wt-20'));
+    await waitFor(() => source.watchCount() === 2 + 21, 'the new admin folder to be watched');
+    expect(source.problems()).toEqual([]);
   });
 });
 
@@ -222,6 +226,15 @@ describe('worktree files source', () => {
     await expectEnqueued('an edit of the first .env', () => writeFile(env, 'A=5\n'));
   });
 
+  it('watches one folder per worktree, and .ravi/ once it exists', async () => {
+    const { wt, scoped, source, expectEnqueued } = await setup();
+    expect(source.watchCount()).toBe(1); // .ravi/ is missing: its creation is seen through the worktree's folder
+    await expectEnqueued('creating .ravi/', () => mkdir(join(wt, '.ravi')));
+    await source.setWatched([{ key: 'repo-key', files: [wt, join(wt, '.env'), scoped] }]); // what the pass does
+    expect(source.watchCount()).toBe(2);
+    expect(source.problems()).toEqual([]);
+  });
+
   it('stops watching an entry dropped by setWatched', async () => {
     const { env, rec, source } = await setup();
     await source.setWatched([]);
@@ -232,17 +245,15 @@ describe('worktree files source', () => {
 });
 
 describe('watchPlan', () => {
-  it('admits the listed paths and their folders, not temp files or siblings', () => {
-    const { roots, allowed } = watchPlan(['/w/app/x', '/w/app/x/.env', '/w/app/x/.ravi/config.json', '/w/app/x/apps/web/.env']);
-    // x/.ravi is reached from x; x/apps/web is not (x/apps is not listed), so it is a root of its own.
-    expect(roots.sort()).toEqual(['/w/app', '/w/app/x/apps/web']);
-    for (const path of ['/w/app', '/w/app/x', '/w/app/x/.env', '/w/app/x/.ravi', '/w/app/x/.ravi/config.json']) {
-      expect(allowed.has(path)).toBe(true);
-    }
-    // write-file-atomic's temp file is `<file>.<murmurhash>`; only its final rename onto .env is seen.
-    for (const path of ['/w/app/x/.env.3456789012', '/w/app/y', '/w/app/x/src', '/w/app/x/.ravi/other.json']) {
-      expect(allowed.has(path)).toBe(false);
-    }
+  it('watches each file through its folder, admitted by name, and a worktree folder itself', () => {
+    const plan = watchPlan(['/w/app/x', '/w/app/x/.env', '/w/app/x/.ravi/config.json', '/w/app/x/apps/web/.env', '/w/app/y', '/w/app/y/.env']);
+    // One folder per worktree when its env file sits at its top; the worktrees' parent is not watched.
+    expect(Object.fromEntries([...plan].map(([folder, names]) => [folder, [...names].sort()]))).toEqual({
+      '/w/app/x': ['.env'],
+      '/w/app/x/.ravi': ['config.json'],
+      '/w/app/x/apps/web': ['.env'],
+      '/w/app/y': ['.env'],
+    });
   });
 });
 

@@ -1,6 +1,7 @@
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { chokidarIgnoreFor, classifyGitPath } from '../../src/daemon/sources/git-paths.js';
+import { ANY_NAME } from '../../src/daemon/sources/folder-watches.js';
+import { classifyGitPath, gitWatchPlan } from '../../src/daemon/sources/git-paths.js';
 
 const COMMON = '/src/app/.git';
 const at = (rel: string): string => (rel === '' ? COMMON : join(COMMON, rel));
@@ -83,21 +84,26 @@ describe('classifyGitPath', () => {
   });
 });
 
-describe('chokidarIgnoreFor', () => {
-  const ignored = chokidarIgnoreFor(COMMON);
-  it.each(relevant)('%s is watched (%s)', (rel) => {
-    expect(ignored(at(rel))).toBe(false);
+describe('gitWatchPlan', () => {
+  // The ids as git would list them in worktrees/ (a lock file there is no worktree).
+  const plan = gitWatchPlan(COMMON, ['feat-x', 'x1', 'ünï-cødé', 'has space', 'feat-x.lock']);
+  /** What FolderWatches admits: an entry name of a watched folder, or a watched folder itself (its own deletion). */
+  const admitted = (path: string): boolean => {
+    if (plan.has(path)) return true;
+    const names = plan.get(dirname(path));
+    const name = basename(path);
+    return names !== undefined && (names.has(name) || (names.has(ANY_NAME) && !name.endsWith('.lock')));
+  };
+  it('watches the common dir, worktrees/ and one folder per worktree: 2 + N folders', () => {
+    expect([...plan.keys()].sort()).toEqual([COMMON, at('worktrees'), at('worktrees/feat-x'), at('worktrees/has space'), at('worktrees/x1'), at('worktrees/ünï-cødé')].sort());
   });
-  it.each(irrelevant)('%s is not even descended into (%s)', (rel) => {
-    expect(ignored(at(rel))).toBe(true);
+  it.each(relevant)('%s is admitted (%s)', (rel) => {
+    expect(admitted(at(rel))).toBe(true);
   });
-  // chokidar watches the parent of a root that does not exist yet; ignoring it would lose the root.
-  it.each(outside)('%s is left to chokidar (%s)', (path) => {
-    expect(ignored(path)).toBe(false);
+  it.each(irrelevant)('%s is not (%s)', (rel) => {
+    expect(admitted(at(rel))).toBe(false);
   });
   it('agrees with classifyGitPath inside the common dir', () => {
-    for (const [rel] of [...relevant, ...irrelevant]) {
-      expect(ignored(at(rel))).toBe(!classifyGitPath(COMMON, at(rel)));
-    }
+    for (const [rel] of [...relevant, ...irrelevant]) expect(admitted(at(rel))).toBe(classifyGitPath(COMMON, at(rel)));
   });
 });

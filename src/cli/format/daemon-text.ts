@@ -18,6 +18,12 @@ export function formatDaemonStatus(status: DaemonStatus | null, running: boolean
     const config = status.configSource === null ? 'it started without a config file' : `its config is ${displayPath(status.configSource)}`;
     lines.push(`  ! not watching ${displayPath(repo)} (${config}): run \`ravi-orchestrator reconcile\` there, or add it to the daemon's repos and restart it`);
   }
+  const watch = status.watch;
+  if (watch !== undefined && watch.unwatched > 0) {
+    const codes = [...new Set(watch.problems.map((problem) => problem.code))].join(', ');
+    lines.push(`  ! ${watch.unwatched} folder(s) not watched (${codes}): changes there are seen every ${formatDuration(watch.fallbackResyncMs ?? 0)}, not at once`);
+    if (watch.fix !== null) lines.push(`    fix: ${watch.fix}`);
+  }
   for (const repo of status.repos) {
     const pass = repo.lastPass;
     const last = pass === null

@@ -1,9 +1,11 @@
 /**
- * Which paths under a git common dir say something about the repo's worktrees (pure; STYLE.md pattern 2).
+ * Which paths under a git common dir say something about the repo's worktrees, and which folders to watch
+ * for them (pure; STYLE.md pattern 2).
  * Only the admin area matters: `worktrees/` and `worktrees/<id>/{gitdir,HEAD,locked}`. Everything else git
  * writes there (objects, logs, refs, the index, lock files, the main HEAD) is noise for us.
  */
-import { isAbsolute, relative, sep } from 'node:path';
+import { isAbsolute, join, relative, sep } from 'node:path';
+import { ANY_NAME } from './folder-watches.js';
 
 /** True when a change at `changedPath` (absolute) may change what `git worktree list` reports for the repo. */
 export function classifyGitPath(commonDir: string, changedPath: string): boolean {
@@ -13,15 +15,19 @@ export function classifyGitPath(commonDir: string, changedPath: string): boolean
 }
 
 /**
- * The `ignored` matcher for chokidar watching `commonDir`: everything that classifyGitPath rejects, so that
- * chokidar neither descends into objects/ or logs/ nor keeps a per-file watcher (an fd on macOS) for them.
- * Paths outside the common dir stay visible: chokidar watches the parent while a root does not exist yet.
+ * The folders to watch in `commonDir` (FolderWatches), each with the entry names that matter in it: the
+ * common dir for `worktrees` (git deletes it with the last linked worktree and makes it again later),
+ * `worktrees/` for any id coming or going, and each `worktrees/<id>/` for its ADMIN_FILES. A change that
+ * classifyGitPath accepts is admitted here and one it rejects is not (test/unit/git-paths.test.ts).
  */
-export function chokidarIgnoreFor(commonDir: string): (path: string) => boolean {
-  return (path) => {
-    const parts = segmentsUnder(commonDir, path);
-    return parts !== null && parts.length > 0 && !isAdminPath(parts);
-  };
+export function gitWatchPlan(commonDir: string, ids: readonly string[]): Map<string, ReadonlySet<string>> {
+  const admin = join(commonDir, 'worktrees');
+  const plan = new Map<string, ReadonlySet<string>>([
+    [commonDir, new Set(['worktrees'])],
+    [admin, new Set([ANY_NAME])],
+  ]);
+  for (const id of ids) if (!id.endsWith('.lock')) plan.set(join(admin, id), ADMIN_FILES);
+  return plan;
 }
 
 /** Files inside `worktrees/<id>/` whose change matters: move, branch switch, lock, unlock, prunable. */

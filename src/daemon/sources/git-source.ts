@@ -1,117 +1,119 @@
 /**
- * Watches each repo's git common dir and enqueues the common dir (the repo key) when its worktree admin
- * area changes: `git worktree add/remove/move/lock/unlock/prune`, a branch switch inside a worktree.
+ * Watches each repo's git admin area and enqueues the common dir (the repo key) when it changes:
+ * `git worktree add/remove/move/lock/unlock/prune`, a branch switch inside a worktree. Per repo that is
+ * the common dir (for `worktrees/` appearing and vanishing), `worktrees/` (an id added or removed) and one
+ * folder per worktree, `worktrees/<id>/` (its HEAD, gitdir and locked files): 2 + N watches (git-paths.ts).
+ * The per-worktree folders follow `worktrees/` as it changes, without waiting for a pass.
  */
-import { stat } from 'node:fs/promises';
-import { chokidarIgnoreFor, classifyGitPath } from './git-paths.js';
-import { createDebouncer, requireStarted, startWatcher, type Source, type StartedWatcher } from './source.js';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gitWatchPlan } from './git-paths.js';
+import { FolderWatches, WatchError, type FolderPlan, type WatchProblem } from './folder-watches.js';
+import { createDebouncer, requireStarted, type Source } from './source.js';
 
 export interface GitSourceOptions {
   /** Quiet time after the last event before the repo is enqueued. @default 150 */
   readonly debounceMs?: number;
-  /** Watcher errors (EMFILE, inotify limits). The repo is enqueued as well. @default ignore */
+  /** Called after each rescan while some folder cannot be watched (see problems()), and once when none is left. */
+  readonly onProblemsChanged?: () => void;
+  /** Called once for each folder that newly could not be watched (the dashboard logs it). @default ignore */
   readonly onError?: (error: unknown, commonDir: string) => void;
 }
 
 export interface GitSource extends Source {
   /**
-   * Replaces the set of watched common dirs (config reload); resolves once new watchers are ready. Also
-   * restarts the watcher of a common dir that was deleted and made again since (a re-clone): calling it
-   * with the same set costs one stat per repo, so a periodic resync may call it every time.
+   * Replaces the set of watched common dirs (config reload); resolves once their watches are in place. Also
+   * re-checks every repo's folders (a repo deleted and cloned again is another folder) and retries watches
+   * that could not be placed: a periodic resync may call it every time (a stat and a readdir per repo).
    */
   setRepos(commonDirs: readonly string[]): Promise<void>;
+  /** The folders that could not be watched; each problem's keys are common dirs. */
+  problems(): WatchProblem[];
+  /** Folders watched now. */
+  watchCount(): number;
 }
 
 export function createGitSource(commonDirs: readonly string[], options: GitSourceOptions = {}): GitSource {
-  const watchers = new Map<string, Watched>();
-  let wanted = new Set(commonDirs);
+  let wanted = [...new Set(commonDirs)];
+  /** Common dir -> the worktree ids found in `worktrees/` at the last scan. */
+  const ids = new Map<string, readonly string[]>();
   let enqueue: ((key: string) => void) | null = null;
   let closing: Promise<void> | null = null;
+  let synced: Promise<void> = Promise.resolve();
+  let hadProblems = false;
+  let reported = new Set<string>();
   const debouncer = createDebouncer((keys) => {
     for (const key of keys) enqueue?.(key);
   }, options.debounceMs ?? 150);
-
-  function watchRepo(commonDir: string): Watched {
-    const watcher = startWatcher(
-      commonDir,
-      // The common dir itself, not `worktrees/`: git deletes that folder with the last linked worktree and
-      // makes it again later. depth 2 reaches `worktrees/<id>/locked`; the matcher keeps out objects/ & co.
-      { depth: 2, ignored: chokidarIgnoreFor(commonDir) },
-      (_event, path) => {
-        if (classifyGitPath(commonDir, path)) debouncer.add(commonDir);
-      },
-      (error) => {
-        options.onError?.(error, commonDir);
-        debouncer.add(commonDir); // it may have missed something: look again
-      },
-    );
-    return { watcher, identity: identityOf(commonDir) };
-  }
-
-  /** Makes the running watchers match `wanted`; restarts those whose common dir was replaced since. */
-  async function reconcileWatchers(): Promise<void> {
-    // Synchronous first, so that a waitForSync() right after start() waits for these watchers.
-    const stale: Watched[] = [];
-    for (const [dir, watched] of watchers) {
-      if (wanted.has(dir)) continue;
-      watchers.delete(dir);
-      stale.push(watched);
+  const watches = new FolderWatches((folder, keys) => {
+    for (const commonDir of keys) {
+      debouncer.add(commonDir);
+      // The common dir or worktrees/ changed: the set of worktree folders to watch may have too.
+      if (folder === commonDir || folder === join(commonDir, 'worktrees')) rescan([commonDir]);
     }
-    const kept = [...watchers];
-    for (const dir of wanted) if (!watchers.has(dir)) watchers.set(dir, watchRepo(dir));
-    // chokidar does not follow a root that is deleted and made again (`rm -rf app && git clone ... app`).
-    await Promise.all(
-      kept.map(async ([dir, watched]) => {
-        if ((await identityOf(dir)) === (await watched.identity)) return;
-        if (closing !== null || watchers.get(dir) !== watched) return; // closed or replaced meanwhile
-        watchers.set(dir, watchRepo(dir));
-        stale.push(watched);
-      }),
-    );
-    await Promise.all(stale.map(({ watcher }) => watcher.close()));
-    await Promise.all([...watchers.values()].map(({ watcher }) => watcher.ready));
+  });
+
+  /** Reads `worktrees/` of each repo, then makes the watches match; scans run one after the other. */
+  function rescan(dirs: readonly string[]): Promise<void> {
+    synced = synced.catch(() => {}).then(async () => {
+      await Promise.all(dirs.map(async (commonDir) => ids.set(commonDir, await worktreeIds(commonDir))));
+      if (closing !== null || enqueue === null) return;
+      const plan = new Map<string, FolderPlan>();
+      for (const commonDir of wanted) {
+        for (const [folder, names] of gitWatchPlan(commonDir, ids.get(commonDir) ?? [])) plan.set(folder, { names, keys: new Set([commonDir]) });
+      }
+      watches.sync(plan);
+      const problems = watches.problems();
+      for (const problem of problems) {
+        if (!reported.has(problem.path)) for (const key of problem.keys) options.onError?.(new WatchError(problem), key);
+      }
+      reported = new Set(problems.map((problem) => problem.path));
+      if (problems.length > 0 || hadProblems) options.onProblemsChanged?.();
+      hadProblems = problems.length > 0;
+    });
+    return synced;
   }
 
   return {
     start(callback) {
       if (closing !== null || enqueue !== null) return;
       enqueue = callback;
-      void reconcileWatchers();
+      void rescan(wanted);
     },
     async waitForSync() {
       requireStarted(enqueue !== null || closing !== null, 'git source');
-      await Promise.all([...watchers.values()].map(({ watcher }) => watcher.ready));
+      await synced;
     },
     async setRepos(next) {
-      wanted = new Set(next);
+      wanted = [...new Set(next)];
+      for (const commonDir of [...ids.keys()]) if (!wanted.includes(commonDir)) ids.delete(commonDir);
+      for (const commonDir of wanted) {
+        watches.recheck(commonDir); // deleted and cloned again: the old watch sees nothing
+        watches.recheck(join(commonDir, 'worktrees'));
+      }
       // Before start() only remember them: start() is the one that begins watching.
-      if (enqueue !== null && closing === null) await reconcileWatchers();
+      if (enqueue !== null && closing === null) await rescan(wanted);
     },
+    problems: () => watches.problems(),
+    watchCount: () => watches.size,
     close() {
       closing ??= (async () => {
         enqueue = null;
         debouncer.cancel();
-        const all = [...watchers.values()];
-        watchers.clear();
-        await Promise.all(all.map(({ watcher }) => watcher.close()));
+        await synced.catch(() => {});
+        watches.close();
       })();
       return closing;
     },
   };
 }
 
-interface Watched {
-  readonly watcher: StartedWatcher;
-  /** Device, inode and birth time of the common dir when the watch began; null when it did not exist. */
-  readonly identity: Promise<string | null>;
-}
-
-async function identityOf(dir: string): Promise<string | null> {
+/** The entries of `<commonDir>/worktrees/` (git's admin ids), or none when it does not exist (yet). */
+async function worktreeIds(commonDir: string): Promise<string[]> {
   try {
-    // ext4 hands a re-clone the inode number of the deleted folder at once; the birth time tells them apart.
-    const { dev, ino, birthtimeMs } = await stat(dir);
-    return `${dev}:${ino}:${birthtimeMs}`;
+    const entries = await readdir(join(commonDir, 'worktrees'), { withFileTypes: true });
+    return entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name);
   } catch {
-    return null;
+    return [];
   }
 }

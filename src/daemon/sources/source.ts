@@ -3,7 +3,7 @@
  * start without blocking, say when the initial scan is done, close cleanly. Sources only hand out keys
  * ("look at repo R again"), never event payloads, so merged or lost events cost nothing.
  */
-import { watch, type ChokidarOptions, type FSWatcher } from 'chokidar';
+import type { ChokidarOptions, FSWatcher } from 'chokidar';
 
 export interface Source {
   /** Starts watching and returns at once; keys reach `enqueue` debounced. */
@@ -56,9 +56,12 @@ export interface StartedWatcher {
 }
 
 /**
- * Starts chokidar on `paths` and reports every add/change/unlink/addDir/unlinkDir to `onEvent`.
- * Watcher errors (EMFILE, ENOSPC for inotify limits, EACCES) go to `onError`: a source never crashes the
- * daemon (an 'error' event without a listener would throw), and the periodic resync covers what it misses.
+ * Starts chokidar on `paths` and reports every add/change/unlink/addDir/unlinkDir to `onEvent` (the
+ * standalone dashboard watches the state dir with it; the daemon's sources use FolderWatches, which spends
+ * one inotify watch per folder where chokidar spends one per file too). chokidar is loaded here, on first
+ * use, so that the daemon never loads it.
+ * Watcher errors (EMFILE, ENOSPC for inotify limits, EACCES) go to `onError`: a watcher never crashes the
+ * process (an 'error' event without a listener would throw).
  */
 export function startWatcher(
   paths: string | string[],
@@ -66,23 +69,30 @@ export function startWatcher(
   onEvent: (event: string, path: string) => void,
   onError: (error: unknown) => void,
 ): StartedWatcher {
-  // ignoreInitial: the first pass reads everything anyway. atomic off: chokidar's default holds every
-  // unlink back 100 ms to merge it with a following add into a 'change'; we only need "something changed",
-  // and the delay would stretch the gaps inside a burst (`git worktree add` dropping its lock) past the
-  // debounce, and leave a timer behind after close().
-  const watcher: FSWatcher = watch(paths, { ignoreInitial: true, persistent: true, atomic: false, ...options });
+  let closed = false;
+  // ignoreInitial: the first look reads everything anyway. atomic off: chokidar's default holds every unlink
+  // back 100 ms to merge it with a following add, and leaves a timer behind after close().
+  const started: Promise<FSWatcher | null> = import('chokidar').then(({ watch }) => {
+    if (closed) return null;
+    const watcher = watch(paths, { ignoreInitial: true, persistent: true, atomic: false, ...options });
+    watcher.on('all', (event, path) => onEvent(event, path));
+    watcher.on('error', (error) => onError(error));
+    return watcher;
+  });
   let markReady = (): void => {};
   const ready = new Promise<void>((resolve) => {
     markReady = resolve;
   });
-  watcher.once('ready', () => markReady());
-  watcher.on('all', (event, path) => onEvent(event, path));
-  watcher.on('error', (error) => onError(error));
+  void started.then((watcher) => (watcher === null ? markReady() : watcher.once('ready', () => markReady())), (error: unknown) => {
+    onError(error);
+    markReady();
+  });
   return {
     ready,
     async close() {
+      closed = true;
       markReady();
-      await watcher.close();
+      await (await started.catch(() => null))?.close();
     },
   };
 }

@@ -1,0 +1,152 @@
+// The idle daemon's footprint, on its own (npm run bench measures it too, among much else):
+//   npm run build && node bench/daemon-footprint.mjs [--worktrees 100] [--idle-seconds 60] [--provider ravi|local]
+//                                                   [--watch-limit N] [--heap-snapshot FILE] [--cli dist/cli/main.js]
+// A repo with N provisioned worktrees (the ravi provider on the fake server, as in npm run bench; or the local
+// provider, which also runs the SMTP and SMS servers), the built daemon started on it and let go idle, then,
+// over the idle window: RSS (VmRSS, sampled every second; peak VmHWM), CPU (utime+stime from /proc/<pid>/stat),
+// wakeups (times any of its threads was scheduled, and its main thread alone: field 3 of
+// /proc/<pid>/task/<tid>/schedstat), inotify watches (the fdinfo of its inotify fd) and open fds.
+// --watch-limit runs the daemon in a user namespace of its own whose inotify watch limit is N
+// (/proc/sys/user/max_inotify_watches: the machine-wide sysctl is never touched) and prints what `status` says.
+// --heap-snapshot writes a V8 heap snapshot of the idle daemon (SIGUSR2, --heapsnapshot-signal) to FILE.
+import { spawn } from 'node:child_process';
+import { readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  CLI, GIT_ENV, cleanupAll, createRepoWithWorktrees, makeTempDir, procCpu, procFds, procMemory, runOk, sleep, startFakeRavi, summarize, track, waitFor,
+} from './lib.mjs';
+
+const { values: flags } = parseArgs({
+  options: {
+    worktrees: { type: 'string', default: '100' },
+    'idle-seconds': { type: 'string', default: '60' },
+    'settle-seconds': { type: 'string', default: '3' }, // after the start-up pass, before the window (V8's memory reducer runs for about a minute)
+    provider: { type: 'string', default: 'ravi' },
+    'watch-limit': { type: 'string' },
+    'heap-snapshot': { type: 'string' },
+    cli: { type: 'string', default: CLI }, // another build, to compare
+    'node-options': { type: 'string' }, // NODE_OPTIONS for the daemon only, e.g. --import=a-probe.mjs
+    'daemon-env': { type: 'string', multiple: true }, // KEY=VALUE for the daemon only, e.g. MALLOC_ARENA_MAX=2
+    strace: { type: 'string' }, // FILE: what the idle daemon's threads call, with times (strace -f -tt); skews the CPU figures
+  },
+});
+const worktrees = Number(flags.worktrees);
+const idleSeconds = Number(flags['idle-seconds']);
+const cli = flags.cli;
+const log = (line) => process.stderr.write(`${line}\n`);
+
+try {
+  await main();
+} finally {
+  await cleanupAll();
+}
+
+async function main() {
+  const root = await makeTempDir('ravi-footprint-');
+  const home = join(root, 'home');
+  const stateDir = join(root, 'state');
+  const configFile = join(root, 'ravi-orchestrator.config.json');
+  log(`creating ${worktrees} worktrees`);
+  const fixture = await createRepoWithWorktrees(root, worktrees);
+  const server = flags.provider === 'ravi' ? await startFakeRavi(0) : null;
+  const provider = server === null ? { kind: 'local' } : { kind: 'ravi', apiUrl: server.url, credentialsFile: join(root, 'credentials.json'), provisionPhone: true };
+  if (server !== null) await writeFile(provider.credentialsFile, JSON.stringify({ management_key: server.managementKey }), { mode: 0o600 });
+  const mail = server === null ? { mail: { smtpPort: 0, smsPort: 0 } } : {};
+  await writeFile(configFile, JSON.stringify({ repos: [fixture.repo], provider, orphans: { grace: 0 }, ...mail }, null, 2));
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, RAVI_ORCHESTRATOR_STATE_DIR: stateDir, ...GIT_ENV };
+  log('provisioning them with a one-shot reconcile');
+  await runOk(process.execPath, [cli, 'reconcile', '-c', configFile], { cwd: fixture.repo, env, timeoutMs: 600_000 });
+
+  const snapshot = flags['heap-snapshot'];
+  const nodeArgs = snapshot ? ['--heapsnapshot-signal=SIGUSR2'] : [];
+  const limit = flags['watch-limit'];
+  const [command, args] = limit === undefined
+    ? [process.execPath, [...nodeArgs, cli, 'daemon', '-c', configFile]]
+    : ['unshare', ['-U', '-r', 'sh', '-c', `echo ${Number(limit)} > /proc/sys/user/max_inotify_watches && exec "$0" "$@"`, process.execPath, ...nodeArgs, cli, 'daemon', '-c', configFile]];
+  const extraEnv = Object.fromEntries((flags['daemon-env'] ?? []).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+  const daemonEnv = { ...env, ...extraEnv, ...(flags['node-options'] ? { NODE_OPTIONS: flags['node-options'] } : {}) };
+  const daemon = track(spawn(command, args, { cwd: root, env: daemonEnv, stdio: ['ignore', 'ignore', 'pipe'] }));
+  let output = '';
+  daemon.stderr.on('data', (chunk) => (output = (output + chunk).slice(-20_000)));
+  const statusFile = join(stateDir, 'daemon-status.json');
+  await waitFor(async () => {
+    if (daemon.exitCode !== null) throw new Error(`the daemon exited ${daemon.exitCode}:\n${output}`);
+    const status = JSON.parse(await readFile(statusFile, 'utf8').catch(() => 'null'));
+    return status?.state === 'running' && status.queue.queued.length === 0 && status.queue.running.length === 0 && status.repos.every((r) => r.lastPass !== null);
+  }, 'the daemon to finish its start-up pass', { timeoutMs: 300_000, everyMs: 100 });
+  await sleep(Number(flags['settle-seconds']) * 1_000); // let start-up garbage settle
+  const pid = daemon.pid;
+
+  const tracer = flags.strace ? track(spawn('strace', ['-f', '-tt', '-o', flags.strace, '-p', String(pid)], { stdio: 'ignore' })) : null;
+  const cpuBefore = await procCpu(pid);
+  const wakeupsBefore = await wakeups(pid);
+  const rss = [];
+  const cpuPerSecond = [];
+  let cpuLast = cpuBefore.utimeMs + cpuBefore.stimeMs;
+  for (let s = 0; s < idleSeconds; s++) {
+    await sleep(1_000);
+    rss.push((await procMemory(pid)).rssMb);
+    const cpu = await procCpu(pid);
+    cpuPerSecond.push(cpu.utimeMs + cpu.stimeMs - cpuLast);
+    cpuLast = cpu.utimeMs + cpu.stimeMs;
+  }
+  const cpuAfter = await procCpu(pid);
+  if (tracer !== null) {
+    tracer.kill('SIGINT');
+    await new Promise((resolve) => tracer.once('exit', resolve));
+  }
+  const wakeupsAfter = await wakeups(pid);
+  const memory = await procMemory(pid);
+  const fds = await procFds(pid);
+  const cpuMs = cpuAfter.utimeMs + cpuAfter.stimeMs - cpuBefore.utimeMs - cpuBefore.stimeMs;
+  const result = {
+    worktrees, provider: provider.kind, idleSeconds, settleSeconds: Number(flags['settle-seconds']), node: process.version,
+    rssMb: summarize(rss).median, rssEndMb: rss.at(-1), hwmMb: memory.hwmMb, cpuMs,
+    wakeups: { allThreads: wakeupsAfter.all - wakeupsBefore.all, mainThread: wakeupsAfter.main - wakeupsBefore.main },
+    inotifyWatches: fds.inotifyWatches, fds: fds.count, fdKinds: fds.kinds,
+    rssPerSecond: rss.map((mb) => Math.round(mb)), cpuMsPerSecond: cpuPerSecond,
+  };
+  if (limit !== undefined) {
+    result.status = JSON.parse(await readFile(statusFile, 'utf8')).watch ?? null;
+    const text = await runOk(process.execPath, [cli, 'status', '-c', configFile], { cwd: fixture.repo, env }).catch((error) => ({ stdout: String(error) }));
+    result.statusText = text.stdout.split('\n').filter((line) => /watch|inotify|sysctl/i.test(line));
+  }
+  if (flags['node-options']) {
+    process.kill(pid, 'SIGWINCH'); // for a probe loaded with --node-options (ignored otherwise)
+    await sleep(1_000);
+  }
+  if (snapshot) {
+    const before = new Set(await readdir(root));
+    process.kill(pid, 'SIGUSR2');
+    const written = await waitFor(async () => (await readdir(root)).find((name) => !before.has(name) && name.endsWith('.heapsnapshot')), 'the heap snapshot', { timeoutMs: 120_000 });
+    // Written in place: wait until its size holds still, then move it out of the temp folder.
+    let size = -1;
+    await waitFor(async () => {
+      const now = (await stat(join(root, written))).size;
+      const still = now === size && now > 0;
+      size = now;
+      return still;
+    }, 'the heap snapshot to be written', { timeoutMs: 120_000, everyMs: 1_000 });
+    await rename(join(root, written), snapshot);
+    result.heapSnapshot = snapshot;
+  }
+  daemon.kill('SIGTERM');
+  await new Promise((resolve) => daemon.once('exit', resolve));
+  await server?.close();
+  console.log(JSON.stringify(result, null, 2));
+}
+
+/** Times the process's threads were put on a CPU (schedstat field 3), all threads and the main one. */
+async function wakeups(pid) {
+  let all = 0;
+  let main = 0;
+  for (const tid of await readdir(`/proc/${pid}/task`)) {
+    const text = await readFile(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').catch(() => null);
+    if (text === null) continue;
+    const count = Number(text.trim().split(' ')[2]);
+    all += count;
+    if (tid === String(pid)) main = count;
+  }
+  return { all, main };
+}
