@@ -4,7 +4,6 @@
  * test/unit/cli-reference.test.ts fails when the two differ.
  */
 import type { AnyCommand, Command } from '../command.js';
-import type { Flag } from '../flags.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { GLOBAL_FLAGS } from '../global-flags.js';
 import { flagLabel, flagText, usageLine } from '../help.js';
