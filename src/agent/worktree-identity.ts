@@ -29,11 +29,21 @@ export class NoIdentityError extends Error {
 }
 
 export async function findWorktreeIdentity(config: Config, provider: Provider, path: string): Promise<WorktreeIdentity> {
+  return identityOf(config, provider, await locateLinkedWorktree(path));
+}
+
+/** A linked worktree located from any folder inside it (the main worktree holds no identity, no port block). */
+export async function locateLinkedWorktree(path: string): Promise<LocatedWorktree & { readonly adminId: string }> {
   const found = (await locateWorktree(path)) ?? (await locateWithGit(path));
-  const { worktreePath } = found;
   if (found.adminId === null) {
-    throw new NoIdentityError(`${worktreePath} is the main worktree; identities belong to linked worktrees (git worktree add).`);
+    throw new NoIdentityError(`${found.worktreePath} is the main worktree; identities belong to linked worktrees (git worktree add).`);
   }
+  return { ...found, adminId: found.adminId };
+}
+
+/** The identity leased to a located worktree, or an error that says why it has none and what to run. */
+export async function identityOf(config: Config, provider: Provider, found: LocatedWorktree & { readonly adminId: string }): Promise<WorktreeIdentity> {
+  const { worktreePath } = found;
   const ledger = await Ledger.open(config.stateDir, provider.ledgerScope);
   const key = worktreeKey(found.commonDir, found.adminId);
   const entry = ledger.leaseOf(key);

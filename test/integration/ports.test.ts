@@ -1,6 +1,6 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:net';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pino from 'pino';
 import { parse } from 'dotenv';
@@ -8,6 +8,7 @@ import { cleanupTempDirs, createRepo, createTempDir } from '../support/git-fixtu
 import { createHarness, testConfig } from '../support/engine-harness.js';
 import { releaseWorktree } from '../../src/reconcile/release.js';
 import { PortLedger } from '../../src/ports/port-ledger.js';
+import { managedEnv } from '../../src/agent/managed-env.js';
 
 const listeners: Server[] = [];
 afterEach(async () => {
@@ -112,6 +113,26 @@ describe('port blocks', () => {
     expect(report.results.map((r) => r.action.type).filter((t) => t !== 'claim-repo' && t !== 'ensure-excluded')).toEqual(['assign-ports', 'write-env']);
     expect(await harness.provider.listIdentities()).toEqual([]);
     expect(Object.keys(await envOf(worktrees[0] as string))).toEqual(['PORT']);
+  });
+
+  it('env and exec give an agent the same ports as its .env, with or without an identity', async () => {
+    for (const vars of [VARS, { PORT: '{port}', API_PORT: '{port:1}' }]) {
+      const { worktrees, harness } = await setup(['a', 'b'], 4, { env: { vars } });
+      await harness.reconcile();
+      for (const worktree of worktrees) {
+        // From a subfolder, as an agent runs it.
+        await mkdir(join(worktree, 'src'), { recursive: true });
+        const managed = await managedEnv(harness.config, harness.provider, join(worktree, 'src'));
+        const fromAgent = Object.fromEntries(managed.variables.map((v) => [v.key, v.value]));
+        expect(fromAgent).toEqual(await envOf(worktree));
+        expect(fromAgent['PORT']).toMatch(/^\d+$/);
+        expect(managed.identity === null).toBe(!('AGENT_EMAIL' in vars));
+      }
+      // A worktree reconcile has not reached yet: told what to run, not handed a literal "{port}".
+      const late = await (await createRepo({ name: 'late' })).addWorktree('late');
+      const lateHarness = createHarness({ ...harness.config, repos: [] });
+      await expect(managedEnv(lateHarness.config, lateHarness.provider, late)).rejects.toThrow(/no (port block|identity) yet\. Run: ravi-orchestrator reconcile --worktree/);
+    }
   });
 });
 

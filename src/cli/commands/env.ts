@@ -20,16 +20,14 @@ export default defineCommand({
   flags: { reveal: booleanFlag({ help: 'show secret values instead of ********' }), ...AGENT_FLAGS, json },
   examples: ['env', 'env --reveal --json'],
   async run(input) {
-    const [{ createAgentContext }, { findWorktreeIdentity }, { managedEnv }, { shellQuote }] = await Promise.all([
+    const [{ createAgentContext }, { managedEnv }, { shellQuote }] = await Promise.all([
       import('../context.js'),
-      import('../../agent/worktree-identity.js'),
       import('../../agent/managed-env.js'),
       import('../../init/superset.js'),
     ]);
     const context = await createAgentContext(input);
     const { io, flags } = input;
-    const me = await findWorktreeIdentity(context.config, context.provider, context.worktree);
-    const env = await managedEnv(context.config, context.provider, me);
+    const env = await managedEnv(context.config, context.provider, context.worktree);
     const shown = env.variables.map((v) => ({ ...v, value: v.secret && !flags.reveal ? MASK : v.value }));
     if (flags.json) {
       writeJson(io.stdout, { variables: Object.fromEntries(shown.map((v) => [v.key, v.value])), secrets: shown.filter((v) => v.secret).map((v) => v.key), missingSecrets: env.missingSecrets });

@@ -18,17 +18,15 @@ export default defineCommand({
   finishesWhenStdoutCloses: true,
   examples: ['exec -- npm run e2e'],
   async run(input) {
-    const [{ createAgentContext }, { findWorktreeIdentity }, { managedEnv }, { runChild }] = await Promise.all([
+    const [{ createAgentContext }, { managedEnv }, { runChild }] = await Promise.all([
       import('../context.js'),
-      import('../../agent/worktree-identity.js'),
       import('../../agent/managed-env.js'),
       import('../run-child.js'),
     ]);
     const [file, ...args] = input.positionals as [string, ...string[]];
     const context = await createAgentContext(input);
     const { io } = input;
-    const me = await findWorktreeIdentity(context.config, context.provider, context.worktree);
-    const env = await managedEnv(context.config, context.provider, me);
+    const env = await managedEnv(context.config, context.provider, context.worktree);
     for (const key of env.missingSecrets) io.stderr.write(`warning: the vault has no secret ${key}\n`);
     const outcome = await runChild(file, args, { cwd: io.cwd, env: { ...io.env, ...Object.fromEntries(env.variables.map((v) => [v.key, v.value])) } });
     if (outcome.kind === 'exited') return outcome.code as ExitCodeValue;
