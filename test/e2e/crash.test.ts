@@ -61,5 +61,5 @@ describe('kill -9 in the middle of a reconcile', () => {
     for (const email of emails) expect(ours.filter((i) => i.inbox === email)).toHaveLength(1);
     const again = await runBuiltCli(['plan'], { cwd: repo.path, home });
     expect(again.exitCode).toBe(0);
-  });
+  }, 120_000); // five CLI processes and eight worktrees: well past 30 s on a loaded 2-core machine
 });
