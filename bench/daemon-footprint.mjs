@@ -13,36 +13,40 @@ import { spawn } from 'node:child_process';
 import { readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
 import {
-  CLI, GIT_ENV, cleanupAll, createRepoWithWorktrees, makeTempDir, procCpu, procFds, procMemory, runOk, sleep, startFakeRavi, summarize, track, waitFor,
+  CLI, GIT_ENV, cleanupAll, createRepoWithWorktrees, makeTempDir, removeTempDir, runOk, sampleIdle, sleep, startFakeRavi, track, waitFor,
 } from './lib.mjs';
 
-const { values: flags } = parseArgs({
-  options: {
-    worktrees: { type: 'string', default: '100' },
-    'idle-seconds': { type: 'string', default: '60' },
-    'settle-seconds': { type: 'string', default: '3' }, // after the start-up pass, before the window (V8's memory reducer runs for about a minute)
-    provider: { type: 'string', default: 'ravi' },
-    'watch-limit': { type: 'string' },
-    'heap-snapshot': { type: 'string' },
-    cli: { type: 'string', default: CLI }, // another build, to compare
-    'node-options': { type: 'string' }, // NODE_OPTIONS for the daemon only, e.g. --import=a-probe.mjs
-    'daemon-env': { type: 'string', multiple: true }, // KEY=VALUE for the daemon only, e.g. MALLOC_ARENA_MAX=2
-    strace: { type: 'string' }, // FILE: what the idle daemon's threads call, with times (strace -f -tt); skews the CPU figures
-  },
-});
-const worktrees = Number(flags.worktrees);
-const idleSeconds = Number(flags['idle-seconds']);
-const cli = flags.cli;
-const log = (line) => process.stderr.write(`${line}\n`);
-
-try {
-  await main();
-} finally {
-  await cleanupAll();
+// Run directly: parse the flags, print the figures as JSON. npm run bench imports measureFootprint().
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const { values: flags } = parseArgs({
+    options: {
+      worktrees: { type: 'string', default: '100' },
+      'idle-seconds': { type: 'string', default: '60' },
+      'settle-seconds': { type: 'string', default: '3' }, // after the start-up pass, before the window (V8's memory reducer runs for about a minute)
+      provider: { type: 'string', default: 'ravi' },
+      'watch-limit': { type: 'string' },
+      'heap-snapshot': { type: 'string' },
+      cli: { type: 'string', default: CLI }, // another build, to compare
+      'node-options': { type: 'string' }, // NODE_OPTIONS for the daemon only, e.g. --import=a-probe.mjs
+      'daemon-env': { type: 'string', multiple: true }, // KEY=VALUE for the daemon only, e.g. MALLOC_ARENA_MAX=2
+      strace: { type: 'string' }, // FILE: what the idle daemon's threads call, with times (strace -f -tt); skews the CPU figures
+    },
+  });
+  try {
+    console.log(JSON.stringify(await measureFootprint({ ...flags, worktrees: Number(flags.worktrees), idleSeconds: Number(flags['idle-seconds']) }), null, 2));
+  } finally {
+    await cleanupAll();
+  }
 }
 
-async function main() {
+/** The idle daemon's figures (see the header); `flags` as the command line's, by name. Temp folders stay for cleanupAll(). */
+export async function measureFootprint({ worktrees, idleSeconds, log = (line) => process.stderr.write(`${line}\n`), ...flags }) {
+  const cli = flags.cli ?? CLI;
+  flags.provider ??= 'ravi';
+  flags['settle-seconds'] ??= '3';
+
   const root = await makeTempDir('ravi-footprint-');
   const home = join(root, 'home');
   const stateDir = join(root, 'state');
@@ -79,34 +83,12 @@ async function main() {
   const pid = daemon.pid;
 
   const tracer = flags.strace ? track(spawn('strace', ['-f', '-tt', '-o', flags.strace, '-p', String(pid)], { stdio: 'ignore' })) : null;
-  const cpuBefore = await procCpu(pid);
-  const wakeupsBefore = await wakeups(pid);
-  const rss = [];
-  const cpuPerSecond = [];
-  let cpuLast = cpuBefore.utimeMs + cpuBefore.stimeMs;
-  for (let s = 0; s < idleSeconds; s++) {
-    await sleep(1_000);
-    rss.push((await procMemory(pid)).rssMb);
-    const cpu = await procCpu(pid);
-    cpuPerSecond.push(cpu.utimeMs + cpu.stimeMs - cpuLast);
-    cpuLast = cpu.utimeMs + cpu.stimeMs;
-  }
-  const cpuAfter = await procCpu(pid);
+  const idle = await sampleIdle(pid, idleSeconds);
   if (tracer !== null) {
     tracer.kill('SIGINT');
     await new Promise((resolve) => tracer.once('exit', resolve));
   }
-  const wakeupsAfter = await wakeups(pid);
-  const memory = await procMemory(pid);
-  const fds = await procFds(pid);
-  const cpuMs = cpuAfter.utimeMs + cpuAfter.stimeMs - cpuBefore.utimeMs - cpuBefore.stimeMs;
-  const result = {
-    worktrees, provider: provider.kind, idleSeconds, settleSeconds: Number(flags['settle-seconds']), node: process.version,
-    rssMb: summarize(rss).median, rssEndMb: rss.at(-1), hwmMb: memory.hwmMb, cpuMs,
-    wakeups: { allThreads: wakeupsAfter.all - wakeupsBefore.all, mainThread: wakeupsAfter.main - wakeupsBefore.main },
-    inotifyWatches: fds.inotifyWatches, fds: fds.count, fdKinds: fds.kinds,
-    rssPerSecond: rss.map((mb) => Math.round(mb)), cpuMsPerSecond: cpuPerSecond,
-  };
+  const result = { worktrees, provider: provider.kind, idleSeconds, settleSeconds: Number(flags['settle-seconds']), node: process.version, ...idle };
   if (limit !== undefined) {
     result.status = JSON.parse(await readFile(statusFile, 'utf8')).watch ?? null;
     const text = await runOk(process.execPath, [cli, 'status', '-c', configFile], { cwd: fixture.repo, env }).catch((error) => ({ stdout: String(error) }));
@@ -134,19 +116,6 @@ async function main() {
   daemon.kill('SIGTERM');
   await new Promise((resolve) => daemon.once('exit', resolve));
   await server?.close();
-  console.log(JSON.stringify(result, null, 2));
-}
-
-/** Times the process's threads were put on a CPU (schedstat field 3), all threads and the main one. */
-async function wakeups(pid) {
-  let all = 0;
-  let main = 0;
-  for (const tid of await readdir(`/proc/${pid}/task`)) {
-    const text = await readFile(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').catch(() => null);
-    if (text === null) continue;
-    const count = Number(text.trim().split(' ')[2]);
-    all += count;
-    if (tid === String(pid)) main = count;
-  }
-  return { all, main };
+  await removeTempDir(root);
+  return result;
 }

@@ -4,7 +4,8 @@
 //   -> {ready: true, url, managementKey, vaultUuid}           once listening (127.0.0.1, random port)
 //   <- {id, op: 'stats'}            -> {total, get, mutating, byRoute: {"GET /api/identities/": n, ...}}
 //   <- {id, op: 'reset'}            -> forget the recorded calls
-//   <- {id, op: 'identities'}       -> [{uuid, name}]
+//   <- {id, op: 'identities'}       -> [{uuid, name, inbox}]
+//   <- {id, op: 'latency', ms}      -> every later call waits ms (set up at 0, measure at the configured latency)
 //   <- {id, op: 'has', uuid}        -> boolean
 //   <- {id, op: 'close'}            -> closes and exits
 // Options come from argv: --latency MS. A vault identity "team-vault" holding OPENAI_API_KEY is made at start.
@@ -45,8 +46,9 @@ process.on('message', (message) => {
   let result = null;
   if (op === 'stats') result = stats();
   else if (op === 'reset') server.resetCalls();
-  else if (op === 'identities') result = server.identities().map((i) => ({ uuid: i.uuid, name: i.name }));
+  else if (op === 'identities') result = server.identities().map((i) => ({ uuid: i.uuid, name: i.name, inbox: i.inbox }));
   else if (op === 'has') result = server.identities().some((i) => i.uuid === message.uuid);
+  else if (op === 'latency') server.latencyMs = message.ms;
   else if (op === 'close') return void close();
   process.send({ id, result });
 });

@@ -1,7 +1,7 @@
-// Helpers for bench/run.mjs: processes, temp folders (all removed on exit), real git repos, the fake Ravi
-// server (in its own process), statistics and /proc readings. Plain ESM JavaScript: nothing to compile here.
+// Helpers for bench/run.mjs and the standalone bench scripts: processes, temp folders (all removed on exit), real
+// git repos, the fake Ravi server (in its own process), statistics and /proc readings (an idle window: sampleIdle). Plain ESM JavaScript: nothing to compile here.
 import { spawn, fork, execFileSync } from 'node:child_process';
-import { mkdtemp, realpath, rm, mkdir, writeFile, readFile, readdir, readlink, stat } from 'node:fs/promises';
+import { mkdtemp, realpath, rm, mkdir, writeFile, readFile, readdir, readlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -184,6 +184,7 @@ export async function startFakeRavi(latencyMs) {
     stats: () => ask('stats'),
     reset: () => ask('reset'),
     identities: () => ask('identities'),
+    setLatency: (ms) => ask('latency', { ms }),
     has: (uuid) => ask('has', { uuid }),
     async close() {
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -263,44 +264,49 @@ export async function procFds(pid) {
   return { count: fds.length, kinds, inotifyWatches };
 }
 
-/** (ino, size, mtime) of each file, to tell whether anything was (re)written between two snapshots. */
-export async function snapshotFiles(paths) {
-  const entries = await Promise.all(
-    paths.map(async (path) => {
-      try {
-        const s = await stat(path, { bigint: true });
-        return [path, `${s.ino}:${s.size}:${s.mtimeNs}`];
-      } catch {
-        return [path, 'absent'];
-      }
-    }),
-  );
-  return new Map(entries);
-}
-
-export function changedFiles(before, after) {
-  const changed = [];
-  for (const [path, value] of after) if (before.get(path) !== value) changed.push(path);
-  for (const path of before.keys()) if (!after.has(path)) changed.push(path);
-  return changed;
-}
-
-/** Every regular file under `dir` (recursively), for snapshots of the state dir. */
-export async function listFiles(dir) {
-  const out = [];
-  async function walk(d) {
-    let entries;
-    try {
-      entries = await readdir(d, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const entry of entries) {
-      const path = join(d, entry.name);
-      if (entry.isDirectory()) await walk(path);
-      else out.push(path);
-    }
+/** Times the process's threads were put on a CPU (field 3 of /proc/<pid>/task/<tid>/schedstat: timeslices run), all threads and the main one. */
+export async function procWakeups(pid) {
+  let all = 0;
+  let main = 0;
+  for (const tid of await readdir(`/proc/${pid}/task`)) {
+    const text = await readFile(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').catch(() => null);
+    if (text === null) continue;
+    const count = Number(text.trim().split(' ')[2]);
+    all += count;
+    if (tid === String(pid)) main = count;
   }
-  await walk(dir);
-  return out;
+  return { all, main };
+}
+
+/**
+ * An idle window of `seconds` over a running process: RSS every second (VmRSS; peak VmHWM), CPU (utime+stime, per
+ * second and in all), wakeups of all its threads and of its main thread, open fds and inotify watches at the end.
+ */
+export async function sampleIdle(pid, seconds) {
+  const cpuBefore = await procCpu(pid);
+  const wakeupsBefore = await procWakeups(pid);
+  const rss = [];
+  const cpuPerSecond = [];
+  let cpuLast = cpuBefore.utimeMs + cpuBefore.stimeMs;
+  const started = performance.now();
+  for (let s = 0; s < seconds; s++) {
+    await sleep(Math.max(0, started + (s + 1) * 1000 - performance.now()));
+    rss.push((await procMemory(pid)).rssMb);
+    const cpu = await procCpu(pid);
+    cpuPerSecond.push(cpu.utimeMs + cpu.stimeMs - cpuLast);
+    cpuLast = cpu.utimeMs + cpu.stimeMs;
+  }
+  const cpuAfter = await procCpu(pid);
+  const wakeupsAfter = await procWakeups(pid);
+  const memory = await procMemory(pid);
+  const fds = await procFds(pid);
+  return {
+    seconds: (performance.now() - started) / 1000,
+    rssMb: summarize(rss).median, rssEndMb: rss.at(-1), hwmMb: memory.hwmMb,
+    cpuMs: cpuAfter.utimeMs + cpuAfter.stimeMs - cpuBefore.utimeMs - cpuBefore.stimeMs,
+    childCpuMs: cpuAfter.cutimeMs + cpuAfter.cstimeMs - cpuBefore.cutimeMs - cpuBefore.cstimeMs,
+    wakeups: { allThreads: wakeupsAfter.all - wakeupsBefore.all, mainThread: wakeupsAfter.main - wakeupsBefore.main },
+    inotifyWatches: fds.inotifyWatches, fds: fds.count, fdKinds: fds.kinds,
+    rssPerSecond: rss.map((mb) => Math.round(mb)), cpuMsPerSecond: cpuPerSecond,
+  };
 }
