@@ -4,7 +4,8 @@
  */
 import type { Config } from '../config/types.js';
 import type { Provider } from '../providers/types.js';
-import { Ledger, worktreeKey } from '../files/ledger.js';
+import { worktreeKey } from '../files/ledger-types.js';
+import { lookUpLease } from './ledger-lease.js';
 import { listWorktrees, resolveWorktreeRootWithGit } from '../git/worktrees.js';
 import { locateWorktree, type LocatedWorktree } from '../git/locate-worktree.js';
 import { samePath } from '../util/same-path.js';
@@ -34,11 +35,10 @@ export async function findWorktreeIdentity(config: Config, provider: Provider, p
   if (found.adminId === null) {
     throw new NoIdentityError(`${worktreePath} is the main worktree; identities belong to linked worktrees (git worktree add).`);
   }
-  const ledger = await Ledger.open(config.stateDir, provider.ledgerScope);
   const key = worktreeKey(found.commonDir, found.adminId);
-  const entry = ledger.leaseOf(key);
+  const { entry, released } = await lookUpLease(config.stateDir, provider.ledgerScope, key);
   if (entry === undefined || entry.state !== 'ready' || entry.uuid === null || entry.lease === null) {
-    const why = ledger.released(key) !== undefined ? 'its identity was released by teardown' : 'it has no identity yet';
+    const why = released !== undefined ? 'its identity was released by teardown' : 'it has no identity yet';
     throw new NoIdentityError(`${worktreePath}: ${why}. Run: ravi-orchestrator reconcile --worktree "${worktreePath}"`);
   }
   return {
