@@ -84,7 +84,7 @@ function createExplorer(cosmiconfig: typeof import('cosmiconfig').cosmiconfig, d
     searchPlaces: [...SEARCH_PLACES],
     searchStrategy: 'none', // one folder per search() call; searchUpwards walks (cosmiconfig's 'global' also reads ~/.config)
     cache: false, // the daemon reloads after edits
-    loaders: { ...defaultLoaders, '.js': loadJsFresh, '.mjs': loadJsFresh, '.cjs': loadJsFresh, '.ts': loadTs },
+    loaders: { ...defaultLoaders, '.json': (filepath, content) => loadJsonPlainly(filepath, content, defaultLoaders['.json']), '.js': loadJsFresh, '.mjs': loadJsFresh, '.cjs': loadJsFresh, '.ts': loadTs },
   });
 }
 
@@ -178,6 +178,19 @@ function describeLoadError(error: unknown): string {
     reason += `; install it in this project (npm i -D ${MODULE_NAME}) or export a plain object instead of using defineConfig`;
   }
   return reason.length > 300 ? `${reason.slice(0, 297)}...` : reason;
+}
+
+/**
+ * JSON.parse first: cosmiconfig's JSON loader (parse-json) loads @babel/code-frame and four more modules
+ * for its error messages. Text JSON.parse refuses (a syntax error, a byte-order mark) goes to that loader,
+ * which reads the same values and reports errors as it always did.
+ */
+function loadJsonPlainly(filepath: string, content: string, loadJson: (filepath: string, content: string) => unknown): unknown {
+  try {
+    return JSON.parse(content) as unknown;
+  } catch {
+    return loadJson(filepath, content);
+  }
 }
 
 const requireCache = createRequire(import.meta.url).cache;
