@@ -6,7 +6,6 @@ import type { Config } from '../config/types.js';
 import type { Provider } from '../providers/types.js';
 import { worktreeKey } from '../files/ledger-types.js';
 import { lookUpLease } from './ledger-lease.js';
-import { listWorktrees, resolveWorktreeRootWithGit } from '../git/worktrees.js';
 import { locateWorktree, type LocatedWorktree } from '../git/locate-worktree.js';
 import { samePath } from '../util/same-path.js';
 
@@ -57,6 +56,7 @@ export async function findWorktreeIdentity(config: Config, provider: Provider, p
 
 /** The same facts from `git worktree list`, for layouts locateWorktree leaves to git. */
 export async function locateWithGit(path: string): Promise<LocatedWorktree> {
+  const { listWorktrees, resolveWorktreeRootWithGit } = await import('../git/worktrees.js'); // git: only for unusual layouts
   const { worktreePath } = await resolveWorktreeRootWithGit(path);
   const inventory = await listWorktrees(worktreePath);
   let found = null;

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { LevelWithSilent } from 'pino';
 import type { Config } from '../config/types.js';
 import { loadConfig } from '../config/load.js';
-import { resolveWorktreeRoot } from '../git/worktrees.js';
+import { locateWorktree } from '../git/locate-worktree.js';
 import type { Provider } from '../providers/types.js';
 import { loadProvider } from '../providers/load-provider.js';
 import type { CliIo } from './io.js';
@@ -126,6 +126,16 @@ async function fleetRepos(config: Config, provider: Provider): Promise<string[]>
     throw new UsageError(`No repository here, and the state dir ${config.stateDir} manages none yet: cd into a repo, pass --repo PATH, or set repos in a config`);
   }
   return repos;
+}
+
+/**
+ * resolveWorktreeRoot (git/worktrees.ts) with its in-process step first: that module loads node:child_process
+ * for its git fallback, which a plain layout never needs (agent commands' start-up).
+ */
+async function resolveWorktreeRoot(path: string): Promise<{ worktreePath: string; commonDir: string }> {
+  const located = await locateWorktree(path);
+  if (located !== null) return { worktreePath: located.worktreePath, commonDir: located.commonDir };
+  return (await import('../git/worktrees.js')).resolveWorktreeRoot(path);
 }
 
 function resolvePath(cwd: string, path: string): string {
