@@ -4,8 +4,8 @@
  */
 import type { Config } from '../config/types.js';
 import type { Provider } from '../providers/types.js';
-import { Ledger, worktreeKey } from '../files/ledger.js';
-import { listWorktrees, resolveWorktreeRootWithGit } from '../git/worktrees.js';
+import { worktreeKey } from '../files/ledger-types.js';
+import { lookUpLease } from './ledger-lease.js';
 import { locateWorktree, type LocatedWorktree } from '../git/locate-worktree.js';
 import { samePath } from '../util/same-path.js';
 
@@ -44,11 +44,10 @@ export async function locateLinkedWorktree(path: string): Promise<LocatedWorktre
 /** The identity leased to a located worktree, or an error that says why it has none and what to run. */
 export async function identityOf(config: Config, provider: Provider, found: LocatedWorktree & { readonly adminId: string }): Promise<WorktreeIdentity> {
   const { worktreePath } = found;
-  const ledger = await Ledger.open(config.stateDir, provider.ledgerScope);
   const key = worktreeKey(found.commonDir, found.adminId);
-  const entry = ledger.leaseOf(key);
+  const { entry, released } = await lookUpLease(config.stateDir, provider.ledgerScope, key);
   if (entry === undefined || entry.state !== 'ready' || entry.uuid === null || entry.lease === null) {
-    const why = ledger.released(key) !== undefined ? 'its identity was released by teardown' : 'it has no identity yet';
+    const why = released !== undefined ? 'its identity was released by teardown' : 'it has no identity yet';
     throw new NoIdentityError(`${worktreePath}: ${why}. Run: ravi-orchestrator reconcile --worktree "${worktreePath}"`);
   }
   return {
@@ -67,6 +66,7 @@ export async function identityOf(config: Config, provider: Provider, found: Loca
 
 /** The same facts from `git worktree list`, for layouts locateWorktree leaves to git. */
 export async function locateWithGit(path: string): Promise<LocatedWorktree> {
+  const { listWorktrees, resolveWorktreeRootWithGit } = await import('../git/worktrees.js'); // git: only for unusual layouts
   const { worktreePath } = await resolveWorktreeRootWithGit(path);
   const inventory = await listWorktrees(worktreePath);
   let found = null;

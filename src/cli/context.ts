@@ -8,11 +8,10 @@ import type { Logger } from 'pino';
 import type { LevelWithSilent } from 'pino';
 import type { Config } from '../config/types.js';
 import { loadConfig } from '../config/load.js';
-import { resolveWorktreeRoot } from '../git/worktrees.js';
+import { locateWorktree } from '../git/locate-worktree.js';
 import type { Provider } from '../providers/types.js';
-import { createProvider } from '../providers/create-provider.js';
+import { loadProvider } from '../providers/load-provider.js';
 import type { CliIo } from './io.js';
-import { managedRepos } from './managed-repos.js';
 import { UsageError } from './usage-error.js';
 
 /** The flags set-up reads; a command that does not declare one simply lacks it. */
@@ -53,7 +52,7 @@ export async function createCommandContext<V extends ContextFlags>(input: Contex
   const [{ createLogger }, loader] = await Promise.all([import('../util/logger.js'), configLoaderFor(input, options)]);
   const logger = createLogger(input.flags.logLevel);
   let config = await loader.load();
-  const provider = createProvider(config);
+  const provider = await loadProvider(config);
   if (config.repos.includes(NO_REPO_IN_REACH)) config = { ...config, repos: await fleetRepos(config, provider) };
   logger.debug({ source: config.source, repos: config.repos, stateDir: config.stateDir, provider: config.provider.kind }, 'config loaded');
   return { ...input, config, logger, provider, worktree: loader.worktree };
@@ -70,7 +69,7 @@ export async function createAgentContext<V extends ContextFlags>(input: ContextI
     const { createLogger } = await import('../util/logger.js');
     createLogger(input.flags.logLevel).debug({ source: config.source, stateDir: config.stateDir, provider: config.provider.kind }, 'config loaded');
   }
-  return { ...input, config, provider: createProvider(config), worktree: loader.worktree as string };
+  return { ...input, config, provider: await loadProvider(config), worktree: loader.worktree as string };
 }
 
 export interface ConfigLoader {
@@ -121,11 +120,22 @@ async function agentWorktree(input: Pick<ContextInput<ContextFlags>, 'flags' | '
 }
 
 async function fleetRepos(config: Config, provider: Provider): Promise<string[]> {
+  const { managedRepos } = await import('./managed-repos.js'); // the ledger (and zod): only for `status` outside a repo
   const repos = await managedRepos(config.stateDir, provider.ledgerScope);
   if (repos.length === 0) {
     throw new UsageError(`No repository here, and the state dir ${config.stateDir} manages none yet: cd into a repo, pass --repo PATH, or set repos in a config`);
   }
   return repos;
+}
+
+/**
+ * resolveWorktreeRoot (git/worktrees.ts) with its in-process step first: that module loads node:child_process
+ * for its git fallback, which a plain layout never needs (agent commands' start-up).
+ */
+async function resolveWorktreeRoot(path: string): Promise<{ worktreePath: string; commonDir: string }> {
+  const located = await locateWorktree(path);
+  if (located !== null) return { worktreePath: located.worktreePath, commonDir: located.commonDir };
+  return (await import('../git/worktrees.js')).resolveWorktreeRoot(path);
 }
 
 function resolvePath(cwd: string, path: string): string {

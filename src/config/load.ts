@@ -1,7 +1,9 @@
 /**
  * `loadConfig`: finds the config file (cosmiconfig, from cwd up to the home dir) or loads the explicit one,
- * applies CLI overrides and hands the result to `normalizeConfig`. Load failures become ConfigErrors that
- * name the file and the cause, without echoing file contents (a code frame could show a pasted token).
+ * applies CLI overrides, validates (normalize.ts) and applies the defaults (defaults.ts). Load failures become
+ * ConfigErrors that name the file and the cause, without echoing file contents (a code frame could show a
+ * pasted token). Start-up cost: cosmiconfig is loaded only for a folder that holds a candidate file, and zod
+ * only for a config it has not accepted before (valid-config-cache.ts); no file means the defaults.
  */
 import { realpath, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -9,14 +11,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
-import { cosmiconfig, defaultLoaders, getDefaultSearchPlaces } from 'cosmiconfig';
 import type { CosmiconfigResult, PublicExplorer } from 'cosmiconfig';
 import { ConfigError } from '../util/errors.js';
-import { normalizeConfig } from './normalize.js';
+import { applyDefaults } from './defaults.js';
+import { MODULE_NAME, mayHoldConfig, SEARCH_PLACES } from './search-places.js';
 import { resolveUserPath } from './state-dir.js';
-import type { Config } from './types.js';
+import type { Config, RawConfig } from './types.js';
+import { validateWithCache } from './valid-config-cache.js';
 
-export const MODULE_NAME = 'ravi-orchestrator';
+export { MODULE_NAME, SEARCH_PLACES };
 
 export interface LoadConfigOptions {
   /** An explicit config file (`--config`), resolved against `cwd`; null or absent to search for one. */
@@ -37,52 +40,75 @@ export interface LoadConfigOptions {
 
 export async function loadConfig(options: LoadConfigOptions): Promise<Config> {
   const cwd = path.resolve(options.cwd);
-  const explorer = createExplorer();
   const found = options.configFile
-    ? await loadExplicit(explorer, resolveUserPath(options.configFile, cwd))
-    : await searchWithFallbacks(explorer, [cwd, ...(options.fallbackDirs ?? [])]);
+    ? await loadExplicit(resolveUserPath(options.configFile, cwd))
+    : await searchWithFallbacks([cwd, ...(options.fallbackDirs ?? [])]);
   const raw = applyOverrides(found?.config, options.overrides ?? {}, cwd);
-  return normalizeConfig(raw, { file: found?.filepath ?? null, defaultRepo: options.defaultRepo, cwd });
+  const file = found?.filepath ?? null;
+  return applyDefaults(await validated(raw, file), { file, defaultRepo: options.defaultRepo, cwd });
 }
 
-/** Every place a config may live in one folder, in cosmiconfig's order plus our .json/.yaml config names. */
-export const SEARCH_PLACES: readonly string[] = [
-  ...getDefaultSearchPlaces(MODULE_NAME),
-  `${MODULE_NAME}.config.json`,
-  `${MODULE_NAME}.config.yaml`,
-  `${MODULE_NAME}.config.yml`,
-];
+/** `raw` as the schema returns it; zod (normalize.ts) loads only when neither shortcut knows the answer. */
+async function validated(raw: unknown, file: string | null): Promise<RawConfig> {
+  const validate = async () => (await import('./normalize.js')).validateRawConfig(raw, file);
+  if (file === null) return commandLineOnly(raw) ?? validate();
+  return validateWithCache(raw, validate);
+}
 
-function createExplorer(): PublicExplorer {
+/**
+ * Without a config file the only keys are the command line's `--repo` and `--state-dir`: valid when each
+ * is a non-empty string once trimmed, as the schema's `nonEmpty` says (it returns them trimmed). Null when
+ * anything else is there: the schema then decides and says what is wrong.
+ */
+function commandLineOnly(raw: unknown): RawConfig | null {
+  if (raw === undefined) return {};
+  const { repos, stateDir, ...rest } = raw as { repos?: unknown; stateDir?: unknown };
+  const text = (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? value.trim() : null);
+  if (Object.keys(rest).length > 0) return null;
+  const trimmedRepos = Array.isArray(repos) ? repos.map(text) : repos === undefined ? [] : [null];
+  const trimmedStateDir = stateDir === undefined ? undefined : text(stateDir);
+  if (trimmedRepos.includes(null) || trimmedStateDir === null) return null;
+  return { ...(repos !== undefined && { repos: trimmedRepos as string[] }), ...(trimmedStateDir !== undefined && { stateDir: trimmedStateDir }) };
+}
+
+let explorer: Promise<PublicExplorer> | null = null;
+
+/** One explorer per process (it caches nothing: `cache: false`), made on first use. */
+function loadExplorer(): Promise<PublicExplorer> {
+  explorer ??= import('cosmiconfig').then(({ cosmiconfig, defaultLoaders }) => createExplorer(cosmiconfig, defaultLoaders));
+  return explorer;
+}
+
+function createExplorer(cosmiconfig: typeof import('cosmiconfig').cosmiconfig, defaultLoaders: typeof import('cosmiconfig').defaultLoaders): PublicExplorer {
   return cosmiconfig(MODULE_NAME, {
     searchPlaces: [...SEARCH_PLACES],
     searchStrategy: 'none', // one folder per search() call; searchUpwards walks (cosmiconfig's 'global' also reads ~/.config)
     cache: false, // the daemon reloads after edits
-    loaders: { ...defaultLoaders, '.js': loadJsFresh, '.mjs': loadJsFresh, '.cjs': loadJsFresh, '.ts': loadTs },
+    loaders: { ...defaultLoaders, '.json': (filepath, content) => loadJsonPlainly(filepath, content, defaultLoaders['.json']), '.js': loadJsFresh, '.mjs': loadJsFresh, '.cjs': loadJsFresh, '.ts': loadTs },
   });
 }
 
-async function searchWithFallbacks(explorer: PublicExplorer, dirs: readonly string[]): Promise<Found | null> {
+async function searchWithFallbacks(dirs: readonly string[]): Promise<Found | null> {
   for (const dir of dirs) {
-    const found = await searchUpwards(explorer, path.resolve(dir), os.homedir());
+    const found = await searchUpwards(path.resolve(dir), os.homedir());
     if (found !== null) return found;
   }
   return null;
 }
 
-async function searchUpwards(explorer: PublicExplorer, from: string, stopDir: string): Promise<Found | null> {
+async function searchUpwards(from: string, stopDir: string): Promise<Found | null> {
   for (let dir = from; ; dir = path.dirname(dir)) {
-    const result = await run(() => explorer.search(dir), null);
+    const result = (await mayHoldConfig(dir)) ? await run(async () => (await loadExplorer()).search(dir), null) : null;
     if (result !== null) return found(result);
     if (dir === stopDir || path.dirname(dir) === dir) return null;
   }
 }
 
-async function loadExplicit(explorer: PublicExplorer, file: string): Promise<Found> {
+async function loadExplicit(file: string): Promise<Found> {
   const info = await stat(file).catch(() => null);
   if (info === null) throw new ConfigError(`Config file not found: ${file} (given with --config)`, { file });
   if (info.isDirectory()) throw new ConfigError(`Config file ${file} is a folder; pass the file itself`, { file });
-  const result = await run(() => explorer.load(file), file);
+  const result = await run(async () => (await loadExplorer()).load(file), file);
   if (result === null) {
     throw new ConfigError(`Config file ${file} has no "${MODULE_NAME}" key`, { file, issues: [`no "${MODULE_NAME}" key`] });
   }
@@ -152,6 +178,19 @@ function describeLoadError(error: unknown): string {
     reason += `; install it in this project (npm i -D ${MODULE_NAME}) or export a plain object instead of using defineConfig`;
   }
   return reason.length > 300 ? `${reason.slice(0, 297)}...` : reason;
+}
+
+/**
+ * JSON.parse first: cosmiconfig's JSON loader (parse-json) loads @babel/code-frame and four more modules
+ * for its error messages. Text JSON.parse refuses (a syntax error, a byte-order mark) goes to that loader,
+ * which reads the same values and reports errors as it always did.
+ */
+function loadJsonPlainly(filepath: string, content: string, loadJson: (filepath: string, content: string) => unknown): unknown {
+  try {
+    return JSON.parse(content) as unknown;
+  } catch {
+    return loadJson(filepath, content);
+  }
 }
 
 const requireCache = createRequire(import.meta.url).cache;

@@ -2,25 +2,18 @@
  * The zod schema of `RawConfig`: shapes, strict objects (typos are errors) and each field's own rule.
  * Messages say what is expected and (placeholder names aside) not the value: normalize.ts appends the value
  * unless it may be secret.
- * Rules that span fields (vault required, secret/var clashes) and defaults live in normalize.ts.
+ * Rules that span fields (vault required, secret/var clashes) and defaults live in defaults.ts.
  */
 import picomatch from 'picomatch';
 import { z } from 'zod';
 import { closest } from '../util/closest.js';
 import { DURATION_HINT, parseDuration } from './duration.js';
 import type { RawConfig } from './types.js';
+import { ENV_PLACEHOLDERS, IDENTITY_PLACEHOLDERS, MAX_CONCURRENCY, PORTS_RANGE, SECRET_NAME, VAR_NAME } from './names.js';
+
+export * from './names.js';
 
 export { closest };
-
-export const IDENTITY_PLACEHOLDERS = ['repo', 'worktree', 'branch'] as const;
-export const ENV_PLACEHOLDERS = ['email', 'phone', 'identity', 'worktree', 'branch', 'repo', 'port'] as const;
-/** Placeholders only an identity can fill: a config without them needs no identities (only ports, say). */
-export const IDENTITY_PLACEHOLDERS_IN_ENV = ['email', 'phone', 'identity'] as const;
-/** `{port}` is a block's first port, `{port:N}` its N-th (0-based). */
-export const PORT_PLACEHOLDER = /\{port(?::(\d+))?\}/g;
-export const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-export const SECRET_NAME = /^[A-Z][A-Z0-9_]*$/;
-export const MAX_CONCURRENCY = 64;
 
 const OBJECT = { error: 'expected an object' };
 const STRING = { error: 'expected a string' };
@@ -83,7 +76,6 @@ const poolSchema = z.strictObject(
   OBJECT,
 );
 
-const PORTS_RANGE = /^\s*(\d{1,5})\s*-\s*(\d{1,5})\s*$/;
 const PER_WORKTREE = { error: 'expected a whole number of ports from 1 to 1000' };
 const portsSchema = z.strictObject(
   {
@@ -97,12 +89,6 @@ const portsSchema = z.strictObject(
   },
   OBJECT,
 );
-
-/** `'20000-29999'` -> [20000, 29999]; the schema has checked the form. */
-export function parsePortRange(range: string): [number, number] {
-  const match = PORTS_RANGE.exec(range);
-  return [Number(match?.[1]), Number(match?.[2])];
-}
 
 const glob = z.string(STRING).superRefine(checkGlob);
 

@@ -5,7 +5,7 @@
 import { execa } from 'execa';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_PATH, isolatedEnv, runBuiltCli } from '../support/cli.js';
 import { cleanupTempDirs, createRepo, createTempDir } from '../support/git-fixtures.js';
@@ -42,14 +42,25 @@ const ENGINE = /node_modules\/(pino|zod|cosmiconfig|proper-lockfile|execa|chokid
 describe('start-up', () => {
   it.each(['version', 'help', 'otp --help'])('`%s` loads no engine: no pino, zod, cosmiconfig, proper-lockfile, config loader or provider', async (line) => {
     const loaded = await modulesLoadedBy(line.split(' '), dir);
-    expect(loaded.length).toBeGreaterThan(3);
+    expect(loaded.some((url) => url.endsWith('/dist/cli/main.js'))).toBe(true); // the hook saw the process load
     expect(loaded.filter((url) => ENGINE.test(url))).toEqual([]);
   });
 
-  it('`version` loads only the parser and its own module', async () => {
+  it('`version` loads only the entry and the version reader; `version --help` the parser and its own module', async () => {
     const ours = (await modulesLoadedBy(['version'], dir)).map((url) => url.replace(/^.*\/dist\//, ''));
-    expect(ours.filter((path) => path.startsWith('cli/commands/'))).toEqual(['cli/commands/version.js']);
-    expect(ours.every((path) => path.startsWith('cli/') || path.startsWith('util/'))).toBe(true);
+    expect(ours.filter((path) => !path.startsWith('node:'))).toEqual(['cli/main.js', 'cli/package-version.js']);
+    const help = (await modulesLoadedBy(['version', '--help'], dir)).map((url) => url.replace(/^.*\/dist\//, ''));
+    expect(help.filter((path) => path.startsWith('cli/commands/'))).toEqual(['cli/commands/version.js']);
+    expect(help.every((path) => path.startsWith('cli/') || path.startsWith('util/') || path.startsWith('node:'))).toBe(true);
+  });
+
+  it('the package bin answers `version` and `--version` without the CLI, and runs every other command line', async () => {
+    const bin = fileURLToPath(new URL('../../bin/ravi-orchestrator.cjs', import.meta.url));
+    const version = (JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    for (const args of [['version'], ['--version']]) expect((await execa(process.execPath, [bin, ...args], { cwd: dir, reject: false })).stdout).toBe(version);
+    const usage = await execa(process.execPath, [bin, 'version', '--json'], { cwd: dir, reject: false, env: isolatedEnv(home), extendEnv: false });
+    expect(usage.exitCode).toBe(64);
+    expect(usage.stderr).toMatch(/--json is not a flag of version/);
   });
 
   it.each([['whoami'], ['otp'], ['env']])('`%s` does not load pino (agent commands log nothing by default)', async (command) => {

@@ -238,3 +238,33 @@ describe('loadConfig: errors name the file and the cause', () => {
     );
   });
 });
+
+describe('loadConfig: configs already validated (valid-config-cache.ts)', () => {
+  it('validates an edited config again: the error still names the file and the key', async () => {
+    const file = await write('ravi-orchestrator.config.json', '{ "concurrency": 3 }');
+    expect(await loadConfig({ cwd: root, defaultRepo: root })).toMatchObject({ source: file, concurrency: 3 });
+    expect(await readdir(path.join(root, 'cache', 'valid-configs'))).toHaveLength(1); // the accepted config was kept
+    expect(await loadConfig({ cwd: root, defaultRepo: root })).toMatchObject({ source: file, concurrency: 3 });
+    await write('ravi-orchestrator.config.json', '{ "concurrency": 3, "concurency": 1 }');
+    expect((await loadError({ cwd: root, defaultRepo: root })).message).toBe(`Invalid config in ${file}:\n  - concurency: unknown key (did you mean "concurrency"?)`);
+    await write('ravi-orchestrator.config.json', '{ "concurrency": 3 }');
+    expect(await loadConfig({ cwd: root, defaultRepo: root })).toMatchObject({ concurrency: 3 });
+    expect(await readdir(path.join(root, 'cache', 'valid-configs'))).toHaveLength(1); // the invalid one was not
+  });
+
+  it('gives back what the schema returned (trimmed), and still applies the rules that span fields', async () => {
+    await write('ravi-orchestrator.config.json', JSON.stringify({ stateDir: '  state  ', secrets: { vault: ' team ' }, env: { secrets: ['KEY'] } }));
+    const first = await loadConfig({ cwd: root, defaultRepo: root });
+    expect(first).toMatchObject({ stateDir: path.join(root, 'state'), secrets: { vault: 'team' } });
+    expect(await loadConfig({ cwd: root, defaultRepo: root })).toEqual(first);
+    await write('ravi-orchestrator.config.json', JSON.stringify({ provider: { kind: 'ravi' }, env: { secrets: ['KEY'] } }));
+    expect((await loadError({ cwd: root, defaultRepo: root })).message).toMatch(/secrets\.vault: required with the ravi provider/);
+    expect((await loadError({ cwd: root, defaultRepo: root })).message).toMatch(/secrets\.vault: required with the ravi provider/);
+  });
+
+  it('without a config file, a blank --state-dir or --repo is still refused by the schema', async () => {
+    const blank = await loadError({ cwd: root, defaultRepo: root, overrides: { stateDir: '  ' } });
+    expect(blank.message).toBe('Invalid config (no config file; built-in defaults and command-line options):\n  - stateDir: must not be empty (got "  ")');
+    expect(await loadConfig({ cwd: root, defaultRepo: root, overrides: { repos: [' a '], stateDir: 's ' } })).toMatchObject({ repos: [path.join(root, ' a')], stateDir: path.join(root, 's') });
+  });
+});

@@ -4,19 +4,28 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { CallOptions, CreateIdentityRequest, EmailMessage, Identity, ListMessagesOptions, Provider, ScopedKey, SmsMessage } from '../types.js';
 import { ProviderError } from '../../util/errors.js';
 import { readJsonDocument, writeJsonDocument } from './local-store.js';
-import { openLocalIdentities, type LocalIdentities, type LocalIdentityOp, type Retired } from './local-identity-store.js';
+import type { LocalIdentities, LocalIdentityOp, Retired } from './local-identity-store.js';
 import type { JournaledStore } from '../../files/journaled-store.js';
 import { allocatePhone } from './phone-numbers.js';
-import { createInboxStore } from '../../mail/inbox-store.js';
+import type { InboxStore } from '../../mail/inbox-store.js';
 
 export const LOCAL_EMAIL_DOMAIN = 'agents.localhost';
 
-const vaultSchema = z.object({ version: z.literal(1), vaults: z.record(z.string(), z.record(z.string(), z.string())) });
-export type VaultDocument = z.infer<typeof vaultSchema>;
+/** The local vault file: secrets by vault name, then by key. */
+export interface VaultDocument {
+  version: 1;
+  vaults: Record<string, Record<string, string>>;
+}
+
+// The stores, the inbox and zod load on first use: `whoami` only needs `ledgerScope`, and zod costs ~100 ms of start-up.
+async function vaultSchema(): Promise<z.ZodType<VaultDocument>> {
+  const { z } = await import('zod');
+  return z.object({ version: z.literal(1), vaults: z.record(z.string(), z.record(z.string(), z.string())) });
+}
 
 export interface LocalProviderOptions {
   readonly stateDir: string;
@@ -63,7 +72,8 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
   };
 
   // Each identity's inbox is filled by the local SMTP server and SMS endpoint (src/mail/).
-  const inboxes = createInboxStore(options.stateDir);
+  let inboxStore: Promise<InboxStore> | null = null;
+  const inboxes = (): Promise<InboxStore> => (inboxStore ??= import('../../mail/inbox-store.js').then(({ createInboxStore }) => createInboxStore(options.stateDir)));
   const assertKnown = async (uuid: string, options?: CallOptions): Promise<void> => {
     if (!(await readIdentities()).some((i) => i.uuid === uuid)) throw unknownIdentity(uuid, options);
   };
@@ -106,7 +116,7 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
         if (gone === undefined) return;
         current.record({ op: 'remove', uuid, retired: quarantineMs > 0 ? { email: gone.email, phone: gone.phone, at: new Date(now()).toISOString() } : null });
       });
-      await inboxes.deleteInbox(uuid); // an identity deleted as an orphan takes its inbox with it
+      await (await inboxes()).deleteInbox(uuid); // an identity deleted as an orphan takes its inbox with it
     },
     async mintScopedKey(_uuid: string, _label: string, options?: CallOptions): Promise<ScopedKey> {
       throw new ProviderError(`The local provider issues no Ravi keys${options?.worktree ? ` (worktree ${options.worktree})` : ''}`, { code: 'BAD_REQUEST' });
@@ -121,11 +131,11 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
     },
     async listEmails(uuid: string, options?: ListMessagesOptions): Promise<EmailMessage[]> {
       await assertKnown(uuid, options);
-      return receivedSince(await inboxes.listEmails(uuid, { unreadOnly: options?.unreadOnly ?? false }), options?.since);
+      return receivedSince(await (await inboxes()).listEmails(uuid, { unreadOnly: options?.unreadOnly ?? false }), options?.since);
     },
     async listSms(uuid: string, options?: ListMessagesOptions): Promise<SmsMessage[]> {
       await assertKnown(uuid, options);
-      return receivedSince(await inboxes.listSms(uuid, { unreadOnly: options?.unreadOnly ?? false }), options?.since);
+      return receivedSince(await (await inboxes()).listSms(uuid, { unreadOnly: options?.unreadOnly ?? false }), options?.since);
     },
   };
 }
@@ -135,6 +145,7 @@ type Store = JournaledStore<LocalIdentities, LocalIdentityOp>;
 /** A file that cannot be trusted is a failed listing (never an empty one that would look like deleted identities). */
 async function openStore(file: string): Promise<Store> {
   try {
+    const { openLocalIdentities } = await import('./local-identity-store.js');
     return await openLocalIdentities(file);
   } catch (error) {
     throw new ProviderError((error as Error).message, { code: 'BAD_RESPONSE', cause: error });
@@ -156,8 +167,8 @@ export async function findLocalIdentity(stateDir: string, match: { email?: strin
   return [...identities].find((i) => (email !== undefined && i.email.toLowerCase() === email) || (match.phone !== undefined && i.phone === match.phone)) ?? null;
 }
 
-export function readVault(stateDir: string): Promise<VaultDocument> {
-  return readJsonDocument(localPaths(stateDir).vault, vaultSchema, () => ({ version: 1 as const, vaults: {} }));
+export async function readVault(stateDir: string): Promise<VaultDocument> {
+  return readJsonDocument(localPaths(stateDir).vault, await vaultSchema(), () => ({ version: 1 as const, vaults: {} }));
 }
 
 export function writeVault(stateDir: string, doc: VaultDocument): Promise<void> {
