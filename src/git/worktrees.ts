@@ -12,7 +12,8 @@ import { locateWorktree } from './locate-worktree.js';
 import { repoNameOf } from './repo-name.js';
 
 export async function listWorktrees(repoPath: string): Promise<RepoInventory> {
-  const commonDir = await resolveCommonDir(repoPath);
+  // In-process when the layout is plain (locate-worktree.ts agrees with git or declines): one git process fewer.
+  const commonDir = (await locateWorktree(repoPath).catch(() => null))?.commonDir ?? (await resolveCommonDir(repoPath));
   const { stdout } = await runGit(repoPath, ['worktree', 'list', '--porcelain', '-z']);
   const entries = parseWorktreePorcelainZ(stdout);
   const main = entries[0];
