@@ -129,7 +129,7 @@ async function daemonReaction(fx, n) {
   return s;
 }
 
-const results = { date: new Date().toISOString(), commit: (await runOk('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT })).stdout.trim(), sizes: {} };
+const results = { date: new Date().toISOString(), commit: await runOk('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).then((r) => r.stdout.trim(), () => 'unknown'), sizes: {} };
 for (const n of sizes) {
   const fx = await fixture(n);
   const out = {};

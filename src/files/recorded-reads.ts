@@ -7,12 +7,12 @@
  * thread-pool round trip per syscall (open, fstat, read, close: four for one readFile), which at 2000 worktrees
  * was most of a pass (issue 16).
  *
- * A file's identity is (dev, ino, mode, uid, size, mtime ns, ctime ns). A content change always moves ctime,
+ * A file's identity is (dev, ino, mode, uid, size, mtime, ctime). A content change always moves ctime,
  * but within one tick of the file system's clock two writes of the same size can leave every field equal: the
  * same problem as git's "racily clean" index entries (Documentation/technical/racy-git.txt), solved the same
  * way: a file changed less than RACY_MS before we looked is not trusted later, and the answer is not kept.
  */
-import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, realpathSync, statSync, type BigIntStats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
 
 export type ReadOp = 'lstat' | 'stat' | 'read' | 'resolve';
 
@@ -24,7 +24,7 @@ export interface ReadCheck {
 }
 
 /** Generous against clock skew between the kernel's coarse file clock and Date.now. */
-const RACY_MS = 2_000n;
+const RACY_MS = 2_000;
 
 export class RecordedReads {
   readonly checks: ReadCheck[] = [];
@@ -38,19 +38,19 @@ export class RecordedReads {
   }
 
   /** lstat, or null when absent. For a path's kind and owner: only those and its identity are recorded. */
-  lstat(path: string): BigIntStats | null {
-    return this.#look('lstat', path, () => lstatSync(path, { bigint: true, throwIfNoEntry: false }) ?? null);
+  lstat(path: string): Stats | null {
+    return this.#look('lstat', path, () => lstatSync(path, { throwIfNoEntry: false }) ?? null);
   }
 
   /** stat (follows symlinks), or null when absent; recorded like lstat. */
-  stat(path: string): BigIntStats | null {
-    return this.#look('stat', path, () => statSync(path, { bigint: true, throwIfNoEntry: false }) ?? null);
+  stat(path: string): Stats | null {
+    return this.#look('stat', path, () => statSync(path, { throwIfNoEntry: false }) ?? null);
   }
 
   /** The file's bytes, or null when absent. Any other error is thrown (and the answer is not kept). */
   read(path: string): Buffer | null {
     // Stamp first, then read: a change in between leaves a stamp older than the bytes, which the next look rejects.
-    const before = this.#look('read', path, () => statSync(path, { bigint: true, throwIfNoEntry: false }) ?? null);
+    const before = this.#look('read', path, () => statSync(path, { throwIfNoEntry: false }) ?? null);
     if (before === null) return null;
     try {
       return readRegularFileSync(path);
@@ -69,7 +69,7 @@ export class RecordedReads {
   realpath(path: string): string {
     try {
       const resolved = realpathSync.native(path);
-      const target = statSync(path, { bigint: true });
+      const target = statSync(path);
       this.checks.push({ op: 'resolve', path, seen: `${identityOf(target)}>${resolved}` });
       if (resolved !== path) this.checks.push({ op: 'stat', path: resolved, seen: stamp('stat', target) });
       return resolved;
@@ -79,8 +79,8 @@ export class RecordedReads {
     }
   }
 
-  #look(op: ReadOp, path: string, look: () => BigIntStats | null): BigIntStats | null {
-    let stats: BigIntStats | null;
+  #look(op: ReadOp, path: string, look: () => Stats | null): Stats | null {
+    let stats: Stats | null;
     try {
       stats = look();
     } catch (error) {
@@ -162,7 +162,7 @@ export function stillValid(checks: readonly ReadCheck[], memo: Map<string, strin
 
 function lookNow(check: ReadCheck, nowMs: number): string {
   try {
-    const stats = check.op === 'lstat' ? lstatSync(check.path, { bigint: true, throwIfNoEntry: false }) : statSync(check.path, { bigint: true, throwIfNoEntry: false });
+    const stats = check.op === 'lstat' ? lstatSync(check.path, { throwIfNoEntry: false }) : statSync(check.path, { throwIfNoEntry: false });
     if (check.op === 'resolve') return stats === undefined ? 'absent' : `${identityOf(stats)}>${check.seen.slice(check.seen.indexOf('>') + 1)}`;
     if (stats !== undefined && check.op === 'read' && isRacy(stats, nowMs)) return 'racy';
     return stamp(check.op, stats ?? null);
@@ -176,20 +176,19 @@ function lookNow(check: ReadCheck, nowMs: number): string {
  * its identity count: a worktree folder gaining a file, or `objects/` a subfolder, must not void what was read
  * about the repository. A read records everything a content change moves.
  */
-function stamp(op: ReadOp, stats: BigIntStats | null): string {
+function stamp(op: ReadOp, stats: Stats | null): string {
   if (stats === null) return 'absent';
   const identity = identityOf(stats);
-  return op === 'read' ? `${identity}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}` : identity;
+  // Milliseconds as doubles keep about a quarter of a microsecond: finer than the kernel's clock tick.
+  return op === 'read' ? `${identity}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}` : identity;
 }
 
-function identityOf(stats: BigIntStats): string {
+function identityOf(stats: Stats): string {
   return `${stats.dev}:${stats.ino}:${stats.mode}:${stats.uid}`;
 }
 
-function isRacy(stats: BigIntStats, nowMs: number): boolean {
-  const nowNs = BigInt(Math.floor(nowMs)) * 1_000_000n;
-  const latest = stats.ctimeNs > stats.mtimeNs ? stats.ctimeNs : stats.mtimeNs;
-  return nowNs - latest < RACY_MS * 1_000_000n;
+function isRacy(stats: Stats, nowMs: number): boolean {
+  return nowMs - Math.max(stats.ctimeMs, stats.mtimeMs) < RACY_MS;
 }
 
 /**

@@ -81,7 +81,7 @@ function ownedByUs(reads: RecordedReads, paths: readonly string[]): boolean {
   // As root git compares with SUDO_UID; the test-only override makes git pretend every path is someone else's.
   if (euid === undefined || (euid === 0 && process.env['SUDO_UID'] !== undefined)) return false;
   if (process.env['GIT_TEST_ASSUME_DIFFERENT_OWNER'] !== undefined) return false;
-  return paths.every((path) => reads.lstat(path)?.uid === BigInt(euid));
+  return paths.every((path) => reads.lstat(path)?.uid === euid);
 }
 
 /** `relative` joined the way git joins it: as text, so that `..` is resolved by realpath after symlinks. */
