@@ -17,6 +17,7 @@ import type { Dashboard } from '../dashboard/dashboard.js';
 import { acquireInstanceLock, type InstanceLock } from './instance-lock.js';
 import { StatusPublisher } from './status-publisher.js';
 import { PassFailedError, runRepoPass } from './repo-pass.js';
+import { PassMemory } from '../reconcile/pass-memory.js';
 import type { DaemonOptions } from './options.js';
 import { firstChanged, type WatchedPath } from './watched-paths.js';
 import { WatchEvents } from './watch-events.js';
@@ -47,6 +48,8 @@ export class Daemon {
   readonly #commonDirs = new Map<string, string>();
   /** Repo -> what its last successful pass watches, with what it saw or left at each path. */
   readonly #watched = new Map<string, readonly WatchedPath[]>();
+  /** Kept between passes so a pass where little changed re-checks, not re-reads (validated before each use). */
+  readonly #memory = new PassMemory();
   readonly #events: WatchEvents;
   #resyncTimer: NodeJS.Timeout | null = null;
   /** While some folder cannot be watched: the status entry, and a shorter resync of what it concerns. */
@@ -208,7 +211,7 @@ export class Daemon {
     this.#events.passStarted(repo);
     try {
       const result = await runRepoPass({
-        repo, config: this.#config, provider: this.#provider, logger: this.#deps.logger.child({ repo }), signal, lockWaitMs: this.#deps.options.lockWaitMs,
+        repo, config: this.#config, provider: this.#provider, logger: this.#deps.logger.child({ repo }), signal, lockWaitMs: this.#deps.options.lockWaitMs, memory: this.#memory,
       });
       this.#status.repo(repo, { lastPass: result.summary, error: null, retryAt: null });
       if (result.commonDir !== null && this.#commonDirs.get(result.commonDir) !== repo) {

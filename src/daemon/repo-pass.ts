@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/types.js';
 import type { Provider } from '../providers/types.js';
 import { runPass, type PassReport } from '../reconcile/engine.js';
+import type { PassMemory } from '../reconcile/pass-memory.js';
 import { isTransient, ProviderError } from '../util/errors.js';
 import { countChanges } from '../reconcile/actions.js';
 import type { PassSummary } from './status-file.js';
@@ -38,10 +39,12 @@ export async function runRepoPass(options: {
   logger: Logger;
   signal: AbortSignal;
   lockWaitMs: number;
+  /** The daemon's, kept across passes. */
+  memory?: PassMemory;
 }): Promise<RepoPassResult> {
   const startedAt = new Date();
   const config: Config = { ...options.config, repos: [options.repo] };
-  const report = await runPass({ config, provider: options.provider, logger: options.logger, mode: 'apply', signal: options.signal, lockWaitMs: options.lockWaitMs });
+  const report = await runPass({ config, provider: options.provider, logger: options.logger, mode: 'apply', signal: options.signal, lockWaitMs: options.lockWaitMs, memory: options.memory });
   const summary = summarize(report, startedAt);
   const retryable = retryableFailure(report);
   if (retryable !== null) throw new PassFailedError(retryable.message, summary, { cause: retryable });

@@ -46,6 +46,8 @@ export class JournaledStore<S, Op> {
   #snapshotBytes: number;
   #pending: Op[] = [];
   #writing: Promise<void> = Promise.resolve();
+  /** A flush failed: the state in memory holds operations the disk may not. */
+  #diverged = false;
 
   /** The snapshot file as this instance read or last wrote it. */
   #stamp: string;
@@ -76,7 +78,9 @@ export class JournaledStore<S, Op> {
    * of the length we know): a writer may then keep using this instance instead of reading it all again.
    */
   async isCurrent(): Promise<boolean> {
-    await this.#writing;
+    if (!(await this.#writing.then(() => true, () => false))) return false;
+    // Operations applied in memory but not on disk (never flushed, or a flush that failed) would be kept by mistake.
+    if (this.#diverged || this.#pending.length > 0) return false;
     if ((await fileStamp(this.file)) !== this.#stamp) return false;
     const size = await stat(this.#journal.path).then((info) => info.size, () => 0);
     return size === this.#journal.size;
@@ -92,7 +96,14 @@ export class JournaledStore<S, Op> {
   flush(): Promise<void> {
     this.#writing = this.#writing.then(async () => {
       const ops = this.#pending.splice(0);
-      if (ops.length > 0) await appendJournal(this.#journal, ops);
+      if (ops.length > 0) {
+        try {
+          await appendJournal(this.#journal, ops);
+        } catch (error) {
+          this.#diverged = true;
+          throw error;
+        }
+      }
     });
     return this.#writing;
   }

@@ -71,6 +71,11 @@ export class Ledger {
     return this.#store.file;
   }
 
+  /** Whether this instance still holds what is on disk (no other process wrote since; nothing unflushed). */
+  isCurrent(): Promise<boolean> {
+    return this.#store.isCurrent();
+  }
+
   /** An immutable view for one pass (observe, plan, status). */
   state(): LedgerState {
     const state = this.#store.state;

@@ -19,11 +19,10 @@
  *   ls-files lists those same entries. The index must hold none of them (index-probe.ts).
  * - The repository is found the way git finds it, or not at all (repo-layout.ts).
  */
-import type { Stats } from 'node:fs';
-import { lstat, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { RecordedReads, type PassCache } from '../files/recorded-reads.js';
 import { lowerAscii, probeIndex, type IndexProbe } from './index-probe.js';
-import { readRepoLayout } from './repo-layout.js';
+import { readRepoLayoutWith } from './repo-layout.js';
 
 /** The subset of `relPaths` that git certainly ignores and does not track; the others are for git to judge. */
 export async function certainlyIgnored(worktreePath: string, relPaths: readonly string[]): Promise<ReadonlySet<string>> {
@@ -45,13 +44,20 @@ export interface IgnoreAnalysis {
   readonly untrackedNotExcluded: ReadonlySet<string>;
 }
 
-/** Both answers from one reading of the layout, info/exclude, the .gitignore files on the way and the index. */
-export async function analyzeIgnore(worktreePath: string, relPaths: readonly string[]): Promise<IgnoreAnalysis> {
-  try {
-    return await analyze(worktreePath, relPaths);
-  } catch {
-    return { ignored: new Set(), untrackedNotExcluded: new Set() }; // a file we cannot read is a reason to ask git, never an answer
-  }
+/**
+ * Both answers from one reading of the layout, info/exclude, the .gitignore files on the way and the index.
+ * With `cache`, an earlier answer is reused while every file it rests on is unchanged (recorded-reads.ts).
+ */
+export async function analyzeIgnore(worktreePath: string, relPaths: readonly string[], cache?: PassCache<IgnoreAnalysis>): Promise<IgnoreAnalysis> {
+  const compute = (reads: RecordedReads): IgnoreAnalysis => {
+    try {
+      return analyze(worktreePath, relPaths, reads);
+    } catch {
+      reads.reusable = false;
+      return { ignored: new Set(), untrackedNotExcluded: new Set() }; // a file we cannot read is a reason to ask git, never an answer
+    }
+  };
+  return cache === undefined ? compute(new RecordedReads()) : cache.get(`${worktreePath}\0${relPaths.join('\0')}`, compute);
 }
 
 interface Rules {
@@ -63,7 +69,7 @@ interface Rules {
 
 type Gitignore = Rules | 'absent' | 'unsure';
 
-async function analyze(worktreePath: string, relPaths: readonly string[]): Promise<IgnoreAnalysis> {
+function analyze(worktreePath: string, relPaths: readonly string[], reads: RecordedReads): IgnoreAnalysis {
   const ignored = new Set<string>();
   const untrackedNotExcluded = new Set<string>();
   const none = { ignored, untrackedNotExcluded };
@@ -72,13 +78,13 @@ async function analyze(worktreePath: string, relPaths: readonly string[]): Promi
     return parts === null ? [] : [{ relPath, parts, paths: parts.map((_, i) => parts.slice(0, i + 1).join('/')) }]; // a, a/b, ..., P
   });
   if (candidates.length === 0) return none;
-  const layout = await readRepoLayout(worktreePath);
+  const layout = readRepoLayoutWith(worktreePath, reads);
   if (layout === null) return none;
-  const excludeBytes = await readIfExists(join(layout.commonDir, 'info', 'exclude'));
+  const excludeBytes = reads.read(join(layout.commonDir, 'info', 'exclude'));
   const exclude = parseRules(excludeBytes ?? Buffer.alloc(0));
 
   // Each question is a list of index probes whose answer is "no hit": ignored-and-untracked, or untracked-and-not-excluded.
-  const gitignores = new Map<string, Promise<Gitignore>>();
+  const gitignores = new Map<string, Gitignore>();
   const questions: { relPath: string; answer: Set<string>; probes: IndexProbe[] }[] = [];
   for (const { relPath, parts, paths } of candidates) {
     const probes = paths.map((path, i) => ({ path, orUnder: i === paths.length - 1 }));
@@ -87,13 +93,13 @@ async function analyze(worktreePath: string, relPaths: readonly string[]): Promi
       continue;
     }
     if (excludeBytes === null || mayUnignore(exclude, paths)) continue;
-    const missing = await missingGitignores(worktreePath, parts, paths, gitignores);
+    const missing = missingGitignores(worktreePath, parts, paths, gitignores, reads);
     if (missing === null) continue;
     questions.push({ relPath, answer: ignored, probes: [...probes, ...missing.map((path) => ({ path, orUnder: false }))] });
   }
   if (questions.length === 0) return none;
 
-  const index = await readIfExists(join(layout.gitDir, 'index'));
+  const index = reads.read(join(layout.gitDir, 'index'));
   const hits = index === null ? [] : probeIndex(index, questions.flatMap((q) => q.probes), layout.hashSize);
   if (hits === null) return none;
   let at = 0;
@@ -139,21 +145,21 @@ function mayUnignore(rules: Rules, paths: readonly string[]): boolean {
  * Checks the .gitignore of the root and of every folder above P. Returns the ones missing from disk (the index
  * must not hold them), or null when one could un-ignore P or when something on the way is not a plain folder.
  */
-async function missingGitignores(
+function missingGitignores(
   worktreePath: string,
   parts: readonly string[],
   paths: readonly string[],
-  cache: Map<string, Promise<Gitignore>>,
-): Promise<string[] | null> {
+  cache: Map<string, Gitignore>,
+  reads: RecordedReads,
+): string[] | null {
   const missing: string[] = [];
   for (let depth = 0; depth < parts.length; depth += 1) {
     const folder = depth === 0 ? '' : (paths[depth - 1] as string);
-    let pending = cache.get(folder);
-    if (pending === undefined) {
-      pending = readGitignore(worktreePath, folder);
-      cache.set(folder, pending);
+    let gitignore = cache.get(folder);
+    if (gitignore === undefined) {
+      gitignore = readGitignore(worktreePath, folder, reads);
+      cache.set(folder, gitignore);
     }
-    const gitignore = await pending;
     if (gitignore === 'unsure') return null;
     if (gitignore === 'absent') missing.push(join(folder, '.gitignore'));
     else if (mayUnignore(gitignore, paths.slice(depth).map((path) => path.slice(folder === '' ? 0 : folder.length + 1)))) return null;
@@ -161,17 +167,18 @@ async function missingGitignores(
   return missing;
 }
 
-async function readGitignore(worktreePath: string, folder: string): Promise<Gitignore> {
+function readGitignore(worktreePath: string, folder: string, reads: RecordedReads): Gitignore {
   if (folder !== '') {
-    const stats = await lstatIfExists(join(worktreePath, folder));
+    const stats = reads.lstat(join(worktreePath, folder));
     if (stats === null) return 'absent'; // so are the folders below it, and their .gitignore files
     if (!stats.isDirectory()) return 'unsure'; // a symlink or a file where git expects a folder
   }
   const file = join(worktreePath, folder, '.gitignore');
-  const stats = await lstatIfExists(file);
+  const stats = reads.lstat(file);
   if (stats === null) return 'absent';
   if (!stats.isFile()) return 'unsure'; // git will not follow a symlinked .gitignore, and then reads the index
-  return parseRules(await readFile(file));
+  const bytes = reads.read(file);
+  return bytes === null ? 'unsure' : parseRules(bytes); // gone since the lstat: look again next time
 }
 
 function parseRules(bytes: Buffer): Rules {
@@ -185,22 +192,4 @@ function parseRules(bytes: Buffer): Rules {
       return body === '' || /[*?[\\]/.test(body) ? null : body;
     });
   return { lines: new Set(lines), negations };
-}
-
-async function readIfExists(path: string): Promise<Buffer | null> {
-  try {
-    return await readFile(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
-}
-
-async function lstatIfExists(path: string): Promise<Stats | null> {
-  try {
-    return await lstat(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
 }

@@ -4,7 +4,8 @@
  */
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
-import { analyzeIgnore } from './ignore-fast-path.js';
+import { analyzeIgnore, type IgnoreAnalysis } from './ignore-fast-path.js';
+import type { PassCache } from '../files/recorded-reads.js';
 import { runGit } from './worktrees.js';
 import type { IgnoreStatus } from './types.js';
 
@@ -13,9 +14,13 @@ import type { IgnoreStatus } from './types.js';
  * First the in-process proof (ignore-fast-path.ts), which settles the steady state (our patterns in info/exclude,
  * nothing tracked) without starting git; whatever it cannot prove goes to git, as checkIgnoredByGit.
  */
-export async function checkIgnored(worktreePath: string, relPaths: readonly string[], options: { forPlanning?: boolean } = {}): Promise<IgnoreStatus> {
+export async function checkIgnored(
+  worktreePath: string,
+  relPaths: readonly string[],
+  options: { forPlanning?: boolean; cache?: PassCache<IgnoreAnalysis> } = {},
+): Promise<IgnoreStatus> {
   if (relPaths.length === 0) return { ignored: new Map(), tracked: new Set() };
-  const analysis = await analyzeIgnore(worktreePath, relPaths);
+  const analysis = await analyzeIgnore(worktreePath, relPaths, options.cache);
   const proven = analysis.ignored;
   // For a plan, "untracked, and our line not in info/exclude yet" is enough: it only adds that line (harmless when
   // already ignored); the check right before a write (apply-ignore.ts) still proves it or asks git.

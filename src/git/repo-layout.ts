@@ -3,9 +3,8 @@
  * `<gitdir>/commondir`), without starting git. Returns null for every layout it does not fully understand,
  * including the ones where git would refuse to run or would look elsewhere: the caller then asks git.
  */
-import { lstat, readFile, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
-import type { Stats } from 'node:fs';
+import { RecordedReads } from '../files/recorded-reads.js';
 
 export interface RepoLayout {
   /** The worktree's own admin dir: `<commonDir>/worktrees/<id>` for a linked worktree, `.git` for the main one. */
@@ -16,38 +15,41 @@ export interface RepoLayout {
 }
 
 export async function readRepoLayout(worktreePath: string): Promise<RepoLayout | null> {
+  return readRepoLayoutWith(worktreePath, new RecordedReads());
+}
+
+/** The same, through `reads`, which then holds every file this answer rests on (see recorded-reads.ts). */
+export function readRepoLayoutWith(worktreePath: string, reads: RecordedReads): RepoLayout | null {
   const dotGit = join(worktreePath, '.git');
-  const dotGitStat = await lstatOrNull(dotGit);
+  const dotGitStat = reads.lstat(dotGit);
   let gitDir: string;
   if (dotGitStat?.isDirectory() === true) {
     gitDir = dotGit;
   } else if (dotGitStat?.isFile() === true) {
     // Same reading as git's read_gitfile: "gitdir: <path>", trailing CR/LF dropped, relative to the .git file.
-    const match = /^gitdir: ([^\r\n]+)[\r\n]*$/.exec((await readTextIfExists(dotGit)) ?? '');
+    const match = /^gitdir: ([^\r\n]+)[\r\n]*$/.exec(reads.read(dotGit)?.toString('utf8') ?? '');
     if (match === null) return null;
-    gitDir = await realpath(under(worktreePath, match[1] as string));
+    gitDir = reads.realpath(under(worktreePath, match[1] as string));
   } else {
     return null; // absent (git would search the parent folders), a symlink, or something else
   }
 
   // A linked worktree's admin dir names the common dir; git resolves it after symlinks, and so does realpath.
-  const commonDirFile = await readTextIfExists(join(gitDir, 'commondir'));
+  const commonDirFile = reads.read(join(gitDir, 'commondir'))?.toString('utf8') ?? null;
   const linked = commonDirFile !== null;
-  const commonDir = linked ? await realpath(under(gitDir, commonDirFile.replace(/[\r\n]+$/, ''))) : gitDir;
+  const commonDir = linked ? reads.realpath(under(gitDir, commonDirFile.replace(/[\r\n]+$/, ''))) : gitDir;
 
   // What git's is_git_directory checks, then the ownership check behind "detected dubious ownership".
-  const [head, objects, refs] = await Promise.all([
-    lstatOrNull(join(gitDir, 'HEAD')),
-    statOrNull(join(commonDir, 'objects')),
-    statOrNull(join(commonDir, 'refs')),
-  ]);
+  const head = reads.lstat(join(gitDir, 'HEAD'));
+  const objects = reads.stat(join(commonDir, 'objects'));
+  const refs = reads.stat(join(commonDir, 'refs'));
   if (head?.isFile() !== true || objects?.isDirectory() !== true || refs?.isDirectory() !== true) return null;
-  if (!(await ownedByUs([worktreePath, gitDir, ...(dotGitStat.isFile() ? [dotGit] : [])]))) return null;
+  if (!ownedByUs(reads, [worktreePath, gitDir, ...(dotGitStat.isFile() ? [dotGit] : [])])) return null;
 
-  const config = await readTextIfExists(join(commonDir, 'config'));
+  const config = reads.read(join(commonDir, 'config'))?.toString('utf8') ?? null;
   if (config === null || !configIsPlain(config, linked)) return null;
   if (/\bworktreeconfig\b/i.test(config)) {
-    const worktreeConfig = await readTextIfExists(join(gitDir, 'config.worktree'));
+    const worktreeConfig = reads.read(join(gitDir, 'config.worktree'))?.toString('utf8') ?? null;
     if (worktreeConfig !== null && !configIsPlain(worktreeConfig, linked)) return null;
   }
   return { gitDir, commonDir, hashSize: 20 };
@@ -74,39 +76,15 @@ function valuesAll(lower: string, key: string, rest: RegExp): boolean {
 }
 
 /** Git refuses a repository whose worktree, .git file or git dir another user owns (unless safe.directory). */
-async function ownedByUs(paths: readonly string[]): Promise<boolean> {
+function ownedByUs(reads: RecordedReads, paths: readonly string[]): boolean {
   const euid = process.geteuid?.();
   // As root git compares with SUDO_UID; the test-only override makes git pretend every path is someone else's.
   if (euid === undefined || (euid === 0 && process.env['SUDO_UID'] !== undefined)) return false;
   if (process.env['GIT_TEST_ASSUME_DIFFERENT_OWNER'] !== undefined) return false;
-  const stats = await Promise.all(paths.map((path) => lstatOrNull(path)));
-  return stats.every((s) => s !== null && s.uid === euid);
+  return paths.every((path) => reads.lstat(path)?.uid === euid);
 }
 
 /** `relative` joined the way git joins it: as text, so that `..` is resolved by realpath after symlinks. */
 function under(base: string, relative: string): string {
   return isAbsolute(relative) ? relative : `${base}/${relative}`;
-}
-
-// Absent -> null; any other error is thrown, and the caller's answer becomes "ask git".
-async function readTextIfExists(path: string): Promise<string | null> {
-  return ifExists(() => readFile(path, 'utf8'));
-}
-
-async function lstatOrNull(path: string): Promise<Stats | null> {
-  return ifExists(() => lstat(path));
-}
-
-async function statOrNull(path: string): Promise<Stats | null> {
-  return ifExists(() => stat(path));
-}
-
-async function ifExists<T>(read: () => Promise<T>): Promise<T | null> {
-  try {
-    return await read();
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return null;
-    throw error;
-  }
 }

@@ -3,7 +3,8 @@
  * `<common-dir>/worktrees/<id>/gitdir` to learn each worktree's admin id, which survives `git worktree move`.
  */
 import { execFile, type ExecFileException } from 'node:child_process';
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { GitError } from '../util/errors.js';
 import { parseWorktreePorcelainZ } from './porcelain.js';
@@ -12,7 +13,8 @@ import { locateWorktree } from './locate-worktree.js';
 import { repoNameOf } from './repo-name.js';
 
 export async function listWorktrees(repoPath: string): Promise<RepoInventory> {
-  const commonDir = await resolveCommonDir(repoPath);
+  // In-process when the layout is plain (locate-worktree.ts agrees with git or declines): one git process fewer.
+  const commonDir = (await locateWorktree(repoPath).catch(() => null))?.commonDir ?? (await resolveCommonDir(repoPath));
   const { stdout } = await runGit(repoPath, ['worktree', 'list', '--porcelain', '-z']);
   const entries = parseWorktreePorcelainZ(stdout);
   const main = entries[0];
@@ -23,12 +25,12 @@ export async function listWorktrees(repoPath: string): Promise<RepoInventory> {
     });
   }
 
-  const idsByPath = await readAdminIds(commonDir);
+  const idsByPath = readAdminIds(commonDir);
   const worktrees: Worktree[] = [];
   for (const [index, entry] of entries.entries()) {
     const isMain = index === 0;
     // Several admin folders may point at one path (copied by hand); hand each one out once.
-    const adminId = isMain ? null : (idsByPath.get(await pathKey(entry.path))?.shift() ?? null);
+    const adminId = isMain ? null : (idsByPath.get(pathKeySync(entry.path))?.shift() ?? null);
     worktrees.push({ ...entry, isMain, adminId });
   }
 
@@ -62,7 +64,15 @@ export async function resolveCommonDir(repoPath: string): Promise<string> {
  * path exists (a prunable worktree's folder is gone), Unicode NFC (macOS may hand back decomposed names).
  */
 export async function pathKey(path: string): Promise<string> {
-  return (await realpathBestEffort(resolve(path))).normalize('NFC');
+  return pathKeySync(path);
+}
+
+/**
+ * Synchronous: listWorktrees takes one per worktree and one per admin folder, and at 2000 worktrees the promise
+ * API's thread-pool round trip per realpath was a good part of a pass (issue 16).
+ */
+function pathKeySync(path: string): string {
+  return realpathBestEffort(resolve(path)).normalize('NFC');
 }
 
 export interface GitResult {
@@ -144,11 +154,11 @@ const REPO_LOCAL_VARS = new Set([
 ]);
 
 /** Maps the path key of each linked worktree to its admin id(s), from `<commonDir>/worktrees/<id>/gitdir`. */
-async function readAdminIds(commonDir: string): Promise<Map<string, string[]>> {
+function readAdminIds(commonDir: string): Map<string, string[]> {
   const adminRoot = join(commonDir, 'worktrees');
   let ids: string[];
   try {
-    ids = (await readdir(adminRoot, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+    ids = readdirSync(adminRoot, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
   } catch (error) {
     if (isNotFound(error)) return new Map(); // no linked worktree was ever added (or all were pruned)
     throw error;
@@ -157,26 +167,26 @@ async function readAdminIds(commonDir: string): Promise<Map<string, string[]>> {
   for (const id of ids.sort()) {
     let gitdir: string;
     try {
-      gitdir = await readFile(join(adminRoot, id, 'gitdir'), 'utf8');
+      gitdir = readFileSync(join(adminRoot, id, 'gitdir'), 'utf8');
     } catch (error) {
       if (isNotFound(error)) continue; // half-made by a concurrent `git worktree add`; git skips it too
       throw error;
     }
     // Same as git: trailing whitespace trimmed, then the `/.git` suffix removed.
     const worktreePath = gitdir.trimEnd().replace(/\/\.git$/, '');
-    const key = await pathKey(worktreePath);
+    const key = pathKeySync(worktreePath);
     byPath.set(key, [...(byPath.get(key) ?? []), id]);
   }
   return byPath;
 }
 
-async function realpathBestEffort(path: string): Promise<string> {
+function realpathBestEffort(path: string): string {
   try {
-    return await realpath(path);
+    return realpathSync.native(path);
   } catch {
     const parent = dirname(path);
     if (parent === path) return path;
-    return join(await realpathBestEffort(parent), basename(path));
+    return join(realpathBestEffort(parent), basename(path));
   }
 }
 

@@ -80,6 +80,15 @@ export class PortLedger {
     return new PortLedger(await JournaledStore.open(portLedgerFile(stateDir), model));
   }
 
+  get file(): string {
+    return this.#store.file;
+  }
+
+  /** Whether this instance still holds what is on disk (no other process wrote since; nothing unflushed). */
+  isCurrent(): Promise<boolean> {
+    return this.#store.isCurrent();
+  }
+
   state(): PortState {
     return { blocks: new Map(this.#store.state.blocks) };
   }

@@ -5,8 +5,8 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/types.js';
 import type { Provider } from '../providers/types.js';
-import { Ledger, type LedgerState } from '../files/ledger.js';
-import { PortLedger, type PortState } from '../ports/port-ledger.js';
+import { Ledger, ledgerFileFor, type LedgerState } from '../files/ledger.js';
+import { PortLedger, portLedgerFile, type PortState } from '../ports/port-ledger.js';
 import { acquireStateLock } from '../files/state-lock.js';
 import { canonicalPath, samePath } from '../util/same-path.js';
 import { actionTarget, type Action, type Plan } from './actions.js';
@@ -14,6 +14,7 @@ import { apply, type ActionResult } from './apply.js';
 import { observe } from './observe.js';
 import type { Observed, ObservedWorktree } from './observed.js';
 import { plan } from './plan.js';
+import type { PassLooks, PassMemory } from './pass-memory.js';
 
 export interface PassOptions {
   readonly config: Config;
@@ -29,6 +30,8 @@ export interface PassOptions {
   readonly signal?: AbortSignal;
   /** Clock for tests. @default Date.now */
   readonly now?: () => number;
+  /** What a long-lived caller (the daemon) keeps between passes of the same repos; validated before each use. */
+  readonly memory?: PassMemory;
 }
 
 export interface PassReport {
@@ -49,12 +52,14 @@ export async function runPass(options: PassOptions): Promise<PassReport> {
   const started = performance.now();
   const lock = options.mode === 'apply' ? await acquireStateLock(options.config.stateDir, { waitMs: options.lockWaitMs }) : null;
   try {
-    const [ledger, ports] = await Promise.all([Ledger.open(options.config.stateDir, options.provider.ledgerScope), PortLedger.open(options.config.stateDir)]);
+    const [ledger, ports] = await Promise.all([openLedger(options), openPorts(options)]);
     const onlyWorktreePath = options.worktree ? await canonicalPath(options.worktree) : null;
+    const looks: PassLooks | undefined = options.memory?.begin(options.config.repos);
     const observed = await observe(options.config, options.provider, ledger, ports, {
       now: (options.now ?? Date.now)(),
       onlyWorktreePath,
       signal: options.signal,
+      looks,
     });
     const focus = onlyWorktreePath === null ? null : await findWorktree(observed, onlyWorktreePath);
     let planned = plan(observed, options.config, { focusKey: focus?.key ?? null, takeOver: options.takeOver === true });
@@ -68,6 +73,25 @@ export async function runPass(options: PassOptions): Promise<PassReport> {
   } finally {
     await lock?.release();
   }
+}
+
+/** The ledger kept from the last pass when no other process wrote it since (after the lock: checked under it). */
+async function openLedger(options: PassOptions): Promise<Ledger> {
+  const { memory, config, provider } = options;
+  const kept = memory?.ledger;
+  if (kept != null && kept.scope === provider.ledgerScope && kept.file === ledgerFileFor(config.stateDir, provider.ledgerScope) && (await kept.isCurrent())) return kept;
+  const ledger = await Ledger.open(config.stateDir, provider.ledgerScope);
+  if (memory !== undefined) memory.ledger = ledger;
+  return ledger;
+}
+
+async function openPorts(options: PassOptions): Promise<PortLedger> {
+  const { memory, config } = options;
+  const kept = memory?.ports;
+  if (kept != null && kept.file === portLedgerFile(config.stateDir) && (await kept.isCurrent())) return kept;
+  const ports = await PortLedger.open(config.stateDir);
+  if (memory !== undefined) memory.ports = ports;
+  return ports;
 }
 
 async function findWorktree(observed: Observed, path: string): Promise<ObservedWorktree | null> {

@@ -1,18 +1,24 @@
 /** Reads what we manage inside one worktree: the env file and `.ravi/config.json`, never keeping key material. */
-import { lstat, readFile } from 'node:fs/promises';
+import { lstatSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readRegularFileSync } from '../files/recorded-reads.js';
 import type { ObservedEnvFile, ObservedScopedConfig } from './observed.js';
 
+/**
+ * Synchronous inside: an env file is small, and a synchronous lstat and read cost microseconds where the promise
+ * API pays a thread-pool round trip for each of lstat, open, fstat, read and close (issue 16: N = 2000).
+ */
 export async function readEnvFile(worktreePath: string, relPath: string): Promise<ObservedEnvFile> {
   const path = join(worktreePath, relPath);
   try {
-    const stats = await lstat(path);
+    const stats = lstatSync(path);
     if (stats.isDirectory()) return { path, content: null, error: `${path} is a directory, not an env file` };
     // Writing through a symlink would put secrets wherever it points (another repo, a shared file).
     if (stats.isSymbolicLink()) return { path, content: null, error: `${path} is a symlink; ravi-orchestrator will not write secrets through it (replace it with a plain file, or set env.file)` };
     // A FIFO or socket would block or fail the read; only plain files are env files.
     if (!stats.isFile()) return { path, content: null, error: `${path} is not a regular file` };
-    return { path, content: await readFile(path), error: null };
+    return { path, content: readRegularFileSync(path, { noFollow: true }), error: null };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { path, content: null, error: null };

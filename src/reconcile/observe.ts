@@ -3,7 +3,7 @@
  * the vault, the ledger and each managed worktree's files. Failures are captured as data so the
  * planner can decide what is still safe to do.
  */
-import { stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import type { Config } from '../config/types.js';
 import type { Provider } from '../providers/types.js';
 import type { Ledger } from '../files/ledger.js';
@@ -20,12 +20,15 @@ import { readEnvFile, readScopedConfig } from './observe-files.js';
 import { createWorktreeSelector, type WorktreeSelector } from './worktree-filter.js';
 import { SCOPED_CONFIG_PATH } from './plan-worktree.js';
 import { tempFileExample } from '../files/temp-files.js';
+import type { PassLooks } from './pass-memory.js';
 
 export interface ObserveOptions {
   readonly now: number;
   /** Only this worktree's files are read (`--worktree`, canonical path); the others are still listed. */
   readonly onlyWorktreePath?: string | null;
   readonly signal?: AbortSignal;
+  /** Answers kept from earlier passes (the daemon's), validated against the disk before use. */
+  readonly looks?: PassLooks | undefined;
 }
 
 /** Reading files is cheap; bound it so 500 worktrees do not open 1000 files at once. */
@@ -75,7 +78,7 @@ async function observeWorktree(
 ): Promise<ObservedWorktree> {
   const key = worktree.adminId === null ? null : worktreeKey(inventory.commonDir, worktree.adminId);
   // git does not mark a locked worktree prunable when its folder vanishes (an unmounted disk): check.
-  const unmanagedReason = selector(worktree) ?? ((await folderExists(worktree.path)) ? null : 'its folder is missing');
+  const unmanagedReason = selector(worktree) ?? (folderExists(worktree.path) ? null : 'its folder is missing');
   const base = { worktree, key, managed: unmanagedReason === null, unmanagedReason, env: null, scoped: null, ignore: null };
   if (unmanagedReason !== null) return base;
   if (options.onlyWorktreePath != null && !(await samePath(worktree.path, options.onlyWorktreePath))) return base;
@@ -85,7 +88,7 @@ async function observeWorktree(
   const [env, scoped, ignore] = await Promise.all([
     readEnvFile(worktree.path, config.env.file),
     provider.issuesScopedKeys ? readScopedConfig(worktree.path, SCOPED_CONFIG_PATH) : Promise.resolve(null),
-    capture(checkIgnored(worktree.path, relPaths, { forPlanning: true })),
+    capture(checkIgnored(worktree.path, relPaths, { forPlanning: true, cache: options.looks?.ignore })),
   ]);
   return { ...base, env, scoped, ignore };
 }
@@ -100,9 +103,10 @@ async function observeClaim(commonDir: string, stateDir: string): Promise<RepoCl
   }
 }
 
-async function folderExists(path: string): Promise<boolean> {
+/** Synchronous: one stat per worktree costs a few microseconds, where a promise costs a thread-pool round trip. */
+function folderExists(path: string): boolean {
   try {
-    return (await stat(path)).isDirectory();
+    return statSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
   } catch {
     return false;
   }

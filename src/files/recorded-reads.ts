@@ -1,0 +1,211 @@
+/**
+ * Reads of small local files that remember what they saw, so an answer computed from them can be reused while
+ * every one of those reads would still give the same result (validated, never trusted: see stillValid).
+ *
+ * Synchronous on purpose: these are a few hundred bytes each (a `.git` file, `commondir`, `info/exclude`, an
+ * index of a worktree), and a synchronous stat or read costs a few microseconds where the promise API costs a
+ * thread-pool round trip per syscall (open, fstat, read, close: four for one readFile), which at 2000 worktrees
+ * was most of a pass (issue 16).
+ *
+ * A file's identity is (dev, ino, mode, uid, size, mtime, ctime). A content change always moves ctime,
+ * but within one tick of the file system's clock two writes of the same size can leave every field equal: the
+ * same problem as git's "racily clean" index entries (Documentation/technical/racy-git.txt), solved the same
+ * way: a file changed less than RACY_MS before we looked is not trusted later, and the answer is not kept.
+ */
+import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
+
+export type ReadOp = 'lstat' | 'stat' | 'read' | 'resolve';
+
+/** One thing a computation looked at, and what it saw (a stamp, 'absent', or a resolved path). */
+export interface ReadCheck {
+  readonly op: ReadOp;
+  readonly path: string;
+  readonly seen: string;
+}
+
+/** Generous against clock skew between the kernel's coarse file clock and Date.now. */
+const RACY_MS = 2_000;
+
+export class RecordedReads {
+  readonly checks: ReadCheck[] = [];
+  /** False once something was read that a later look could not tell apart from a change (racy, or an error). */
+  reusable = true;
+  readonly #now: () => number;
+
+  /** `now`: the clock the racy test compares file times with (tests move it). @default Date.now */
+  constructor(now: () => number = Date.now) {
+    this.#now = now;
+  }
+
+  /** lstat, or null when absent. For a path's kind and owner: only those and its identity are recorded. */
+  lstat(path: string): Stats | null {
+    return this.#look('lstat', path, () => lstatSync(path, { throwIfNoEntry: false }) ?? null);
+  }
+
+  /** stat (follows symlinks), or null when absent; recorded like lstat. */
+  stat(path: string): Stats | null {
+    return this.#look('stat', path, () => statSync(path, { throwIfNoEntry: false }) ?? null);
+  }
+
+  /** The file's bytes, or null when absent. Any other error is thrown (and the answer is not kept). */
+  read(path: string): Buffer | null {
+    // Stamp first, then read: a change in between leaves a stamp older than the bytes, which the next look rejects.
+    const before = this.#look('read', path, () => statSync(path, { throwIfNoEntry: false }) ?? null);
+    if (before === null) return null;
+    try {
+      return readRegularFileSync(path);
+    } catch (error) {
+      this.reusable = false;
+      if (isAbsent(error)) return null;
+      throw error;
+    }
+  }
+
+  /**
+   * realpath; throws like fs.realpath (ENOENT included). Recorded as the identity `path` leads to: while `path`
+   * still leads to that same folder, and the result names it too (see lookNow), the result still holds; one stat
+   * each instead of realpath's lstat of every component.
+   */
+  realpath(path: string): string {
+    try {
+      const resolved = realpathSync.native(path);
+      const target = statSync(path);
+      this.checks.push({ op: 'resolve', path, seen: `${identityOf(target)}>${resolved}` });
+      if (resolved !== path) this.checks.push({ op: 'stat', path: resolved, seen: stamp('stat', target) });
+      return resolved;
+    } catch (error) {
+      this.reusable = false;
+      throw error;
+    }
+  }
+
+  #look(op: ReadOp, path: string, look: () => Stats | null): Stats | null {
+    let stats: Stats | null;
+    try {
+      stats = look();
+    } catch (error) {
+      if (!isAbsent(error)) {
+        this.reusable = false;
+        throw error;
+      }
+      stats = null; // ENOTDIR: a file where a folder was expected; absent as far as the path goes
+    }
+    if (stats !== null && op === 'read' && isRacy(stats, this.#now())) this.reusable = false;
+    this.checks.push({ op, path, seen: stamp(op, stats) });
+    return stats;
+  }
+}
+
+/**
+ * Answers kept across passes (the daemon keeps one per repo), each with the reads it rests on. A one-shot
+ * command makes none: it has nothing to reuse.
+ */
+export class ReadCache<V> {
+  readonly #entries = new Map<string, { checks: readonly ReadCheck[]; value: V; pass: number }>();
+  #pass = 0;
+  readonly #now: () => number;
+
+  /** `now`: for tests, as in RecordedReads. */
+  constructor(now: () => number = Date.now) {
+    this.#now = now;
+  }
+
+  /**
+   * The cache for one pass. `memo` is that pass's own: a look taken by an earlier pass says nothing about
+   * now. Answers the previous pass did not use (a removed worktree) are dropped.
+   */
+  pass(memo: Map<string, string>): PassCache<V> {
+    const current = ++this.#pass;
+    for (const [key, entry] of this.#entries) if (entry.pass < current - 1) this.#entries.delete(key);
+    return {
+      get: (key, compute) => {
+        const entry = this.#entries.get(key);
+        if (entry !== undefined && stillValid(entry.checks, memo, this.#now)) {
+          entry.pass = current;
+          return entry.value;
+        }
+        const reads = new RecordedReads(this.#now);
+        const value = compute(reads);
+        if (reads.reusable) this.#entries.set(key, { checks: reads.checks, value, pass: current });
+        else this.#entries.delete(key);
+        return value;
+      },
+    };
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+}
+
+export interface PassCache<V> {
+  /** The kept answer for `key` while its reads are unchanged; otherwise `compute`'s, kept when it can be. */
+  get(key: string, compute: (reads: RecordedReads) => V): V;
+}
+
+/**
+ * Whether every check would see now what it saw then. `memo` (one per pass) makes a file shared by many
+ * worktrees (`info/exclude`, the repo's config) cost one look per pass. A racy file never validates.
+ */
+export function stillValid(checks: readonly ReadCheck[], memo: Map<string, string>, now: () => number = Date.now): boolean {
+  for (const check of checks) {
+    const key = `${check.op}\0${check.path}`;
+    let seen = memo.get(key);
+    if (seen === undefined) {
+      seen = lookNow(check, now());
+      memo.set(key, seen);
+    }
+    if (seen !== check.seen) return false;
+  }
+  return true;
+}
+
+function lookNow(check: ReadCheck, nowMs: number): string {
+  try {
+    const stats = check.op === 'lstat' ? lstatSync(check.path, { throwIfNoEntry: false }) : statSync(check.path, { throwIfNoEntry: false });
+    if (check.op === 'resolve') return stats === undefined ? 'absent' : `${identityOf(stats)}>${check.seen.slice(check.seen.indexOf('>') + 1)}`;
+    if (stats !== undefined && check.op === 'read' && isRacy(stats, nowMs)) return 'racy';
+    return stamp(check.op, stats ?? null);
+  } catch (error) {
+    return `error:${(error as NodeJS.ErrnoException).code ?? 'unknown'}`;
+  }
+}
+
+/**
+ * An lstat or stat is used for a path's kind and owner (is it a folder, a plain file, ours?), so only those and
+ * its identity count: a worktree folder gaining a file, or `objects/` a subfolder, must not void what was read
+ * about the repository. A read records everything a content change moves.
+ */
+function stamp(op: ReadOp, stats: Stats | null): string {
+  if (stats === null) return 'absent';
+  const identity = identityOf(stats);
+  // Milliseconds as doubles keep about a quarter of a microsecond: finer than the kernel's clock tick.
+  return op === 'read' ? `${identity}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}` : identity;
+}
+
+function identityOf(stats: Stats): string {
+  return `${stats.dev}:${stats.ino}:${stats.mode}:${stats.uid}`;
+}
+
+function isRacy(stats: Stats, nowMs: number): boolean {
+  return nowMs - Math.max(stats.ctimeMs, stats.mtimeMs) < RACY_MS;
+}
+
+/**
+ * A plain file's bytes, read synchronously. Opened non-blocking and checked through the open handle: a FIFO put
+ * where a file was expected must fail (EINVAL), never block the process; `noFollow` also refuses a symlink (ELOOP).
+ */
+export function readRegularFileSync(path: string, options: { noFollow?: boolean } = {}): Buffer {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | (options.noFollow === true ? constants.O_NOFOLLOW : 0));
+  try {
+    if (!fstatSync(fd).isFile()) throw Object.assign(new Error(`${path} is not a regular file`), { code: 'EINVAL' });
+    return readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function isAbsent(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
