@@ -5,10 +5,8 @@
  * version-1 ledger, an unexpected shape, a journal line it does not know) goes to Ledger.open, which validates
  * the whole ledger and reports what is wrong, so an error reads as it always did.
  */
-import { createHash } from 'node:crypto';
-import { join } from 'node:path';
 import { JournaledStore, type StoreModel } from '../files/journaled-store.js';
-import { leaseHeldBy, type LedgerIdentity, type ReleasedWorktree } from '../files/ledger-types.js';
+import { leaseHeldBy, ledgerFileFor, type LedgerIdentity, type ReleasedWorktree } from '../files/ledger-types.js';
 
 export interface LeaseLookup {
   readonly entry: LedgerIdentity | undefined;
@@ -16,18 +14,12 @@ export interface LeaseLookup {
 }
 
 export async function lookUpLease(stateDir: string, scope: string, worktreeKey: string): Promise<LeaseLookup> {
-  const plain = await JournaledStore.open(plainLedgerFile(stateDir, scope), plainModel(scope)).catch(() => null);
+  const plain = await JournaledStore.open(ledgerFileFor(stateDir, scope), plainModel(scope)).catch(() => null);
   const found = plain === null ? undefined : leaseHeldBy(plain.state.identities.values(), worktreeKey);
   if (plain !== null && (found === undefined || isPlainIdentity(found))) return { entry: found, released: plain.state.released.get(worktreeKey) };
   const { Ledger } = await import('../files/ledger.js');
   const ledger = await Ledger.open(stateDir, scope);
   return { entry: ledger.leaseOf(worktreeKey), released: ledger.released(worktreeKey) };
-}
-
-// Keep in step with ledgerFileFor (src/files/ledger.ts), which cannot be imported without the ledger's zod schemas.
-function plainLedgerFile(stateDir: string, scope: string): string {
-  const readable = scope.replace(/^[a-z]+:\/\//, '').replace(/[^A-Za-z0-9.-]+/g, '-').slice(0, 40);
-  return join(stateDir, 'ledger', `${readable}-${createHash('sha256').update(scope).digest('hex').slice(0, 8)}.json`);
 }
 
 interface PlainState {

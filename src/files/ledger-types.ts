@@ -3,6 +3,8 @@
  * either leased to one worktree or resting in the pool, plus worktrees a teardown released and what the
  * provider refused. A lease is data with a holder, a start and a transition count (STYLE.md 11).
  */
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 
 /** One worktree holding one identity. */
 export interface Lease {
@@ -59,6 +61,13 @@ export interface LedgerState {
   readonly identities: ReadonlyMap<string, LedgerIdentity>;
   readonly released: ReadonlyMap<string, ReleasedWorktree>;
   readonly provider: ProviderFacts;
+}
+
+/** Where a provider scope's ledger lives (here, not in ledger.ts: readers that skip the zod schemas need it too). */
+export function ledgerFileFor(stateDir: string, scope: string): string {
+  const readable = scope.replace(/^[a-z]+:\/\//, '').replace(/[^A-Za-z0-9.-]+/g, '-').slice(0, 40);
+  const digest = createHash('sha256').update(scope).digest('hex').slice(0, 8);
+  return join(stateDir, 'ledger', `${readable}-${digest}.json`);
 }
 
 export function worktreeKey(commonDir: string, adminId: string): string {

@@ -3,8 +3,6 @@
  * (DESIGN.md, "Ownership and safety"). One per provider account in the state dir, kept as a journaled
  * store (journaled-store.ts): each write-ahead step is one small fsynced append.
  */
-import { join } from 'node:path';
-import { createHash } from 'node:crypto';
 import { JournaledStore, type StoreModel } from './journaled-store.js';
 import {
   EMPTY_PROVIDER,
@@ -18,16 +16,10 @@ import {
   type JournalOp,
   type MutableLedgerState,
 } from './ledger-schema.js';
-import { leaseHeldBy, type LedgerIdentity, type LedgerState, type ProviderFacts, type ReleasedWorktree } from './ledger-types.js';
+import { leaseHeldBy, ledgerFileFor, type LedgerIdentity, type LedgerState, type ProviderFacts, type ReleasedWorktree } from './ledger-types.js';
 
 export * from './ledger-types.js';
 export { LedgerError } from './journaled-store.js';
-
-export function ledgerFileFor(stateDir: string, scope: string): string {
-  const readable = scope.replace(/^[a-z]+:\/\//, '').replace(/[^A-Za-z0-9.-]+/g, '-').slice(0, 40);
-  const digest = createHash('sha256').update(scope).digest('hex').slice(0, 8);
-  return join(stateDir, 'ledger', `${readable}-${digest}.json`);
-}
 
 function ledgerModel(scope: string): StoreModel<MutableLedgerState, JournalOp> {
   return {
