@@ -8,5 +8,9 @@ if (argv.length === 1 && (argv[0] === 'version' || argv[0] === '--version' || ar
   process.stdout.on('error', () => process.exit(0)); // a reader that closed stdout (`| head -0`) has seen enough
   process.stdout.write(`${require('../package.json').version}\n`);
 } else {
+  // Node 22.1+ keeps the compiled code of our modules in a cache (in the OS temp folder), so a later run skips
+  // compiling them: a no-op `reconcile` of 30 worktrees, Node 24.22, 6 interleaved runs each on 2026-12-01:
+  // median 470 ms with the cache, 520 ms without (`node -e 0`: 96 ms). Node 20 has no such cache: no-op there.
+  require('node:module').enableCompileCache?.();
   import('../dist/cli/main.js');
 }
