@@ -107,22 +107,19 @@ async function notFound(context: AgentContext<Flags>, me: WorktreeIdentity, inbo
   const scope = flags.sinceSetup ? ` since this worktree's lease began (${me.leaseSince})` : filters.accept !== undefined ? ' after this call began' : '';
   const waited = flags.wait === null ? '' : ` within ${Math.round(flags.wait / 1000)}s`;
   const head = `No verification ${what} arrived for ${me.email ?? me.name}${scope}${waited}`;
-  const { findNewest } = await import('../agent/find-message.js');
-  const [emails, sms, unreadEmails, unreadSms, newest] = await Promise.all([
-    inbox.listEmails(),
-    inbox.listSms(),
-    inbox.listEmails({ unreadOnly: true }),
-    inbox.listSms({ unreadOnly: true }),
-    findNewest(inbox, extract, { since: null, unreadOnly: false }),
-  ]);
-  if (emails.length + sms.length === 0) return `${head}. The inbox is empty${localMailHint(context)}.`;
-  const holds = `The inbox holds ${emails.length} email${emails.length === 1 ? '' : 's'} and ${sms.length} SMS`;
+  const { listInbox, pickNewest } = await import('../agent/find-message.js');
+  // One listing of each kind, all and unread; the newest with a value is picked from what was listed.
+  const [all, unread] = await Promise.all([listInbox(inbox, { unreadOnly: false }), listInbox(inbox, { unreadOnly: true })]);
+  if (all.length === 0) return `${head}. The inbox is empty${localMailHint(context)}.`;
+  const emails = all.filter((m) => m.kind === 'email').length;
+  const holds = `The inbox holds ${emails} email${emails === 1 ? '' : 's'} and ${all.length - emails} SMS`;
+  const newest = pickNewest(all, extract);
   const narrowed = filters.narrowedBy === null ? '' : ` ${filters.narrowedBy}`;
   if (newest === null) return `${head}. ${holds}, none with a verification ${what}${narrowed}.`;
   const old = filters.accept !== undefined ? !filters.accept({ kind: newest.kind, id: newest.messageId, receivedAt: newest.receivedAt })
     : filters.since !== null && Date.parse(newest.receivedAt) < filters.since;
   // Read: marked so by the provider, or handed out before with --mark-read.
-  const read = !(newest.kind === 'email' ? unreadEmails : unreadSms).some((m) => m.id === newest.messageId);
+  const read = !unread.some((m) => m.kind === newest.kind && m.id === newest.messageId);
   const why: string[] = [];
   const tries: string[] = [];
   if (old) {

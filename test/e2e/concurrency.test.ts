@@ -13,8 +13,6 @@ afterAll(async () => {
   await cleanupTempDirs();
 });
 
-interface Identities { identities: Array<{ uuid: string; name: string; email: string }> }
-
 describe('one-shot reconciles and the daemon at once', () => {
   it('three CLI reconciles racing the daemon through worktree churn end with one identity per worktree', async () => {
     const repo = await createRepo({ name: 'race' });

@@ -10,6 +10,7 @@ import nodemailer from 'nodemailer';
 import { parse } from 'dotenv';
 import type { Browser, Page } from 'playwright-core';
 import { cleanupTempDirs, createRepo, createTempDir, type TestRepo } from '../support/git-fixtures.js';
+import { writeRaviTeamConfig } from '../support/ravi-team-config.js';
 import { runBuiltCli } from '../support/cli.js';
 import { killAllDaemons, readJsonFile, startDaemonProcess, waitFor } from '../support/daemon-process.js';
 import { startDashboardProcess, stopAllDashboards, type DashboardProcess } from '../support/dashboard-process.js';
@@ -63,14 +64,7 @@ describe('message view on the Ravi provider (fake server)', () => {
     server = await startFakeRaviServer();
     repo = await createRepo({ name: 'inbox' });
     home = await createTempDir('ravi-messages-remote-');
-    const credentials = join(home, 'ravi.json');
-    await writeFile(credentials, JSON.stringify({ management_key: server.managementKey }), { mode: 0o600 });
-    const vault = server.addIdentity({ name: 'team-vault' });
-    server.setSecret(vault.uuid, 'STRIPE_KEY', VAULT_SECRET);
-    await writeFile(
-      join(repo.path, 'ravi-orchestrator.config.json'),
-      JSON.stringify({ provider: { kind: 'ravi', apiUrl: server.url, credentialsFile: credentials }, env: { secrets: ['STRIPE_KEY'] }, secrets: { vault: 'team-vault' } }),
-    );
+    await writeRaviTeamConfig(server, repo.path, home, { secrets: { STRIPE_KEY: VAULT_SECRET } });
     agentA = await repo.addWorktree('agent-a');
     await repo.addWorktree('agent-b');
     expect((await runBuiltCli(['reconcile'], { cwd: repo.path, home })).exitCode).toBe(0);

@@ -7,6 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { cleanupTempDirs, createRepo, createTempDir, type TestRepo } from '../support/git-fixtures.js';
+import { writeRaviTeamConfig } from '../support/ravi-team-config.js';
 import { runBuiltCli } from '../support/cli.js';
 import { killAllDaemons, readJsonFile, startDaemonProcess, waitFor } from '../support/daemon-process.js';
 import { startDashboardProcess, stopAllDashboards, type DashboardProcess } from '../support/dashboard-process.js';
@@ -24,10 +25,6 @@ afterAll(async () => {
   await killAllDaemons();
   await cleanupTempDirs();
 });
-
-interface LocalIdentities {
-  identities: Array<{ uuid: string; name: string; email: string }>;
-}
 
 function openDashboard(dashboard: DashboardProcess, options: { javaScriptEnabled?: boolean; colorScheme?: 'light' | 'dark' } = {}): Promise<Page> {
   return openPage(browser, dashboard.url, options);
@@ -220,14 +217,7 @@ describe('dashboard on the Ravi provider (fake server)', () => {
     server = await startFakeRaviServer();
     repo = await createRepo({ name: 'remote' });
     home = await createTempDir('ravi-dashboard-remote-');
-    const credentials = join(home, 'ravi.json');
-    await writeFile(credentials, JSON.stringify({ management_key: server.managementKey }), { mode: 0o600 });
-    const vault = server.addIdentity({ name: 'team-vault' });
-    server.setSecret(vault.uuid, 'STRIPE_KEY', VAULT_SECRET);
-    await writeFile(
-      join(repo.path, 'ravi-orchestrator.config.json'),
-      JSON.stringify({ provider: { kind: 'ravi', apiUrl: server.url, credentialsFile: credentials }, env: { secrets: ['STRIPE_KEY'] }, secrets: { vault: 'team-vault' } }),
-    );
+    await writeRaviTeamConfig(server, repo.path, home, { secrets: { STRIPE_KEY: VAULT_SECRET } });
     agentDirs.push(await repo.addWorktree('agent-a'), await repo.addWorktree('agent-b'));
     expect((await runBuiltCli(['reconcile'], { cwd: repo.path, home })).exitCode).toBe(0);
     dashboard = await startDashboardProcess({ cwd: repo.path, home });

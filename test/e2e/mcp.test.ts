@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'dotenv';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult, Progress } from '@modelcontextprotocol/sdk/types.js';
 import { cleanupTempDirs, createRepo, createTempDir, type TestRepo } from '../support/git-fixtures.js';
+import { writeRaviTeamConfig } from '../support/ravi-team-config.js';
 import { startFakeRaviServer, type FakeRaviServer } from '../support/fake-ravi-server.js';
 import { CLI_PATH, isolatedEnv, runBuiltCli } from '../support/cli.js';
 import { waitFor } from '../support/daemon-process.js';
@@ -47,14 +48,7 @@ beforeAll(async () => {
   worktrees = [];
   for (let i = 0; i < 12; i += 1) worktrees.push(await repo.addWorktree(`agent-${i}`));
   home = await createTempDir('ravi-mcp-home-');
-  const credentials = join(home, 'ravi.json');
-  await writeFile(credentials, JSON.stringify({ management_key: server.managementKey }), { mode: 0o600 });
-  const vault = server.addIdentity({ name: 'team-vault' });
-  server.setSecret(vault.uuid, 'STRIPE_KEY', VAULT_SECRET);
-  await writeFile(
-    join(repo.path, 'ravi-orchestrator.config.json'),
-    JSON.stringify({ provider: { kind: 'ravi', apiUrl: server.url, credentialsFile: credentials }, env: { secrets: ['STRIPE_KEY'], writeSecrets: true }, secrets: { vault: 'team-vault' } }),
-  );
+  await writeRaviTeamConfig(server, repo.path, home, { secrets: { STRIPE_KEY: VAULT_SECRET }, env: { writeSecrets: true } });
   const reconcile = await runBuiltCli(['reconcile'], { cwd: repo.path, home });
   expect(reconcile.exitCode, reconcile.stderr).toBe(0);
 }, 60_000);

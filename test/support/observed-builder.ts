@@ -1,5 +1,4 @@
 /** Builders of Observed values for the planner's table tests (pure data, no I/O). */
-import type { Config } from '../../src/config/types.js';
 import { DEFAULT_ENV_VARS } from '../../src/config/types.js';
 import type { Worktree } from '../../src/git/types.js';
 import type { Identity } from '../../src/providers/types.js';
