@@ -4,7 +4,7 @@
  */
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { Logger } from 'pino';
+import type { Logger } from '../util/logger.js';
 import type { LevelWithSilent } from 'pino';
 import type { Config } from '../config/types.js';
 import { loadConfig } from '../config/load.js';

@@ -2,10 +2,11 @@
  * `loadConfig`: finds the config file (cosmiconfig, from cwd up to the home dir) or loads the explicit one,
  * applies CLI overrides, validates (normalize.ts) and applies the defaults (defaults.ts). Load failures become
  * ConfigErrors that name the file and the cause, without echoing file contents (a code frame could show a
- * pasted token). Start-up cost: cosmiconfig is loaded only for a folder that holds a candidate file, and zod
- * only for a config it has not accepted before (valid-config-cache.ts); no file means the defaults.
+ * pasted token). Start-up cost: cosmiconfig is loaded only for a candidate that is not a plain JSON file (YAML,
+ * JS, TS, package.json), and zod only for a config it has not accepted before (valid-config-cache.ts); no file
+ * means the defaults.
  */
-import { realpath, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,7 +15,7 @@ import { stripVTControlCharacters } from 'node:util';
 import type { CosmiconfigResult, PublicExplorer } from 'cosmiconfig';
 import { ConfigError } from '../util/errors.js';
 import { applyDefaults } from './defaults.js';
-import { MODULE_NAME, mayHoldConfig, SEARCH_PLACES } from './search-places.js';
+import { MODULE_NAME, candidatePlaces, SEARCH_PLACES } from './search-places.js';
 import { resolveUserPath } from './state-dir.js';
 import type { Config, RawConfig } from './types.js';
 import { validateWithCache } from './valid-config-cache.js';
@@ -98,7 +99,10 @@ async function searchWithFallbacks(dirs: readonly string[]): Promise<Found | nul
 
 async function searchUpwards(from: string, stopDir: string): Promise<Found | null> {
   for (let dir = from; ; dir = path.dirname(dir)) {
-    const result = (await mayHoldConfig(dir)) ? await run(async () => (await loadExplorer()).search(dir), null) : null;
+    const places = await candidatePlaces(dir);
+    const plain = places.length > 0 ? await readPlainJson(path.join(dir, places[0] as string)) : null;
+    if (plain !== null) return plain;
+    const result = places.length > 0 ? await run(async () => (await loadExplorer()).search(dir), null) : null;
     if (result !== null) return found(result);
     if (dir === stopDir || path.dirname(dir) === dir) return null;
   }
@@ -108,11 +112,29 @@ async function loadExplicit(file: string): Promise<Found> {
   const info = await stat(file).catch(() => null);
   if (info === null) throw new ConfigError(`Config file not found: ${file} (given with --config)`, { file });
   if (info.isDirectory()) throw new ConfigError(`Config file ${file} is a folder; pass the file itself`, { file });
+  const plain = await readPlainJson(file);
+  if (plain !== null) return plain;
   const result = await run(async () => (await loadExplorer()).load(file), file);
   if (result === null) {
     throw new ConfigError(`Config file ${file} has no "${MODULE_NAME}" key`, { file, issues: [`no "${MODULE_NAME}" key`] });
   }
   return found(result);
+}
+
+/**
+ * A JSON config file (not package.json) read without cosmiconfig, whose loading costs about 20 ms of a
+ * command's start-up: what cosmiconfig would return for it. Null for anything else, for an empty file and for
+ * JSON that does not parse, so that cosmiconfig decides and its messages name the problem.
+ */
+async function readPlainJson(file: string): Promise<Found | null> {
+  if (path.extname(file) !== '.json' || path.basename(file) === 'package.json') return null;
+  try {
+    const text = await readFile(file, 'utf8');
+    if (text.trim() === '') return null;
+    return { filepath: path.resolve(file), config: JSON.parse(text) as unknown };
+  } catch {
+    return null;
+  }
 }
 
 interface Found {

@@ -1,6 +1,6 @@
 /**
- * Where a config may live in one folder, and a cheap test of whether a folder holds any such file, so that
- * the search loads cosmiconfig only for a folder that has a candidate (most folders on the way up have none).
+ * Where a config may live in one folder, and a cheap listing of the candidates a folder holds, so that the
+ * search loads cosmiconfig only for a folder that has one (most folders on the way up have none).
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -23,18 +23,17 @@ export const SEARCH_PLACES: readonly string[] = [
 ];
 
 /**
- * Whether cosmiconfig could find a config in `dir`: a file at one of SEARCH_PLACES, or a package.json that
- * does not plainly lack the key. When in doubt it says yes (cosmiconfig then decides, and reports errors).
- * Names compare without case: a case-insensitive file system finds `Package.json` too.
+ * The places in `dir` where cosmiconfig could find a config, in its search order: files at SEARCH_PLACES, and a
+ * package.json unless it plainly lacks the key. When in doubt a place is kept (cosmiconfig then decides, and
+ * reports errors). Names compare without case: a case-insensitive file system finds `Package.json` too.
  */
-export async function mayHoldConfig(dir: string): Promise<boolean> {
+export async function candidatePlaces(dir: string): Promise<string[]> {
   const names = await lowerNames(dir);
-  if (names.size === 0) return false;
+  if (names.size === 0) return [];
   const dotConfig = names.has('.config') ? await lowerNames(path.join(dir, '.config')) : new Set<string>();
   const present = SEARCH_PLACES.filter((place) => (place.startsWith('.config/') ? dotConfig.has(place.slice(8).toLowerCase()) : names.has(place.toLowerCase())));
-  if (present.length === 0) return false;
-  if (present.length > 1 || present[0] !== 'package.json') return true;
-  return packageMayHoldKey(path.join(dir, 'package.json'));
+  if (present[0] === 'package.json' && !(await packageMayHoldKey(path.join(dir, 'package.json')))) present.shift();
+  return present;
 }
 
 async function lowerNames(dir: string): Promise<Set<string>> {

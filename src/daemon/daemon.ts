@@ -3,7 +3,7 @@
  * workqueue runs one pass per key (deduplicated, never twice at once, backoff on failure), and a
  * jittered resync covers what no event reports. The same engine as the one-shot `reconcile`.
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../util/logger.js';
 import type { Config } from '../config/types.js';
 import type { Provider } from '../providers/types.js';
 import { createProvider } from '../providers/create-provider.js';

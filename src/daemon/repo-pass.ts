@@ -3,7 +3,7 @@
  * for the workqueue: throw to retry with backoff, or ask to come back when the next orphan's grace
  * period ends. Also reports which files of the repo to watch, and what it saw or left in them.
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../util/logger.js';
 import type { Config } from '../config/types.js';
 import type { Provider } from '../providers/types.js';
 import { runPass, type PassReport } from '../reconcile/engine.js';

@@ -12,7 +12,7 @@
  *   Watcher errors reach us as file events too: the check then tells whether anything differs now, which
  *   is all a pass could tell (it does not repair a watcher).
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../util/logger.js';
 import { createDebouncer, type Debouncer } from './sources/source.js';
 import { firstChanged, type WatchedPath } from './watched-paths.js';
 

@@ -4,7 +4,7 @@
  * entry of the status, and logs when the number of unwatched folders changes (not per folder, not per pass).
  * Its timer runs only while something is unwatched: an idle daemon with every folder watched has none.
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../util/logger.js';
 import { affected, watchStatus, type RepoWatchProblem, type WatchStatus } from './watch-problems.js';
 
 export interface WatchFallbackOptions {

@@ -3,7 +3,7 @@
  * state dir and the repos itself; the daemon watches only the state dir (what one-shot runs change) and
  * calls refresh() after its own passes, which already follow the repos.
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../util/logger.js';
 import type { Config } from '../config/types.js';
 import type { Provider } from '../providers/types.js';
 import { resolveCommonDir } from '../git/worktrees.js';

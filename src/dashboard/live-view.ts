@@ -2,7 +2,7 @@
  * The latest snapshot and its rendering. Refreshes are coalesced (a burst of changes while one runs
  * gives one more, not one each) and only a rendering that differs from the last is pushed to the pages.
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../util/logger.js';
 import type { DashboardSnapshot } from './snapshot.js';
 import { formatTime, renderLive } from './render.js';
 import type { SseHub } from './sse.js';

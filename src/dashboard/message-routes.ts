@@ -4,7 +4,7 @@
  * Only a worktree the fleet page lists can be named, and only messages that messagesForWorktree returns
  * for it can be shown: a guessed id of another identity's message is simply not found.
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../util/logger.js';
 import { renderMessagePage } from './render.js';
 import { renderMessage, renderMessageList } from './render-messages.js';
 import type { DashboardSnapshot, DashboardWorktree } from './snapshot.js';

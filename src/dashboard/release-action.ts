@@ -1,5 +1,5 @@
 /** The dashboard's release button, the same wherever the dashboard runs (its own command or the daemon). */
-import type { Logger } from 'pino';
+import type { Logger } from '../util/logger.js';
 import type { Config } from '../config/types.js';
 import type { Provider } from '../providers/types.js';
 import { releaseWorktree } from '../reconcile/release.js';

@@ -8,7 +8,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from 'pino';
+import type { Logger } from '../util/logger.js';
 import { createLimitedHttpServer, DASHBOARD_LIMITS } from '../util/connection-limits.js';
 import { DashboardAccess, newToken } from './access.js';
 import { DASHBOARD_CSS, DASHBOARD_JS } from './assets.js';

@@ -3,7 +3,7 @@
  * daemon's status file, unread message counts and the tail of the audit trail. Names, addresses and
  * states only: no secret value is ever read into a snapshot, so none can reach the page.
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../util/logger.js';
 import type { Config } from '../config/types.js';
 import type { Provider } from '../providers/types.js';
 import { runPass } from '../reconcile/engine.js';

@@ -3,65 +3,65 @@
  * of a version-1 ledger (one entry per worktree, identities deleted with it) into leases.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as v from 'valibot';
 import type { LedgerIdentity, LedgerState, ProviderFacts, ReleasedWorktree } from './ledger-types.js';
 
-const leaseSchema = z.object({
-  id: z.string().min(1),
-  worktreeKey: z.string().min(1),
-  commonDir: z.string().min(1),
-  adminId: z.string().min(1),
-  worktreePath: z.string(),
-  branch: z.string().nullable(),
-  since: z.string(),
-  orphanedSince: z.string().nullable(),
+const leaseSchema = v.object({
+  id: v.pipe(v.string(), v.minLength(1)),
+  worktreeKey: v.pipe(v.string(), v.minLength(1)),
+  commonDir: v.pipe(v.string(), v.minLength(1)),
+  adminId: v.pipe(v.string(), v.minLength(1)),
+  worktreePath: v.string(),
+  branch: v.nullable(v.string()),
+  since: v.string(),
+  orphanedSince: v.nullable(v.string()),
 });
 
-const identitySchema = z.object({
-  name: z.string().min(1),
-  state: z.enum(['creating', 'ready']),
-  uuid: z.string().min(1).nullable(),
-  email: z.string().nullable(),
-  phone: z.string().nullable(),
-  createdAt: z.string(),
-  lease: leaseSchema.nullable(),
-  idleSince: z.string().nullable(),
-  lastHolder: z.object({ worktreeKey: z.string(), worktreePath: z.string() }).nullable(),
-  leases: z.number().int().min(0),
+const identitySchema = v.object({
+  name: v.pipe(v.string(), v.minLength(1)),
+  state: v.picklist(['creating', 'ready']),
+  uuid: v.nullable(v.pipe(v.string(), v.minLength(1))),
+  email: v.nullable(v.string()),
+  phone: v.nullable(v.string()),
+  createdAt: v.string(),
+  lease: v.nullable(leaseSchema),
+  idleSince: v.nullable(v.string()),
+  lastHolder: v.nullable(v.object({ worktreeKey: v.string(), worktreePath: v.string() })),
+  leases: v.pipe(v.number(), v.integer(), v.minValue(0)),
 });
 
-const releasedSchema = z.object({
-  worktreeKey: z.string().min(1),
-  commonDir: z.string().min(1),
-  adminId: z.string().min(1),
-  worktreePath: z.string(),
-  at: z.string(),
+const releasedSchema = v.object({
+  worktreeKey: v.pipe(v.string(), v.minLength(1)),
+  commonDir: v.pipe(v.string(), v.minLength(1)),
+  adminId: v.pipe(v.string(), v.minLength(1)),
+  worktreePath: v.string(),
+  at: v.string(),
 });
 
-const providerSchema = z.object({
-  deleteRefused: z.object({ at: z.string(), status: z.number().nullable(), message: z.string() }).nullable(),
+const providerSchema = v.object({
+  deleteRefused: v.nullable(v.object({ at: v.string(), status: v.nullable(v.number()), message: v.string() })),
 });
 
-export const snapshotSchema = z.object({
-  version: z.literal(2),
-  scope: z.string(),
+export const snapshotSchema = v.object({
+  version: v.literal(2),
+  scope: v.string(),
   /** Which journal file continues this snapshot (`<file>.journal-<generation>`). */
-  generation: z.number().int().min(0),
-  identities: z.record(z.string(), identitySchema),
-  released: z.record(z.string(), releasedSchema),
+  generation: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  identities: v.record(v.string(), identitySchema),
+  released: v.record(v.string(), releasedSchema),
   provider: providerSchema,
 });
-export type Snapshot = z.infer<typeof snapshotSchema>;
+export type Snapshot = v.InferOutput<typeof snapshotSchema>;
 
 /** One journal line: a whole record put or removed, so replaying a line twice changes nothing. */
-export const journalOpSchema = z.discriminatedUnion('op', [
-  z.object({ op: z.literal('put'), identity: identitySchema }),
-  z.object({ op: z.literal('remove'), name: z.string().min(1) }),
-  z.object({ op: z.literal('release-worktree'), worktree: releasedSchema }),
-  z.object({ op: z.literal('revive-worktree'), worktreeKey: z.string().min(1) }),
-  z.object({ op: z.literal('provider'), provider: providerSchema }),
+export const journalOpSchema = v.variant('op', [
+  v.object({ op: v.literal('put'), identity: identitySchema }),
+  v.object({ op: v.literal('remove'), name: v.pipe(v.string(), v.minLength(1)) }),
+  v.object({ op: v.literal('release-worktree'), worktree: releasedSchema }),
+  v.object({ op: v.literal('revive-worktree'), worktreeKey: v.pipe(v.string(), v.minLength(1)) }),
+  v.object({ op: v.literal('provider'), provider: providerSchema }),
 ]);
-export type JournalOp = z.infer<typeof journalOpSchema>;
+export type JournalOp = v.InferOutput<typeof journalOpSchema>;
 
 export const EMPTY_PROVIDER: ProviderFacts = { deleteRefused: null };
 
@@ -99,26 +99,26 @@ export function snapshotOf(scope: string, generation: number, state: LedgerState
   return { version: 2, scope, generation, identities: sorted(state.identities), released: sorted(state.released), provider: state.provider };
 }
 
-const v1EntrySchema = z.object({
-  commonDir: z.string().min(1),
-  adminId: z.string().min(1),
-  name: z.string().min(1),
-  state: z.enum(['pending', 'active', 'released']),
-  uuid: z.string().min(1).nullable(),
-  email: z.string().nullable(),
-  phone: z.string().nullable(),
-  worktreePath: z.string(),
-  branch: z.string().nullable(),
-  createdAt: z.string(),
-  orphanedSince: z.string().nullable(),
+const v1EntrySchema = v.object({
+  commonDir: v.pipe(v.string(), v.minLength(1)),
+  adminId: v.pipe(v.string(), v.minLength(1)),
+  name: v.pipe(v.string(), v.minLength(1)),
+  state: v.picklist(['pending', 'active', 'released']),
+  uuid: v.nullable(v.pipe(v.string(), v.minLength(1))),
+  email: v.nullable(v.string()),
+  phone: v.nullable(v.string()),
+  worktreePath: v.string(),
+  branch: v.nullable(v.string()),
+  createdAt: v.string(),
+  orphanedSince: v.nullable(v.string()),
 });
-export const v1FileSchema = z.object({ version: z.literal(1), scope: z.string(), entries: z.record(z.string(), v1EntrySchema) });
+export const v1FileSchema = v.object({ version: v.literal(1), scope: v.string(), entries: v.record(v.string(), v1EntrySchema) });
 
 /**
  * Version 1 kept one identity per worktree: an active or pending entry becomes that worktree's lease
  * (since its creation, so its agent keeps seeing its mail), a released one becomes a released worktree.
  */
-export function migrateV1(file: z.infer<typeof v1FileSchema>): MutableLedgerState {
+export function migrateV1(file: v.InferOutput<typeof v1FileSchema>): MutableLedgerState {
   const state: MutableLedgerState = { identities: new Map(), released: new Map(), provider: EMPTY_PROVIDER };
   for (const [key, entry] of Object.entries(file.entries)) {
     if (entry.state === 'released') {

@@ -63,7 +63,7 @@ export interface LedgerState {
   readonly provider: ProviderFacts;
 }
 
-/** Where a provider scope's ledger lives (here, not in ledger.ts: readers that skip the zod schemas need it too). */
+/** Where a provider scope's ledger lives (here, not in ledger.ts: readers that skip the schemas need it too). */
 export function ledgerFileFor(stateDir: string, scope: string): string {
   const readable = scope.replace(/^[a-z]+:\/\//, '').replace(/[^A-Za-z0-9.-]+/g, '-').slice(0, 40);
   const digest = createHash('sha256').update(scope).digest('hex').slice(0, 8);

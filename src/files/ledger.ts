@@ -3,7 +3,9 @@
  * (DESIGN.md, "Ownership and safety"). One per provider account in the state dir, kept as a journaled
  * store (journaled-store.ts): each write-ahead step is one small fsynced append.
  */
+import * as v from 'valibot';
 import { JournaledStore, type StoreModel } from './journaled-store.js';
+import { firstIssue } from './schema-issue.js';
 import {
   EMPTY_PROVIDER,
   applyOp,
@@ -27,19 +29,17 @@ function ledgerModel(scope: string): StoreModel<MutableLedgerState, JournalOp> {
     empty: () => ({ identities: new Map(), released: new Map(), provider: EMPTY_PROVIDER }),
     fromSnapshot(json) {
       const version = (json as { version?: unknown } | null)?.version;
-      const parsed = version === 1 ? v1FileSchema.safeParse(json) : snapshotSchema.safeParse(json);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new Error(`is malformed at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
-      }
-      if (parsed.data.scope !== scope) throw new Error(`belongs to provider ${parsed.data.scope}, not ${scope}`);
-      if (parsed.data.version === 1) return { state: migrateV1(parsed.data), generation: 0, migrated: true };
-      return { state: stateFromSnapshot(parsed.data), generation: parsed.data.generation, migrated: false };
+      const parsed = version === 1 ? v.safeParse(v1FileSchema, json) : v.safeParse(snapshotSchema, json);
+      if (!parsed.success) throw new Error(`is malformed at ${firstIssue(parsed.issues)}`);
+      const data = parsed.output;
+      if (data.scope !== scope) throw new Error(`belongs to provider ${data.scope}, not ${scope}`);
+      if (data.version === 1) return { state: migrateV1(data), generation: 0, migrated: true };
+      return { state: stateFromSnapshot(data), generation: data.generation, migrated: false };
     },
     toSnapshot: (state, generation) => snapshotOf(scope, generation, state),
     parseOp: (json) => {
-      const parsed = journalOpSchema.safeParse(json);
-      return parsed.success ? parsed.data : null;
+      const parsed = v.safeParse(journalOpSchema, json);
+      return parsed.success ? parsed.output : null;
     },
     apply: applyOp,
   };

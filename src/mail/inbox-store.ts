@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as v from 'valibot';
 import { writeFileAtomically } from '../files/atomic-write.js';
 import type { EmailMessage, SmsMessage } from '../providers/types.js';
 import { mapConcurrent } from '../util/map-concurrent.js';
@@ -110,12 +110,12 @@ const TEMP_FILE = /^([0-9a-z]{9}-[0-9a-f]{12})\.json\.(?:[^.]+|\d+-[0-9a-f]{8}\.
 /** A temp file younger than this may belong to a write in flight. */
 const TEMP_FILE_GRACE_MS = 10 * 60_000;
 
-const emailSchema = z.looseObject({
-  id: z.string(), from_email: z.string(), to_email: z.string(), subject: z.string(),
-  text_content: z.string(), html_content: z.string(), is_read: z.boolean(), created_dt: z.string(),
+const emailSchema = v.looseObject({
+  id: v.string(), from_email: v.string(), to_email: v.string(), subject: v.string(),
+  text_content: v.string(), html_content: v.string(), is_read: v.boolean(), created_dt: v.string(),
 });
-const smsSchema = z.looseObject({
-  id: z.string(), from_number: z.string(), to_number: z.string(), body: z.string(), is_read: z.boolean(), created_dt: z.string(),
+const smsSchema = v.looseObject({
+  id: v.string(), from_number: v.string(), to_number: v.string(), body: v.string(), is_read: v.boolean(), created_dt: v.string(),
 });
 
 export function checkIdentityUuid(uuid: string): string {
@@ -147,7 +147,7 @@ interface Stored {
   is_read: boolean;
 }
 
-async function listMessages<T extends Stored>(dir: string, schema: z.ZodType<T>, unreadOnly: boolean): Promise<T[]> {
+async function listMessages<T extends Stored>(dir: string, schema: v.GenericSchema<unknown, T>, unreadOnly: boolean): Promise<T[]> {
   const messages = await mapConcurrent(await messageIds(dir), 16, (id) => readMessage(dir, id, schema));
   return messages.filter((m): m is T => m !== null && !(unreadOnly && m.is_read));
 }
@@ -159,10 +159,10 @@ async function messageIds(dir: string): Promise<string[]> {
 }
 
 /** The message, or null when it is gone, torn, corrupt or not ours: one bad file never breaks a listing. */
-async function readMessage<T extends Stored>(dir: string, id: string, schema: z.ZodType<T>): Promise<T | null> {
+async function readMessage<T extends Stored>(dir: string, id: string, schema: v.GenericSchema<unknown, T>): Promise<T | null> {
   try {
-    const parsed = schema.safeParse(JSON.parse(await readFile(join(dir, `${id}.json`), 'utf8')));
-    return parsed.success && parsed.data.id === id ? parsed.data : null;
+    const parsed = v.safeParse(schema, JSON.parse(await readFile(join(dir, `${id}.json`), 'utf8')));
+    return parsed.success && parsed.output.id === id ? parsed.output : null;
   } catch {
     return null;
   }

@@ -2,7 +2,7 @@
  * The local provider's mail side as one unit: the SMTP server and the SMS endpoint on loopback,
  * delivering into the identities' inboxes, plus retention. Run by the daemon and by `mail serve`.
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../util/logger.js';
 import type { Config } from '../config/types.js';
 import { findLocalIdentity } from '../providers/local/local-provider.js';
 import { createInboxStore, type InboxStore } from './inbox-store.js';

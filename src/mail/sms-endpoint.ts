@@ -5,7 +5,7 @@
  * cross-site is refused (browser-guard.ts); connections are capped (util/connection-limits.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from 'pino';
+import type { Logger } from '../util/logger.js';
 import { createLimitedHttpServer, SMS_LIMITS, type ConnectionLimits } from '../util/connection-limits.js';
 import { checkLocalRequest, type BodyKind } from './browser-guard.js';
 import type { InboxStore } from './inbox-store.js';

@@ -5,7 +5,7 @@
 import { isIP } from 'node:net';
 import type { Readable } from 'node:stream';
 import { simpleParser, type AddressObject, type EmailAddress, type ParsedMail } from 'mailparser';
-import type { Logger } from 'pino';
+import type { Logger } from '../util/logger.js';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { ConnectionLimits } from '../util/connection-limits.js';
 import type { InboxStore, NewEmail } from './inbox-store.js';

@@ -3,7 +3,7 @@
  * when (its lease start), which messages it may see (only those of its own lease, through the same
  * leaseInbox as `inbox`, `otp` and the dashboard), and the record of what it was handed.
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../util/logger.js';
 import type { Config } from '../config/types.js';
 import type { Provider } from '../providers/types.js';
 import { findWorktreeIdentity } from '../agent/worktree-identity.js';

@@ -4,7 +4,8 @@
  * (journaled-store.ts), like the identity ledger: a block is on disk before any `.env` names it.
  */
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as v from 'valibot';
+import { firstIssue } from '../files/schema-issue.js';
 import { JournaledStore, type StoreModel } from '../files/journaled-store.js';
 
 export interface PortBlock {
@@ -24,22 +25,22 @@ export interface PortState {
   readonly blocks: ReadonlyMap<string, PortBlock>;
 }
 
-const blockSchema = z.object({
-  worktreeKey: z.string().min(1),
-  commonDir: z.string().min(1),
-  adminId: z.string().min(1),
-  worktreePath: z.string(),
-  first: z.number().int().min(1).max(65_535),
-  size: z.number().int().min(1),
-  assignedAt: z.string(),
-  orphanedSince: z.string().nullable(),
+const blockSchema = v.object({
+  worktreeKey: v.pipe(v.string(), v.minLength(1)),
+  commonDir: v.pipe(v.string(), v.minLength(1)),
+  adminId: v.pipe(v.string(), v.minLength(1)),
+  worktreePath: v.string(),
+  first: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65_535)),
+  size: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  assignedAt: v.string(),
+  orphanedSince: v.nullable(v.string()),
 });
-const snapshotSchema = z.object({ version: z.literal(1), generation: z.number().int().min(0), blocks: z.record(z.string(), blockSchema) });
-const opSchema = z.discriminatedUnion('op', [
-  z.object({ op: z.literal('put'), block: blockSchema }),
-  z.object({ op: z.literal('remove'), worktreeKey: z.string().min(1) }),
+const snapshotSchema = v.object({ version: v.literal(1), generation: v.pipe(v.number(), v.integer(), v.minValue(0)), blocks: v.record(v.string(), blockSchema) });
+const opSchema = v.variant('op', [
+  v.object({ op: v.literal('put'), block: blockSchema }),
+  v.object({ op: v.literal('remove'), worktreeKey: v.pipe(v.string(), v.minLength(1)) }),
 ]);
-type PortOp = z.infer<typeof opSchema>;
+type PortOp = v.InferOutput<typeof opSchema>;
 interface MutablePortState {
   blocks: Map<string, PortBlock>;
 }
@@ -48,14 +49,14 @@ const model: StoreModel<MutablePortState, PortOp> = {
   what: 'port ledger',
   empty: () => ({ blocks: new Map() }),
   fromSnapshot(json) {
-    const parsed = snapshotSchema.safeParse(json);
-    if (!parsed.success) throw new Error(`is malformed at ${parsed.error.issues[0]?.path.join('.') || '(root)'}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-    return { state: { blocks: new Map(Object.values(parsed.data.blocks).map((b) => [b.worktreeKey, b])) }, generation: parsed.data.generation, migrated: false };
+    const parsed = v.safeParse(snapshotSchema, json);
+    if (!parsed.success) throw new Error(`is malformed at ${firstIssue(parsed.issues)}`);
+    return { state: { blocks: new Map(Object.values(parsed.output.blocks).map((b) => [b.worktreeKey, b])) }, generation: parsed.output.generation, migrated: false };
   },
   toSnapshot: (state, generation) => ({ version: 1, generation, blocks: Object.fromEntries([...state.blocks].sort(([a], [b]) => a.localeCompare(b))) }),
   parseOp: (json) => {
-    const parsed = opSchema.safeParse(json);
-    return parsed.success ? parsed.data : null;
+    const parsed = v.safeParse(opSchema, json);
+    return parsed.success ? parsed.output : null;
   },
   apply(state, op) {
     if (op.op === 'put') state.blocks.set(op.block.worktreeKey, op.block);

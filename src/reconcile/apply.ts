@@ -9,7 +9,7 @@
  * One worktree's failure never blocks another's.
  */
 import PQueue from 'p-queue';
-import type { Logger } from 'pino';
+import type { Logger } from '../util/logger.js';
 import type { Config } from '../config/types.js';
 import type { Provider } from '../providers/types.js';
 import type { Ledger } from '../files/ledger.js';

@@ -2,7 +2,7 @@
 import type { Config } from '../config/types.js';
 import { readManagedBlock, renderEnvFile, type EnvRender } from '../files/env-block.js';
 import { fillTemplate, shortBranch } from './templates.js';
-import { IDENTITY_PLACEHOLDERS_IN_ENV } from '../config/schema.js';
+import { IDENTITY_PLACEHOLDERS_IN_ENV } from '../config/names.js';
 
 /**
  * Whether worktrees need identities at all: on Ravi always (each gets a scoped key for the `ravi` CLI);

@@ -5,7 +5,7 @@
  * released worktrees and removes the claim, so another state dir may manage the repo.
  */
 import { join } from 'node:path';
-import type { Logger } from 'pino';
+import type { Logger } from '../util/logger.js';
 import type { Config } from '../config/types.js';
 import type { Provider } from '../providers/types.js';
 import { Ledger } from '../files/ledger.js';

@@ -2,7 +2,7 @@
  * One reconcile pass, the same for `plan`, `reconcile` and (later) the daemon's workers:
  * lock (when applying) -> ledger -> observe -> plan -> apply.
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../util/logger.js';
 import type { Config } from '../config/types.js';
 import type { Provider } from '../providers/types.js';
 import { Ledger, ledgerFileFor, type LedgerState } from '../files/ledger.js';

@@ -6,7 +6,7 @@
  */
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from 'pino';
+import type { Logger } from '../util/logger.js';
 import type { Config } from '../config/types.js';
 import type { Provider } from '../providers/types.js';
 import { Ledger, worktreeKey } from '../files/ledger.js';

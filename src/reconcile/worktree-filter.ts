@@ -1,5 +1,5 @@
 /** Which worktrees own an identity: not the main worktree, not bare, not prunable, and include/exclude. Pure. */
-import picomatch from 'picomatch';
+import { createRequire } from 'node:module';
 import type { Config } from '../config/types.js';
 import type { Worktree } from '../git/types.js';
 import { shortBranch } from './templates.js';
@@ -8,9 +8,8 @@ export type WorktreeSelector = (worktree: Worktree) => string | null;
 
 /** Returns a function giving null for a managed worktree, else the reason it is not managed. */
 export function createWorktreeSelector(config: Pick<Config, 'include' | 'exclude'>): WorktreeSelector {
-  const options = { dot: true };
-  const include = config.include.length > 0 ? picomatch([...config.include], options) : null;
-  const exclude = config.exclude.length > 0 ? picomatch([...config.exclude], options) : null;
+  const include = config.include.length > 0 ? matcher(config.include) : null;
+  const exclude = config.exclude.length > 0 ? matcher(config.exclude) : null;
   return (worktree) => {
     if (worktree.isMain) return 'the main worktree';
     if (worktree.bare) return 'a bare repository';
@@ -21,4 +20,10 @@ export function createWorktreeSelector(config: Pick<Config, 'include' | 'exclude
     if (exclude !== null && subjects.some((s) => exclude(s))) return 'excluded by config';
     return null;
   };
+}
+
+/** picomatch (CommonJS) loads only for a config with patterns: most have none, and it costs ~10 ms of start-up. */
+function matcher(globs: readonly string[]): (subject: string) => boolean {
+  const picomatch = createRequire(import.meta.url)('picomatch') as typeof import('picomatch');
+  return picomatch([...globs], { dot: true });
 }

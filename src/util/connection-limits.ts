@@ -4,7 +4,7 @@
  * connections past the cap are closed on arrival, and a silent or trickling client is cut off.
  */
 import { createServer, type RequestListener, type Server } from 'node:http';
-import type { Logger } from 'pino';
+import type { Logger } from './logger.js';
 
 export interface ConnectionLimits {
   /** Connections open at once; more are closed as they arrive. */

@@ -25,16 +25,20 @@ beforeAll(async () => {
   // A loader hook that writes every module URL the process loads to $MODULE_LOG (node:module register/load).
   await writeFile(join(dir, 'hook.mjs'), "import { appendFileSync } from 'node:fs';\nexport async function load(url, context, next) {\n  appendFileSync(process.env.MODULE_LOG, `${url}\\n`);\n  return next(url, context);\n}\n");
   await writeFile(join(dir, 'register.mjs'), "import { register } from 'node:module';\nregister('./hook.mjs', import.meta.url);\n");
+  // The hook does not see CommonJS modules that require() loads (pino, cosmiconfig): they are in require.cache at exit.
+  await writeFile(join(dir, 'cjs-log.cjs'), "const { appendFileSync } = require('node:fs');\nconst { pathToFileURL } = require('node:url');\nprocess.on('exit', () => appendFileSync(process.env.MODULE_LOG, Object.keys(require.cache).map((p) => `${pathToFileURL(p).href}\\n`).join('')));\n");
 });
 
-async function modulesLoadedBy(args: string[], cwd: string): Promise<string[]> {
-  const log = join(dir, `modules-${args.join('-')}.log`);
+async function modulesLoadedBy(args: string[], cwd: string, exitCode?: number): Promise<string[]> {
+  const log = join(dir, `modules-${args.join('-').replace(/[^\w.-]/g, '_')}.log`);
   await writeFile(log, '');
-  const run = await execa(process.execPath, ['--import', pathToFileURL(join(dir, 'register.mjs')).href, CLI_PATH, ...args], {
+  const run = await execa(process.execPath, ['--require', join(dir, 'cjs-log.cjs'), '--import', pathToFileURL(join(dir, 'register.mjs')).href, CLI_PATH, ...args], {
     cwd, env: isolatedEnv(home, { MODULE_LOG: log }), extendEnv: false, reject: false,
   });
   expect(run.stderr).not.toMatch(/Error/);
-  return (await readFile(log, 'utf8')).split('\n').filter((url) => url.startsWith('file:'));
+  if (exitCode !== undefined) expect(run.exitCode, run.stderr).toBe(exitCode);
+  const ownHooks = pathToFileURL(dir).href;
+  return (await readFile(log, 'utf8')).split('\n').filter((url) => url.startsWith('file:') && !url.startsWith(ownHooks));
 }
 
 const ENGINE = /node_modules\/(pino|zod|cosmiconfig|proper-lockfile|execa|chokidar)\/|dist\/(config\/load|providers|files\/ledger|reconcile|daemon|mail)\//;
@@ -63,9 +67,22 @@ describe('start-up', () => {
     expect(usage.stderr).toMatch(/--json is not a flag of version/);
   });
 
-  it.each([['whoami'], ['otp'], ['env']])('`%s` does not load pino (agent commands log nothing by default)', async (command) => {
+  it.each([['whoami'], ['otp'], ['env']])('`%s` loads neither pino nor zod (agent commands log nothing by default)', async (command) => {
     const loaded = await modulesLoadedBy([command], worktree);
     expect(loaded.some((url) => url.includes('/dist/cli/commands/'))).toBe(true);
-    expect(loaded.filter((url) => /node_modules\/(pino|execa)\//.test(url))).toEqual([]);
+    expect(loaded.filter((url) => /node_modules\/(pino|execa|zod)\//.test(url))).toEqual([]);
+  });
+
+  it('a no-op `reconcile` with a JSON config it validated before loads no zod, cosmiconfig or pino; a log line loads pino', async () => {
+    const repo = await createRepo({ name: 'startup-json' });
+    await repo.addWorktree('feat/json');
+    await writeFile(join(repo.path, 'ravi-orchestrator.config.json'), `${JSON.stringify({ env: { vars: { APP_NAME: 'json-{branch}' } } })}\n`);
+    const first = await modulesLoadedBy(['reconcile'], repo.path, 0); // validates (zod) and remembers the config
+    expect(first.some((url) => /node_modules\/zod\//.test(url))).toBe(true);
+    const noop = await modulesLoadedBy(['reconcile'], repo.path, 0);
+    expect(noop.some((url) => url.endsWith('/dist/reconcile/engine.js'))).toBe(true);
+    expect(noop.filter((url) => /node_modules\/(zod|cosmiconfig|pino|picomatch)\//.test(url))).toEqual([]);
+    const logged = await modulesLoadedBy(['reconcile', '--log-level', 'debug'], repo.path, 0);
+    expect(logged.some((url) => /node_modules\/pino\//.test(url))).toBe(true);
   });
 });

@@ -5,30 +5,31 @@
  * identity does not get them before the quarantine has passed. Version-1 files (one JSON document) are read
  * as they are and rewritten in this form at the first change.
  */
-import { z } from 'zod';
+import * as v from 'valibot';
+import { firstIssue } from '../../files/schema-issue.js';
 import { JournaledStore, type StoreModel } from '../../files/journaled-store.js';
 import type { Identity } from '../types.js';
 
-const identitySchema = z.object({
-  uuid: z.string(),
-  name: z.string(),
-  email: z.string(),
-  phone: z.string().nullable(),
-  createdAt: z.string().nullable(),
+const identitySchema = v.object({
+  uuid: v.string(),
+  name: v.string(),
+  email: v.string(),
+  phone: v.nullable(v.string()),
+  createdAt: v.nullable(v.string()),
 });
-const retiredSchema = z.object({ email: z.string(), phone: z.string().nullable(), at: z.string() });
-export type Retired = z.infer<typeof retiredSchema>;
+const retiredSchema = v.object({ email: v.string(), phone: v.nullable(v.string()), at: v.string() });
+export type Retired = v.InferOutput<typeof retiredSchema>;
 
-const v1Schema = z.object({ version: z.literal(1), identities: z.array(identitySchema), retired: z.array(retiredSchema).optional() });
-const snapshotSchema = z.object({ version: z.literal(2), generation: z.number().int().min(0), identities: z.array(identitySchema), retired: z.array(retiredSchema) });
-const opSchema = z.discriminatedUnion('op', [
-  z.object({ op: z.literal('put'), identity: identitySchema }),
+const v1Schema = v.object({ version: v.literal(1), identities: v.array(identitySchema), retired: v.optional(v.array(retiredSchema)) });
+const snapshotSchema = v.object({ version: v.literal(2), generation: v.pipe(v.number(), v.integer(), v.minValue(0)), identities: v.array(identitySchema), retired: v.array(retiredSchema) });
+const opSchema = v.variant('op', [
+  v.object({ op: v.literal('put'), identity: identitySchema }),
   /** A deleted identity; its address and number rest as `retired` when the quarantine asks for it. */
-  z.object({ op: z.literal('remove'), uuid: z.string(), retired: retiredSchema.nullable() }),
+  v.object({ op: v.literal('remove'), uuid: v.string(), retired: v.nullable(retiredSchema) }),
   /** The resting addresses and numbers, after the ones whose quarantine passed were forgotten. */
-  z.object({ op: z.literal('retired'), retired: z.array(retiredSchema) }),
+  v.object({ op: v.literal('retired'), retired: v.array(retiredSchema) }),
 ]);
-export type LocalIdentityOp = z.infer<typeof opSchema>;
+export type LocalIdentityOp = v.InferOutput<typeof opSchema>;
 
 export interface LocalIdentities {
   identities: Map<string, Identity>;
@@ -40,15 +41,16 @@ const model: StoreModel<LocalIdentities, LocalIdentityOp> = {
   empty: () => ({ identities: new Map(), retired: [] }),
   fromSnapshot(json) {
     const version = (json as { version?: unknown } | null)?.version;
-    const parsed = version === 1 ? v1Schema.safeParse(json) : snapshotSchema.safeParse(json);
-    if (!parsed.success) throw new Error(`is malformed at ${parsed.error.issues[0]?.path.join('.') || '(root)'}; restore or remove it by hand`);
-    const state = { identities: new Map(parsed.data.identities.map((i) => [i.uuid, i])), retired: parsed.data.retired ?? [] };
-    return { state, generation: parsed.data.version === 1 ? 0 : parsed.data.generation, migrated: parsed.data.version === 1 };
+    const parsed = version === 1 ? v.safeParse(v1Schema, json) : v.safeParse(snapshotSchema, json);
+    if (!parsed.success) throw new Error(`is malformed at ${firstIssue(parsed.issues)}; restore or remove it by hand`);
+    const data = parsed.output;
+    const state = { identities: new Map(data.identities.map((i) => [i.uuid, i])), retired: data.retired ?? [] };
+    return { state, generation: data.version === 1 ? 0 : data.generation, migrated: data.version === 1 };
   },
   toSnapshot: (state, generation) => ({ version: 2, generation, identities: [...state.identities.values()], retired: state.retired }),
   parseOp: (json) => {
-    const parsed = opSchema.safeParse(json);
-    return parsed.success ? parsed.data : null;
+    const parsed = v.safeParse(opSchema, json);
+    return parsed.success ? parsed.output : null;
   },
   apply(state, op) {
     if (op.op === 'put') state.identities.set(op.identity.uuid, op.identity);

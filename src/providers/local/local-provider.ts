@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import type { z } from 'zod';
+import type { GenericSchema } from 'valibot';
 import type { CallOptions, CreateIdentityRequest, EmailMessage, Identity, ListMessagesOptions, Provider, ScopedKey, SmsMessage } from '../types.js';
 import { ProviderError } from '../../util/errors.js';
 import { readJsonDocument, writeJsonDocument } from './local-store.js';
@@ -21,10 +21,10 @@ export interface VaultDocument {
   vaults: Record<string, Record<string, string>>;
 }
 
-// The stores, the inbox and zod load on first use: `whoami` only needs `ledgerScope`, and zod costs ~100 ms of start-up.
-async function vaultSchema(): Promise<z.ZodType<VaultDocument>> {
-  const { z } = await import('zod');
-  return z.object({ version: z.literal(1), vaults: z.record(z.string(), z.record(z.string(), z.string())) });
+// The stores and the inbox load on first use: `whoami` only needs `ledgerScope`.
+async function vaultSchema(): Promise<GenericSchema<unknown, VaultDocument>> {
+  const v = await import('valibot');
+  return v.object({ version: v.literal(1), vaults: v.record(v.string(), v.record(v.string(), v.string())) });
 }
 
 export interface LocalProviderOptions {

@@ -3,11 +3,12 @@
  * atomic rewrites, and a clear refusal (never a silent reset) when one is corrupt.
  */
 import { readFile } from 'node:fs/promises';
-import type { z } from 'zod';
+import * as v from 'valibot';
 import { writeFileAtomically } from '../../files/atomic-write.js';
 import { ProviderError } from '../../util/errors.js';
+import { firstIssue } from '../../files/schema-issue.js';
 
-export async function readJsonDocument<T>(file: string, schema: z.ZodType<T>, empty: () => T): Promise<T> {
+export async function readJsonDocument<T>(file: string, schema: v.GenericSchema<unknown, T>, empty: () => T): Promise<T> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -21,12 +22,11 @@ export async function readJsonDocument<T>(file: string, schema: z.ZodType<T>, em
   } catch (error) {
     throw new ProviderError(`The local provider's file ${file} is not valid JSON; restore or remove it by hand`, { code: 'BAD_RESPONSE', cause: error });
   }
-  const parsed = schema.safeParse(json);
+  const parsed = v.safeParse(schema, json);
   if (!parsed.success) {
-    const where = parsed.error.issues[0]?.path.join('.') || '(root)';
-    throw new ProviderError(`The local provider's file ${file} is malformed at ${where}; restore or remove it by hand`, { code: 'BAD_RESPONSE' });
+    throw new ProviderError(`The local provider's file ${file} is malformed at ${firstIssue(parsed.issues)}; restore or remove it by hand`, { code: 'BAD_RESPONSE' });
   }
-  return parsed.data;
+  return parsed.output;
 }
 
 export async function writeJsonDocument(file: string, value: unknown): Promise<void> {
