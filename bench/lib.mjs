@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 
 export const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 export const ROOT = dirname(BENCH_DIR);
-export const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+/** What users run: the package's bin (it answers `version` itself and enables Node's compile cache where there is one). */
+export const CLI = join(ROOT, 'bin', 'ravi-orchestrator.cjs');
 export const FAKE_CLI = join(BENCH_DIR, 'fake-ravi-cli.mjs');
 export const SETUP_SH = join(BENCH_DIR, 'setup.sh');
 

@@ -3,8 +3,8 @@
  * leased again in the same pass and nothing is deleted while a worktree might still take it:
  *   1. repo ignore rules (before any secret touches a worktree);
  *   2. the pool's side: leases that end, records adopted or forgotten (one task per identity);
- *   3. one task per worktree through p-queue with bounded concurrency: its identity (lease, create,
- *      adopt), its scoped key, its env file, in order, stopping at the first failure;
+ *   3. one task per worktree through p-queue: its identity (lease, create, adopt), its scoped key, its env
+ *      file, in order, stopping at the first failure; `concurrency` bounds the provider calls in flight;
  *   4. deletions of idle identities, one at a time (a refusal is remembered before the next is tried).
  * One worktree's failure never blocks another's.
  */
@@ -22,6 +22,7 @@ import { runStep } from './apply-steps.js';
 import { claimRepo } from './repo-claim.js';
 import { writeAhead, type Prepared } from './apply-write-ahead.js';
 import { auditAction } from './apply-audit.js';
+import { limitCalls } from './call-limit.js';
 
 export interface ActionResult {
   readonly action: Action;
@@ -53,6 +54,9 @@ export interface WorktreeLookup {
 export type StepOutcome = void | { readonly note: string };
 
 type Phase = 'pool' | 'worktree' | 'delete';
+
+/** Groups worked on at once; their provider calls are bounded by `concurrency` on their own (call-limit.ts). */
+const WORKTREES_AT_ONCE = 16;
 
 const STEP_ORDER: readonly Action['type'][] = [
   // the pool's side
@@ -101,14 +105,15 @@ export async function apply(planned: readonly Action[], context: ApplyContext): 
     }
   }
   const lookup = buildLookup(context.observed);
-  const queue = new PQueue({ concurrency: context.config.concurrency });
+  const steps: ApplyContext = { ...context, provider: limitCalls(context.provider, context.config.concurrency) };
+  const queue = new PQueue({ concurrency: WORKTREES_AT_ONCE });
   let prepared = new Map<Action, Prepared>();
   for (const phase of ['pool', 'worktree', 'delete'] as const) {
     const groups = groupsOf(actions, phase);
     // Every create intent, lease and port block of the worktrees, on disk in one append before any is acted on.
     if (phase === 'worktree') prepared = await writeAhead(groups.flat(), context, new Date((context.now ?? Date.now)()).toISOString());
-    queue.concurrency = phase === 'delete' ? 1 : context.config.concurrency;
-    await Promise.all(groups.map((group) => queue.add(async () => void results.push(...(await runGroup(group, context, lookup, prepared))))));
+    queue.concurrency = phase === 'delete' ? 1 : WORKTREES_AT_ONCE;
+    await Promise.all(groups.map((group) => queue.add(async () => void results.push(...(await runGroup(group, steps, lookup, prepared))))));
   }
   await Promise.all([context.ledger.flush(), context.ports.flush()]);
   return results;
