@@ -10,7 +10,7 @@ import { PortLedger, portLedgerFile, type PortState } from '../ports/port-ledger
 import { acquireStateLock } from '../files/state-lock.js';
 import { canonicalPath, samePath } from '../util/same-path.js';
 import { actionTarget, type Action, type Plan } from './actions.js';
-import { apply, type ActionResult } from './apply.js';
+import type { ActionResult } from './apply.js';
 import { observe } from './observe.js';
 import type { Observed, ObservedWorktree } from './observed.js';
 import { plan } from './plan.js';
@@ -66,7 +66,10 @@ export async function runPass(options: PassOptions): Promise<PassReport> {
     if (onlyWorktreePath !== null) planned = focusPlan(planned, focus);
     let results: ActionResult[] = [];
     if (options.mode === 'apply') {
-      results = await apply(planned.actions, { config: options.config, provider: options.provider, ledger, ports, observed, logger: options.logger, signal: options.signal, now: options.now });
+      if (planned.actions.length > 0) {
+        const { apply } = await import('./apply.js'); // a pass with nothing to do (most of them) does not load the steps
+        results = await apply(planned.actions, { config: options.config, provider: options.provider, ledger, ports, observed, logger: options.logger, signal: options.signal, now: options.now });
+      }
       await Promise.all([ledger.compactIfLarge(), ports.compactIfLarge()]);
     }
     return { observed, plan: planned, results, ledgerAfter: ledger.state(), portsAfter: ports.state(), focus, durationMs: performance.now() - started };

@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import type { GenericSchema } from 'valibot';
 import type { CallOptions, CreateIdentityRequest, EmailMessage, Identity, ListMessagesOptions, Provider, ScopedKey, SmsMessage } from '../types.js';
 import { ProviderError } from '../../util/errors.js';
-import { readJsonDocument, writeJsonDocument } from './local-store.js';
 import type { LocalIdentities, LocalIdentityOp, Retired } from './local-identity-store.js';
 import type { JournaledStore } from '../../files/journaled-store.js';
 import { allocatePhone } from './phone-numbers.js';
@@ -168,10 +167,12 @@ export async function findLocalIdentity(stateDir: string, match: { email?: strin
 }
 
 export async function readVault(stateDir: string): Promise<VaultDocument> {
-  return readJsonDocument(localPaths(stateDir).vault, await vaultSchema(), () => ({ version: 1 as const, vaults: {} }));
+  const [{ readJsonDocument }, schema] = await Promise.all([import('./local-store.js'), vaultSchema()]);
+  return readJsonDocument(localPaths(stateDir).vault, schema, () => ({ version: 1 as const, vaults: {} }));
 }
 
-export function writeVault(stateDir: string, doc: VaultDocument): Promise<void> {
+export async function writeVault(stateDir: string, doc: VaultDocument): Promise<void> {
+  const { writeJsonDocument } = await import('./local-store.js');
   return writeJsonDocument(localPaths(stateDir).vault, doc);
 }
 
