@@ -13,7 +13,6 @@ import { actionTarget, type Action, type Plan } from './actions.js';
 import type { ActionResult } from './apply.js';
 import { observe } from './observe.js';
 import type { Observed, ObservedWorktree } from './observed.js';
-import { plan } from './plan.js';
 import type { PassLooks, PassMemory } from './pass-memory.js';
 
 export interface PassOptions {
@@ -50,6 +49,9 @@ export interface PassReport {
 
 export async function runPass(options: PassOptions): Promise<PassReport> {
   const started = performance.now();
+  // The planner's modules load while the pass waits for the provider and git (a one-shot process's start-up).
+  const planner = import('./plan.js');
+  planner.catch(() => {}); // awaited below; a pass that fails before then must not leave it unhandled
   const lock = options.mode === 'apply' ? await acquireStateLock(options.config.stateDir, { waitMs: options.lockWaitMs }) : null;
   try {
     const [ledger, ports] = await Promise.all([openLedger(options), openPorts(options)]);
@@ -62,6 +64,7 @@ export async function runPass(options: PassOptions): Promise<PassReport> {
       looks,
     });
     const focus = onlyWorktreePath === null ? null : await findWorktree(observed, onlyWorktreePath);
+    const { plan } = await planner;
     let planned = plan(observed, options.config, { focusKey: focus?.key ?? null, takeOver: options.takeOver === true });
     if (onlyWorktreePath !== null) planned = focusPlan(planned, focus);
     let results: ActionResult[] = [];

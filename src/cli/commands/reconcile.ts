@@ -22,13 +22,13 @@ export default defineCommand({
   finishesWhenStdoutCloses: true,
   examples: ['reconcile', 'reconcile --worktree "$PWD"'],
   async run(input) {
-    const [{ createCommandContext }, { runPass }, { countChanges }, { formatResults }] = await Promise.all([
-      import('../context.js'),
+    // The config is read while the engine's modules load.
+    const [context, { runPass }, { countChanges }, { formatResults }] = await Promise.all([
+      import('../context.js').then(({ createCommandContext }) => createCommandContext(input)),
       import('../../reconcile/engine.js'),
       import('../../reconcile/actions.js'),
       import('../format/plan-text.js'),
     ]);
-    const context = await createCommandContext(input);
     const { io, flags } = input;
     const report = await runPass({ config: context.config, provider: context.provider, logger: context.logger, mode: 'apply', worktree: context.worktree, lockWaitMs: flags.lockWait, takeOver: flags.takeOver });
     const failures = report.results.filter((r) => r.status === 'failed');
