@@ -8,5 +8,5 @@ import { localProviderOptions, raviProviderOptions } from './load-provider.js';
 export function createProvider(config: Config): Provider {
   const provider = config.provider;
   if (provider.kind === 'local') return createLocalProvider(localProviderOptions(config));
-  return createRaviProvider(raviProviderOptions(provider));
+  return createRaviProvider(raviProviderOptions(provider, config.stateDir));
 }

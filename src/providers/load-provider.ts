@@ -11,13 +11,14 @@ import type { Provider } from './types.js';
 export async function loadProvider(config: Config): Promise<Provider> {
   const provider = config.provider;
   if (provider.kind === 'local') return (await import('./local/local-provider.js')).createLocalProvider(localProviderOptions(config));
-  return (await import('./ravi/ravi-provider.js')).createRaviProvider(raviProviderOptions(provider));
+  return (await import('./ravi/ravi-provider.js')).createRaviProvider(raviProviderOptions(provider, config.stateDir));
 }
 
 export function localProviderOptions(config: Config): LocalProviderOptions {
   return { stateDir: config.stateDir, quarantineMs: config.pool.quarantineMs };
 }
 
-export function raviProviderOptions(provider: Extract<ProviderConfig, { kind: 'ravi' }>): RaviProviderOptions {
-  return { apiUrl: provider.apiUrl, credentialsFile: provider.credentialsFile, provisionPhone: provider.provisionPhone };
+export function raviProviderOptions(provider: Extract<ProviderConfig, { kind: 'ravi' }>, stateDir: string): RaviProviderOptions {
+  const { apiUrl, credentialsFile, provisionPhone } = provider;
+  return { apiUrl, credentialsFile, provisionPhone, stateDir };
 }

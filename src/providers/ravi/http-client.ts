@@ -1,10 +1,11 @@
 /**
- * The Ravi HTTP API over global fetch: management-key auth, per-attempt timeout joined with the caller's
+ * The Ravi HTTP API over node:http(s) (http-transport.ts): management-key auth, per-attempt timeout joined with the caller's
  * signal, retries per retry.ts, and every failure mapped to a ProviderError that names method, path,
  * status, attempts and worktree. Keys never reach a message, a cause or a log.
  */
 import type { CallOptions } from '../types.js';
 import { ProviderError, type ProviderErrorCode } from '../../util/errors.js';
+import { send, TransportError, type Exchange } from './http-transport.js';
 import { resolveRetryPolicy, retryAfterMs, withRetry, type AttemptOutcome, type RetryPolicy } from './retry.js';
 
 export interface RaviHttpClientOptions {
@@ -30,8 +31,6 @@ export interface RequestOptions extends CallOptions {
 
 export const DEFAULT_FETCH_TIMEOUT_MS = 15_000;
 
-// Failures where the request never reached the server, so even a POST may be resent.
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 const KEY_PATTERN = /ravi_(?:mgmt|id)_[A-Za-z0-9_-]+/g;
 
 export class RaviHttpClient {
@@ -67,27 +66,25 @@ export class RaviHttpClient {
     idempotent: boolean,
     options: RequestOptions,
   ): Promise<AttemptOutcome<unknown>> {
-    const timeout = AbortSignal.timeout(this.#timeoutMs);
-    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-    let response: Response;
-    let text: string;
+    let response: Exchange;
     try {
-      response = await fetch(url, {
+      response = await send(url, {
         method: call.method,
         headers: this.#headers(options.body !== undefined),
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
-        signal,
-        redirect: 'manual', // Never replay the Authorization header to wherever a redirect points.
+        timeoutMs: this.#timeoutMs,
+        signal: options.signal,
       });
-      text = await response.text();
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason;
-      const code = timeout.aborted ? `timed out after ${this.#timeoutMs} ms` : (networkCode(error) ?? 'network error');
+      const transport = error instanceof TransportError ? error : null;
+      const code = transport?.code === 'TIMEOUT' ? `timed out after ${this.#timeoutMs} ms` : (transport?.code ?? 'network error');
       const headline = `Could not reach Ravi at ${this.origin} (${code})`;
-      const failure = this.#error('NETWORK', headline, call, attempt, null, null, true, error);
-      return { ok: false, error: failure, retryable: idempotent || NOT_SENT_CODES.has(code) };
+      const failure = this.#error('NETWORK', headline, call, attempt, null, null, true, transport?.cause ?? error);
+      // Resending is safe when the call is idempotent, or when the request provably never left.
+      return { ok: false, error: failure, retryable: idempotent || transport?.notSent === true };
     }
-    const { status } = response;
+    const { status, text } = response;
     if (status >= 200 && status < 300) {
       if (text.trim() === '') return { ok: true, value: null };
       try {
@@ -99,11 +96,11 @@ export class RaviHttpClient {
     }
     const body = parseJson(text);
     const detail = this.#detail(body, text);
-    const [code, headline, hint] = classify(status, response.headers.get('location'));
+    const [code, headline, hint] = classify(status, response.header('location'));
     const transient = code === 'RATE_LIMITED' || code === 'SERVER';
     const failure = this.#error(code, headline, call, attempt, status, detail, transient, undefined, hint);
     const retryable = code === 'RATE_LIMITED' || (code === 'SERVER' && (idempotent || status === 503));
-    const asked = code === 'RATE_LIMITED' ? retryAfterMs(response.headers, body) : null;
+    const asked = code === 'RATE_LIMITED' ? retryAfterMs(response.header('retry-after'), body) : null;
     return { ok: false, error: failure, retryable, retryAfterMs: asked };
   }
 
@@ -193,14 +190,4 @@ function parseJson(text: string): unknown {
   } catch {
     return null;
   }
-}
-
-/** The system error code under fetch's generic "fetch failed" TypeError. */
-function networkCode(error: unknown): string | null {
-  for (let current = error, depth = 0; current && depth < 5; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return null;
 }

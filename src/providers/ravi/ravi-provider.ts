@@ -10,6 +10,8 @@ import { readRaviCredentials } from './credentials.js';
 import { RaviHttpClient, type QueryValue } from './http-client.js';
 import { createMessageMethods } from './ravi-messages.js';
 import type { RetryPolicy } from './retry.js';
+import { createVaultHints } from './vault-hints.js';
+import { createVaultMethods } from './vault-secrets.js';
 
 export interface RaviProviderOptions {
   readonly apiUrl: string;
@@ -18,6 +20,8 @@ export interface RaviProviderOptions {
   readonly provisionPhone: boolean;
   readonly retry?: Partial<RetryPolicy>;
   readonly fetchTimeoutMs?: number;
+  /** Where the vault's last known uuid is kept between processes (vault-hints.ts); memory only without. */
+  readonly stateDir?: string;
 }
 
 const PAGE_SIZE = 200; // The API's maximum.
@@ -152,40 +156,9 @@ export function createRaviProvider(options: RaviProviderOptions): Provider {
       return { key: fields.key, identityUuid, label: typeof fields.label === 'string' ? fields.label : label };
     },
 
-    async listVaultSecrets(vault: string, callOptions: CallOptions = {}) {
-      const identities = await listIdentities(callOptions);
-      const uuid = resolveVault(vault, identities);
-      const path = '/api/secrets/';
-      const secrets = new Map<string, string>();
-      for (const entry of await listAll(path, { ...callOptions, identity: uuid })) {
-        const fields = asObject(entry, 'GET', path);
-        if (typeof fields.key !== 'string' || typeof fields.value !== 'string') {
-          throw badResponse('a secret has no string key or value', 'GET', path);
-        }
-        secrets.set(fields.key, fields.value);
-      }
-      return secrets;
-    },
-
+    ...createVaultMethods({ listIdentities, listAll, badResponse, hints: createVaultHints(origin, options.stateDir) }),
     ...createMessageMethods({ call, listAll, badResponse }),
   };
-}
-
-function resolveVault(vault: string, identities: readonly Identity[]): string {
-  const byUuid = identities.find((identity) => identity.uuid === vault);
-  if (byUuid) return byUuid.uuid;
-  const named = identities.filter((identity) => identity.name === vault);
-  if (named.length === 1 && named[0]) return named[0].uuid;
-  if (named.length > 1) {
-    const uuids = named.map((identity) => identity.uuid).join(', ');
-    throw new ProviderError(
-      `${named.length} Ravi identities are named "${vault}"; set secrets.vault to one uuid (${uuids})`,
-      { code: 'VAULT_NOT_FOUND' },
-    );
-  }
-  throw new ProviderError(`No Ravi identity has the name or uuid "${vault}" (secrets.vault)`, {
-    code: 'VAULT_NOT_FOUND',
-  });
 }
 
 function toIdentity(entry: unknown, method: string, path: string): Identity {

@@ -70,10 +70,10 @@ export function backoffDelay(policy: RetryPolicy, attemptNumber: number): number
 }
 
 /** A 429's requested wait in ms: the body's `retry_after_seconds`, else the `Retry-After` header. */
-export function retryAfterMs(headers: Headers, body: unknown, now: number = Date.now()): number | null {
+export function retryAfterMs(retryAfterHeader: string | null, body: unknown, now: number = Date.now()): number | null {
   const fromBody = (body as { retry_after_seconds?: unknown } | null)?.retry_after_seconds;
   if (typeof fromBody === 'number' && Number.isFinite(fromBody) && fromBody >= 0) return fromBody * 1000;
-  const header = headers.get('retry-after')?.trim();
+  const header = retryAfterHeader?.trim();
   if (!header) return null;
   if (/^\d+(\.\d+)?$/.test(header)) return Number(header) * 1000;
   const date = Date.parse(header); // Retry-After may also be an HTTP date.
