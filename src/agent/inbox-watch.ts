@@ -80,6 +80,9 @@ function watchFolder(target: string, onChange: () => void): () => void {
     }
     // Messages that landed before this watch was placed are only seen by a fresh read.
     if (folder === target) onChange();
+    // A folder made below this one before the watch was placed sent its event to no one (another process,
+    // the mail server, makes the inbox path one level at a time): look again, and move down if one appeared.
+    else if (nearestExisting(target) !== folder) arm();
   };
 
   arm();

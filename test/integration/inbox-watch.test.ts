@@ -3,10 +3,13 @@ import { createLocalProvider } from '../../src/providers/local/local-provider.js
 import { leaseInbox } from '../../src/agent/lease-inbox.js';
 import { createInboxStore, type NewEmail } from '../../src/mail/inbox-store.js';
 import { findNewest, waitForMessage, type FoundMessage } from '../../src/agent/find-message.js';
-import { inboxWakeup } from '../../src/agent/inbox-watch.js';
+import { inboxWakeup, watchFolders } from '../../src/agent/inbox-watch.js';
 import { extractCode } from '../../src/agent/extract-code.js';
 import type { Provider } from '../../src/providers/types.js';
 import { cleanupTempDirs, createTempDir } from '../support/git-fixtures.js';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 
 afterAll(cleanupTempDirs);
 
@@ -70,6 +73,25 @@ describe('otp --wait on the local provider is woken by the inbox folder, not by 
     // The watch is closed: a read started by these writes would be counted by `find`.
     await new Promise((resolve) => setImmediate(resolve));
     expect(reads()).toBe(after);
+  });
+
+  it('is woken when another process makes the missing inbox folders one level at a time (40 tries)', async () => {
+    // The mail server makes inbox/<uuid>/email while the waiter moves its watch down the path. A folder made
+    // between the waiter's look and its watch once sent its event to no one: the wait then lasted until a poll.
+    const base = await createTempDir('inbox-watch-race-');
+    const maker = `const fs = require('fs'), p = require('path'); let d = process.argv[1];
+      for (const name of ['inbox', 'uuid', 'email']) { d = p.join(d, name); fs.mkdirSync(d); for (let k = 0; k < Number(process.argv[2]); k++); }
+      fs.writeFileSync(p.join(d, 'message.json'), '{}');`;
+    let missed = 0;
+    for (let i = 0; i < 40; i++) {
+      const root = join(base, String(i));
+      const wakeup = watchFolders([join(root, 'inbox', 'uuid', 'email')]);
+      const woken = wakeup.next().then(() => true);
+      await promisify(execFile)(process.execPath, ['-e', `require('fs').mkdirSync(${JSON.stringify(root)}); ${maker}`, root, String((i % 7) * 2000)]);
+      if (!(await Promise.race([woken, new Promise<false>((resolve) => setTimeout(() => resolve(false), 2000))]))) missed += 1;
+      wakeup.close();
+    }
+    expect(missed).toBe(0);
   });
 
   it('a Ravi identity has no local inbox to watch: its wait polls', () => {
