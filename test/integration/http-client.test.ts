@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { inspect } from 'node:util';
 import { RaviHttpClient } from '../../src/providers/ravi/http-client.js';
-import { ProviderError } from '../../src/util/errors.js';
+import { failure } from '../support/provider-failure.js';
 
 const KEY = 'ravi_mgmt_0123456789abcdef';
 const servers: Server[] = [];
@@ -45,17 +45,6 @@ async function serve(handler: (req: IncomingMessage, res: ServerResponse) => voi
 
 function client(baseUrl: string, attempts = 3, fetchTimeoutMs = 5_000): RaviHttpClient {
   return new RaviHttpClient({ baseUrl, managementKey: KEY, fetchTimeoutMs, retry: { attempts, baseMs: 1, capMs: 2 } });
-}
-
-async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
 }
 
 /** Headers and the start of a JSON body, then nothing more (or a cut connection). */

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { startFakeRaviServer, type FakeRaviServer, type FakeRaviServerOptions } from '../support/fake-ravi-server.js';
 import { createRaviProvider } from '../../src/providers/ravi/ravi-provider.js';
 import { createLocalProvider } from '../../src/providers/local/local-provider.js';
-import { ProviderError } from '../../src/util/errors.js';
 import type { Provider } from '../../src/providers/types.js';
+import { failure } from '../support/provider-failure.js';
 
 const servers: FakeRaviServer[] = [];
 const dirs: string[] = [];
@@ -30,17 +30,6 @@ async function setup(serverOptions: FakeRaviServerOptions = {}): Promise<{ serve
   const retry = { attempts: 2, baseMs: 1, capMs: 2, sleep: async () => {} };
   const provider = createRaviProvider({ apiUrl: server.url, credentialsFile, provisionPhone: false, retry });
   return { server, provider };
-}
-
-async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
 }
 
 const at = (minute: number): string => new Date(Date.UTC(2026, 0, 1, 10, minute)).toISOString();

@@ -6,8 +6,8 @@ import { inspect } from 'node:util';
 import { startFakeRaviServer, type FakeRaviServer, type FakeRaviServerOptions } from '../support/fake-ravi-server.js';
 import { createRaviProvider, type RaviProviderOptions } from '../../src/providers/ravi/ravi-provider.js';
 import { abortableSleep, type RetryPolicy } from '../../src/providers/ravi/retry.js';
-import { ProviderError } from '../../src/util/errors.js';
 import type { Provider } from '../../src/providers/types.js';
+import { failure } from '../support/provider-failure.js';
 
 const servers: FakeRaviServer[] = [];
 const dirs: string[] = [];
@@ -55,17 +55,6 @@ async function setup(
     retry,
   });
   return { server, provider, credentialsFile, delays };
-}
-
-async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
 }
 
 describe('listIdentities', () => {
