@@ -38,7 +38,8 @@ export class WatchEvents {
     this.#options = options;
   }
 
-  add(repo: string, origin: WatchOrigin): void {
+  /** `settled`: the event ended a git command's burst (sources/git-paths.ts, finishedBy): look now, not after the quiet time. */
+  add(repo: string, origin: WatchOrigin, settled = false): void {
     let window = this.#windows.get(repo);
     if (window === undefined) {
       window = createDebouncer((origins) => {
@@ -48,6 +49,7 @@ export class WatchEvents {
       this.#windows.set(repo, window);
     }
     window.add(origin);
+    if (settled) window.flush();
   }
 
   /** A pass of `repo` began; file events wait for passEnded(). */
