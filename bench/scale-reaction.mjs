@@ -25,6 +25,8 @@ const { values: flags } = parseArgs({
     fixtures: { type: 'string', default: join(tmpdir(), 'ravi-scale-fixtures') },
     fresh: { type: 'boolean', default: false },
     'noop-modes': { type: 'string', default: 'fresh,kept' },
+    cli: { type: 'string', default: CLI }, // another build's CLI, to compare side by side (the daemon only)
+    'daemon-node-args': { type: 'string' }, // node flags for the daemon only, space-separated, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
   },
 });
 const sizes = flags.sizes.split(',').map(Number);
@@ -89,7 +91,7 @@ async function noopPasses(fx, runs) {
 
 async function daemonReaction(fx, n) {
   let output = '';
-  const child = track(spawn(process.execPath, [CLI, 'daemon', '-c', fx.configFile], { cwd: fx.repo, env: orchestratorEnv(fx), stdio: ['ignore', 'pipe', 'pipe'] }));
+  const child = track(spawn(process.execPath, [...(flags['daemon-node-args']?.split(' ') ?? []), flags.cli, 'daemon', '-c', fx.configFile], { cwd: fx.repo, env: orchestratorEnv(fx), stdio: ['ignore', 'pipe', 'pipe'] }));
   child.stdout.on('data', (c) => (output = (output + c).slice(-8000)));
   child.stderr.on('data', (c) => (output = (output + c).slice(-8000)));
   const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -130,9 +130,9 @@ export class Daemon {
   async #begin(): Promise<void> {
     const { logger } = this.#deps;
     await this.#resolveCommonDirs();
-    this.#git.start((commonDir) => {
+    this.#git.start((commonDir, settled) => {
       const repo = this.#commonDirs.get(commonDir);
-      if (repo !== undefined) this.#events.add(repo, 'git');
+      if (repo !== undefined) this.#events.add(repo, 'git', settled === true);
     });
     this.#files.start((repo) => this.#events.add(repo, 'files'));
     this.#startConfigSource();

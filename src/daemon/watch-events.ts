@@ -3,7 +3,9 @@
  * - One debounce window per repo for both sources. `git worktree remove` deletes the folder (files
  *   source) and then the admin folder (git source) a moment later; debounced apart they flush a few ms
  *   apart, the second landing during the first one's pass and costing a second, identical pass.
- * - A git event always costs a pass: the worktree list is only known by listing it.
+ * - A git event always costs a pass: the worktree list is only known by listing it. One that ends a git command
+ *   (`settled`: the unlink of `locked` after `git worktree add`, an admin folder gone after `remove`) flushes the
+ *   window at once: nothing more of that burst is to come, and the quiet time was most of a reaction at N = 10.
  * - Worktree file events alone cost one only if a watched path differs from what the last pass saw or
  *   left there (watched-paths.ts). The pass's own writes come back as events (fs.watch reports our
  *   atomic rename), and an event may report an edit that a pass running at the time already read;
@@ -38,7 +40,8 @@ export class WatchEvents {
     this.#options = options;
   }
 
-  add(repo: string, origin: WatchOrigin): void {
+  /** `settled`: the event ended a git command's burst (sources/git-paths.ts, finishedBy): look now, not after the quiet time. */
+  add(repo: string, origin: WatchOrigin, settled = false): void {
     let window = this.#windows.get(repo);
     if (window === undefined) {
       window = createDebouncer((origins) => {
@@ -48,6 +51,7 @@ export class WatchEvents {
       this.#windows.set(repo, window);
     }
     window.add(origin);
+    if (settled) window.flush();
   }
 
   /** A pass of `repo` began; file events wait for passEnded(). */

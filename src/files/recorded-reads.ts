@@ -14,13 +14,21 @@
  */
 import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
 
-export type ReadOp = 'lstat' | 'stat' | 'read' | 'resolve';
+export type ReadOp = 'lstat' | 'stat' | 'read' | 'resolve' | 'summary';
 
-/** One thing a computation looked at, and what it saw (a stamp, 'absent', or a resolved path). */
+/** One thing a computation looked at, and what it saw (a stamp, 'absent', a resolved path, or a summary). */
 export interface ReadCheck {
   readonly op: ReadOp;
   readonly path: string;
   readonly seen: string;
+  /** For 'summary': what the file's text was summed up by (its name keeps two summaries of one file apart). */
+  readonly summary?: Summary;
+}
+
+/** What an answer takes from a file's bytes (null: absent), as a string that is equal exactly when the answer would be. */
+export interface Summary {
+  readonly name: string;
+  readonly of: (bytes: Buffer | null) => string;
 }
 
 /** Generous against clock skew between the kernel's coarse file clock and Date.now. */
@@ -59,6 +67,23 @@ export class RecordedReads {
       if (isAbsent(error)) return null;
       throw error;
     }
+  }
+
+  /**
+   * `summary.of` the file's bytes (null when absent). The answer rests on that summary alone, checked by reading the
+   * file again (once per pass when the memo is shared): for a file many answers share and other tools rewrite, such
+   * as the repository's config, which git rewrites whole to delete a branch's section. Its stamp would then void
+   * every answer, twice (changed, then racy); its summary is unchanged. A summary is compared, never a stamp, so no
+   * racy rule applies. Errors other than absence are thrown (and the answer is not kept).
+   */
+  summarize(path: string, summary: Summary): string {
+    const seen = summaryNow(path, summary);
+    if (seen.startsWith(SUMMARY_ERROR)) {
+      this.reusable = false;
+      throw new Error(`cannot read ${path} (${seen.slice(SUMMARY_ERROR.length)})`);
+    }
+    this.checks.push({ op: 'summary', path, seen, summary });
+    return seen;
   }
 
   /**
@@ -149,15 +174,28 @@ export interface PassCache<V> {
  */
 export function stillValid(checks: readonly ReadCheck[], memo: Map<string, string>, now: () => number = Date.now): boolean {
   for (const check of checks) {
-    const key = `${check.op}\0${check.path}`;
+    const key = check.summary === undefined ? `${check.op}\0${check.path}` : `${check.op}\0${check.summary.name}\0${check.path}`;
     let seen = memo.get(key);
     if (seen === undefined) {
-      seen = lookNow(check, now());
+      seen = check.summary === undefined ? lookNow(check, now()) : summaryNow(check.path, check.summary);
       memo.set(key, seen);
     }
     if (seen !== check.seen) return false;
   }
   return true;
+}
+
+const SUMMARY_ERROR = '\0error:';
+
+function summaryNow(path: string, summary: Summary): string {
+  let bytes: Buffer | null;
+  try {
+    bytes = readRegularFileSync(path);
+  } catch (error) {
+    if (!isAbsent(error)) return `${SUMMARY_ERROR}${(error as NodeJS.ErrnoException).code ?? 'unknown'}`;
+    bytes = null;
+  }
+  return summary.of(bytes);
 }
 
 function lookNow(check: ReadCheck, nowMs: number): string {

@@ -20,7 +20,7 @@
  * - The repository is found the way git finds it, or not at all (repo-layout.ts).
  */
 import { join } from 'node:path';
-import { RecordedReads, type PassCache } from '../files/recorded-reads.js';
+import { RecordedReads, type PassCache, type Summary } from '../files/recorded-reads.js';
 import { lowerAscii, probeIndex, type IndexProbe } from './index-probe.js';
 import { readRepoLayoutWith } from './repo-layout.js';
 
@@ -60,6 +60,10 @@ export async function analyzeIgnore(worktreePath: string, relPaths: readonly str
   return cache === undefined ? compute(new RecordedReads()) : cache.get(`${worktreePath}\0${relPaths.join('\0')}`, compute);
 }
 
+const ABSENT = 'absent';
+/** info/exclude's bytes, one char each (latin1 keeps them exact), marked so that no content equals "absent". */
+const EXCLUDE_TEXT: Summary = { name: 'bytes', of: (bytes) => (bytes === null ? ABSENT : `=${bytes.toString('latin1')}`) };
+
 interface Rules {
   /** Lines as git reads them: one trailing CR and trailing spaces dropped. */
   readonly lines: ReadonlySet<string>;
@@ -80,7 +84,9 @@ function analyze(worktreePath: string, relPaths: readonly string[], reads: Recor
   if (candidates.length === 0) return none;
   const layout = readRepoLayoutWith(worktreePath, reads);
   if (layout === null) return none;
-  const excludeBytes = reads.read(join(layout.commonDir, 'info', 'exclude'));
+  // Its text itself, not its stamp: one file every worktree's answer rests on (recorded-reads.ts, summarize).
+  const excludeText = reads.summarize(join(layout.commonDir, 'info', 'exclude'), EXCLUDE_TEXT);
+  const excludeBytes = excludeText === ABSENT ? null : Buffer.from(excludeText.slice(1), 'latin1');
   const exclude = parseRules(excludeBytes ?? Buffer.alloc(0));
 
   // Each question is a list of index probes whose answer is "no hit": ignored-and-untracked, or untracked-and-not-excluded.

@@ -4,7 +4,7 @@
  * including the ones where git would refuse to run or would look elsewhere: the caller then asks git.
  */
 import { isAbsolute, join } from 'node:path';
-import { RecordedReads } from '../files/recorded-reads.js';
+import { RecordedReads, type Summary } from '../files/recorded-reads.js';
 
 export interface RepoLayout {
   /** The worktree's own admin dir: `<commonDir>/worktrees/<id>` for a linked worktree, `.git` for the main one. */
@@ -46,14 +46,28 @@ export function readRepoLayoutWith(worktreePath: string, reads: RecordedReads): 
   if (head?.isFile() !== true || objects?.isDirectory() !== true || refs?.isDirectory() !== true) return null;
   if (!ownedByUs(reads, [worktreePath, gitDir, ...(dotGitStat.isFile() ? [dotGit] : [])])) return null;
 
-  const config = reads.read(join(commonDir, 'config'))?.toString('utf8') ?? null;
-  if (config === null || !configIsPlain(config, linked)) return null;
-  if (/\bworktreeconfig\b/i.test(config)) {
+  const config = reads.summarize(join(commonDir, 'config'), CONFIG_FACTS);
+  if (config === 'absent' || config[linked ? 0 : 1] !== 'P') return null;
+  if (config[2] === 'W') {
     const worktreeConfig = reads.read(join(gitDir, 'config.worktree'))?.toString('utf8') ?? null;
     if (worktreeConfig !== null && !configIsPlain(worktreeConfig, linked)) return null;
   }
   return { gitDir, commonDir, hashSize: 20 };
 }
+
+/**
+ * What this file takes from the repository's config, shared by every worktree: plain for a linked worktree (P/-),
+ * plain for the main one (P/-), and whether it mentions worktreeConfig (W/-). Only these: git rewrites the config
+ * to delete a branch (its section), which must not void every worktree's kept answer (recorded-reads.ts).
+ */
+const CONFIG_FACTS: Summary = {
+  name: 'git-config-facts',
+  of: (bytes) => {
+    if (bytes === null) return 'absent';
+    const text = bytes.toString('utf8');
+    return `${configIsPlain(text, true) ? 'P' : '-'}${configIsPlain(text, false) ? 'P' : '-'}${/\bworktreeconfig\b/i.test(text) ? 'W' : '-'}`;
+  },
+};
 
 /**
  * Rules out, by a cautious look at the raw text (any mention counts, comments included), the repository settings

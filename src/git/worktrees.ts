@@ -25,16 +25,29 @@ export async function listWorktrees(repoPath: string): Promise<RepoInventory> {
     });
   }
 
-  const idsByPath = readAdminIds(commonDir);
-  const worktrees: Worktree[] = [];
-  for (const [index, entry] of entries.entries()) {
-    const isMain = index === 0;
-    // Several admin folders may point at one path (copied by hand); hand each one out once.
-    const adminId = isMain ? null : (idsByPath.get(pathKeySync(entry.path))?.shift() ?? null);
-    worktrees.push({ ...entry, isMain, adminId });
-  }
-
+  const adminIds = matchAdminIds(entries.slice(1).map((entry) => entry.path), readAdminIds(commonDir));
+  const worktrees: Worktree[] = entries.map((entry, index) => ({ ...entry, isMain: index === 0, adminId: index === 0 ? null : (adminIds[index - 1] ?? null) }));
   return { commonDir, mainPath: main.path, repoName: repoNameOf(main.path, main.bare), worktrees };
+}
+
+/**
+ * The admin id of each linked worktree path git listed, from the paths their `gitdir` files name. git prints a
+ * linked worktree's path as its gitdir file names it (absolute, `/.git` dropped: worktree.c get_linked_worktree),
+ * so the same text matches at once; only a path left over is compared by its key (symlinks resolved, NFC), which
+ * costs a realpath per path: at N = 500 two per worktree and pass were about 7000 lstats. Several admin folders
+ * may point at one path (copied by hand): each is handed out once, in id order.
+ */
+function matchAdminIds(paths: readonly string[], idsByGitdirPath: ReadonlyMap<string, string[]>): Array<string | null> {
+  const left = new Map([...idsByGitdirPath].map(([path, ids]) => [path, [...ids]]));
+  const ids = paths.map((path) => left.get(path)?.shift() ?? null);
+  if (!ids.includes(null)) return ids;
+  const byKey = new Map<string, string[]>();
+  for (const [path, rest] of left) {
+    if (rest.length === 0) continue;
+    const key = pathKeySync(path);
+    byKey.set(key, [...(byKey.get(key) ?? []), ...rest].sort());
+  }
+  return ids.map((id, index) => id ?? byKey.get(pathKeySync(paths[index] as string))?.shift() ?? null);
 }
 
 
@@ -153,7 +166,7 @@ const REPO_LOCAL_VARS = new Set([
   'GIT_SHALLOW_FILE', 'GIT_COMMON_DIR',
 ]);
 
-/** Maps the path key of each linked worktree to its admin id(s), from `<commonDir>/worktrees/<id>/gitdir`. */
+/** Maps the path each `<commonDir>/worktrees/<id>/gitdir` names (as git reads it) to its admin id(s), in id order. */
 function readAdminIds(commonDir: string): Map<string, string[]> {
   const adminRoot = join(commonDir, 'worktrees');
   let ids: string[];
@@ -174,8 +187,7 @@ function readAdminIds(commonDir: string): Map<string, string[]> {
     }
     // Same as git: trailing whitespace trimmed, then the `/.git` suffix removed.
     const worktreePath = gitdir.trimEnd().replace(/\/\.git$/, '');
-    const key = pathKeySync(worktreePath);
-    byPath.set(key, [...(byPath.get(key) ?? []), id]);
+    byPath.set(worktreePath, [...(byPath.get(worktreePath) ?? []), id]);
   }
   return byPath;
 }

@@ -59,13 +59,37 @@ async function observeRepo(
   selector: WorktreeSelector,
   options: ObserveOptions,
 ): Promise<ObservedRepo> {
-  const inventory = await capture(listWorktrees(repoPath));
+  // While git lists the worktrees (its own process, tens of ms at N = 500), read the files of the worktrees the
+  // last pass read: nearly always the same ones. A worktree gone since is dropped, a new or moved one read after.
+  // Reading a file a few ms before the listing is no less the truth than after it: a pass never saw both at once.
+  const before = options.onlyWorktreePath == null ? (options.looks?.readFoldersBefore(repoPath) ?? []) : [];
+  const [inventory, early] = await Promise.all([
+    capture(listWorktrees(repoPath)),
+    mapConcurrent(before, FILE_CONCURRENCY, (folder) => readWorktreeFiles(folder, config, provider, options)),
+  ]);
   if (!inventory.ok) return { repoPath, inventory, claim: null, worktrees: [] };
+  const earlyFiles = new Map(before.map((folder, index) => [folder, early[index] as WorktreeFiles]));
   const [claim, worktrees] = await Promise.all([
     observeClaim(inventory.value.commonDir, config.stateDir),
-    mapConcurrent(inventory.value.worktrees, FILE_CONCURRENCY, (worktree) => observeWorktree(worktree, inventory.value, config, provider, selector, options)),
+    mapConcurrent(inventory.value.worktrees, FILE_CONCURRENCY, (worktree) => observeWorktree(worktree, inventory.value, config, provider, selector, options, earlyFiles)),
   ]);
+  options.looks?.rememberReadFolders(repoPath, worktrees.filter((w) => w.env !== null).map((w) => w.worktree.path));
   return { repoPath, inventory, claim, worktrees };
+}
+
+type WorktreeFiles = Pick<ObservedWorktree, 'env' | 'scoped' | 'ignore'>;
+
+/** The files we manage in one worktree folder, and whether git ignores them. */
+async function readWorktreeFiles(folder: string, config: Config, provider: Provider, options: ObserveOptions): Promise<WorktreeFiles> {
+  // With the temp files their atomic writes put beside them: a proof now saves a check per write later.
+  const ours = provider.issuesScopedKeys ? [config.env.file, SCOPED_CONFIG_PATH] : [config.env.file];
+  const relPaths = [...ours, ...ours.map(tempFileExample)];
+  const [env, scoped, ignore] = await Promise.all([
+    readEnvFile(folder, config.env.file),
+    provider.issuesScopedKeys ? readScopedConfig(folder, SCOPED_CONFIG_PATH) : Promise.resolve(null),
+    capture(checkIgnored(folder, relPaths, { forPlanning: true, cache: options.looks?.ignore })),
+  ]);
+  return { env, scoped, ignore };
 }
 
 async function observeWorktree(
@@ -75,6 +99,7 @@ async function observeWorktree(
   provider: Provider,
   selector: WorktreeSelector,
   options: ObserveOptions,
+  earlyFiles: ReadonlyMap<string, WorktreeFiles>,
 ): Promise<ObservedWorktree> {
   const key = worktree.adminId === null ? null : worktreeKey(inventory.commonDir, worktree.adminId);
   // git does not mark a locked worktree prunable when its folder vanishes (an unmounted disk): check.
@@ -82,15 +107,7 @@ async function observeWorktree(
   const base = { worktree, key, managed: unmanagedReason === null, unmanagedReason, env: null, scoped: null, ignore: null };
   if (unmanagedReason !== null) return base;
   if (options.onlyWorktreePath != null && !(await samePath(worktree.path, options.onlyWorktreePath))) return base;
-  // With the temp files their atomic writes put beside them: a proof now saves a check per write later.
-  const ours = provider.issuesScopedKeys ? [config.env.file, SCOPED_CONFIG_PATH] : [config.env.file];
-  const relPaths = [...ours, ...ours.map(tempFileExample)];
-  const [env, scoped, ignore] = await Promise.all([
-    readEnvFile(worktree.path, config.env.file),
-    provider.issuesScopedKeys ? readScopedConfig(worktree.path, SCOPED_CONFIG_PATH) : Promise.resolve(null),
-    capture(checkIgnored(worktree.path, relPaths, { forPlanning: true, cache: options.looks?.ignore })),
-  ]);
-  return { ...base, env, scoped, ignore };
+  return { ...base, ...(earlyFiles.get(worktree.path) ?? (await readWorktreeFiles(worktree.path, config, provider, options))) };
 }
 
 async function observeClaim(commonDir: string, stateDir: string): Promise<RepoClaim> {

@@ -12,6 +12,8 @@ import type { PortLedger } from '../ports/port-ledger.js';
 export class PassMemory {
   /** Per set of repos a pass covers (the daemon runs one pass per repo): each drops what its own last pass left unused. */
   readonly #ignore = new Map<string, ReadCache<IgnoreAnalysis>>();
+  /** Repo -> the folders of the worktrees whose files its last pass read (observe reads them again early). */
+  readonly #readFolders = new Map<string, readonly string[]>();
   ledger: Ledger | null = null;
   ports: PortLedger | null = null;
   readonly #now: () => number;
@@ -27,10 +29,17 @@ export class PassMemory {
     let ignore = this.#ignore.get(key);
     if (ignore === undefined) this.#ignore.set(key, (ignore = new ReadCache(this.#now)));
     const memo = new Map<string, string>();
-    return { ignore: ignore.pass(memo) };
+    return {
+      ignore: ignore.pass(memo),
+      readFoldersBefore: (repo) => this.#readFolders.get(repo) ?? [],
+      rememberReadFolders: (repo, folders) => void this.#readFolders.set(repo, folders),
+    };
   }
 }
 
 export interface PassLooks {
   readonly ignore: PassCache<IgnoreAnalysis>;
+  /** The worktree folders whose files the last pass of `repo` read: likely the same ones this time. */
+  readFoldersBefore(repo: string): readonly string[];
+  rememberReadFolders(repo: string, folders: readonly string[]): void;
 }

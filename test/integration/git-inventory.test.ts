@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkIgnored, ensureExcluded } from '../../src/git/ignore.js';
@@ -92,6 +92,16 @@ describe('listWorktrees', () => {
     await repo.prune();
     inventory = await listWorktrees(repo.path);
     expect(inventory.worktrees).toHaveLength(1);
+  });
+
+  it('hands each of two admin folders naming one path (one copied by hand) to one entry, in id order', async () => {
+    const repo = await createRepo();
+    const wt = await repo.addWorktree('feat/x');
+    await cp(join(repo.commonDir, 'worktrees', 'x'), join(repo.commonDir, 'worktrees', 'x-copy'), { recursive: true });
+    const inventory = await listWorktrees(repo.path);
+    const linked = inventory.worktrees.filter((w) => !w.isMain);
+    expect(linked.map((w) => w.path)).toEqual([wt, wt]);
+    expect(linked.map((w) => w.adminId).sort()).toEqual(['x', 'x-copy']);
   });
 
   it('reports a detached HEAD', async () => {

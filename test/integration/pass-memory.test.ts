@@ -91,11 +91,29 @@ describe('the ignore answer kept between passes', () => {
     expect(await analyzed(cache, worktree)).toEqual({ ignored: ['.env.ravi-tmp'], computed: 1 });
   });
 
+  it('is kept when git rewrites the repository config without changing what the answer takes from it (git branch -D)', async () => {
+    const repo = await createRepo();
+    const worktree = await repo.addWorktree('feat');
+    await writeFile(join(repo.commonDir, 'info', 'exclude'), '/.env\n*.ravi-tmp\n');
+    const cache = new ReadCache<IgnoreAnalysis>(later);
+    expect(await analyzed(cache, worktree)).toEqual({ ignored: PATHS, computed: 1 });
+    await repo.git('branch', '--quiet', 'gone');
+    await repo.git('config', 'branch.gone.description', 'a section git removes with the branch');
+    const config = join(repo.commonDir, 'config');
+    const before = await stat(config);
+    await repo.git('branch', '--quiet', '-D', 'gone');
+    expect((await stat(config)).ino).not.toBe(before.ino); // rewritten whole (lock file renamed over it)
+    expect(await analyzed(cache, worktree)).toEqual({ ignored: PATHS, computed: 0 });
+
+    await repo.git('config', 'core.bare', 'true'); // what the answer does take from it: recomputed
+    expect((await analyzed(cache, worktree)).computed).toBe(1);
+  });
+
   it('keeps no answer that rests on a file written just now (racy: a same-size edit in the same clock tick would look unchanged)', async () => {
     const repo = await createRepo();
     const worktree = await repo.addWorktree('feat');
     await writeFile(join(repo.commonDir, 'info', 'exclude'), '/.env\n*.ravi-tmp\n');
-    const cache = new ReadCache<IgnoreAnalysis>(); // the real clock: info/exclude was written within the last 2 s
+    const cache = new ReadCache<IgnoreAnalysis>(); // the real clock: the worktree's .git file and index were written within the last 2 s
     expect(await analyzed(cache, worktree)).toEqual({ ignored: PATHS, computed: 1 });
     expect(cache.size).toBe(0);
     expect(await analyzed(cache, worktree)).toEqual({ ignored: PATHS, computed: 1 });
@@ -121,6 +139,32 @@ describe('a pass with the daemon\'s memory', () => {
     expect(third.plan.actions.map((a) => a.type)).toContain('write-env');
     expect(await readFile(envFile, 'utf8')).toContain('MINE=1');
     expect(await readFile(envFile, 'utf8')).toMatch(/^AGENT_EMAIL=.+$/m);
+  });
+
+  it('reads early (while git lists) the folders the last pass read, and still serves added, moved and removed worktrees', async () => {
+    const repo = await createRepo();
+    const stays = await repo.addWorktree('stays');
+    const moves = await repo.addWorktree('moves');
+    const goes = await repo.addWorktree('goes');
+    const base = await createTempDir();
+    const harness = createHarness(testConfig(stateDirIn(base), [repo.path]));
+    const memory = new PassMemory({ now: later });
+    const pass = () => runPass({ config: harness.config, provider: harness.provider, logger: silent, mode: 'apply', memory });
+    await pass();
+    expect([...memory.begin([repo.path]).readFoldersBefore(repo.path)].sort()).toEqual([goes, moves, stays].sort());
+
+    await writeFile(join(stays, '.env'), 'MINE=1\n'); // the early read of a folder must be of its file now
+    await repo.removeWorktree(goes);
+    const moved = join(base, 'moved');
+    await repo.moveWorktree(moves, moved);
+    const added = await repo.addWorktree('added');
+    const second = await pass();
+    const written = second.results.filter((r) => r.status === 'done' && r.action.type === 'write-env').map((r) => (r.action as { worktreePath: string }).worktreePath);
+    expect(written.sort()).toEqual([added, stays].sort()); // moved: its file went with its folder and is still complete
+    for (const folder of [stays, moved, added]) expect(await readFile(join(folder, '.env'), 'utf8')).toMatch(/^AGENT_EMAIL=.+$/m);
+    expect(await readFile(join(stays, '.env'), 'utf8')).toContain('MINE=1');
+    expect((await pass()).plan.actions).toEqual([]);
+    expect([...memory.begin([repo.path]).readFoldersBefore(repo.path)].sort()).toEqual([added, moved, stays].sort());
   });
 
   it('reads the ledger again when another process wrote it, and keeps it open when nobody did', async () => {

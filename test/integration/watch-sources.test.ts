@@ -35,9 +35,18 @@ function sleep(ms: number): Promise<void> {
 }
 
 /** Records enqueued keys; each flush enqueues a key once, so a key's count is its number of flushes. */
-function recorder(): { enqueue: (key: string) => void; count: (key: string) => number; keys: string[] } {
+function recorder(): { enqueue: (key: string, settled?: boolean) => void; count: (key: string) => number; keys: string[]; settled: boolean[] } {
   const keys: string[] = [];
-  return { enqueue: (key) => keys.push(key), count: (key) => keys.filter((k) => k === key).length, keys };
+  const settled: boolean[] = [];
+  return {
+    enqueue: (key, isSettled) => {
+      keys.push(key);
+      settled.push(isSettled === true);
+    },
+    count: (key) => keys.filter((k) => k === key).length,
+    keys,
+    settled,
+  };
 }
 
 async function started<S extends Source>(source: S, rec: ReturnType<typeof recorder>): Promise<S> {
@@ -73,6 +82,19 @@ describe('git source', () => {
     await expectEnqueued('git worktree add', () => repo.addWorktree('feat/x'));
     await sleep(debounceMs * 2 + 300);
     expect(rec.keys).toEqual([repo.commonDir]);
+  });
+
+  it('flushes at once, settled, when `git worktree add`, `unlock` and `remove` finish: no quiet time to wait', async () => {
+    const repo = await createRepo();
+    await repo.addWorktree('keep'); // keeps worktrees/ alive while the other one goes
+    // A debounce far longer than waitFor's timeout: a key can only arrive in time through the settled flush.
+    const { rec, expectEnqueued } = await watchRepo(repo, 600_000);
+    let wt = '';
+    await expectEnqueued('git worktree add', async () => (wt = await repo.addWorktree('feat/x')));
+    await repo.lockWorktree(wt); // no key yet: locking is not a command's last step...
+    await expectEnqueued('git worktree unlock', () => repo.unlockWorktree(wt)); // ...but the unlock is, and flushes both
+    await expectEnqueued('git worktree remove', () => repo.removeWorktree(wt));
+    expect(rec.settled).toEqual([true, true, true]);
   });
 
   it('sees git worktree remove, move, lock and unlock', async () => {

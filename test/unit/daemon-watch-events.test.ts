@@ -115,3 +115,23 @@ describe('WatchEvents', () => {
     expect(enqueued).toEqual([]);
   });
 });
+
+describe('WatchEvents, settled', () => {
+  it('flushes a settled git event at once instead of after the quiet time, with the files events of its window', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ravi-watch-events-'));
+    dirs.push(dir);
+    const enqueued: string[] = [];
+    const events = new WatchEvents({
+      debounceMs: 600_000, // far beyond until()'s 5 s: only the settled flush can enqueue in time
+      enqueue: (repo) => enqueued.push(repo),
+      watched: () => [],
+      logger: createLogger('silent'),
+    });
+    events.add('r', 'files');
+    events.add('r', 'git');
+    events.add('r', 'git', true);
+    await until(() => enqueued.length > 0, 'the pass');
+    expect(enqueued).toEqual(['r']);
+    events.cancel();
+  });
+});

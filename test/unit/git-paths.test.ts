@@ -1,7 +1,7 @@
 import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ANY_NAME } from '../../src/daemon/sources/folder-watches.js';
-import { classifyGitPath, gitWatchPlan } from '../../src/daemon/sources/git-paths.js';
+import { classifyGitPath, finishedBy, gitWatchPlan } from '../../src/daemon/sources/git-paths.js';
 
 const COMMON = '/src/app/.git';
 const at = (rel: string): string => (rel === '' ? COMMON : join(COMMON, rel));
@@ -105,5 +105,23 @@ describe('gitWatchPlan', () => {
   });
   it('agrees with classifyGitPath inside the common dir', () => {
     for (const [rel] of [...relevant, ...irrelevant]) expect(admitted(at(rel))).toBe(classifyGitPath(COMMON, at(rel)));
+  });
+});
+
+describe('finishedBy', () => {
+  it('names the last step of `git worktree add`/`unlock` (locked unlinked) and of `remove`/`prune` (admin folder gone)', () => {
+    expect(finishedBy(COMMON, at('worktrees/feat-x'), 'locked')).toBe('lock-removed');
+    expect(finishedBy(COMMON, at('worktrees'), 'feat-x')).toBe('admin-folder-removed');
+    expect(finishedBy(COMMON, at('worktrees'), 'ünï-cødé')).toBe('admin-folder-removed');
+  });
+  it('names nothing else: other admin files, lock files, paths outside worktrees/, no entry name', () => {
+    expect(finishedBy(COMMON, at('worktrees/feat-x'), 'HEAD')).toBeNull();
+    expect(finishedBy(COMMON, at('worktrees/feat-x'), 'gitdir')).toBeNull();
+    expect(finishedBy(COMMON, at('worktrees'), 'feat-x.lock')).toBeNull();
+    expect(finishedBy(COMMON, at('worktrees/feat-x.lock'), 'locked')).toBeNull();
+    expect(finishedBy(COMMON, COMMON, 'worktrees')).toBeNull();
+    expect(finishedBy(COMMON, at('refs/heads'), 'locked')).toBeNull();
+    expect(finishedBy(COMMON, at('worktrees/feat-x'), null)).toBeNull();
+    expect(finishedBy('/elsewhere/.git', at('worktrees/feat-x'), 'locked')).toBeNull();
   });
 });

@@ -58,15 +58,16 @@ export class FolderWatches {
   /** Planned folders that did not exist at the last sync, watched through an ancestor meanwhile. */
   readonly #missing = new Set<string>();
   #plan: ReadonlyMap<string, FolderPlan> = new Map();
-  readonly #onEvent: (folder: string, keys: ReadonlySet<string>) => void;
+  readonly #onEvent: (folder: string, keys: ReadonlySet<string>, entry: string | null) => void;
   readonly #place: PlaceWatch;
   #closed = false;
 
   /**
-   * `onEvent` gets the folder and its keys for every change of an admitted name (or of the folder itself).
-   * `place` is fs.watch; tests pass one that fails the way a spent inotify budget does.
+   * `onEvent` gets the folder, its keys and the entry name for every change of an admitted name (or of the folder
+   * itself: entry null or the folder's own name). `place` is fs.watch; tests pass one that fails the way a spent
+   * inotify budget does.
    */
-  constructor(onEvent: (folder: string, keys: ReadonlySet<string>) => void, place: PlaceWatch = placeWatch) {
+  constructor(onEvent: (folder: string, keys: ReadonlySet<string>, entry: string | null) => void, place: PlaceWatch = placeWatch) {
     this.#onEvent = onEvent;
     this.#place = place;
   }
@@ -166,7 +167,7 @@ export class FolderWatches {
     if (self) placed.suspect = true;
     if (entry !== null) this.recheck(join(folder, entry)); // a watched subfolder replaced: its watch is stale
     const admitted = self || (entry !== null && (placed.names.has(entry) || (placed.names.has(ANY_NAME) && !entry.endsWith('.lock'))));
-    if (admitted) this.#onEvent(folder, placed.keys);
+    if (admitted) this.#onEvent(folder, placed.keys, entry);
     // A planned folder that was missing may exist now: watch it at once, not only at the next sync().
     if (entry !== null && this.#missing.has(join(folder, entry))) this.sync(this.#plan);
   }

@@ -30,6 +30,25 @@ export function gitWatchPlan(commonDir: string, ids: readonly string[]): Map<str
   return plan;
 }
 
+/**
+ * Whether a change of `entry` in the watched `folder` is the last step of a git command, when `entry` no longer
+ * exists (the caller checks): then no more writes of that command follow, and the pass need not wait for the
+ * debounce's quiet time. builtin/worktree.c (git 2.39):
+ * - `git worktree add` writes `worktrees/<id>/locked` ("initializing") before anything else and unlinks it once
+ *   the checkout is done (add_worktree, label `done`); `git worktree unlock` unlinks it and nothing else.
+ * - `git worktree remove` deletes the worktree's folder, then its admin folder `worktrees/<id>` (delete_git_dir);
+ *   `git worktree prune` deletes admin folders one after the other (each one finished, the next a new burst).
+ * Anything else (or a watch placed too late to see the unlink) keeps the quiet time: this only ever shortens it.
+ */
+export function finishedBy(commonDir: string, folder: string, entry: string | null): 'lock-removed' | 'admin-folder-removed' | null {
+  if (entry === null) return null;
+  const parts = segmentsUnder(commonDir, join(folder, entry));
+  if (parts === null || parts[0] !== 'worktrees') return null;
+  if (parts.length === 3 && parts[2] === 'locked' && !(parts[1] as string).endsWith('.lock')) return 'lock-removed';
+  if (parts.length === 2 && !(parts[1] as string).endsWith('.lock')) return 'admin-folder-removed';
+  return null;
+}
+
 /** Files inside `worktrees/<id>/` whose change matters: move, branch switch, lock, unlock, prunable. */
 const ADMIN_FILES: ReadonlySet<string> = new Set([
   'gitdir', // rewritten by `git worktree move` and `repair`; prunable when it points at a missing folder

@@ -5,9 +5,10 @@
  * folder per worktree, `worktrees/<id>/` (its HEAD, gitdir and locked files): 2 + N watches (git-paths.ts).
  * The per-worktree folders follow `worktrees/` as it changes, without waiting for a pass.
  */
+import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { gitWatchPlan } from './git-paths.js';
+import { finishedBy, gitWatchPlan } from './git-paths.js';
 import { FolderWatches, WatchError, type FolderPlan, type WatchProblem } from './folder-watches.js';
 import { createDebouncer, requireStarted, type Source } from './source.js';
 
@@ -37,27 +38,46 @@ export function createGitSource(commonDirs: readonly string[], options: GitSourc
   let wanted = [...new Set(commonDirs)];
   /** Common dir -> the worktree ids found in `worktrees/` at the last scan. */
   const ids = new Map<string, readonly string[]>();
-  let enqueue: ((key: string) => void) | null = null;
+  let enqueue: ((key: string, settled?: boolean) => void) | null = null;
+  /** Keys whose pending burst ended with the last step of a git command (flushed at once, see finishedBy). */
+  const settled = new Set<string>();
   let closing: Promise<void> | null = null;
   let synced: Promise<void> = Promise.resolve();
   let hadProblems = false;
   let reported = new Set<string>();
   const debouncer = createDebouncer((keys) => {
-    for (const key of keys) enqueue?.(key);
+    for (const key of keys) enqueue?.(key, settled.delete(key));
   }, options.debounceMs ?? 150);
-  const watches = new FolderWatches((folder, keys) => {
+  const watches = new FolderWatches((folder, keys, entry) => {
+    let finished = false;
     for (const commonDir of keys) {
       debouncer.add(commonDir);
+      // A synchronous existence check, only for the two entries that can end a command (a few per command).
+      if (finishedBy(commonDir, folder, entry) !== null && !existsSync(join(folder, entry as string))) {
+        settled.add(commonDir);
+        finished = true;
+      }
       // The common dir or worktrees/ changed: the set of worktree folders to watch may have too.
       if (folder === commonDir || folder === join(commonDir, 'worktrees')) rescan([commonDir]);
     }
+    if (finished) debouncer.flush();
   });
 
   /** Reads `worktrees/` of each repo, then makes the watches match; scans run one after the other. */
   function rescan(dirs: readonly string[]): Promise<void> {
     synced = synced.catch(() => {}).then(async () => {
-      await Promise.all(dirs.map(async (commonDir) => ids.set(commonDir, await worktreeIds(commonDir))));
+      let finished = false;
+      await Promise.all(dirs.map(async (commonDir) => {
+        const before = ids.get(commonDir);
+        const now = await worktreeIds(commonDir);
+        ids.set(commonDir, now);
+        if (before !== undefined && now.some((id) => !before.includes(id) && addFinished(join(commonDir, 'worktrees', id)))) {
+          settled.add(commonDir);
+          finished = true;
+        }
+      }));
       if (closing !== null || enqueue === null) return;
+      if (finished) debouncer.flush();
       const plan = new Map<string, FolderPlan>();
       for (const commonDir of wanted) {
         for (const [folder, names] of gitWatchPlan(commonDir, ids.get(commonDir) ?? [])) plan.set(folder, { names, keys: new Set([commonDir]) });
@@ -100,12 +120,23 @@ export function createGitSource(commonDirs: readonly string[], options: GitSourc
       closing ??= (async () => {
         enqueue = null;
         debouncer.cancel();
+        settled.clear();
         await synced.catch(() => {});
         watches.close();
       })();
       return closing;
     },
   };
+}
+
+/**
+ * A new admin folder whose `git worktree add` already ended before its watch was placed (so the unlink of
+ * `locked` sent no event): git writes `locked` before HEAD and unlinks it last (finishedBy), so HEAD without
+ * `locked` means done. Checked before the folder's watch is placed, so an add settles once at most: by this
+ * look or by the unlink event (both can miss a fast add; then the quiet time applies, as before).
+ */
+function addFinished(adminFolder: string): boolean {
+  return existsSync(join(adminFolder, 'HEAD')) && !existsSync(join(adminFolder, 'locked'));
 }
 
 /** The entries of `<commonDir>/worktrees/` (git's admin ids), or none when it does not exist (yet). */

@@ -6,8 +6,11 @@
 import type { ChokidarOptions, FSWatcher } from 'chokidar';
 
 export interface Source {
-  /** Starts watching and returns at once; keys reach `enqueue` debounced. */
-  start(enqueue: (key: string) => void): void;
+  /**
+   * Starts watching and returns at once; keys reach `enqueue` debounced. `settled` (the git source only) says the
+   * burst that sent the key has ended: the git command that made it finished (see git-paths.ts, finishedBy).
+   */
+  start(enqueue: (key: string, settled?: boolean) => void): void;
   /** Resolves once every watcher has finished its initial scan (chokidar's `ready`). Call after start(). */
   waitForSync(): Promise<void>;
   /** Closes every watcher and cancels a pending flush. Idempotent. */
@@ -16,6 +19,8 @@ export interface Source {
 
 export interface Debouncer {
   add(key: string): void;
+  /** Flushes the pending keys now, without waiting for the quiet time (the burst is known to have ended). */
+  flush(): void;
   /** Drops pending keys and the timer. */
   cancel(): void;
 }
@@ -39,6 +44,10 @@ export function createDebouncer(flush: (keys: Set<string>) => void, delayMs = 15
       if (timer !== null) clearTimeout(timer);
       timer = setTimeout(fire, delayMs);
       timer.unref(); // the watchers, not a pending flush, decide whether the process stays alive
+    },
+    flush() {
+      if (timer !== null) clearTimeout(timer);
+      fire();
     },
     cancel() {
       if (timer !== null) clearTimeout(timer);
