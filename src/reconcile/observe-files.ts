@@ -1,6 +1,5 @@
 /** Reads what we manage inside one worktree: the env file and `.ravi/config.json`, never keeping key material. */
 import { lstatSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readRegularFileSync } from '../files/recorded-reads.js';
 import type { ObservedEnvFile, ObservedScopedConfig } from './observed.js';
@@ -26,14 +25,16 @@ export async function readEnvFile(worktreePath: string, relPath: string): Promis
   }
 }
 
+/** Synchronous inside, like readEnvFile: a small file, one per worktree in every pass (a FIFO there never blocks it). */
 export async function readScopedConfig(worktreePath: string, relPath: string): Promise<ObservedScopedConfig> {
   const path = join(worktreePath, relPath);
   const absent = { path, exists: false, identityUuid: null, hasIdentityKey: false, hasManagementKey: false, malformed: false };
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    return absent;
+    text = readRegularFileSync(path).toString('utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR' ? absent : { ...absent, exists: true, malformed: true };
   }
   try {
     const json: unknown = JSON.parse(text);
