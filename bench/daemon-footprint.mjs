@@ -24,7 +24,7 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
     options: {
       worktrees: { type: 'string', default: '100' },
       'idle-seconds': { type: 'string', default: '60' },
-      'settle-seconds': { type: 'string', default: '3' }, // after the start-up pass, before the window (V8's memory reducer runs for about a minute)
+      'settle-seconds': { type: 'string', default: '30' }, // after the start-up pass, before the window: V8's memory reducer re-arms and runs its GCs for about 20 s after start, a one-off, not idle
       provider: { type: 'string', default: 'ravi' },
       'watch-limit': { type: 'string' },
       'heap-snapshot': { type: 'string' },
@@ -45,7 +45,7 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
 export async function measureFootprint({ worktrees, idleSeconds, log = (line) => process.stderr.write(`${line}\n`), ...flags }) {
   const cli = flags.cli ?? CLI;
   flags.provider ??= 'ravi';
-  flags['settle-seconds'] ??= '3';
+  flags['settle-seconds'] ??= '30';
 
   const root = await makeTempDir('ravi-footprint-');
   const home = join(root, 'home');
