@@ -1,7 +1,7 @@
 /**
  * One worktree's lease, read from the ledger without its schemas: `whoami` and `otp` read one entry, so they
- * neither load the schema library nor validate every identity of a large ledger at each start. Reads the same files as Ledger.open (the snapshot and
- * its journal, through JournaledStore) but checks only what it returns. Anything it does not read plainly (a
+ * neither load the schema library nor validate every identity of a large ledger at each start. Reads the same
+ * files as Ledger.open (the snapshot and its journal, through JournaledStore) but checks only what it returns. Anything it does not read plainly (a
  * version-1 ledger, an unexpected shape, a journal line it does not know) goes to Ledger.open, which validates
  * the whole ledger and reports what is wrong, so an error reads as it always did.
  */

@@ -58,12 +58,15 @@ export async function loadConfig(options: LoadConfigOptions): Promise<Config> {
  */
 async function validated(raw: unknown, file: string | null, parts: { fileConfig: unknown; overrides: unknown }): Promise<RawConfig> {
   const { fileConfig, overrides } = parts;
-  const validate = async () => (await import('./normalize.js')).validateRawConfig(raw, file);
-  if (file === null) return commandLineOnly(raw) ?? validate();
+  if (file === null) return commandLineOnly(raw) ?? validateWithSchema(raw, file);
   const checkedOverrides = commandLineOnly(overrides);
-  if (overrides === undefined || checkedOverrides === null || !isPlainObject(fileConfig)) return validateWithCache(raw, validate);
-  const valid = await validateWithCache(fileConfig, async () => (await import('./normalize.js')).validateRawConfig(fileConfig, file));
+  if (overrides === undefined || checkedOverrides === null || !isPlainObject(fileConfig)) return validateWithCache(raw, () => validateWithSchema(raw, file));
+  const valid = await validateWithCache(fileConfig, () => validateWithSchema(fileConfig, file));
   return { ...valid, ...checkedOverrides };
+}
+
+async function validateWithSchema(raw: unknown, file: string | null): Promise<RawConfig> {
+  return (await import('./normalize.js')).validateRawConfig(raw, file);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
