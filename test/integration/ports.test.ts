@@ -18,15 +18,25 @@ afterAll(cleanupTempDirs);
 
 const VARS = { PORT: '{port}', API_PORT: '{port:1}', DEBUG_PORT: '{port:2}', AGENT_EMAIL: '{email}' };
 
-/** A range of free ports on this machine for one test (found by listening on 0). */
+/**
+ * A range of free ports for one test, below Linux's ephemeral range (32768-60999): servers that other tests
+ * open on port 0, and outgoing connections, take ports there, and one taken inside the range between this check
+ * and the pass made the pass skip it (correctly) and the test fail. Each port is checked by listening on it.
+ */
 async function freeRange(size: number): Promise<[number, number]> {
   for (;;) {
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as { port: number };
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    if (port + size < 65_000) return [port, port + size - 1];
+    const first = 20_000 + Math.floor(Math.random() * (12_000 - size));
+    const ports = Array.from({ length: size }, (_, i) => first + i);
+    if ((await Promise.all(ports.map(canListen))).every(Boolean)) return [first, first + size - 1];
   }
+}
+
+function canListen(port: number): Promise<boolean> {
+  const server = createServer();
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
 
 async function listenOn(port: number, host: string): Promise<void> {
