@@ -12,7 +12,8 @@
  * same problem as git's "racily clean" index entries (Documentation/technical/racy-git.txt), solved the same
  * way: a file changed less than RACY_MS before we looked is not trusted later, and the answer is not kept.
  */
-import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { SharedLooks } from './shared-looks.js';
 
 export type ReadOp = 'lstat' | 'stat' | 'read' | 'resolve' | 'summary';
 
@@ -39,34 +40,50 @@ export class RecordedReads {
   /** False once something was read that a later look could not tell apart from a change (racy, or an error). */
   reusable = true;
   readonly #now: () => number;
+  readonly #shared: SharedLooks | null;
+  readonly #record: boolean;
 
-  /** `now`: the clock the racy test compares file times with (tests move it). @default Date.now */
-  constructor(now: () => number = Date.now) {
+  /**
+   * `now`: the clock the racy test compares file times with (tests move it). @default Date.now
+   * `shared`: the looks of the pass this computation belongs to (shared-looks.ts), if any.
+   * `record`: false for an answer nobody will keep (a one-shot pass), which then costs no stamps.
+   */
+  constructor(now: () => number = Date.now, shared: SharedLooks | null = null, record = true) {
     this.#now = now;
+    this.#shared = shared;
+    this.#record = record;
   }
 
   /** lstat, or null when absent. For a path's kind and owner: only those and its identity are recorded. */
   lstat(path: string): Stats | null {
-    return this.#look('lstat', path, () => lstatSync(path, { throwIfNoEntry: false }) ?? null);
+    return this.#look('lstat', path, () => (this.#shared !== null ? this.#shared.stats('lstat', path) : (lstatSync(path, { throwIfNoEntry: false }) ?? null)));
   }
 
   /** stat (follows symlinks), or null when absent; recorded like lstat. */
   stat(path: string): Stats | null {
-    return this.#look('stat', path, () => statSync(path, { throwIfNoEntry: false }) ?? null);
+    return this.#look('stat', path, () => (this.#shared !== null ? this.#shared.stats('stat', path) : (statSync(path, { throwIfNoEntry: false }) ?? null)));
   }
 
   /** The file's bytes, or null when absent. Any other error is thrown (and the answer is not kept). */
   read(path: string): Buffer | null {
-    // Stamp first, then read: a change in between leaves a stamp older than the bytes, which the next look rejects.
-    const before = this.#look('read', path, () => statSync(path, { throwIfNoEntry: false }) ?? null);
-    if (before === null) return null;
-    try {
-      return readRegularFileSync(path);
-    } catch (error) {
-      this.reusable = false;
-      if (isAbsent(error)) return null;
-      throw error;
-    }
+    let bytes: Buffer | null = null;
+    // Stamped through the open handle, before reading: a change in between leaves a stamp older than the bytes,
+    // which the next look rejects. (A stat by path first would cost one more syscall for the same guarantee.)
+    this.#look('read', path, () => {
+      const opened = openRegularFile(path);
+      if (opened === null) return null;
+      try {
+        if (!opened.stats.isFile()) {
+          this.reusable = false;
+          throw notRegular(path);
+        }
+        bytes = readOpenFile(opened.fd, opened.stats.size);
+        return opened.stats;
+      } finally {
+        closeSync(opened.fd);
+      }
+    });
+    return bytes;
   }
 
   /**
@@ -77,12 +94,13 @@ export class RecordedReads {
    * racy rule applies. Errors other than absence are thrown (and the answer is not kept).
    */
   summarize(path: string, summary: Summary): string {
-    const seen = summaryNow(path, summary);
+    const now = () => summaryNow(path, summary);
+    const seen = this.#shared === null ? now() : this.#shared.summary(`${summary.name}\0${path}`, now, (s) => !s.startsWith(SUMMARY_ERROR));
     if (seen.startsWith(SUMMARY_ERROR)) {
       this.reusable = false;
       throw new Error(`cannot read ${path} (${seen.slice(SUMMARY_ERROR.length)})`);
     }
-    this.checks.push({ op: 'summary', path, seen, summary });
+    if (this.#record) this.checks.push({ op: 'summary', path, seen, summary });
     return seen;
   }
 
@@ -93,10 +111,12 @@ export class RecordedReads {
    */
   realpath(path: string): string {
     try {
-      const resolved = realpathSync.native(path);
-      const target = statSync(path);
-      this.checks.push({ op: 'resolve', path, seen: `${identityOf(target)}>${resolved}` });
-      if (resolved !== path) this.checks.push({ op: 'stat', path: resolved, seen: stamp('stat', target) });
+      const resolved = this.#shared !== null ? this.#shared.realpath(path) : realpathSync.native(path);
+      const target = this.#shared !== null ? this.#shared.target(path) : statSync(path);
+      if (this.#record) {
+        this.checks.push({ op: 'resolve', path, seen: `${identityOf(target)}>${resolved}` });
+        if (resolved !== path) this.checks.push({ op: 'stat', path: resolved, seen: stamp('stat', target) });
+      }
       return resolved;
     } catch (error) {
       this.reusable = false;
@@ -115,6 +135,7 @@ export class RecordedReads {
       }
       stats = null; // ENOTDIR: a file where a folder was expected; absent as far as the path goes
     }
+    if (!this.#record) return stats;
     if (stats !== null && op === 'read' && isRacy(stats, this.#now())) this.reusable = false;
     this.checks.push({ op, path, seen: stamp(op, stats) });
     return stats;
@@ -142,6 +163,7 @@ export class ReadCache<V> {
   pass(memo: Map<string, string>): PassCache<V> {
     const current = ++this.#pass;
     for (const [key, entry] of this.#entries) if (entry.pass < current - 1) this.#entries.delete(key);
+    const shared = new SharedLooks();
     return {
       get: (key, compute) => {
         const entry = this.#entries.get(key);
@@ -149,7 +171,7 @@ export class ReadCache<V> {
           entry.pass = current;
           return entry.value;
         }
-        const reads = new RecordedReads(this.#now);
+        const reads = new RecordedReads(this.#now, shared);
         const value = compute(reads);
         if (reads.reusable) this.#entries.set(key, { checks: reads.checks, value, pass: current });
         else this.#entries.delete(key);
@@ -166,6 +188,15 @@ export class ReadCache<V> {
 export interface PassCache<V> {
   /** The kept answer for `key` while its reads are unchanged; otherwise `compute`'s, kept when it can be. */
   get(key: string, compute: (reads: RecordedReads) => V): V;
+}
+
+/**
+ * A cache for a single pass of a one-shot command: its computations share their looks, and nothing is kept, so
+ * nothing is recorded either (no stamps to build; at N = 500 they were a fifth of the ignore checks' time).
+ */
+export function singlePass<V>(): PassCache<V> {
+  const shared = new SharedLooks();
+  return { get: (_key, compute) => compute(new RecordedReads(Date.now, shared, false)) };
 }
 
 /**
@@ -234,13 +265,54 @@ function isRacy(stats: Stats, nowMs: number): boolean {
  * where a file was expected must fail (EINVAL), never block the process; `noFollow` also refuses a symlink (ELOOP).
  */
 export function readRegularFileSync(path: string, options: { noFollow?: boolean } = {}): Buffer {
-  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | (options.noFollow === true ? constants.O_NOFOLLOW : 0));
+  const fd = openSync(path, openFlags(options.noFollow === true));
   try {
-    if (!fstatSync(fd).isFile()) throw Object.assign(new Error(`${path} is not a regular file`), { code: 'EINVAL' });
-    return readFileSync(fd);
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) throw notRegular(path);
+    return readOpenFile(fd, stats.size);
   } finally {
     closeSync(fd);
   }
+}
+
+function openFlags(noFollow: boolean): number {
+  return constants.O_RDONLY | constants.O_NONBLOCK | (noFollow ? constants.O_NOFOLLOW : 0);
+}
+
+/** The path opened (as readRegularFileSync opens it) with its fstat, or null when absent. The caller closes `fd`. */
+function openRegularFile(path: string): { fd: number; stats: Stats } | null {
+  let fd: number;
+  try {
+    fd = openSync(path, openFlags(false));
+  } catch (error) {
+    if (isAbsent(error)) return null;
+    throw error;
+  }
+  try {
+    return { fd, stats: fstatSync(fd) };
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+}
+
+/**
+ * Up to `size` bytes (the size an fstat just gave), read in a loop like fs.readFileSync without its second fstat.
+ * A file that shrank meanwhile gives what is there; one that grew, its first `size` bytes (its stamp will differ).
+ */
+function readOpenFile(fd: number, size: number): Buffer {
+  const buffer = Buffer.allocUnsafe(size);
+  let at = 0;
+  while (at < size) {
+    const read = readSync(fd, buffer, at, size - at, null);
+    if (read === 0) break;
+    at += read;
+  }
+  return at === size ? buffer : buffer.subarray(0, at);
+}
+
+function notRegular(path: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`${path} is not a regular file`), { code: 'EINVAL' });
 }
 
 function isAbsent(error: unknown): boolean {

@@ -69,6 +69,8 @@ interface Rules {
   readonly lines: ReadonlySet<string>;
   /** Lowercased literal bodies of negations; null for one that could match anything. */
   readonly negations: readonly (string | null)[];
+  /** S of every line `*S` (S without a slash or wildcard): a name ending in S matches it (see coveredBy). */
+  readonly endings: readonly string[];
 }
 
 type Gitignore = Rules | 'absent' | 'unsure';
@@ -86,8 +88,8 @@ function analyze(worktreePath: string, relPaths: readonly string[], reads: Recor
   if (layout === null) return none;
   // Its text itself, not its stamp: one file every worktree's answer rests on (recorded-reads.ts, summarize).
   const excludeText = reads.summarize(join(layout.commonDir, 'info', 'exclude'), EXCLUDE_TEXT);
-  const excludeBytes = excludeText === ABSENT ? null : Buffer.from(excludeText.slice(1), 'latin1');
-  const exclude = parseRules(excludeBytes ?? Buffer.alloc(0));
+  const excludeAbsent = excludeText === ABSENT;
+  const exclude = excludeRules(excludeAbsent ? '' : excludeText.slice(1));
 
   // Each question is a list of index probes whose answer is "no hit": ignored-and-untracked, or untracked-and-not-excluded.
   const gitignores = new Map<string, Gitignore>();
@@ -98,7 +100,7 @@ function analyze(worktreePath: string, relPaths: readonly string[], reads: Recor
       questions.push({ relPath, answer: untrackedNotExcluded, probes });
       continue;
     }
-    if (excludeBytes === null || mayUnignore(exclude, paths)) continue;
+    if (excludeAbsent || mayUnignore(exclude, paths)) continue;
     const missing = missingGitignores(worktreePath, parts, paths, gitignores, reads);
     if (missing === null) continue;
     questions.push({ relPath, answer: ignored, probes: [...probes, ...missing.map((path) => ({ path, orUnder: false }))] });
@@ -136,7 +138,7 @@ function coveredBy(rules: Rules, paths: readonly string[]): boolean {
   const name = (paths[last] as string).slice((paths[last] as string).lastIndexOf('/') + 1);
   return (
     paths.some((path, i) => rules.lines.has(`/${path}`) || (i < last && rules.lines.has(`/${path}/`))) ||
-    [...rules.lines].some((line) => /^\*[^*?[\\/]+$/.test(line) && name.endsWith(line.slice(1)))
+    rules.endings.some((ending) => name.endsWith(ending))
   );
 }
 
@@ -184,11 +186,20 @@ function readGitignore(worktreePath: string, folder: string, reads: RecordedRead
   if (stats === null) return 'absent';
   if (!stats.isFile()) return 'unsure'; // git will not follow a symlinked .gitignore, and then reads the index
   const bytes = reads.read(file);
-  return bytes === null ? 'unsure' : parseRules(bytes); // gone since the lstat: look again next time
+  return bytes === null ? 'unsure' : parseRules(bytes.toString('latin1')); // gone since the lstat: look again next time
 }
 
-function parseRules(bytes: Buffer): Rules {
-  const text = bytes.toString('latin1').replace(/^\xef\xbb\xbf/, ''); // git skips a UTF-8 BOM
+/** The last info/exclude parsed: every worktree of a repo shares it, so a pass parses it once, not once a worktree. */
+let lastExclude: { text: string; rules: Rules } | null = null;
+
+function excludeRules(text: string): Rules {
+  if (lastExclude?.text !== text) lastExclude = { text, rules: parseRules(text) };
+  return lastExclude.rules;
+}
+
+/** `latin1`: the file's bytes, one char each. */
+function parseRules(latin1: string): Rules {
+  const text = latin1.replace(/^\xef\xbb\xbf/, ''); // git skips a UTF-8 BOM
   const lines = text.split('\n').map((line) => line.replace(/\r$/, '').replace(/ +$/, ''));
   const negations = lines
     .map((line) => line.trimStart()) // ` !x` is not a negation to git; counting it is merely cautious
@@ -197,5 +208,6 @@ function parseRules(bytes: Buffer): Rules {
       const body = lowerAscii(line.slice(1).trimEnd().replace(/^\/+/, '').replace(/\/+$/, ''));
       return body === '' || /[*?[\\]/.test(body) ? null : body;
     });
-  return { lines: new Set(lines), negations };
+  const endings = lines.filter((line) => /^\*[^*?[\\/]+$/.test(line)).map((line) => line.slice(1));
+  return { lines: new Set(lines), negations, endings };
 }

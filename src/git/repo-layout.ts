@@ -37,7 +37,7 @@ export function readRepoLayoutWith(worktreePath: string, reads: RecordedReads): 
   // A linked worktree's admin dir names the common dir; git resolves it after symlinks, and so does realpath.
   const commonDirFile = reads.read(join(gitDir, 'commondir'))?.toString('utf8') ?? null;
   const linked = commonDirFile !== null;
-  const commonDir = linked ? reads.realpath(under(gitDir, commonDirFile.replace(/[\r\n]+$/, ''))) : gitDir;
+  const commonDir = linked ? reads.realpath(commonDirPath(gitDir, commonDirFile.replace(/[\r\n]+$/, ''), dotGitStat.isFile())) : gitDir;
 
   // What git's is_git_directory checks, then the ownership check behind "detected dubious ownership".
   const head = reads.lstat(join(gitDir, 'HEAD'));
@@ -96,6 +96,15 @@ function ownedByUs(reads: RecordedReads, paths: readonly string[]): boolean {
   if (euid === undefined || (euid === 0 && process.env['SUDO_UID'] !== undefined)) return false;
   if (process.env['GIT_TEST_ASSUME_DIFFERENT_OWNER'] !== undefined) return false;
   return paths.every((path) => reads.lstat(path)?.uid === euid);
+}
+
+/**
+ * Where `commondir` points. Nearly always `../..` from a linked worktree's admin folder, which came from realpath:
+ * every folder of a real path is a real folder, so its `..` is its parent by name and the text can be joined
+ * without a look (then every worktree asks for the same path, looked at once per pass: shared-looks.ts).
+ */
+function commonDirPath(gitDir: string, text: string, gitDirIsReal: boolean): string {
+  return gitDirIsReal && /^\.\.(\/\.\.)*\/?$/.test(text) ? join(gitDir, text) : under(gitDir, text);
 }
 
 /** `relative` joined the way git joins it: as text, so that `..` is resolved by realpath after symlinks. */

@@ -21,6 +21,8 @@ import { createWorktreeSelector, type WorktreeSelector } from './worktree-filter
 import { SCOPED_CONFIG_PATH } from './plan-worktree.js';
 import { tempFileExample } from '../files/temp-files.js';
 import type { PassLooks } from './pass-memory.js';
+import { singlePass, type PassCache } from '../files/recorded-reads.js';
+import type { IgnoreAnalysis } from '../git/ignore-fast-path.js';
 
 export interface ObserveOptions {
   readonly now: number;
@@ -40,7 +42,9 @@ export async function observe(config: Config, provider: Provider, ledger: Ledger
   const vault =
     config.env.secrets.length > 0 && config.secrets.vault !== null ? capture(provider.listVaultSecrets(config.secrets.vault, call)) : null;
   const selector = createWorktreeSelector(config);
-  const repos = await Promise.all(config.repos.map((repo) => observeRepo(repo, config, provider, selector, options)));
+  // A one-shot pass keeps no answers, but its worktrees still share their looks at the repo's files.
+  const passOptions = { ...options, ignoreCache: options.looks?.ignore ?? singlePass<IgnoreAnalysis>() };
+  const repos = await Promise.all(config.repos.map((repo) => observeRepo(repo, config, provider, selector, passOptions)));
   return {
     now: options.now,
     repos,
@@ -57,7 +61,7 @@ async function observeRepo(
   config: Config,
   provider: Provider,
   selector: WorktreeSelector,
-  options: ObserveOptions,
+  options: PassOptions,
 ): Promise<ObservedRepo> {
   // While git lists the worktrees (its own process, tens of ms at N = 500), read the files of the worktrees the
   // last pass read: nearly always the same ones. A worktree gone since is dropped, a new or moved one read after.
@@ -77,17 +81,21 @@ async function observeRepo(
   return { repoPath, inventory, claim, worktrees };
 }
 
+interface PassOptions extends ObserveOptions {
+  readonly ignoreCache: PassCache<IgnoreAnalysis>;
+}
+
 type WorktreeFiles = Pick<ObservedWorktree, 'env' | 'scoped' | 'ignore'>;
 
 /** The files we manage in one worktree folder, and whether git ignores them. */
-async function readWorktreeFiles(folder: string, config: Config, provider: Provider, options: ObserveOptions): Promise<WorktreeFiles> {
+async function readWorktreeFiles(folder: string, config: Config, provider: Provider, options: PassOptions): Promise<WorktreeFiles> {
   // With the temp files their atomic writes put beside them: a proof now saves a check per write later.
   const ours = provider.issuesScopedKeys ? [config.env.file, SCOPED_CONFIG_PATH] : [config.env.file];
   const relPaths = [...ours, ...ours.map(tempFileExample)];
   const [env, scoped, ignore] = await Promise.all([
     readEnvFile(folder, config.env.file),
     provider.issuesScopedKeys ? readScopedConfig(folder, SCOPED_CONFIG_PATH) : Promise.resolve(null),
-    capture(checkIgnored(folder, relPaths, { forPlanning: true, cache: options.looks?.ignore })),
+    capture(checkIgnored(folder, relPaths, { forPlanning: true, cache: options.ignoreCache })),
   ]);
   return { env, scoped, ignore };
 }
@@ -98,7 +106,7 @@ async function observeWorktree(
   config: Config,
   provider: Provider,
   selector: WorktreeSelector,
-  options: ObserveOptions,
+  options: PassOptions,
   earlyFiles: ReadonlyMap<string, WorktreeFiles>,
 ): Promise<ObservedWorktree> {
   const key = worktree.adminId === null ? null : worktreeKey(inventory.commonDir, worktree.adminId);

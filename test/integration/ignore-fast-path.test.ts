@@ -9,7 +9,8 @@ import { delimiter, join } from 'node:path';
 import { cleanupTempDirs, createRepo, createTempDir, type TestRepo } from '../support/git-fixtures.js';
 import { createHarness, testConfig } from '../support/engine-harness.js';
 import { checkIgnored, checkIgnoredByGit } from '../../src/git/ignore.js';
-import { certainlyIgnored, untrackedNotYetExcluded } from '../../src/git/ignore-fast-path.js';
+import { analyzeIgnore, certainlyIgnored, untrackedNotYetExcluded } from '../../src/git/ignore-fast-path.js';
+import { singlePass } from '../../src/files/recorded-reads.js';
 
 afterAll(cleanupTempDirs);
 
@@ -21,6 +22,13 @@ const PATHS = ['.env', '.ravi/config.json'] as const;
  */
 async function provenIn(worktree: string, paths: readonly string[] = PATHS): Promise<string[]> {
   const proven = [...(await certainlyIgnored(worktree, paths))].sort();
+  // A pass's shared looks (shared-looks.ts: realpath by folder, one look at the repo's files) change no answer.
+  const shared = await analyzeIgnore(worktree, paths, singlePass());
+  const alone = await analyzeIgnore(worktree, paths);
+  expect({ ignored: [...shared.ignored].sort(), untracked: [...shared.untrackedNotExcluded].sort() }).toEqual({
+    ignored: [...alone.ignored].sort(),
+    untracked: [...alone.untrackedNotExcluded].sort(),
+  });
   const byGit = await checkIgnoredByGit(worktree, paths);
   for (const path of proven) {
     expect({ path, ignored: byGit.ignored.get(path), tracked: byGit.tracked.has(path) }).toEqual({ path, ignored: true, tracked: false });
@@ -235,6 +243,21 @@ describe('fast path vs git, special cases', () => {
     await setExclude(bare, '/.env\n/.ravi/\n');
     expect(await certainlyIgnored(bare.path, PATHS)).toEqual(new Set());
     expect(await provenIn(linked)).toEqual([...PATHS]);
+  });
+
+  it('answers for a worktree whose .git file reaches the repo through a symlinked folder, as git does', async () => {
+    const { repo, wt } = await steadyRepo();
+    // The repo seen through a link (a home folder on another mount, say): the .git file names the admin folder by it.
+    const link = join(repo.root, 'via-link');
+    await symlink(repo.path, link);
+    const dotGit = join(wt, '.git');
+    const adminDir = (await readFile(dotGit, 'utf8')).trim().replace(/^gitdir: /, '');
+    await writeFile(dotGit, `gitdir: ${adminDir.replace(repo.path, link)}\n`);
+    expect(await repo.git('-C', wt, 'rev-parse', '--git-common-dir')).toContain(repo.path.split('/').pop());
+    expect(await provenIn(wt)).toEqual([...PATHS]);
+    // A relative commondir that is not only `..` (git allows any path) takes the system's realpath, same answer.
+    await writeFile(join(adminDir, 'commondir'), `../../../../${repo.path.split('/').pop()}/.git\n`);
+    expect(await provenIn(wt)).toEqual([...PATHS]);
   });
 
   it('falls back for a SHA-256 repository and for core.worktree', async () => {

@@ -1,0 +1,66 @@
+/**
+ * Looks at files that many computations of one pass rest on, taken once per pass and shared between them: every
+ * worktree's ignore answer rests on the repository's config, its `info/exclude`, `objects/`, `refs/` and the real
+ * path of the common dir, and at N = 500 looking at those again for each worktree was half of the syscalls of a
+ * no-op pass (issue 16). Each computation still records what it saw (recorded-reads.ts); only the looking is shared.
+ *
+ * One pass only: two looks a few milliseconds apart within a pass are one snapshot of the disk, as a pass never saw
+ * two files at the same instant anyway; a look is never carried into the next pass. Errors other than absence are
+ * never kept: the next caller looks again and meets them itself.
+ */
+import { lstatSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { basename, dirname, isAbsolute, join } from 'node:path';
+
+export class SharedLooks {
+  readonly #stats = new Map<string, Stats | null>();
+  readonly #summaries = new Map<string, string>();
+  readonly #realpaths = new Map<string, string>();
+
+  /** lstat or stat (null when absent), once per path and kind in this pass. */
+  stats(op: 'lstat' | 'stat', path: string): Stats | null {
+    const key = `${op}\0${path}`;
+    let stats = this.#stats.get(key);
+    if (stats === undefined) {
+      const options = { throwIfNoEntry: false } as const;
+      stats = (op === 'lstat' ? lstatSync(path, options) : statSync(path, options)) ?? null;
+      this.#stats.set(key, stats);
+    }
+    return stats;
+  }
+
+  /** What `path` leads to (stat), from its lstat when it is not a symlink; throws ENOENT like stat when absent. */
+  target(path: string): Stats {
+    const own = this.stats('lstat', path);
+    const stats = own !== null && !own.isSymbolicLink() ? own : this.stats('stat', path);
+    if (stats === null) throw Object.assign(new Error(`ENOENT: no such file or directory, stat '${path}'`), { code: 'ENOENT' });
+    return stats;
+  }
+
+  /** A summary of a file's bytes under `key`, computed once in this pass; `keep` says whether this one may be shared. */
+  summary(key: string, compute: () => string, keep: (seen: string) => boolean): string {
+    let seen = this.#summaries.get(key);
+    if (seen === undefined) {
+      seen = compute();
+      if (keep(seen)) this.#summaries.set(key, seen);
+    }
+    return seen;
+  }
+
+  /**
+   * realpath, with the real path of every folder on the way kept for the pass: the admin folders of 500 worktrees
+   * share `<repo>/.git/worktrees`, so each costs one lstat instead of realpath(3)'s readlink of every component.
+   * A path whose last part is a plain name that is not a symlink resolves to its folder's real path plus that name;
+   * anything else (a symlink, `.` or `..`, a relative path) goes to the system's realpath, which also throws its
+   * errors (ENOENT, ENOTDIR, ELOOP) exactly as before.
+   */
+  realpath(path: string): string {
+    let resolved = this.#realpaths.get(path);
+    if (resolved !== undefined) return resolved;
+    const name = basename(path);
+    const plain = isAbsolute(path) && name !== '' && name !== '.' && name !== '..' && !path.endsWith('/');
+    const stats = plain ? this.stats('lstat', path) : null;
+    resolved = stats !== null && !stats.isSymbolicLink() ? join(this.realpath(dirname(path)), name) : realpathSync.native(path);
+    this.#realpaths.set(path, resolved);
+    return resolved;
+  }
+}
