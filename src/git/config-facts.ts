@@ -8,7 +8,7 @@
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { readOptional } from './head-refs.js';
+import { readOptional } from './stamped-reads.js';
 
 export interface ConfigFacts {
   /** core.bare as the repository's config sets it (undefined when unset). */

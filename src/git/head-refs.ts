@@ -7,7 +7,7 @@
  * a directory in the way, an unreadable file): the caller then asks git, so the answer is git's or none.
  */
 import { join } from 'node:path';
-import { readRegularFileSync } from '../files/recorded-reads.js';
+import { lookNow, readOptional, type Dependency, type StampedReads } from './stamped-reads.js';
 
 export interface HeadInfo {
   /** The commit, lowercase hex; null for an unborn branch (git prints 40 zeros). */
@@ -22,24 +22,29 @@ const MAX_DEPTH = 5;
 
 /** The packed refs of one common dir, read at most once per listing (null: no packed-refs file). */
 export class PackedRefs {
-  #loaded = false;
-  #refs: Map<string, string> | null | undefined;
-  constructor(private readonly commonDir: string) {}
+  #loaded: { refs: Map<string, string> | null | undefined; dependency: Dependency; racy: boolean } | null = null;
+  constructor(
+    private readonly commonDir: string,
+    private readonly now: number,
+  ) {}
 
   /** The commit a packed ref names, null when it is not there, undefined when the file is not understood. */
-  lookup(refname: string): string | null | undefined {
-    if (!this.#loaded) {
-      this.#refs = parsePackedRefs(readOptional(join(this.commonDir, 'packed-refs')));
-      this.#loaded = true;
+  lookup(refname: string, reads: StampedReads): string | null | undefined {
+    if (this.#loaded === null) {
+      const path = join(this.commonDir, 'packed-refs');
+      const look = lookNow(path, this.now);
+      this.#loaded = { dependency: { path, kind: 'read', seen: look.seen }, racy: look.racy, refs: parsePackedRefs(readOptional(path)) };
     }
-    if (this.#refs === null || this.#refs === undefined) return this.#refs;
-    return this.#refs.get(refname) ?? null;
+    reads.add(this.#loaded.dependency, this.#loaded.racy);
+    const { refs } = this.#loaded;
+    if (refs === null || refs === undefined) return refs;
+    return refs.get(refname) ?? null;
   }
 }
 
 /** `gitDir`: the worktree's own admin dir (the common dir for the main worktree), where its HEAD lives. */
-export function readHead(gitDir: string, commonDir: string, packed: PackedRefs): HeadInfo | undefined {
-  let text = readOptional(join(gitDir, 'HEAD'));
+export function readHead(gitDir: string, commonDir: string, packed: PackedRefs, reads: StampedReads): HeadInfo | undefined {
+  let text = reads.read(join(gitDir, 'HEAD'));
   if (typeof text !== 'string') return undefined; // HEAD missing or unreadable: git prints zeros; let it say so
   let symbolic: string | null = null;
   for (let depth = 0; depth <= MAX_DEPTH; depth++) {
@@ -48,10 +53,10 @@ export function readHead(gitDir: string, commonDir: string, packed: PackedRefs):
     if ('oid' in content) return symbolic === null ? { head: content.oid, branch: null, detached: true } : { head: content.oid, branch: symbolic, detached: false };
     symbolic = content.target;
     if (!isSharedSafeRefname(symbolic)) return undefined;
-    const loose = readOptional(join(commonDir, symbolic));
+    const loose = reads.read(join(commonDir, symbolic));
     if (loose === undefined) return undefined;
     if (loose === null) {
-      const oid = packed.lookup(symbolic);
+      const oid = packed.lookup(symbolic, reads);
       if (oid === undefined) return undefined;
       return { head: oid, branch: symbolic, detached: false }; // oid null: an unborn branch, as git shows it
     }
@@ -99,17 +104,4 @@ function isSharedSafeRefname(name: string): boolean {
   if (!name.startsWith('refs/') || /^refs\/(bisect|worktree|rewritten)\//.test(name)) return false;
   if (/[\x00-\x20\x7f~^:?*[\\]|\.\.|@\{|\/\/|\/$|\.$/.test(name) || name === '@') return false;
   return name.split('/').every((part) => part !== '' && !part.startsWith('.') && !part.endsWith('.lock'));
-}
-
-/**
- * The file's text; null when it does not exist; undefined when it is not a plain file (a directory, a FIFO, or a
- * symlink: the files backend reads a symlinked ref as a symbolic ref, which is left to git) or cannot be read.
- */
-export function readOptional(path: string): string | null | undefined {
-  try {
-    return readRegularFileSync(path, { noFollow: true }).toString('utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' ? null : undefined;
-  }
 }

@@ -8,11 +8,12 @@
  * (head-refs.ts), a prunable entry (git words its reason, in the user's language), a relative gitdir, two paths
  * equal but for case under core.ignorecase. The caller then runs git.
  */
-import { lstatSync, readdirSync, realpathSync, type Dirent } from 'node:fs';
+import { readdirSync, realpathSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { locateWorktree } from './locate-worktree.js';
 import { readConfigFacts } from './config-facts.js';
-import { PackedRefs, readHead, readOptional } from './head-refs.js';
+import { PackedRefs, readHead } from './head-refs.js';
+import { stillSame, StampedReads, type Dependency } from './stamped-reads.js';
 import type { RawWorktreeEntry } from './porcelain.js';
 
 export interface ListedWorktree extends RawWorktreeEntry {
@@ -27,61 +28,88 @@ export interface InProcessListing {
   readonly worktrees: readonly ListedWorktree[];
 }
 
-export async function listWorktreesInProcess(repoPath: string): Promise<InProcessListing | null> {
+/** `now`: the clock the racy rule compares file times with (stamped-reads.ts); tests move it. */
+export async function listWorktreesInProcess(repoPath: string, options: { now?: () => number } = {}): Promise<InProcessListing | null> {
   const located = await locateWorktree(repoPath).catch(() => null);
   if (located === null) return null;
   try {
-    return listFromCommonDir(realpathSync.native(located.commonDir));
+    return listFromCommonDir(realpathSync.native(located.commonDir), (options.now ?? Date.now)());
   } catch {
     return null; // a file that could not be read the way git reads it: git will say what it makes of it
   }
 }
 
+type Answer = ListedWorktree | 'skipped' | null;
+
+/**
+ * Per common dir, each admin folder's answer with the files it rests on, from the last listing: a listing
+ * re-checks those (one lstat each) and reads again only what changed. Kept in the module, not PassMemory,
+ * because every caller benefits and it validates itself; each listing keeps only the folders it saw.
+ */
+const kept = new Map<string, Map<string, { readonly deps: readonly Dependency[]; readonly answer: Answer }>>();
+
 /** What git prints for the repository whose (real) common dir is `commonDir`, or null when unsure. */
-export function listFromCommonDir(commonDir: string): InProcessListing | null {
+export function listFromCommonDir(commonDir: string, now: number): InProcessListing | null {
   const facts = readConfigFacts(commonDir);
   if (facts === null) return null;
   const bare = facts.bare === true;
   // get_main_worktree: the common dir's real path with `/.git` dropped; is_bare from core.bare (any scope).
   if (!commonDir.endsWith('/.git') && !bare) return null; // --separate-git-dir and the like
   const mainPath = commonDir.endsWith('/.git') ? commonDir.slice(0, -'/.git'.length) : commonDir;
-  const packed = new PackedRefs(commonDir);
-  const main = bare ? entry(mainPath, null, { head: null, branch: null, detached: false, bare: true }) : headEntry(mainPath, null, commonDir, commonDir, packed);
-  if (main === null) return null;
+  const packed = new PackedRefs(commonDir, now);
+  const before = kept.get(commonDir);
+  const after = new Map<string, { deps: readonly Dependency[]; answer: Answer }>();
+  const memo = new Map<string, string>();
+  const answer = (key: string, compute: (reads: StampedReads) => Answer): Answer => {
+    const last = before?.get(key);
+    if (last !== undefined && stillSame(last.deps, memo, now)) {
+      after.set(key, last);
+      return last.answer;
+    }
+    const reads = new StampedReads(now);
+    const fresh = compute(reads);
+    if (reads.reusable) after.set(key, { deps: reads.deps, answer: fresh });
+    return fresh;
+  };
 
+  const main = bare
+    ? entry(mainPath, null, { head: null, branch: null, detached: false, bare: true })
+    : answer('\0main', (reads) => headEntry(mainPath, null, commonDir, commonDir, packed, reads));
+  if (main === null || main === 'skipped') return null;
   const linked: ListedWorktree[] = [];
   for (const dirent of readAdminFolders(commonDir)) {
     if (dirent.isFile()) continue; // git reads `<file>/gitdir`, fails, and skips it
     if (!dirent.isDirectory()) return null; // a symlink or stranger: left to git
-    const found = linkedWorktree(commonDir, dirent.name, packed);
+    const found = answer(dirent.name, (reads) => linkedWorktree(commonDir, dirent.name, packed, reads));
     if (found === null) return null;
     if (found !== 'skipped') linked.push(found);
   }
+  kept.set(commonDir, after);
   const sorted = sortLikeGit(linked, facts.ignoreCase);
   return sorted === null ? null : { commonDir, worktrees: [main, ...sorted] };
 }
 
 /** One `<commonDir>/worktrees/<id>`; 'skipped' where git skips it too (no gitdir, or an empty one). */
-function linkedWorktree(commonDir: string, id: string, packed: PackedRefs): ListedWorktree | 'skipped' | null {
+function linkedWorktree(commonDir: string, id: string, packed: PackedRefs, reads: StampedReads): Answer {
   const adminDir = join(commonDir, 'worktrees', id);
-  const gitdir = readOptional(join(adminDir, 'gitdir'));
+  const gitdir = reads.read(join(adminDir, 'gitdir'));
   if (gitdir === undefined) return null;
   if (gitdir === null || gitdir === '') return 'skipped'; // half-made by a `git worktree add` under way
   // get_linked_worktree trims all trailing whitespace, should_prune_worktree only CR/LF: require they agree.
   const dotGit = gitdir.replace(/[\r\n]+$/, '');
   if (dotGit !== gitdir.replace(/[ \t\n\v\f\r]+$/, '') || !dotGit.startsWith('/') || !dotGit.endsWith('/.git')) return null;
-  const locked = readOptional(join(adminDir, 'locked'));
+  const locked = reads.read(join(adminDir, 'locked'));
   if (locked === undefined) return null;
   // Not locked and its `.git` is gone: prunable, with a reason git words (and translates) itself.
-  if (locked === null && lstatSync(dotGit, { throwIfNoEntry: false }) === undefined) return null;
+  if (locked === null && !reads.exists(dotGit)) return null;
   const lockReason = locked === null ? null : locked.replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, ''); // strbuf_trim
   if (lockReason?.includes('\0')) return null;
-  const found = headEntry(dotGit.slice(0, -'/.git'.length), id, adminDir, commonDir, packed);
+  const found = headEntry(dotGit.slice(0, -'/.git'.length), id, adminDir, commonDir, packed, reads);
   return found === null ? null : { ...found, locked: lockReason !== null, lockReason };
 }
 
-function headEntry(path: string, adminId: string | null, gitDir: string, commonDir: string, packed: PackedRefs): ListedWorktree | null {
-  const head = readHead(gitDir, commonDir, packed);
+function headEntry(path: string, adminId: string | null, gitDir: string, commonDir: string, packed: PackedRefs, reads: StampedReads): ListedWorktree | null {
+  const head = readHead(gitDir, commonDir, packed, reads);
   return head === undefined ? null : entry(path, adminId, { ...head, bare: false });
 }
 

@@ -14,8 +14,8 @@ import { cleanupTempDirs, createRepo, createTempDir, git } from '../support/git-
 afterAll(cleanupTempDirs);
 
 /** Lists from `from` both ways; `inProcess: false` when the in-process listing must decline. */
-async function expectSameAsGit(from: string, options: { inProcess?: boolean } = {}): Promise<void> {
-  const listed = await listWorktreesInProcess(from);
+async function expectSameAsGit(from: string, options: { inProcess?: boolean; now?: () => number } = {}): Promise<void> {
+  const listed = await listWorktreesInProcess(from, { now: options.now });
   const { stdout } = await runGit(from, ['worktree', 'list', '--porcelain', '-z']);
   const withGit = await listWorktreesWithGit(from);
   if (options.inProcess === false) {
@@ -89,6 +89,39 @@ describe('the in-process worktree listing equals git worktree list --porcelain -
     await writeFile(join(repo.commonDir, 'worktrees', 'empty-gitdir', 'gitdir'), '');
     await writeFile(join(repo.commonDir, 'worktrees', 'stray-file'), 'x');
     await expectSameAsGit(repo.path);
+  });
+});
+
+describe('answers kept from the last listing', () => {
+  it('are re-checked: each change between two listings shows, as git shows it', async () => {
+    // An hour ahead: no file counts as just written, so every answer is kept and only its re-check can catch a change.
+    const later = { now: () => Date.now() + 3_600_000 };
+    const repo = await createRepo();
+    const a = await repo.addWorktree('feat/a');
+    const b = await repo.addWorktree('b');
+    const c = await repo.addWorktree('c');
+    await expectSameAsGit(repo.path, later);
+    await expectSameAsGit(repo.path, later); // all kept
+    const steps: Array<() => Promise<unknown>> = [
+      () => repo.commitFile('one.txt', '1', { worktree: a }), // a loose ref moves
+      () => repo.lockWorktree(b, 'why'),
+      () => repo.unlockWorktree(b),
+      () => git(c, 'checkout', '--quiet', '--detach'),
+      () => git(c, 'checkout', '--quiet', '-b', 'c-again'),
+      () => repo.git('pack-refs', '--all'),
+      () => repo.commitFile('two.txt', '2', { worktree: a }), // loose again, over the packed one
+      () => repo.moveWorktree(b, join(repo.root, 'moved', 'b')),
+      () => repo.addWorktree('d'),
+      () => repo.removeWorktree(c),
+      () => repo.commitFile('three.txt', '3'), // the main worktree's branch
+      () => git(repo.path, 'checkout', '--quiet', '--detach'),
+    ];
+    for (const step of steps) {
+      await step();
+      await expectSameAsGit(repo.path, later);
+    }
+    await rm(join(repo.root, 'moved', 'b'), { recursive: true, force: true }); // prunable now: git must answer
+    await expectSameAsGit(repo.path, { ...later, inProcess: false });
   });
 });
 
