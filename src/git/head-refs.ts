@@ -7,7 +7,7 @@
  * a directory in the way, an unreadable file): the caller then asks git, so the answer is git's or none.
  */
 import { join } from 'node:path';
-import { lookNow, readOptional, type Dependency, type StampedReads } from './stamped-reads.js';
+import { isRacy, lookNow, readOptional, type Dependency, type StampedReads } from './stamped-reads.js';
 
 export interface HeadInfo {
   /** The commit, lowercase hex; null for an unborn branch (git prints 40 zeros). */
@@ -32,8 +32,8 @@ export class PackedRefs {
   lookup(refname: string, reads: StampedReads): string | null | undefined {
     if (this.#loaded === null) {
       const path = join(this.commonDir, 'packed-refs');
-      const look = lookNow(path, this.now);
-      this.#loaded = { dependency: { path, kind: 'read', seen: look.seen }, racy: look.racy, refs: parsePackedRefs(readOptional(path)) };
+      const seen = lookNow(path, this.now, false);
+      this.#loaded = { dependency: { path, kind: 'read', seen, shared: true }, racy: isRacy(seen, this.now), refs: parsePackedRefs(readOptional(path)) };
     }
     reads.add(this.#loaded.dependency, this.#loaded.racy);
     const { refs } = this.#loaded;
@@ -67,9 +67,10 @@ export function readHead(gitDir: string, commonDir: string, packed: PackedRefs, 
 
 /** files-backend.c parse_loose_ref_contents, after strbuf_rtrim: `ref: <name>` or an object name. */
 function parseLooseRef(raw: string): { target: string } | { oid: string } | undefined {
-  const text = raw.replace(/\s+$/, '');
+  // isspace() is ASCII: a ref name may end in another space character (U+3000), which must stay.
+  const text = raw.replace(/[ \t\n\v\f\r]+$/, '');
   if (text.startsWith('ref:')) {
-    const target = text.slice(4).replace(/^\s+/, '');
+    const target = text.slice(4).replace(/^[ \t\n\v\f\r]+/, '');
     return target === '' ? undefined : { target };
   }
   // git accepts trailing text after whitespace and upper-case hex; such a file is odd enough to leave to git.

@@ -16,8 +16,13 @@ export interface Dependency {
   readonly path: string;
   /** 'read': the file's stamp; 'exists': only whether something is there. */
   readonly kind: 'read' | 'exists';
-  readonly seen: string;
+  readonly seen: Seen;
+  /** Looked at by many answers in one listing (packed-refs): looked at once, through the listing's memo. */
+  readonly shared?: boolean;
 }
+
+/** What one lstat saw: the stamp's fields (numbers: no string is built per look), or a word. */
+export type Seen = { readonly dev: number; readonly ino: number; readonly mode: number; readonly size: number; readonly mtimeMs: number; readonly ctimeMs: number } | 'absent' | 'present' | 'error' | 'racy';
 
 export class StampedReads {
   readonly deps: Dependency[] = [];
@@ -31,9 +36,9 @@ export class StampedReads {
 
   /** readOptional's answer (text, null when absent, undefined when not a readable plain file), stamped first. */
   read(path: string): string | null | undefined {
-    const look = lookNow(path, this.#now);
-    if (look.racy) this.reusable = false;
-    this.deps.push({ path, kind: 'read', seen: look.seen });
+    const seen = lookNow(path, this.#now, false);
+    if (seen === 'error' || (typeof seen === 'object' && isRacy(seen, this.#now))) this.reusable = false;
+    this.deps.push({ path, kind: 'read', seen });
     return readOptional(path);
   }
 
@@ -51,36 +56,41 @@ export class StampedReads {
   }
 }
 
-/** Whether every dependency still looks as it did; `memo` (one per listing) looks at a shared file once. */
-export function stillSame(deps: readonly Dependency[], memo: Map<string, string>, now: number): boolean {
+/** Whether every dependency still looks as it did; `memo` (one per listing) holds the looks at shared files. */
+export function stillSame(deps: readonly Dependency[], memo: Map<string, Seen>, now: number): boolean {
   for (const dep of deps) {
-    const key = `${dep.kind}\0${dep.path}`;
-    let seen = memo.get(key);
+    let seen = dep.shared === true ? memo.get(dep.path) : undefined;
     if (seen === undefined) {
-      seen = dep.kind === 'exists' ? existsNow(dep.path) : lookNow(dep.path, now).seenIfTrusted;
-      memo.set(key, seen);
+      seen = dep.kind === 'exists' ? existsNow(dep.path) : lookNow(dep.path, now, true);
+      if (dep.shared === true) memo.set(dep.path, seen);
     }
-    if (seen !== dep.seen) return false;
+    if (!sameSeen(seen, dep.seen)) return false;
   }
   return true;
 }
 
-/** One lstat: the stamp, and whether it is too recent to trust later. */
-export function lookNow(path: string, now: number): { seen: string; racy: boolean; seenIfTrusted: string } {
+/** One lstat. `distrustRecent`: a file changed within RACY_MS reads as 'racy' (never equal to a kept look). */
+export function lookNow(path: string, now: number, distrustRecent: boolean): Seen {
   try {
     const stats = lstatSync(path, { throwIfNoEntry: false });
-    if (stats === undefined) return { seen: 'absent', racy: false, seenIfTrusted: 'absent' };
-    const seen = `${stats.dev}:${stats.ino}:${stats.mode}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
-    const racy = now - Math.max(stats.mtimeMs, stats.ctimeMs) < RACY_MS;
-    return { seen, racy, seenIfTrusted: racy ? 'racy' : seen };
+    if (stats === undefined) return 'absent';
+    const seen = { dev: stats.dev, ino: stats.ino, mode: stats.mode, size: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs };
+    return distrustRecent && isRacy(seen, now) ? 'racy' : seen;
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOTDIR') return { seen: 'absent', racy: false, seenIfTrusted: 'absent' };
-    return { seen: `error:${code ?? 'unknown'}`, racy: true, seenIfTrusted: 'racy' };
+    return (error as NodeJS.ErrnoException).code === 'ENOTDIR' ? 'absent' : 'error';
   }
 }
 
-function existsNow(path: string): string {
+export function isRacy(seen: Seen, now: number): boolean {
+  return typeof seen !== 'object' ? seen === 'error' || seen === 'racy' : now - Math.max(seen.mtimeMs, seen.ctimeMs) < RACY_MS;
+}
+
+function sameSeen(a: Seen, b: Seen): boolean {
+  if (typeof a !== 'object' || typeof b !== 'object') return a === b && a !== 'racy' && a !== 'error';
+  return a.ino === b.ino && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.size === b.size && a.mode === b.mode && a.dev === b.dev;
+}
+
+function existsNow(path: string): Seen {
   try {
     return lstatSync(path, { throwIfNoEntry: false }) === undefined ? 'absent' : 'present';
   } catch {

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { locateWorktree } from './locate-worktree.js';
 import { readConfigFacts } from './config-facts.js';
 import { PackedRefs, readHead } from './head-refs.js';
-import { stillSame, StampedReads, type Dependency } from './stamped-reads.js';
+import { stillSame, StampedReads, type Dependency, type Seen } from './stamped-reads.js';
 import type { RawWorktreeEntry } from './porcelain.js';
 
 export interface ListedWorktree extends RawWorktreeEntry {
@@ -59,7 +59,7 @@ export function listFromCommonDir(commonDir: string, now: number): InProcessList
   const packed = new PackedRefs(commonDir, now);
   const before = kept.get(commonDir);
   const after = new Map<string, { deps: readonly Dependency[]; answer: Answer }>();
-  const memo = new Map<string, string>();
+  const memo = new Map<string, Seen>();
   const answer = (key: string, compute: (reads: StampedReads) => Answer): Answer => {
     const last = before?.get(key);
     if (last !== undefined && stillSame(last.deps, memo, now)) {
