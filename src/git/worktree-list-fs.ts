@@ -98,6 +98,7 @@ function linkedWorktree(commonDir: string, id: string, packed: PackedRefs, reads
   // get_linked_worktree trims all trailing whitespace, should_prune_worktree only CR/LF: require they agree.
   const dotGit = gitdir.replace(/[\r\n]+$/, '');
   if (dotGit !== gitdir.replace(/[ \t\n\v\f\r]+$/, '') || !dotGit.startsWith('/') || !dotGit.endsWith('/.git')) return null;
+  if (dotGit.includes('\0')) return null; // git's C string would end there
   const locked = reads.read(join(adminDir, 'locked'));
   if (locked === undefined) return null;
   // Not locked and its `.git` is gone: prunable, with a reason git words (and translates) itself.
