@@ -1,6 +1,7 @@
 /**
- * Worktree inventory of one repository: two git processes per repo (never one per worktree), plus reads of
- * `<common-dir>/worktrees/<id>/gitdir` to learn each worktree's admin id, which survives `git worktree move`.
+ * Worktree inventory of one repository: read in-process when the layout is plain (worktree-list-fs.ts), else
+ * `git worktree list` (never one git per worktree) plus reads of `<common-dir>/worktrees/<id>/gitdir` to learn
+ * each worktree's admin id, which survives `git worktree move`.
  */
 import { execFile, type ExecFileException } from 'node:child_process';
 import { readdirSync, readFileSync, realpathSync } from 'node:fs';
@@ -11,8 +12,21 @@ import { parseWorktreePorcelainZ } from './porcelain.js';
 import type { RepoInventory, Worktree } from './types.js';
 import { locateWorktree } from './locate-worktree.js';
 import { repoNameOf } from './repo-name.js';
+import { listWorktreesInProcess, type ListedWorktree } from './worktree-list-fs.js';
 
 export async function listWorktrees(repoPath: string): Promise<RepoInventory> {
+  // Without starting git when it can be sure of git's answer (worktree-list-fs.ts); git's own answer otherwise.
+  const listed = await listWorktreesInProcess(repoPath);
+  if (listed !== null) {
+    const main = listed.worktrees[0] as ListedWorktree;
+    const worktrees = listed.worktrees.map((worktree, index) => ({ ...worktree, isMain: index === 0 }));
+    return { commonDir: listed.commonDir, mainPath: main.path, repoName: repoNameOf(main.path, main.bare), worktrees };
+  }
+  return listWorktreesWithGit(repoPath);
+}
+
+/** `git worktree list --porcelain -z`, which listWorktreesInProcess must always agree with. */
+export async function listWorktreesWithGit(repoPath: string): Promise<RepoInventory> {
   // In-process when the layout is plain (locate-worktree.ts agrees with git or declines): one git process fewer.
   const commonDir = (await locateWorktree(repoPath).catch(() => null))?.commonDir ?? (await resolveCommonDir(repoPath));
   const { stdout } = await runGit(repoPath, ['worktree', 'list', '--porcelain', '-z']);

@@ -2,7 +2,7 @@ import { cp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkIgnored, ensureExcluded } from '../../src/git/ignore.js';
-import { listWorktrees, resolveWorktreeRoot } from '../../src/git/worktrees.js';
+import { listWorktrees, listWorktreesWithGit, resolveWorktreeRoot } from '../../src/git/worktrees.js';
 import type { RepoInventory, Worktree } from '../../src/git/types.js';
 import { GitError } from '../../src/util/errors.js';
 import { cleanupTempDirs, createRepo, createTempDir, git } from '../support/git-fixtures.js';
@@ -159,7 +159,8 @@ describe('listWorktrees', () => {
     const savedPath = process.env['PATH'];
     process.env['PATH'] = emptyBin;
     try {
-      const error = await expectGitError(listWorktrees(repo.path));
+      // listWorktrees itself needs no git for a plain layout (worktree-list-fs.ts); git's path must say it is missing.
+      const error = await expectGitError(listWorktreesWithGit(repo.path));
       expect(error.message).toMatch(/git was not found on PATH/);
       expect(error.repo).toBe(repo.path);
     } finally {

@@ -298,7 +298,7 @@ describe('a no-op reconcile pass', () => {
     };
   }
 
-  it('starts no git check-ignore or ls-files: only the per-repo inventory', async () => {
+  it('starts no git at all: no check-ignore or ls-files, and the inventory in-process', async () => {
     const repo = await createRepo({ name: 'app' });
     const worktrees = [await repo.addWorktree('feat/a'), await repo.addWorktree('feat/b'), await repo.addWorktree('fix/c')];
     const stateDir = join(await createTempDir('ravi-state-'), 'state');
@@ -310,9 +310,9 @@ describe('a no-op reconcile pass', () => {
     const report = await spy.run(() => harness.reconcile());
     expect(report.plan.actions).toEqual([]);
     const calls = await spy.calls();
-    expect(calls.some((c) => c.includes(' worktree list'))).toBe(true); // the spy does see git
-    expect(calls.filter((c) => / (check-ignore|ls-files) /.test(c))).toEqual([]);
-    expect(calls.length).toBeLessThanOrEqual(2); // rev-parse --git-common-dir + worktree list, once per repo
+    // Not even the inventory: a plain layout is listed in-process (worktree-list-fs.ts). The control below shows
+    // the spy does see git.
+    expect(calls).toEqual([]);
 
     // A repo's first pass (nothing of ours in info/exclude yet) starts no git per worktree either: untracked is
     // proven from the index, our lines go into info/exclude, and the writes then prove them ignored.
