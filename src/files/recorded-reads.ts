@@ -61,7 +61,7 @@ export class RecordedReads {
 
   /** stat (follows symlinks), or null when absent; recorded like lstat. */
   stat(path: string): Stats | null {
-    return this.#look('stat', path, () => (this.#shared !== null ? this.#shared.stats('stat', path) : (statSync(path, { throwIfNoEntry: false }) ?? null)));
+    return this.#look('stat', path, () => (this.#shared !== null ? this.#shared.followed(path) : (statSync(path, { throwIfNoEntry: false }) ?? null)));
   }
 
   /** The file's bytes, or null when absent. Any other error is thrown (and the answer is not kept). */
@@ -112,7 +112,8 @@ export class RecordedReads {
   realpath(path: string): string {
     try {
       const resolved = this.#shared !== null ? this.#shared.realpath(path) : realpathSync.native(path);
-      const target = this.#shared !== null ? this.#shared.target(path) : statSync(path);
+      const target = this.#shared !== null ? this.#shared.followed(path) : statSync(path);
+      if (target === null) throw Object.assign(new Error(`ENOENT: no such file or directory, stat '${path}'`), { code: 'ENOENT' });
       if (this.#record) {
         this.checks.push({ op: 'resolve', path, seen: `${identityOf(target)}>${resolved}` });
         if (resolved !== path) this.checks.push({ op: 'stat', path: resolved, seen: stamp('stat', target) });
@@ -167,7 +168,7 @@ export class ReadCache<V> {
     return {
       get: (key, compute) => {
         const entry = this.#entries.get(key);
-        if (entry !== undefined && stillValid(entry.checks, memo, this.#now)) {
+        if (entry !== undefined && stillValid(entry.checks, memo, this.#now, shared)) {
           entry.pass = current;
           return entry.value;
         }
@@ -203,12 +204,12 @@ export function singlePass<V>(): PassCache<V> {
  * Whether every check would see now what it saw then. `memo` (one per pass) makes a file shared by many
  * worktrees (`info/exclude`, the repo's config) cost one look per pass. A racy file never validates.
  */
-export function stillValid(checks: readonly ReadCheck[], memo: Map<string, string>, now: () => number = Date.now): boolean {
+export function stillValid(checks: readonly ReadCheck[], memo: Map<string, string>, now: () => number = Date.now, shared?: SharedLooks): boolean {
   for (const check of checks) {
     const key = check.summary === undefined ? `${check.op}\0${check.path}` : `${check.op}\0${check.summary.name}\0${check.path}`;
     let seen = memo.get(key);
     if (seen === undefined) {
-      seen = check.summary === undefined ? lookNow(check, now()) : summaryNow(check.path, check.summary);
+      seen = check.summary === undefined ? lookNow(check, now(), shared) : summaryNow(check.path, check.summary);
       memo.set(key, seen);
     }
     if (seen !== check.seen) return false;
@@ -229,9 +230,15 @@ function summaryNow(path: string, summary: Summary): string {
   return summary.of(bytes);
 }
 
-function lookNow(check: ReadCheck, nowMs: number): string {
+/** `shared`: the pass's looks, so that a path checked both ways (lstat, then stat or read) costs one syscall. */
+function lookNow(check: ReadCheck, nowMs: number, shared?: SharedLooks): string {
   try {
-    const stats = check.op === 'lstat' ? lstatSync(check.path, { throwIfNoEntry: false }) : statSync(check.path, { throwIfNoEntry: false });
+    const stats =
+      shared !== undefined
+        ? ((check.op === 'lstat' ? shared.stats('lstat', check.path) : shared.followed(check.path)) ?? undefined)
+        : check.op === 'lstat'
+          ? lstatSync(check.path, { throwIfNoEntry: false })
+          : statSync(check.path, { throwIfNoEntry: false });
     if (check.op === 'resolve') return stats === undefined ? 'absent' : `${identityOf(stats)}>${check.seen.slice(check.seen.indexOf('>') + 1)}`;
     if (stats !== undefined && check.op === 'read' && isRacy(stats, nowMs)) return 'racy';
     return stamp(check.op, stats ?? null);

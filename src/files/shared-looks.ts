@@ -28,12 +28,13 @@ export class SharedLooks {
     return stats;
   }
 
-  /** What `path` leads to (stat), from its lstat when it is not a symlink; throws ENOENT like stat when absent. */
-  target(path: string): Stats {
+  /**
+   * What `path` leads to (its stat, null when absent), from its lstat when it is not a symlink: a path looked at
+   * both ways (a `.git` file's kind, then its stamp) costs one syscall.
+   */
+  followed(path: string): Stats | null {
     const own = this.stats('lstat', path);
-    const stats = own !== null && !own.isSymbolicLink() ? own : this.stats('stat', path);
-    if (stats === null) throw Object.assign(new Error(`ENOENT: no such file or directory, stat '${path}'`), { code: 'ENOENT' });
-    return stats;
+    return own !== null && !own.isSymbolicLink() ? own : this.stats('stat', path);
   }
 
   /** A summary of a file's bytes under `key`, computed once in this pass; `keep` says whether this one may be shared. */

@@ -104,6 +104,29 @@ describe('RecordedReads with a pass’s shared looks', () => {
     expect(once.checks).toEqual([]);
   });
 
+  it('validates a read through a symlink by what it leads to, when the pass shares its looks', async () => {
+    const { root } = await tree();
+    const target = join(root, 'real', 'target');
+    const link = join(root, 'real', 'link-to-target');
+    await writeFile(target, 'one');
+    await symlink(target, link);
+    const later = () => Date.now() + 60_000;
+    const cache = new ReadCache<string>(later);
+    const computed: string[] = [];
+    const value = () => cache.pass(new Map()).get('k', (reads) => {
+      const text = reads.read(link)?.toString('utf8') ?? 'absent';
+      reads.lstat(link); // the same path looked at both ways in one computation
+      computed.push(text);
+      return text;
+    });
+    expect(value()).toBe('one');
+    expect(value()).toBe('one');
+    expect(computed).toEqual(['one']); // kept: nothing changed
+    await writeFile(target, 'two, longer'); // the link itself is unchanged; only what it leads to
+    expect(value()).toBe('two, longer');
+    expect(computed).toEqual(['one', 'two, longer']);
+  });
+
   it('refuses a FIFO where a file is expected without blocking, and keeps no answer', async () => {
     const { root } = await tree();
     const { execFileSync } = await import('node:child_process');
