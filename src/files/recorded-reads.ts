@@ -307,7 +307,7 @@ function openRegularFile(path: string): { fd: number; stats: Stats } | null {
  * Up to `size` bytes (the size an fstat just gave), read in a loop like fs.readFileSync without its second fstat.
  * A file that shrank meanwhile gives what is there; one that grew, its first `size` bytes (its stamp will differ).
  */
-function readOpenFile(fd: number, size: number): Buffer {
+export function readOpenFile(fd: number, size: number): Buffer {
   const buffer = Buffer.allocUnsafe(size);
   let at = 0;
   while (at < size) {
