@@ -69,10 +69,10 @@ describe('start-up', () => {
     expect(usage.stderr).toMatch(/--json is not a flag of version/);
   });
 
-  it.each([['whoami'], ['otp'], ['env']])('`%s` loads neither pino nor zod (agent commands log nothing by default)', async (command) => {
+  it.each([['whoami'], ['otp'], ['env']])('`%s` loads neither pino nor zod (agent commands log nothing by default), nor p-queue for a short inbox', async (command) => {
     const loaded = await modulesLoadedBy([command], worktree);
     expect(loaded.some((url) => url.includes('/dist/cli/commands/'))).toBe(true);
-    expect(loaded.filter((url) => /node_modules\/(pino|execa|zod)\//.test(url))).toEqual([]);
+    expect(loaded.filter((url) => /node_modules\/(pino|execa|zod|p-queue|eventemitter3)\//.test(url))).toEqual([]);
   });
 
   it('a no-op `reconcile` (and `--worktree PATH`) with a JSON config it validated before loads no zod, cosmiconfig or pino; a log line loads pino', async () => {
