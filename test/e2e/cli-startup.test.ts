@@ -28,7 +28,9 @@ beforeAll(async () => {
   await writeFile(join(dir, 'hook.mjs'), "import { appendFileSync } from 'node:fs';\nexport async function load(url, context, next) {\n  appendFileSync(process.env.MODULE_LOG, `${url}\\n`);\n  return next(url, context);\n}\n");
   await writeFile(join(dir, 'register.mjs'), "import { register } from 'node:module';\nregister('./hook.mjs', import.meta.url);\n");
   // The hook does not see CommonJS modules that require() loads (pino, cosmiconfig): they are in require.cache at exit.
-  await writeFile(join(dir, 'cjs-log.cjs'), "const { appendFileSync } = require('node:fs');\nconst { pathToFileURL } = require('node:url');\nprocess.on('exit', () => appendFileSync(process.env.MODULE_LOG, Object.keys(require.cache).map((p) => `${pathToFileURL(p).href}\\n`).join('')));\n");
+  await writeFile(join(dir, 'cjs-log.cjs'), "const { appendFileSync } = require('node:fs');\nconst { pathToFileURL } = require('node:url');\nprocess.on('exit', () => appendFileSync(process.env.MODULE_LOG, Object.keys(require.cache).map((p) => `${pathToFileURL(p).href}\\n`).join('')));\n" +
+    // Node's scanner of CommonJS exports loads when ESM code imports a CommonJS module (process.moduleLoadList).
+    "process.on('exit', () => { if (process.moduleLoadList.some((m) => m.includes('cjs-module-lexer'))) appendFileSync(process.env.MODULE_LOG, 'file:internal/cjs-module-lexer\\n'); });\n");
 });
 
 async function modulesLoadedBy(args: string[], cwd: string, exitCode?: number): Promise<string[]> {
@@ -69,10 +71,12 @@ describe('start-up', () => {
     expect(usage.stderr).toMatch(/--json is not a flag of version/);
   });
 
-  it.each([['whoami'], ['otp'], ['env']])('`%s` loads neither pino nor zod (agent commands log nothing by default), nor p-queue for a short inbox', async (command) => {
+  it.each([['whoami'], ['otp'], ['env']])('`%s` loads neither pino nor zod (agent commands log nothing by default), nor p-queue for a short inbox, nor the CJS export scanner', async (command) => {
     const loaded = await modulesLoadedBy([command], worktree);
     expect(loaded.some((url) => url.includes('/dist/cli/commands/'))).toBe(true);
     expect(loaded.filter((url) => /node_modules\/(pino|execa|zod|p-queue|eventemitter3)\//.test(url))).toEqual([]);
+    // No CommonJS package imported from ESM (`ms` is required): the CJS export scanner stays unloaded.
+    expect(loaded).not.toContain('file:internal/cjs-module-lexer');
   });
 
   it('a no-op `reconcile` (and `--worktree PATH`) with a JSON config it validated before loads no zod, cosmiconfig or pino; a log line loads pino', async () => {
