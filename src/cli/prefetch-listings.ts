@@ -17,13 +17,23 @@ import type { CallOptions, Identity, Provider } from '../providers/types.js';
 import type { Logger } from '../util/logger.js';
 
 /** The provider, its first identity listing (and vault listing) already asked for when that is worth it. */
-export function prefetchListings(provider: Provider, config: Config, logger?: Logger): Provider {
+/** An answer older than this (a pass that waited for the lock) is asked for again: the truth may have moved. */
+export const EARLY_LISTING_FRESH_MS = 5_000;
+
+export interface PrefetchOptions {
+  readonly logger?: Logger;
+  /** Clock for tests. @default Date.now */
+  readonly now?: () => number;
+}
+
+export function prefetchListings(provider: Provider, config: Config, { logger, now = Date.now }: PrefetchOptions = {}): Provider {
   if (provider.kind === 'local') return provider; // files on this machine: nothing to wait for
   const ledgerBefore = ledgerFingerprint(config.stateDir, provider.ledgerScope);
   if (stateLockHeld(config.stateDir)) {
     logger?.debug('the state lock is held: the identity listing waits for the pass');
     return provider; // a pass is under way: its changes may land after our listing
   }
+  const askedAt = now();
   const early = quiet(provider.listIdentities());
   const vaultName = config.env.secrets.length > 0 ? config.secrets.vault : null;
   const earlyVault = vaultName === null ? null : quiet(provider.listVaultSecrets(vaultName));
@@ -34,8 +44,10 @@ export function prefetchListings(provider: Provider, config: Config, logger?: Lo
     listIdentities(options?: CallOptions): Promise<Identity[]> {
       if (identitiesTaken || options?.signal !== undefined) return provider.listIdentities(options);
       identitiesTaken = true;
-      const current = ledgerFingerprint(config.stateDir, provider.ledgerScope) === ledgerBefore;
-      logger?.debug(current ? 'the identity listing asked for at start-up serves the pass' : 'the ledger changed since the identity listing was asked for: listing again');
+      const fresh = now() - askedAt <= EARLY_LISTING_FRESH_MS;
+      const current = fresh && ledgerFingerprint(config.stateDir, provider.ledgerScope) === ledgerBefore;
+      logger?.debug(current ? 'the identity listing asked for at start-up serves the pass'
+        : fresh ? 'the ledger changed since the identity listing was asked for: listing again' : 'the identity listing asked for at start-up is too old: listing again');
       return current ? early : provider.listIdentities(options);
     },
     listVaultSecrets(vault: string, options?: CallOptions): Promise<Map<string, string>> {

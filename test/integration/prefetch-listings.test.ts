@@ -11,7 +11,7 @@ import { startFakeRaviServer, type FakeRaviServer } from '../support/fake-ravi-s
 import { createHarness, raviProviderConfig, testConfig } from '../support/engine-harness.js';
 import { createRaviProvider } from '../../src/providers/ravi/ravi-provider.js';
 import { createLocalProvider } from '../../src/providers/local/local-provider.js';
-import { prefetchListings } from '../../src/cli/prefetch-listings.js';
+import { EARLY_LISTING_FRESH_MS, prefetchListings } from '../../src/cli/prefetch-listings.js';
 import { acquireStateLock } from '../../src/files/state-lock.js';
 import type { Config } from '../../src/config/types.js';
 
@@ -75,6 +75,17 @@ describe('the identity listing asked for before the pass', () => {
     const names = server.identities().map((i) => i.name).filter((name) => name !== 'team-vault').sort();
     expect(names).toEqual(['ws-app-a', 'ws-app-b']);
     expect(report.plan.actions.filter((a) => a.type === 'create-identity').map((a) => a.name)).toEqual(['ws-app-b']);
+  });
+
+  it('is not used once it is older than a few seconds (a pass that waited for the lock): the pass lists again', async () => {
+    const { config, newProvider } = await setup([]);
+    let clock = 1_000_000;
+    const provider = prefetchListings(newProvider(), config, { now: () => clock });
+    await untilListed(1);
+    server.addIdentity({ name: 'made-meanwhile' });
+    clock += EARLY_LISTING_FRESH_MS + 1;
+    expect((await provider.listIdentities()).map((i) => i.name).sort()).toEqual(['made-meanwhile', 'team-vault']);
+    expect(listings()).toBe(2);
   });
 
   it('is not asked for while another process holds the state lock; a later call lists as usual', async () => {

@@ -27,7 +27,7 @@ export default defineCommand({
     // work that would only delay it. A setup script's `--worktree` nearly always has work: the apply steps too.
     const context = await import('../context.js').then(async ({ createCommandContext }) => {
       const [created, { prefetchListings }] = await Promise.all([createCommandContext(input), import('../prefetch-listings.js')]);
-      return { ...created, provider: prefetchListings(created.provider, created.config, created.logger) };
+      return { ...created, provider: prefetchListings(created.provider, created.config, { logger: created.logger }) };
     });
     const [{ runPass }, { countChanges }, { formatResults }] = await Promise.all([
       import('../../reconcile/engine.js'),
