@@ -34,9 +34,13 @@ export function prefetchListings(provider: Provider, config: Config, { logger, n
     return provider; // a pass is under way: its changes may land after our listing
   }
   const askedAt = now();
-  const early = quiet(provider.listIdentities());
+  // A signal of their own: the ravi provider shares an in-flight listing only among calls with the same signal,
+  // so a listing asked for again below is a new request, never this one still on its way (the vault's lookup
+  // by name does share it: same signal).
+  const early = { signal: new AbortController().signal };
+  const earlyIdentities = quiet(provider.listIdentities(early));
   const vaultName = config.env.secrets.length > 0 ? config.secrets.vault : null;
-  const earlyVault = vaultName === null ? null : quiet(provider.listVaultSecrets(vaultName));
+  const earlyVault = vaultName === null ? null : quiet(provider.listVaultSecrets(vaultName, early));
   let identitiesTaken = false;
   let vaultTaken = false;
   return {
@@ -48,7 +52,7 @@ export function prefetchListings(provider: Provider, config: Config, { logger, n
       const current = fresh && ledgerFingerprint(config.stateDir, provider.ledgerScope) === ledgerBefore;
       logger?.debug(current ? 'the identity listing asked for at start-up serves the pass'
         : fresh ? 'the ledger changed since the identity listing was asked for: listing again' : 'the identity listing asked for at start-up is too old: listing again');
-      return current ? early : provider.listIdentities(options);
+      return current ? earlyIdentities : provider.listIdentities(options);
     },
     listVaultSecrets(vault: string, options?: CallOptions): Promise<Map<string, string>> {
       // Our processes never write a Ravi vault: an early answer is as true as a late one.

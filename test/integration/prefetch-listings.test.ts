@@ -88,6 +88,19 @@ describe('the identity listing asked for before the pass', () => {
     expect(listings()).toBe(2);
   });
 
+  it('set aside while still on its way, it is not shared: the pass\'s listing is a request of its own', async () => {
+    const { config, newProvider } = await setup([]);
+    let clock = 1_000_000;
+    server.latencyMs = 300;
+    const provider = prefetchListings(newProvider(), config, { now: () => clock });
+    await untilListed(1); // received; its answer is still 300 ms away
+    clock += EARLY_LISTING_FRESH_MS + 1;
+    const again = provider.listIdentities();
+    await untilListed(2);
+    server.latencyMs = 0;
+    expect((await again).map((i) => i.name)).toEqual(['team-vault']);
+  });
+
   it('is not asked for while another process holds the state lock; a later call lists as usual', async () => {
     const { config, newProvider } = await setup([]);
     const provider = newProvider();
