@@ -4,7 +4,7 @@
  * real repos, the fake Ravi server on loopback.
  */
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cleanupTempDirs, createRepo, createTempDir } from '../support/git-fixtures.js';
 import { startFakeRaviServer, type FakeRaviServer } from '../support/fake-ravi-server.js';
@@ -14,6 +14,7 @@ import { createLocalProvider } from '../../src/providers/local/local-provider.js
 import { EARLY_LISTING_FRESH_MS, prefetchListings } from '../../src/cli/prefetch-listings.js';
 import { acquireStateLock } from '../../src/files/state-lock.js';
 import type { Config } from '../../src/config/types.js';
+import { ledgerFileFor } from '../../src/files/ledger-types.js';
 
 afterAll(cleanupTempDirs);
 
@@ -62,18 +63,22 @@ describe('the identity listing asked for before the pass', () => {
   });
 
   it('is not used when another process changed the ledger since: the pass lists again and creates no duplicate', async () => {
-    const { worktrees, config, newProvider } = await setup(['a', 'b']);
+    const { worktrees, config, newProvider } = await setup(['a', 'b', 'c']);
+    // A ledger with a snapshot already: the other process's change below is then a journal append only.
+    await createHarness(config, newProvider()).reconcile({ worktree: worktrees[2] });
+    const snapshot = await stat(ledgerFileFor(config.stateDir, newProvider().ledgerScope));
     const early = prefetchListings(newProvider(), config);
     await untilListed(1); // answered before `a` has an identity
     // Another process (a setup script in worktree a) provisions its worktree meanwhile.
     const other = await createHarness(config, newProvider()).reconcile({ worktree: worktrees[0] });
     expect(other.results.filter((r) => r.status !== 'done')).toEqual([]);
+    expect((await stat(ledgerFileFor(config.stateDir, newProvider().ledgerScope))).ino).toBe(snapshot.ino); // same snapshot file
     const before = listings();
     const report = await createHarness(config, early).reconcile();
     expect(report.results.filter((r) => r.status !== 'done')).toEqual([]);
     expect(listings()).toBe(before + 1); // the early answer was set aside
     const names = server.identities().map((i) => i.name).filter((name) => name !== 'team-vault').sort();
-    expect(names).toEqual(['ws-app-a', 'ws-app-b']);
+    expect(names).toEqual(['ws-app-a', 'ws-app-b', 'ws-app-c']);
     expect(report.plan.actions.filter((a) => a.type === 'create-identity').map((a) => a.name)).toEqual(['ws-app-b']);
   });
 
