@@ -18,19 +18,22 @@ export type What = 'code' | 'link';
 
 export interface Verification {
   readonly what: What;
-  readonly extract: Extractor;
+  /** A promise while its module loads: it loads beside this file's own imports, not before them. */
+  readonly extract: Extractor | Promise<Extractor>;
   /** What else narrows the search, for the not-found message (`matching /verify/i`); null for nothing. */
   readonly narrowedBy: string | null;
 }
 
-export async function runVerification(input: CommandInput<typeof FLAGS>, { what, extract, narrowedBy }: Verification): Promise<ExitCodeValue> {
+export async function runVerification(input: CommandInput<typeof FLAGS>, verification: Verification): Promise<ExitCodeValue> {
+  const { what, narrowedBy } = verification;
   // The call began when this process did: a message that landed while node was starting is newer than the call.
   const calledAt = Math.floor(performance.timeOrigin);
-  const [{ createAgentContext }, { findWorktreeIdentity }, { findNewest, waitForMessage }, { leaseInbox }] = await Promise.all([
+  const [{ createAgentContext }, { findWorktreeIdentity }, { findNewest, waitForMessage }, { leaseInbox }, extract] = await Promise.all([
     import('./context.js'),
     import('../agent/worktree-identity.js'),
     import('../agent/find-message.js'),
     import('../agent/lease-inbox.js'),
+    verification.extract,
   ]);
   const context = await createAgentContext(input);
   const { provider, config } = context;

@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import * as v from 'valibot';
 import { writeFileAtomically } from '../files/atomic-write.js';
 import type { EmailMessage, SmsMessage } from '../providers/types.js';
-import { mapConcurrent } from '../util/map-concurrent.js';
 
 export interface NewEmail {
   from_email: string;
@@ -147,8 +146,16 @@ interface Stored {
   is_read: boolean;
 }
 
+/** Message files read at once. */
+const READ_CONCURRENCY = 16;
+
 async function listMessages<T extends Stored>(dir: string, schema: v.GenericSchema<unknown, T>, unreadOnly: boolean): Promise<T[]> {
-  const messages = await mapConcurrent(await messageIds(dir), 16, (id) => readMessage(dir, id, schema));
+  const ids = await messageIds(dir);
+  const read = (id: string) => readMessage(dir, id, schema);
+  // A few files are read at once without a queue: p-queue and its four modules load only for a longer inbox
+  // (`otp` and `inbox` start with a handful of messages, most often none).
+  const messages = ids.length <= READ_CONCURRENCY ? await Promise.all(ids.map(read))
+    : await (await import('../util/map-concurrent.js')).mapConcurrent(ids, READ_CONCURRENCY, read);
   return messages.filter((m): m is T => m !== null && !(unreadOnly && m.is_read));
 }
 

@@ -9,6 +9,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_PATH, isolatedEnv, runBuiltCli } from '../support/cli.js';
 import { cleanupTempDirs, createRepo, createTempDir } from '../support/git-fixtures.js';
+import { startFakeRaviServer } from '../support/fake-ravi-server.js';
+import { writeRaviTeamConfig } from '../support/ravi-team-config.js';
 
 afterAll(cleanupTempDirs);
 
@@ -26,7 +28,9 @@ beforeAll(async () => {
   await writeFile(join(dir, 'hook.mjs'), "import { appendFileSync } from 'node:fs';\nexport async function load(url, context, next) {\n  appendFileSync(process.env.MODULE_LOG, `${url}\\n`);\n  return next(url, context);\n}\n");
   await writeFile(join(dir, 'register.mjs'), "import { register } from 'node:module';\nregister('./hook.mjs', import.meta.url);\n");
   // The hook does not see CommonJS modules that require() loads (pino, cosmiconfig): they are in require.cache at exit.
-  await writeFile(join(dir, 'cjs-log.cjs'), "const { appendFileSync } = require('node:fs');\nconst { pathToFileURL } = require('node:url');\nprocess.on('exit', () => appendFileSync(process.env.MODULE_LOG, Object.keys(require.cache).map((p) => `${pathToFileURL(p).href}\\n`).join('')));\n");
+  await writeFile(join(dir, 'cjs-log.cjs'), "const { appendFileSync } = require('node:fs');\nconst { pathToFileURL } = require('node:url');\nprocess.on('exit', () => appendFileSync(process.env.MODULE_LOG, Object.keys(require.cache).map((p) => `${pathToFileURL(p).href}\\n`).join('')));\n" +
+    // Node's scanner of CommonJS exports loads when ESM code imports a CommonJS module (process.moduleLoadList).
+    "process.on('exit', () => { if (process.moduleLoadList.some((m) => m.includes('cjs-module-lexer'))) appendFileSync(process.env.MODULE_LOG, 'file:internal/cjs-module-lexer\\n'); });\n");
 });
 
 async function modulesLoadedBy(args: string[], cwd: string, exitCode?: number): Promise<string[]> {
@@ -67,10 +71,12 @@ describe('start-up', () => {
     expect(usage.stderr).toMatch(/--json is not a flag of version/);
   });
 
-  it.each([['whoami'], ['otp'], ['env']])('`%s` loads neither pino nor zod (agent commands log nothing by default)', async (command) => {
+  it.each([['whoami'], ['otp'], ['env']])('`%s` loads neither pino nor zod (agent commands log nothing by default), nor p-queue for a short inbox, nor the CJS export scanner', async (command) => {
     const loaded = await modulesLoadedBy([command], worktree);
     expect(loaded.some((url) => url.includes('/dist/cli/commands/'))).toBe(true);
-    expect(loaded.filter((url) => /node_modules\/(pino|execa|zod)\//.test(url))).toEqual([]);
+    expect(loaded.filter((url) => /node_modules\/(pino|execa|zod|p-queue|eventemitter3)\//.test(url))).toEqual([]);
+    // No CommonJS package imported from ESM (`ms` is required): the CJS export scanner stays unloaded.
+    expect(loaded).not.toContain('file:internal/cjs-module-lexer');
   });
 
   it('a no-op `reconcile` (and `--worktree PATH`) with a JSON config it validated before loads no zod, cosmiconfig or pino; a log line loads pino', async () => {
@@ -88,5 +94,34 @@ describe('start-up', () => {
     expect(setupScript.filter((url) => /node_modules\/(zod|cosmiconfig|pino)\//.test(url))).toEqual([]);
     const logged = await modulesLoadedBy(['reconcile', '--log-level', 'debug'], repo.path, 0);
     expect(logged.some((url) => /node_modules\/pino\//.test(url))).toBe(true);
+  });
+  it('a setup script\'s `reconcile --worktree` (ravi provider) asks for the listings before the engine loads, and the pass uses them', async () => {
+    const server = await startFakeRaviServer();
+    try {
+      const repo = await createRepo({ name: 'startup-ravi' });
+      const worktreePath = await repo.addWorktree('feat/setup');
+      const raviHome = await createTempDir('ravi-startup-ravi-home-');
+      await writeRaviTeamConfig(server, repo.path, raviHome, { secrets: { OPENAI_API_KEY: 'sk-startup-test' } });
+      // The order in which the process asks: http.request calls and module loads go to one log (loader hook above).
+      const httpLog = join(dir, 'http-log.cjs');
+      await writeFile(httpLog, "const http = require('node:http');\nconst { appendFileSync } = require('node:fs');\nconst request = http.request;\nhttp.request = function (...args) {\n  const req = request.apply(this, args);\n  appendFileSync(process.env.MODULE_LOG, `http:${req.method} ${req.path}\\n`);\n  return req;\n};\n");
+      const log = join(dir, 'modules-ravi-setup.log');
+      await writeFile(log, '');
+      const run = await execa(process.execPath, ['--require', httpLog, '--import', pathToFileURL(join(dir, 'register.mjs')).href, CLI_PATH, 'reconcile', '--worktree', worktreePath, '--log-level', 'debug'], {
+        cwd: worktreePath, env: isolatedEnv(raviHome, { MODULE_LOG: log }), extendEnv: false, reject: false,
+      });
+      expect(run.exitCode, run.stderr).toBe(0);
+      expect(run.stderr).toContain('the identity listing asked for at start-up serves the pass');
+      const lines = (await readFile(log, 'utf8')).split('\n');
+      const firstListing = lines.findIndex((line) => line.startsWith('http:GET /api/identities/'));
+      const planner = lines.findIndex((line) => line.endsWith('/dist/reconcile/plan.js'));
+      expect(firstListing).toBeGreaterThan(-1);
+      expect(planner).toBeGreaterThan(firstListing); // the engine's modules load while the listing is out
+      // One listing of identities and one of the vault for the whole pass.
+      expect(server.calls.filter((c) => c.method === 'GET').map((c) => c.path).sort()).toEqual(['/api/identities/', '/api/secrets/']);
+      expect(await readFile(join(worktreePath, '.env'), 'utf8')).toContain("OPENAI_API_KEY='sk-startup-test'");
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -47,6 +47,14 @@ describe('inbox store', () => {
     expect(await store.listEmails('1234-unknown')).toEqual([]);
   });
 
+  it('lists a long inbox (more files than are read at once) whole and newest first, a bad file skipped', async () => {
+    const { store, folder } = await setup();
+    const subjects: string[] = [];
+    for (let i = 0; i < 40; i++) subjects.push((await store.addEmail(UUID, email(`m${String(i).padStart(2, '0')}`))).subject);
+    await writeFile(join(folder(UUID, 'email'), '000000000-0000000000ab.json'), '{"id":');
+    expect((await store.listEmails(UUID)).map((m) => m.subject)).toEqual(subjects.reverse());
+  });
+
   it('markRead marks one message, unreadOnly filters it out, and unknown ids are false', async () => {
     const { store } = await setup();
     const a = await store.addEmail(UUID, email('a'));

@@ -1,6 +1,7 @@
 /** `link`: the newest verification link in this worktree's inbox (email and SMS). */
 import { defineCommand } from '../command.js';
 import { valueFlag, invalidValue } from '../flags.js';
+import type { Extractor } from '../../agent/find-message.js';
 import { FLAGS, runVerification } from '../verification.js';
 
 export default defineCommand({
@@ -25,11 +26,11 @@ export default defineCommand({
   },
   examples: ['link --wait 2m --match verify'],
   async run(input) {
-    const { extractLink } = await import('../../agent/extract-link.js');
     const { match } = input.flags;
+    const extract = import('../../agent/extract-link.js').then(({ extractLink }): Extractor => (message) => extractLink(message, match === null ? {} : { match }));
     return runVerification(input, {
       what: 'link',
-      extract: (message) => extractLink(message, match === null ? {} : { match }),
+      extract,
       narrowedBy: match === null ? null : `matching ${match}`,
     });
   },

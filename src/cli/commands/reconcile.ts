@@ -22,12 +22,18 @@ export default defineCommand({
   finishesWhenStdoutCloses: true,
   examples: ['reconcile', 'reconcile --worktree "$PWD"'],
   async run(input) {
-    // The config is read while the engine's modules load.
-    const [context, { runPass }, { countChanges }, { formatResults }] = await Promise.all([
-      import('../context.js').then(({ createCommandContext }) => createCommandContext(input)),
+    // The API's listings are asked for as soon as the config names the provider (prefetch-listings.ts says when
+    // the pass may use them); the engine's modules load after that, while the request is out: loading is CPU
+    // work that would only delay it. A setup script's `--worktree` nearly always has work: the apply steps too.
+    const context = await import('../context.js').then(async ({ createCommandContext }) => {
+      const [created, { prefetchListings }] = await Promise.all([createCommandContext(input), import('../prefetch-listings.js')]);
+      return { ...created, provider: prefetchListings(created.provider, created.config, { logger: created.logger }) };
+    });
+    const [{ runPass }, { countChanges }, { formatResults }] = await Promise.all([
       import('../../reconcile/engine.js'),
       import('../../reconcile/actions.js'),
       import('../format/plan-text.js'),
+      context.worktree === null ? null : import('../../reconcile/apply.js'),
     ]);
     const { io, flags } = input;
     const report = await runPass({ config: context.config, provider: context.provider, logger: context.logger, mode: 'apply', worktree: context.worktree, lockWaitMs: flags.lockWait, takeOver: flags.takeOver });
