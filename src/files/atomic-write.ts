@@ -8,7 +8,7 @@
  * .env and reported success (still so in its 8.0.0, lib/index.js); its temp names (`<file>.<murmur hash>`) are
  * also not ones we can keep out of `git status`.
  */
-import { chown, mkdir, open, realpath, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { chown, lstat, mkdir, open, realpath, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { releaseTempFile, removeStaleTempFiles, tempFileFor } from './temp-files.js';
 
@@ -43,24 +43,29 @@ export async function writeFileAtomically(
 ): Promise<void> {
   const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
   await oneAtATime(resolve(file), async () => {
-    try {
-      await mkdir(dirname(file), { recursive: true, mode: options.dirMode ?? 0o700 });
-    } catch (error) {
-      throw new AtomicWriteError(file, error, true);
-    }
-    // Through a symlink the link stays and its target is replaced (as write-file-atomic did).
-    const target = await realpath(file).catch(() => file);
-    await replace(file, target, bytes, options.mode ?? 0o600);
+    const { target, owner } = await targetOf(file);
+    await replace(file, target, owner, bytes, options.mode ?? 0o600, options.dirMode ?? 0o700);
   });
 }
 
-async function replace(file: string, target: string, bytes: Uint8Array, mode: number): Promise<void> {
+/**
+ * The file to replace and its owner, from one lstat: through a symlink the link stays and its target is replaced
+ * (as write-file-atomic did). A file we cannot look at is written as if absent; the write itself then says why.
+ */
+async function targetOf(file: string): Promise<{ target: string; owner: { uid: number; gid: number } | null }> {
+  const info = await lstat(file).catch(() => null);
+  if (info === null) return { target: file, owner: null };
+  if (!info.isSymbolicLink()) return { target: file, owner: info };
+  const target = await realpath(file).catch(() => file);
+  return { target, owner: await stat(target).catch(() => null) };
+}
+
+async function replace(file: string, target: string, owner: { uid: number; gid: number } | null, bytes: Uint8Array, mode: number, dirMode: number): Promise<void> {
   await removeStaleTempFiles(target); // before writing: on a full disk their space may be what we need
   const temp = tempFileFor(target);
   let handle: FileHandle | undefined;
   try {
-    const owner = await stat(target).catch(() => null);
-    handle = await open(temp, 'wx', mode); // wx: never reuse or follow a file that is already there
+    handle = await openTemp(temp, mode, dirMode);
     await writeAll(handle, bytes);
     await handle.sync();
     const written = (await handle.stat()).size;
@@ -82,6 +87,17 @@ async function replace(file: string, target: string, bytes: Uint8Array, mode: nu
     await fsyncDirectory(dirname(target));
   } catch (error) {
     throw new AtomicWriteError(file, error, false);
+  }
+}
+
+/** wx: never reuse or follow a file that is already there. The folder is made only when it is missing (one call less per write). */
+async function openTemp(temp: string, mode: number, dirMode: number): Promise<FileHandle> {
+  try {
+    return await open(temp, 'wx', mode);
+  } catch (error) {
+    if (codeOf(error) !== 'ENOENT') throw error;
+    await mkdir(dirname(temp), { recursive: true, mode: dirMode });
+    return await open(temp, 'wx', mode);
   }
 }
 

@@ -42,6 +42,8 @@ export interface ApplyContext {
   readonly signal?: AbortSignal;
   /** Clock for tests. @default Date.now */
   readonly now?: () => number;
+  /** Set by apply: the patterns its ensure-excluded steps made sure of in each repo's info/exclude, by common dir. */
+  readonly excluded?: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 /** Where each managed worktree sits, for steps that need more than the action carries. */
@@ -95,17 +97,19 @@ export async function apply(planned: readonly Action[], context: ApplyContext): 
   }
   const actions = planned.filter((action) => action.type !== 'claim-repo' && !refused.has(commonDirOf(action) ?? ''));
   for (const action of planned) if (action.type !== 'claim-repo' && refused.has(commonDirOf(action) ?? '')) results.push({ action, status: 'skipped', error: null });
+  const excluded = new Map<string, ReadonlySet<string>>();
   for (const action of actions) {
     if (action.type !== 'ensure-excluded') continue;
     try {
       await ensureExcluded(action.commonDir, [...action.patterns]);
+      excluded.set(action.commonDir, new Set([...(excluded.get(action.commonDir) ?? []), ...action.patterns]));
       results.push({ action, status: 'done', error: null });
     } catch (error) {
       results.push({ action, status: 'failed', error: asError(error) });
     }
   }
   const lookup = buildLookup(context.observed);
-  const steps: ApplyContext = { ...context, provider: limitCalls(context.provider, context.config.concurrency) };
+  const steps: ApplyContext = { ...context, provider: limitCalls(context.provider, context.config.concurrency), excluded };
   const queue = new PQueue({ concurrency: WORKTREES_AT_ONCE });
   let prepared = new Map<Action, Prepared>();
   for (const phase of ['pool', 'worktree', 'delete'] as const) {

@@ -45,29 +45,48 @@ export function localPaths(stateDir: string): { identities: string; vault: strin
 
 export function createLocalProvider(options: LocalProviderOptions): Provider {
   const paths = localPaths(options.stateDir);
-  // In-process writes are chained; cross-process writers hold the state lock. One open store is kept while
-  // no other process changed the files, so a create costs one append, not a read of every identity.
-  let writing: Promise<unknown> = Promise.resolve();
+  // Changes are made one at a time in memory; their writes are shared: changes made while an append is under way
+  // go out together in the next one (group commit: one fdatasync for every create in flight, where a chain of one
+  // append each made the cold pass wait for N fdatasyncs in a row). Cross-process writers hold the state lock.
+  let changing: Promise<unknown> = Promise.resolve();
   let cached: Store | null = null;
+  /** Changes recorded whose append has not settled yet. */
+  let unsettled = 0;
   const store = async (): Promise<Store> => {
-    if (cached !== null && (await cached.isCurrent())) return cached;
+    // While a change of ours is still being written this process holds the state lock (a pass awaits all its
+    // calls) and the open store is the truth; checking would wait for that append and split the batch.
+    if (cached !== null && (unsettled > 0 || (await cached.isCurrent()))) return cached;
     cached = await openStore(paths.identities);
     return cached;
   };
-  const mutate = <T>(change: (state: LocalIdentities, current: Store) => T): Promise<T> => {
-    const next = writing.then(async () => {
-      const current = await store();
-      const result = change(current.state, current);
-      await current.flush();
-      await current.compactIfLarge();
-      return result;
-    });
-    writing = next.catch(() => {});
+  const inOrder = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = changing.then(work);
+    changing = next.catch(() => {});
     return next;
   };
+  const mutate = async <T>(change: (state: LocalIdentities, current: Store) => T): Promise<T> => {
+    const { current, result } = await inOrder(async () => {
+      const current = await store();
+      const result = change(current.state, current);
+      unsettled += 1;
+      return { current, result };
+    });
+    try {
+      await current.flush(); // resolves once this change is on disk, with whatever joined its append
+    } finally {
+      unsettled -= 1;
+    }
+    // Compaction rewrites the snapshot: only when no change is being written, and before any next one is made.
+    await inOrder(async () => {
+      if (unsettled === 0 && current === cached) await current.compactIfLarge();
+    });
+    return result;
+  };
   const readIdentities = async (): Promise<Identity[]> => {
-    await writing;
-    return [...(await store()).state.identities.values()];
+    // After the changes made so far are on disk: a listing does not show an identity a crash could still take back.
+    const current = await inOrder(store);
+    await current.flush();
+    return [...current.state.identities.values()];
   };
 
   // Each identity's inbox is filled by the local SMTP server and SMS endpoint (src/mail/).
