@@ -68,10 +68,10 @@ async function replace(file: string, target: string, owner: { uid: number; gid: 
     handle = await openTemp(temp, mode, dirMode);
     await writeAll(handle, bytes);
     await handle.sync();
-    const written = (await handle.stat()).size;
-    if (written !== bytes.byteLength) throw shortWrite(written, bytes.byteLength);
-    await handle.chmod(mode); // open's mode is filtered by the umask
-    if (owner !== null) await keepOwner(temp, owner.uid, owner.gid);
+    const written = await handle.stat();
+    if (written.size !== bytes.byteLength) throw shortWrite(written.size, bytes.byteLength);
+    if ((written.mode & 0o7777) !== mode) await handle.chmod(mode); // open's mode is filtered by the umask
+    if (owner !== null && (owner.uid !== written.uid || owner.gid !== written.gid)) await keepOwner(temp, owner.uid, owner.gid);
     await handle.close();
     handle = undefined;
     if (process.env[PAUSE_FOR_TESTS] === basename(target)) await pauseForTests(temp);
