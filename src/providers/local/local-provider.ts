@@ -9,10 +9,10 @@ import type { CallOptions, CreateIdentityRequest, EmailMessage, Identity, ListMe
 import { ProviderError } from '../../util/errors.js';
 import type { LocalIdentities, LocalIdentityOp, Retired } from './local-identity-store.js';
 import type { JournaledStore } from '../../files/journaled-store.js';
-import { allocatePhone } from './phone-numbers.js';
+import { AddressesInUse } from './addresses-in-use.js';
 import type { InboxStore } from '../../mail/inbox-store.js';
 
-export const LOCAL_EMAIL_DOMAIN = 'agents.localhost';
+export { LOCAL_EMAIL_DOMAIN } from './addresses-in-use.js';
 
 /** The local vault file: secrets by vault name, then by key. */
 export interface VaultDocument {
@@ -98,6 +98,12 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
 
   const now = options.now ?? Date.now;
   const quarantineMs = options.quarantineMs ?? 0;
+  /** What the open store's identities hold, read once per store instance (a reopened store is read again). */
+  let addresses: { store: Store; used: AddressesInUse } | null = null;
+  const inUse = (current: Store): AddressesInUse => {
+    if (addresses?.store !== current) addresses = { store: current, used: new AddressesInUse(current.state.identities.values()) };
+    return addresses.used;
+  };
   /** Addresses and numbers of deleted identities still resting; ones whose quarantine passed are forgotten. */
   const resting = (state: LocalIdentities, current: Store): Retired[] => {
     const still = state.retired.filter((r) => Date.parse(r.at) + quarantineMs > now());
@@ -115,15 +121,16 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
     createIdentity(request: CreateIdentityRequest): Promise<Identity> {
       return mutate((state, current) => {
         const retired = resting(state, current);
-        const all = [...state.identities.values()];
+        const used = inUse(current);
         const identity: Identity = {
           uuid: randomUUID(),
           name: request.name,
-          email: uniqueEmail(request.name, [...all.map((i) => i.email), ...retired.map((r) => r.email)]),
-          phone: request.provisionPhone ? allocatePhone([...all.map((i) => i.phone), ...retired.map((r) => r.phone)]) : null,
+          email: used.email(request.name, retired),
+          phone: request.provisionPhone ? used.phone(retired) : null,
           createdAt: new Date(now()).toISOString(),
         };
         current.record({ op: 'put', identity });
+        used.add(identity);
         return identity;
       });
     },
@@ -133,6 +140,7 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
         resting(state, current);
         if (gone === undefined) return;
         current.record({ op: 'remove', uuid, retired: quarantineMs > 0 ? { email: gone.email, phone: gone.phone, at: new Date(now()).toISOString() } : null });
+        addresses = null; // read again at the next create (deletes are rare; a count per address is not worth it)
       });
       await (await inboxes()).deleteInbox(uuid); // an identity deleted as an orphan takes its inbox with it
     },
@@ -199,13 +207,4 @@ function receivedSince<T extends { created_dt: string }>(messages: T[], since: s
   if (since == null) return messages;
   const from = Date.parse(since);
   return messages.filter((m) => Date.parse(m.created_dt) >= from);
-}
-
-/** `<name>@agents.localhost`, with a numeric suffix when the address is taken (or resting after a delete). */
-function uniqueEmail(name: string, existing: readonly string[]): string {
-  const taken = new Set(existing);
-  for (let n = 1; ; n += 1) {
-    const email = `${n === 1 ? name : `${name}.${n}`}@${LOCAL_EMAIL_DOMAIN}`;
-    if (!taken.has(email)) return email;
-  }
 }
