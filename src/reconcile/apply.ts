@@ -125,6 +125,9 @@ export async function apply(planned: readonly Action[], context: ApplyContext): 
 
 async function runGroup(group: Action[], context: ApplyContext, lookup: ReadonlyMap<string, WorktreeLookup>, prepared: ReadonlyMap<Action, Prepared>): Promise<ActionResult[]> {
   const results: ActionResult[] = [];
+  // Audit records are made right after each step (from the ledger as it is then) and go out with the group commit
+  // of the audit log; the group waits for them at its end, not between its steps (an fsync each on its way).
+  const audits: Promise<void>[] = [];
   let failed = false;
   for (const action of group) {
     if (failed || context.signal?.aborted) {
@@ -140,15 +143,16 @@ async function runGroup(group: Action[], context: ApplyContext, lookup: Readonly
       const ran = await runStep(action, context, lookup);
       const outcome = ran ?? (pre?.ok === true && pre.note !== undefined ? { note: pre.note } : undefined);
       results.push(outcome ? { action, status: 'done', error: null, note: outcome.note } : { action, status: 'done', error: null });
-      await auditAction(action, null, context, lookup, before, outcome ? outcome.note : null);
+      audits.push(auditAction(action, null, context, lookup, before, outcome ? outcome.note : null));
     } catch (error) {
       failed = true;
       const asErr = asError(error);
       context.logger.warn({ action: action.type, identity: name, err: asErr }, 'action failed');
       results.push({ action, status: 'failed', error: asErr });
-      await auditAction(action, asErr, context, lookup, before, null);
+      audits.push(auditAction(action, asErr, context, lookup, before, null));
     }
   }
+  await Promise.all(audits); // auditAction logs a failed write and never rejects
   return results;
 }
 
