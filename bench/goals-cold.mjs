@@ -130,12 +130,15 @@ export async function coldAtScale(opts) {
       const pass = [];
       const wall = [];
       for (let r = 0; r < runs; r++) {
-        floor.push(durableFloor(sc.fixture.worktrees));
+        // The floor right before and right after each pass, so that a change in the machine's load during the run
+        // (other processes' fsyncs share the disk) weighs on both sides alike.
+        const before = durableFloor(sc.fixture.worktrees);
         await freshStart(sc);
         const result = await orchestratorOk(sc, ['reconcile', '--json'], { timeoutMs: 3_600_000 });
         pass.push(JSON.parse(result.stdout).durationMs);
         wall.push(result.ms);
-        log(`cold pass N=${n} run ${r + 1}/${runs}: pass ${ms(pass.at(-1))} (process ${ms(wall.at(-1))}) vs durable-file floor ${ms(floor.at(-1))}`);
+        floor.push((before + durableFloor(sc.fixture.worktrees)) / 2);
+        log(`cold pass N=${n} run ${r + 1}/${runs}: pass ${ms(pass.at(-1))} (process ${ms(wall.at(-1))}) vs durable-file floor ${ms(floor.at(-1))} (before and after: ${ms(before)}, ${ms(2 * floor.at(-1) - before)})`);
       }
       await verifyEnvFiles(sc.fixture.worktrees, { secrets: false });
       raw.push({ n, runs, floor: summarize(floor), pass: summarize(pass), wall: summarize(wall) });

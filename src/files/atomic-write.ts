@@ -8,7 +8,8 @@
  * .env and reported success (still so in its 8.0.0, lib/index.js); its temp names (`<file>.<murmur hash>`) are
  * also not ones we can keep out of `git status`.
  */
-import { chown, mkdir, open, realpath, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { chown, lstat, mkdir, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { fdChmod, fdClose, fdOpen, fdStat, fdSync, fdWrite } from './fd-calls.js';
 import { basename, dirname, resolve } from 'node:path';
 import { releaseTempFile, removeStaleTempFiles, tempFileFor } from './temp-files.js';
 
@@ -43,36 +44,42 @@ export async function writeFileAtomically(
 ): Promise<void> {
   const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
   await oneAtATime(resolve(file), async () => {
-    try {
-      await mkdir(dirname(file), { recursive: true, mode: options.dirMode ?? 0o700 });
-    } catch (error) {
-      throw new AtomicWriteError(file, error, true);
-    }
-    // Through a symlink the link stays and its target is replaced (as write-file-atomic did).
-    const target = await realpath(file).catch(() => file);
-    await replace(file, target, bytes, options.mode ?? 0o600);
+    const { target, owner } = await targetOf(file);
+    await replace(file, target, owner, bytes, options.mode ?? 0o600, options.dirMode ?? 0o700);
   });
 }
 
-async function replace(file: string, target: string, bytes: Uint8Array, mode: number): Promise<void> {
+/**
+ * The file to replace and its owner, from one lstat: through a symlink the link stays and its target is replaced
+ * (as write-file-atomic did). A file we cannot look at is written as if absent; the write itself then says why.
+ */
+async function targetOf(file: string): Promise<{ target: string; owner: { uid: number; gid: number } | null }> {
+  const info = await lstat(file).catch(() => null);
+  if (info === null) return { target: file, owner: null };
+  if (!info.isSymbolicLink()) return { target: file, owner: info };
+  const target = await realpath(file).catch(() => file);
+  return { target, owner: await stat(target).catch(() => null) };
+}
+
+async function replace(file: string, target: string, owner: { uid: number; gid: number } | null, bytes: Uint8Array, mode: number, dirMode: number): Promise<void> {
   await removeStaleTempFiles(target); // before writing: on a full disk their space may be what we need
   const temp = tempFileFor(target);
-  let handle: FileHandle | undefined;
+  let fd: number | undefined;
   try {
-    const owner = await stat(target).catch(() => null);
-    handle = await open(temp, 'wx', mode); // wx: never reuse or follow a file that is already there
-    await writeAll(handle, bytes);
-    await handle.sync();
-    const written = (await handle.stat()).size;
-    if (written !== bytes.byteLength) throw shortWrite(written, bytes.byteLength);
-    await handle.chmod(mode); // open's mode is filtered by the umask
-    if (owner !== null) await keepOwner(temp, owner.uid, owner.gid);
-    await handle.close();
-    handle = undefined;
+    fd = await openTemp(temp, mode, dirMode);
+    await writeAll(fd, bytes);
+    await fdSync(fd);
+    const written = await fdStat(fd);
+    if (written.size !== bytes.byteLength) throw shortWrite(written.size, bytes.byteLength);
+    if ((written.mode & 0o7777) !== mode) await fdChmod(fd, mode); // open's mode is filtered by the umask
+    if (owner !== null && (owner.uid !== written.uid || owner.gid !== written.gid)) await keepOwner(temp, owner.uid, owner.gid);
+    const closing = fd;
+    fd = undefined;
+    await fdClose(closing);
     if (process.env[PAUSE_FOR_TESTS] === basename(target)) await pauseForTests(temp);
     await rename(temp, target);
   } catch (error) {
-    await handle?.close().catch(() => {});
+    if (fd !== undefined) await fdClose(fd).catch(() => {});
     await unlink(temp).catch(() => {});
     throw new AtomicWriteError(file, error, true);
   } finally {
@@ -85,11 +92,22 @@ async function replace(file: string, target: string, bytes: Uint8Array, mode: nu
   }
 }
 
+/** wx: never reuse or follow a file that is already there. The folder is made only when it is missing (one call less per write). */
+async function openTemp(temp: string, mode: number, dirMode: number): Promise<number> {
+  try {
+    return await fdOpen(temp, 'wx', mode);
+  } catch (error) {
+    if (codeOf(error) !== 'ENOENT') throw error;
+    await mkdir(dirname(temp), { recursive: true, mode: dirMode });
+    return await fdOpen(temp, 'wx', mode);
+  }
+}
+
 /** write(2) may write fewer bytes than asked (a nearly full disk does exactly that): go on until all landed. */
-async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
+async function writeAll(fd: number, bytes: Uint8Array): Promise<void> {
   let offset = 0;
   while (offset < bytes.byteLength) {
-    const { bytesWritten } = await handle.write(bytes, offset, bytes.byteLength - offset, offset);
+    const bytesWritten = await fdWrite(fd, bytes, offset, bytes.byteLength - offset, offset);
     if (bytesWritten <= 0) throw shortWrite(offset, bytes.byteLength);
     offset += bytesWritten;
   }
@@ -110,16 +128,16 @@ async function keepOwner(temp: string, uid: number, gid: number): Promise<void> 
 }
 
 async function fsyncDirectory(folder: string): Promise<void> {
-  let handle: FileHandle | undefined;
+  let fd: number | undefined;
   try {
-    handle = await open(folder, 'r');
-    await handle.sync();
+    fd = await fdOpen(folder, 'r');
+    await fdSync(fd);
   } catch (error) {
     // Some platforms (Windows) cannot fsync a directory; the rename is still atomic there.
     const code = codeOf(error);
     if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL' && code !== 'EBADF') throw error;
   } finally {
-    await handle?.close();
+    if (fd !== undefined) await fdClose(fd);
   }
 }
 

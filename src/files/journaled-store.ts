@@ -7,7 +7,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { writeFileAtomically } from './atomic-write.js';
-import { appendJournal, keepBackup, readJournal, removeJournal, type JournalFile } from './ledger-journal.js';
+import { appendJournal, closeJournal, keepBackup, readJournal, removeJournal, type JournalFile } from './ledger-journal.js';
 
 /** What a store holds and how its files read and write. */
 export interface StoreModel<S, Op> {
@@ -46,6 +46,8 @@ export class JournaledStore<S, Op> {
   #snapshotBytes: number;
   #pending: Op[] = [];
   #writing: Promise<void> = Promise.resolve();
+  /** Flushes called and not yet settled: the journal is closed when the last one ends. */
+  #queued = 0;
   /** A flush failed: the state in memory holds operations the disk may not. */
   #diverged = false;
 
@@ -92,9 +94,14 @@ export class JournaledStore<S, Op> {
     this.#pending.push(op);
   }
 
-  /** Makes every change so far durable with one append and one fsync; concurrent callers are serialised. */
+  /**
+   * Makes every change so far durable with one append and one fsync; concurrent callers are serialised, and the
+   * changes recorded while an append is under way go out together in the next one (group commit). The journal
+   * stays open while flushes follow one another and is closed once none is waiting.
+   */
   flush(): Promise<void> {
-    this.#writing = this.#writing.then(async () => {
+    this.#queued += 1;
+    const run = this.#writing.then(async () => {
       const ops = this.#pending.splice(0);
       if (ops.length > 0) {
         try {
@@ -104,6 +111,10 @@ export class JournaledStore<S, Op> {
           throw error;
         }
       }
+    });
+    this.#writing = run.finally(async () => {
+      this.#queued -= 1;
+      if (this.#queued === 0) await closeJournal(this.#journal).catch(() => {});
     });
     return this.#writing;
   }

@@ -4,7 +4,7 @@
  * torn last line (a crash mid-append, never acknowledged) is ignored on read. A complete line that does
  * not parse is corruption, reported, never skipped.
  */
-import { link, mkdir, open, readFile, rm } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { AtomicWriteError } from './atomic-write.js';
 
@@ -12,6 +12,11 @@ export interface JournalFile {
   readonly path: string;
   /** Bytes of whole lines: where the next append starts. */
   size: number;
+  /**
+   * Open between appends that follow one another (a burst of group commits under the state lock), so each costs
+   * a write and an fdatasync, not also an open, a stat and a close; closeJournal() when the burst ends.
+   */
+  handle?: FileHandle | undefined;
 }
 
 export async function readJournal<Op>(path: string, parseOp: (json: unknown) => Op | null): Promise<{ ops: Op[]; size: number }> {
@@ -39,10 +44,29 @@ export async function readJournal<Op>(path: string, parseOp: (json: unknown) => 
   return { ops, size: Buffer.byteLength(text.slice(0, end)) };
 }
 
-/** Appends `ops` as lines with one write and one fdatasync; on failure the file is cut back to its old end. */
+/** Appends `ops` as lines with one write and one fdatasync; on failure the file is cut back to its old end and closed. */
 export async function appendJournal(journal: JournalFile, ops: readonly unknown[]): Promise<void> {
   const bytes = Buffer.from(ops.map((op) => `${JSON.stringify(op)}\n`).join(''));
-  let handle;
+  const handle = journal.handle ?? (await openForAppend(journal));
+  try {
+    let written = 0;
+    while (written < bytes.length) {
+      const { bytesWritten } = await handle.write(bytes, written, bytes.length - written, null);
+      if (bytesWritten === 0) throw Object.assign(new Error(`no progress writing ${journal.path}`), { code: 'EIO' });
+      written += bytesWritten;
+    }
+    await handle.datasync();
+  } catch (error) {
+    await handle.truncate(journal.size).catch(() => {});
+    await closeJournal(journal);
+    throw new AtomicWriteError(journal.path, error, true); // cut back to its last whole line: as it was
+  }
+  journal.size += bytes.length;
+}
+
+/** Opens the journal for a burst of appends; a torn tail a crashed writer left is cut first. */
+async function openForAppend(journal: JournalFile): Promise<FileHandle> {
+  let handle: FileHandle;
   try {
     if (journal.size === 0) await mkdir(dirname(journal.path), { recursive: true, mode: 0o700 });
     handle = await open(journal.path, 'a+', 0o600);
@@ -50,28 +74,26 @@ export async function appendJournal(journal: JournalFile, ops: readonly unknown[
     throw new AtomicWriteError(journal.path, error, true);
   }
   try {
-    // A torn tail left by a crashed writer is cut first, so our first line starts on a line of its own.
+    // Cut so that our first line starts on a line of its own.
     const { size } = await handle.stat();
     if (size !== journal.size) await handle.truncate(Math.min(size, journal.size));
-    try {
-      let written = 0;
-      while (written < bytes.length) {
-        const { bytesWritten } = await handle.write(bytes, written, bytes.length - written, null);
-        if (bytesWritten === 0) throw Object.assign(new Error(`no progress writing ${journal.path}`), { code: 'EIO' });
-        written += bytesWritten;
-      }
-      await handle.datasync();
-    } catch (error) {
-      await handle.truncate(journal.size).catch(() => {});
-      throw new AtomicWriteError(journal.path, error, true); // cut back to its last whole line: as it was
-    }
-    journal.size += bytes.length;
-  } finally {
-    await handle.close();
+  } catch (error) {
+    await handle.close().catch(() => {});
+    throw new AtomicWriteError(journal.path, error, true);
   }
+  journal.handle = handle;
+  return handle;
+}
+
+/** Ends a burst of appends (each append was already durable). */
+export async function closeJournal(journal: JournalFile): Promise<void> {
+  const handle = journal.handle;
+  journal.handle = undefined;
+  await handle?.close();
 }
 
 export async function removeJournal(journal: JournalFile): Promise<void> {
+  await closeJournal(journal);
   await rm(journal.path, { force: true });
 }
 

@@ -22,12 +22,20 @@ export async function assertIgnored(worktreePath: string, relPath: string, known
 /**
  * The last check before a file of ours is rewritten in a worktree: git ignores the file and the temp file its
  * atomic write puts beside it. What observe() already proved costs nothing; the rest is one check for both.
+ * `excluded`: the patterns this pass's ensure-excluded steps made sure of, by common dir.
  */
-export async function assertWritable(found: WorktreeLookup | undefined, commonDir: string, worktreePath: string, relPath: string): Promise<void> {
+export async function assertWritable(
+  found: WorktreeLookup | undefined,
+  commonDir: string,
+  worktreePath: string,
+  relPath: string,
+  excluded?: ReadonlyMap<string, ReadonlySet<string>>,
+): Promise<void> {
   const probe = tempFileExample(relPath);
   const [fileKnown, probeKnown] = [knownIgnored(found, relPath), knownIgnored(found, probe)];
   if (fileKnown && probeKnown) return;
-  if (!probeKnown) await ensureExcluded(commonDir, [TEMP_FILES_EXCLUDE]); // one read when the line is there already
+  // One read when the line is there already; none when this pass put it there (the check below still proves it).
+  if (!probeKnown && excluded?.get(commonDir)?.has(TEMP_FILES_EXCLUDE) !== true) await ensureExcluded(commonDir, [TEMP_FILES_EXCLUDE]);
   const status = await checkIgnored(worktreePath, [...(fileKnown ? [] : [relPath]), ...(probeKnown ? [] : [probe])]);
   if (!fileKnown) await assertIgnored(worktreePath, relPath, status.ignored.get(relPath) === true, status);
   if (!probeKnown && status.ignored.get(probe) !== true) throw tempFileNotIgnored(commonDir, worktreePath, relPath, probe);

@@ -42,6 +42,8 @@ export interface ApplyContext {
   readonly signal?: AbortSignal;
   /** Clock for tests. @default Date.now */
   readonly now?: () => number;
+  /** Set by apply: the patterns its ensure-excluded steps made sure of in each repo's info/exclude, by common dir. */
+  readonly excluded?: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 /** Where each managed worktree sits, for steps that need more than the action carries. */
@@ -95,17 +97,19 @@ export async function apply(planned: readonly Action[], context: ApplyContext): 
   }
   const actions = planned.filter((action) => action.type !== 'claim-repo' && !refused.has(commonDirOf(action) ?? ''));
   for (const action of planned) if (action.type !== 'claim-repo' && refused.has(commonDirOf(action) ?? '')) results.push({ action, status: 'skipped', error: null });
+  const excluded = new Map<string, ReadonlySet<string>>();
   for (const action of actions) {
     if (action.type !== 'ensure-excluded') continue;
     try {
       await ensureExcluded(action.commonDir, [...action.patterns]);
+      excluded.set(action.commonDir, new Set([...(excluded.get(action.commonDir) ?? []), ...action.patterns]));
       results.push({ action, status: 'done', error: null });
     } catch (error) {
       results.push({ action, status: 'failed', error: asError(error) });
     }
   }
   const lookup = buildLookup(context.observed);
-  const steps: ApplyContext = { ...context, provider: limitCalls(context.provider, context.config.concurrency) };
+  const steps: ApplyContext = { ...context, provider: limitCalls(context.provider, context.config.concurrency), excluded };
   const queue = new PQueue({ concurrency: WORKTREES_AT_ONCE });
   let prepared = new Map<Action, Prepared>();
   for (const phase of ['pool', 'worktree', 'delete'] as const) {
@@ -121,6 +125,9 @@ export async function apply(planned: readonly Action[], context: ApplyContext): 
 
 async function runGroup(group: Action[], context: ApplyContext, lookup: ReadonlyMap<string, WorktreeLookup>, prepared: ReadonlyMap<Action, Prepared>): Promise<ActionResult[]> {
   const results: ActionResult[] = [];
+  // Audit records are made right after each step (from the ledger as it is then) and go out with the group commit
+  // of the audit log; the group waits for them at its end, not between its steps (an fsync each on its way).
+  const audits: Promise<void>[] = [];
   let failed = false;
   for (const action of group) {
     if (failed || context.signal?.aborted) {
@@ -136,15 +143,16 @@ async function runGroup(group: Action[], context: ApplyContext, lookup: Readonly
       const ran = await runStep(action, context, lookup);
       const outcome = ran ?? (pre?.ok === true && pre.note !== undefined ? { note: pre.note } : undefined);
       results.push(outcome ? { action, status: 'done', error: null, note: outcome.note } : { action, status: 'done', error: null });
-      await auditAction(action, null, context, lookup, before, outcome ? outcome.note : null);
+      audits.push(auditAction(action, null, context, lookup, before, outcome ? outcome.note : null));
     } catch (error) {
       failed = true;
       const asErr = asError(error);
       context.logger.warn({ action: action.type, identity: name, err: asErr }, 'action failed');
       results.push({ action, status: 'failed', error: asErr });
-      await auditAction(action, asErr, context, lookup, before, null);
+      audits.push(auditAction(action, asErr, context, lookup, before, null));
     }
   }
+  await Promise.all(audits); // auditAction logs a failed write and never rejects
   return results;
 }
 

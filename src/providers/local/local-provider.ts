@@ -9,10 +9,10 @@ import type { CallOptions, CreateIdentityRequest, EmailMessage, Identity, ListMe
 import { ProviderError } from '../../util/errors.js';
 import type { LocalIdentities, LocalIdentityOp, Retired } from './local-identity-store.js';
 import type { JournaledStore } from '../../files/journaled-store.js';
-import { allocatePhone } from './phone-numbers.js';
+import { AddressesInUse } from './addresses-in-use.js';
 import type { InboxStore } from '../../mail/inbox-store.js';
 
-export const LOCAL_EMAIL_DOMAIN = 'agents.localhost';
+export { LOCAL_EMAIL_DOMAIN } from './addresses-in-use.js';
 
 /** The local vault file: secrets by vault name, then by key. */
 export interface VaultDocument {
@@ -45,29 +45,48 @@ export function localPaths(stateDir: string): { identities: string; vault: strin
 
 export function createLocalProvider(options: LocalProviderOptions): Provider {
   const paths = localPaths(options.stateDir);
-  // In-process writes are chained; cross-process writers hold the state lock. One open store is kept while
-  // no other process changed the files, so a create costs one append, not a read of every identity.
-  let writing: Promise<unknown> = Promise.resolve();
+  // Changes are made one at a time in memory; their writes are shared: changes made while an append is under way
+  // go out together in the next one (group commit: one fdatasync for every create in flight, where a chain of one
+  // append each made the cold pass wait for N fdatasyncs in a row). Cross-process writers hold the state lock.
+  let changing: Promise<unknown> = Promise.resolve();
   let cached: Store | null = null;
+  /** Changes recorded whose append has not settled yet. */
+  let unsettled = 0;
   const store = async (): Promise<Store> => {
-    if (cached !== null && (await cached.isCurrent())) return cached;
+    // While a change of ours is still being written this process holds the state lock (a pass awaits all its
+    // calls) and the open store is the truth; checking would wait for that append and split the batch.
+    if (cached !== null && (unsettled > 0 || (await cached.isCurrent()))) return cached;
     cached = await openStore(paths.identities);
     return cached;
   };
-  const mutate = <T>(change: (state: LocalIdentities, current: Store) => T): Promise<T> => {
-    const next = writing.then(async () => {
-      const current = await store();
-      const result = change(current.state, current);
-      await current.flush();
-      await current.compactIfLarge();
-      return result;
-    });
-    writing = next.catch(() => {});
+  const inOrder = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = changing.then(work);
+    changing = next.catch(() => {});
     return next;
   };
+  const mutate = async <T>(change: (state: LocalIdentities, current: Store) => T): Promise<T> => {
+    const { current, result } = await inOrder(async () => {
+      const current = await store();
+      const result = change(current.state, current);
+      unsettled += 1;
+      return { current, result };
+    });
+    try {
+      await current.flush(); // resolves once this change is on disk, with whatever joined its append
+    } finally {
+      unsettled -= 1;
+    }
+    // Compaction rewrites the snapshot: only when no change is being written, and before any next one is made.
+    await inOrder(async () => {
+      if (unsettled === 0 && current === cached) await current.compactIfLarge();
+    });
+    return result;
+  };
   const readIdentities = async (): Promise<Identity[]> => {
-    await writing;
-    return [...(await store()).state.identities.values()];
+    // After the changes made so far are on disk: a listing does not show an identity a crash could still take back.
+    const current = await inOrder(store);
+    await current.flush();
+    return [...current.state.identities.values()];
   };
 
   // Each identity's inbox is filled by the local SMTP server and SMS endpoint (src/mail/).
@@ -79,6 +98,12 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
 
   const now = options.now ?? Date.now;
   const quarantineMs = options.quarantineMs ?? 0;
+  /** What the open store's identities hold, read once per store instance (a reopened store is read again). */
+  let addresses: { store: Store; used: AddressesInUse } | null = null;
+  const inUse = (current: Store): AddressesInUse => {
+    if (addresses?.store !== current) addresses = { store: current, used: new AddressesInUse(current.state.identities.values()) };
+    return addresses.used;
+  };
   /** Addresses and numbers of deleted identities still resting; ones whose quarantine passed are forgotten. */
   const resting = (state: LocalIdentities, current: Store): Retired[] => {
     const still = state.retired.filter((r) => Date.parse(r.at) + quarantineMs > now());
@@ -96,15 +121,16 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
     createIdentity(request: CreateIdentityRequest): Promise<Identity> {
       return mutate((state, current) => {
         const retired = resting(state, current);
-        const all = [...state.identities.values()];
+        const used = inUse(current);
         const identity: Identity = {
           uuid: randomUUID(),
           name: request.name,
-          email: uniqueEmail(request.name, [...all.map((i) => i.email), ...retired.map((r) => r.email)]),
-          phone: request.provisionPhone ? allocatePhone([...all.map((i) => i.phone), ...retired.map((r) => r.phone)]) : null,
+          email: used.email(request.name, retired),
+          phone: request.provisionPhone ? used.phone(retired) : null,
           createdAt: new Date(now()).toISOString(),
         };
         current.record({ op: 'put', identity });
+        used.add(identity);
         return identity;
       });
     },
@@ -114,6 +140,7 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
         resting(state, current);
         if (gone === undefined) return;
         current.record({ op: 'remove', uuid, retired: quarantineMs > 0 ? { email: gone.email, phone: gone.phone, at: new Date(now()).toISOString() } : null });
+        addresses = null; // read again at the next create (deletes are rare; a count per address is not worth it)
       });
       await (await inboxes()).deleteInbox(uuid); // an identity deleted as an orphan takes its inbox with it
     },
@@ -180,13 +207,4 @@ function receivedSince<T extends { created_dt: string }>(messages: T[], since: s
   if (since == null) return messages;
   const from = Date.parse(since);
   return messages.filter((m) => Date.parse(m.created_dt) >= from);
-}
-
-/** `<name>@agents.localhost`, with a numeric suffix when the address is taken (or resting after a delete). */
-function uniqueEmail(name: string, existing: readonly string[]): string {
-  const taken = new Set(existing);
-  for (let n = 1; ; n += 1) {
-    const email = `${n === 1 ? name : `${name}.${n}`}@${LOCAL_EMAIL_DOMAIN}`;
-    if (!taken.has(email)) return email;
-  }
 }

@@ -5,14 +5,6 @@
 const FIRST_AREA_CODE = 201;
 const PER_AREA = 100;
 
-export function allocatePhone(inUse: ReadonlyArray<string | null>): string {
-  const taken = new Set(inUse);
-  for (let index = 0; ; index += 1) {
-    const phone = fictionalNumber(index);
-    if (!taken.has(phone)) return phone;
-  }
-}
-
 export function fictionalNumber(index: number): string {
   const area = FIRST_AREA_CODE + Math.floor(index / PER_AREA);
   const line = String(index % PER_AREA).padStart(2, '0');
