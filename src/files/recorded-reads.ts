@@ -195,8 +195,8 @@ export interface PassCache<V> {
  * A cache for a single pass of a one-shot command: its computations share their looks, and nothing is kept, so
  * nothing is recorded either (no stamps to build; at N = 500 they were a fifth of the ignore checks' time).
  */
-export function singlePass<V>(): PassCache<V> {
-  const shared = new SharedLooks();
+export function singlePass<V>(options: { shareSummaries?: boolean } = {}): PassCache<V> {
+  const shared = new SharedLooks(options);
   return { get: (_key, compute) => compute(new RecordedReads(Date.now, shared, false)) };
 }
 

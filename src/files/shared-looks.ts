@@ -15,6 +15,15 @@ export class SharedLooks {
   readonly #stats = new Map<string, Stats | null>();
   readonly #summaries = new Map<string, string>();
   readonly #realpaths = new Map<string, string>();
+  readonly #shareSummaries: boolean;
+
+  /**
+   * `shareSummaries: false` for a phase that writes one of the summed-up files itself (apply appends to
+   * info/exclude while other worktrees check theirs): each summary is then taken afresh.
+   */
+  constructor(options: { shareSummaries?: boolean } = {}) {
+    this.#shareSummaries = options.shareSummaries ?? true;
+  }
 
   /** lstat or stat (null when absent), once per path and kind in this pass. */
   stats(op: 'lstat' | 'stat', path: string): Stats | null {
@@ -39,6 +48,7 @@ export class SharedLooks {
 
   /** A summary of a file's bytes under `key`, computed once in this pass; `keep` says whether this one may be shared. */
   summary(key: string, compute: () => string, keep: (seen: string) => boolean): string {
+    if (!this.#shareSummaries) return compute();
     let seen = this.#summaries.get(key);
     if (seen === undefined) {
       seen = compute();

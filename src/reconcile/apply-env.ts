@@ -29,7 +29,7 @@ export async function writeEnvStep(
   const block = context.ports.block(action.key);
   if (context.config.ports !== null && block === undefined) throw new Error(`no port block to write into ${action.file}`);
   const relPath = context.config.env.file;
-  await assertWritable(found, found.inventory.commonDir, action.worktreePath, relPath, context.excluded);
+  await assertWritable(found, found.inventory.commonDir, action.worktreePath, relPath, { excluded: context.excluded, looks: context.ignoreLooks });
   const current = await readEnvFile(action.worktreePath, relPath);
   if (current.error !== null) throw new EnvFileError(current.error, { file: current.path });
   const { worktree } = found.observed;

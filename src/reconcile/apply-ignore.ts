@@ -6,6 +6,8 @@ import { tempFileNotIgnored } from './ignore-temp-files.js';
 import { EnvFileError } from '../util/errors.js';
 import { join } from 'node:path';
 import type { WorktreeLookup } from './apply.js';
+import type { PassCache } from '../files/recorded-reads.js';
+import type { IgnoreAnalysis } from '../git/ignore-fast-path.js';
 
 export async function assertIgnored(worktreePath: string, relPath: string, knownIgnored = false, checked?: IgnoreStatus): Promise<void> {
   // Observed as ignored at the start of this pass: no second git process on the hot path.
@@ -22,21 +24,22 @@ export async function assertIgnored(worktreePath: string, relPath: string, known
 /**
  * The last check before a file of ours is rewritten in a worktree: git ignores the file and the temp file its
  * atomic write puts beside it. What observe() already proved costs nothing; the rest is one check for both.
- * `excluded`: the patterns this pass's ensure-excluded steps made sure of, by common dir.
+ * `excluded`: the patterns this pass's ensure-excluded steps made sure of, by common dir; `looks`: the apply
+ * phase's shared looks at the repo's files (apply.ts).
  */
 export async function assertWritable(
   found: WorktreeLookup | undefined,
   commonDir: string,
   worktreePath: string,
   relPath: string,
-  excluded?: ReadonlyMap<string, ReadonlySet<string>>,
+  { excluded, looks }: { excluded?: ReadonlyMap<string, ReadonlySet<string>> | undefined; looks?: PassCache<IgnoreAnalysis> | undefined } = {},
 ): Promise<void> {
   const probe = tempFileExample(relPath);
   const [fileKnown, probeKnown] = [knownIgnored(found, relPath), knownIgnored(found, probe)];
   if (fileKnown && probeKnown) return;
   // One read when the line is there already; none when this pass put it there (the check below still proves it).
   if (!probeKnown && excluded?.get(commonDir)?.has(TEMP_FILES_EXCLUDE) !== true) await ensureExcluded(commonDir, [TEMP_FILES_EXCLUDE]);
-  const status = await checkIgnored(worktreePath, [...(fileKnown ? [] : [relPath]), ...(probeKnown ? [] : [probe])]);
+  const status = await checkIgnored(worktreePath, [...(fileKnown ? [] : [relPath]), ...(probeKnown ? [] : [probe])], { cache: looks });
   if (!fileKnown) await assertIgnored(worktreePath, relPath, status.ignored.get(relPath) === true, status);
   if (!probeKnown && status.ignored.get(probe) !== true) throw tempFileNotIgnored(commonDir, worktreePath, relPath, probe);
 }

@@ -17,7 +17,7 @@ export async function writeScopedKeyStep(
   if (entry === undefined || entry.state !== 'ready' || entry.uuid === null || action.worktreePath === null) {
     throw new Error(`no identity to scope a key to for ${action.worktreePath ?? action.key}`);
   }
-  await assertWritable(lookup.get(action.key), action.commonDir, action.worktreePath, SCOPED_CONFIG_PATH, context.excluded);
+  await assertWritable(lookup.get(action.key), action.commonDir, action.worktreePath, SCOPED_CONFIG_PATH, { excluded: context.excluded, looks: context.ignoreLooks });
   // Names the lease, so a key listed in Ravi's web UI can be traced to the worktree that got it.
   const label = `ravi-orchestrator ${entry.name} lease ${entry.lease?.id.slice(0, 8) ?? ''}`.trim();
   const scoped = await context.provider.mintScopedKey(entry.uuid, label, { signal: context.signal, worktree: action.worktreePath });

@@ -23,6 +23,8 @@ import { claimRepo } from './repo-claim.js';
 import { writeAhead, type Prepared } from './apply-write-ahead.js';
 import { auditAction } from './apply-audit.js';
 import { limitCalls } from './call-limit.js';
+import { singlePass, type PassCache } from '../files/recorded-reads.js';
+import type { IgnoreAnalysis } from '../git/ignore-fast-path.js';
 
 export interface ActionResult {
   readonly action: Action;
@@ -44,6 +46,12 @@ export interface ApplyContext {
   readonly now?: () => number;
   /** Set by apply: the patterns its ensure-excluded steps made sure of in each repo's info/exclude, by common dir. */
   readonly excluded?: ReadonlyMap<string, ReadonlySet<string>>;
+  /**
+   * Set by apply: the looks its last checks before a write share (the repo's common dir, objects/, refs/, each
+   * folder's real path), so 500 worktrees do not each resolve and stat them again. Summaries of files (the
+   * repo's config, info/exclude) are taken afresh: a step may append to info/exclude while others check.
+   */
+  readonly ignoreLooks?: PassCache<IgnoreAnalysis>;
 }
 
 /** Where each managed worktree sits, for steps that need more than the action carries. */
@@ -109,7 +117,8 @@ export async function apply(planned: readonly Action[], context: ApplyContext): 
     }
   }
   const lookup = buildLookup(context.observed);
-  const steps: ApplyContext = { ...context, provider: limitCalls(context.provider, context.config.concurrency), excluded };
+  const ignoreLooks = singlePass<IgnoreAnalysis>({ shareSummaries: false });
+  const steps: ApplyContext = { ...context, provider: limitCalls(context.provider, context.config.concurrency), excluded, ignoreLooks };
   const queue = new PQueue({ concurrency: WORKTREES_AT_ONCE });
   let prepared = new Map<Action, Prepared>();
   for (const phase of ['pool', 'worktree', 'delete'] as const) {
