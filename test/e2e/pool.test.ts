@@ -2,23 +2,19 @@
  * The identity pool with the real CLI, against the fake Ravi API in its real-API default (no identity
  * delete, no mark-read, bare arrays) and against the local provider, where deletion works.
  */
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'dotenv';
 import { cleanupTempDirs, createRepo, createTempDir, type TestRepo } from '../support/git-fixtures.js';
-import { startFakeRaviServer, type FakeRaviServer } from '../support/fake-ravi-server.js';
+import type { FakeRaviServer } from '../support/fake-ravi-server.js';
+import { fakeRaviPerTest } from '../support/fake-ravi-per-test.js';
 import { runBuiltCli } from '../support/cli.js';
 
 afterAll(cleanupTempDirs);
 
 let server: FakeRaviServer;
-beforeEach(async () => {
-  server = await startFakeRaviServer();
-});
-afterEach(async () => {
-  await server.close();
-});
+fakeRaviPerTest((started) => (server = started));
 
 async function raviRepo(pool: Record<string, unknown>): Promise<{ repo: TestRepo; home: string; cli: (args: string[], cwd?: string) => ReturnType<typeof runBuiltCli> }> {
   const repo = await createRepo({ name: 'pool' });

@@ -3,11 +3,12 @@
  * against real passes on real repos and the fake Ravi server: right after a pass every path matches (or the
  * daemon would pay a second pass for every worktree add), and a change is seen even when it keeps size and mtime.
  */
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { mkdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cleanupTempDirs, createRepo, createTempDir } from '../support/git-fixtures.js';
-import { startFakeRaviServer, type FakeRaviServer } from '../support/fake-ravi-server.js';
+import type { FakeRaviServer } from '../support/fake-ravi-server.js';
+import { fakeRaviPerTest } from '../support/fake-ravi-per-test.js';
 import { createHarness, raviProviderConfig, testConfig } from '../support/engine-harness.js';
 import { createRaviProvider } from '../../src/providers/ravi/ravi-provider.js';
 import { firstChanged, watchedPaths, type WatchedPath } from '../../src/daemon/watched-paths.js';
@@ -15,12 +16,7 @@ import { firstChanged, watchedPaths, type WatchedPath } from '../../src/daemon/w
 afterAll(cleanupTempDirs);
 
 let server: FakeRaviServer;
-beforeEach(async () => {
-  server = await startFakeRaviServer();
-});
-afterEach(async () => {
-  await server.close();
-});
+fakeRaviPerTest((started) => (server = started));
 
 async function setup(names: string[]) {
   const repo = await createRepo({ name: 'app' });

@@ -3,11 +3,12 @@
  * A pass uses that early answer only when no process of the state dir changed an identity since: real passes,
  * real repos, the fake Ravi server on loopback.
  */
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cleanupTempDirs, createRepo, createTempDir } from '../support/git-fixtures.js';
-import { startFakeRaviServer, type FakeRaviServer } from '../support/fake-ravi-server.js';
+import type { FakeRaviServer } from '../support/fake-ravi-server.js';
+import { fakeRaviPerTest } from '../support/fake-ravi-per-test.js';
 import { createHarness, raviProviderConfig, testConfig } from '../support/engine-harness.js';
 import { createRaviProvider } from '../../src/providers/ravi/ravi-provider.js';
 import { createLocalProvider } from '../../src/providers/local/local-provider.js';
@@ -19,12 +20,7 @@ import { ledgerFileFor } from '../../src/files/ledger-types.js';
 afterAll(cleanupTempDirs);
 
 let server: FakeRaviServer;
-beforeEach(async () => {
-  server = await startFakeRaviServer();
-});
-afterEach(async () => {
-  await server.close();
-});
+fakeRaviPerTest((started) => (server = started));
 
 async function setup(names: string[]) {
   const vault = server.addIdentity({ name: 'team-vault' });

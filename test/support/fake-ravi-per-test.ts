@@ -1,0 +1,19 @@
+/**
+ * A fresh fake Ravi server for each test of a file: started before the test, closed after it. Apart from
+ * fake-ravi-server.ts, which the benchmark also runs in a process of its own, where vitest is not loaded.
+ */
+import { afterEach, beforeEach } from 'vitest';
+import { startFakeRaviServer, type FakeRaviServer } from './fake-ravi-server.js';
+
+/** `use` receives each test's server (assign it to the file's `let server`). */
+export function fakeRaviPerTest(use: (server: FakeRaviServer) => void): void {
+  let current: FakeRaviServer | undefined;
+  beforeEach(async () => {
+    current = await startFakeRaviServer();
+    use(current);
+  });
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+}
