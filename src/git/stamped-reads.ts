@@ -8,7 +8,7 @@
  * what must not change.
  */
 import { lstatSync } from 'node:fs';
-import { readRegularFileSync } from '../files/recorded-reads.js';
+import { readRegularFileSync } from '../files/regular-file.js';
 
 const RACY_MS = 2_000;
 

@@ -1,7 +1,7 @@
 /** Reads what we manage inside one worktree: the env file and `.ravi/config.json`, never keeping key material. */
 import { closeSync, constants, fstatSync, lstatSync, openSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
-import { readOpenFile, readRegularFileSync } from '../files/recorded-reads.js';
+import { readOpenFile, readRegularFileSync } from '../files/regular-file.js';
 import type { ObservedEnvFile, ObservedScopedConfig } from './observed.js';
 
 /**
