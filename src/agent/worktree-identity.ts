@@ -28,13 +28,14 @@ export class NoIdentityError extends Error {
   override readonly name = 'NoIdentityError';
 }
 
-export async function findWorktreeIdentity(config: Config, provider: Provider, path: string): Promise<WorktreeIdentity> {
-  return identityOf(config, provider, await locateLinkedWorktree(path));
+/** `located`: what the caller already read of the worktree at `path` (an agent command's context), else read here. */
+export async function findWorktreeIdentity(config: Config, provider: Provider, path: string, located: LocatedWorktree | null = null): Promise<WorktreeIdentity> {
+  return identityOf(config, provider, await locateLinkedWorktree(path, located));
 }
 
 /** A linked worktree located from any folder inside it (the main worktree holds no identity, no port block). */
-export async function locateLinkedWorktree(path: string): Promise<LocatedWorktree & { readonly adminId: string }> {
-  const found = (await locateWorktree(path)) ?? (await locateWithGit(path));
+export async function locateLinkedWorktree(path: string, located: LocatedWorktree | null = null): Promise<LocatedWorktree & { readonly adminId: string }> {
+  const found = located ?? (await locateWorktree(path)) ?? (await locateWithGit(path));
   if (found.adminId === null) {
     throw new NoIdentityError(`${found.worktreePath} is the main worktree; identities belong to linked worktrees (git worktree add).`);
   }

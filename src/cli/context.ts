@@ -8,7 +8,7 @@ import type { Logger } from '../util/logger.js';
 import type { LevelWithSilent } from 'pino';
 import type { Config } from '../config/types.js';
 import { loadConfig } from '../config/load.js';
-import { locateWorktree } from '../git/locate-worktree.js';
+import { locateWorktree, type LocatedWorktree } from '../git/locate-worktree.js';
 import type { Provider } from '../providers/types.js';
 import { loadProvider } from '../providers/load-provider.js';
 import type { CliIo } from './io.js';
@@ -59,17 +59,22 @@ export async function createCommandContext<V extends ContextFlags>(input: Contex
 }
 
 /** What agent commands get: no logger, so `otp` and `whoami` do not load pino (~60 ms of CPU here) to log nothing. */
-export type AgentContext<V extends ContextFlags = ContextFlags> = Omit<CommandContext<V>, 'logger' | 'worktree'> & { readonly worktree: string };
+export type AgentContext<V extends ContextFlags = ContextFlags> = Omit<CommandContext<V>, 'logger' | 'worktree'> & {
+  readonly worktree: string;
+  /** What locating the worktree read (admin id, branch, repo name), or null where git had to answer: not read twice. */
+  readonly located: LocatedWorktree | null;
+};
 
 /** Set-up of an agent command: the worktree it runs in (or --worktree), else a usage error saying what to do. */
 export async function createAgentContext<V extends ContextFlags>(input: ContextInput<V>): Promise<AgentContext<V>> {
-  const loader = await configLoaderFor(input, { scope: 'worktree' });
+  const root = await agentWorktree(input);
+  const loader = await configLoaderFor(input, { scope: 'worktree' }, root);
   const config = await loader.load();
   if (input.flags.logLevel === 'debug' || input.flags.logLevel === 'trace') {
     const { createLogger } = await import('../util/logger.js');
     createLogger(input.flags.logLevel).debug({ source: config.source, stateDir: config.stateDir, provider: config.provider.kind }, 'config loaded');
   }
-  return { ...input, config, provider: await loadProvider(config), worktree: loader.worktree as string };
+  return { ...input, config, provider: await loadProvider(config), worktree: root.worktreePath, located: root.located };
 }
 
 export interface ConfigLoader {
@@ -84,12 +89,14 @@ export interface ConfigLoader {
  */
 const NO_REPO_IN_REACH = '/\u0000no-repo-in-reach';
 
-export async function configLoaderFor(input: Pick<ContextInput<ContextFlags>, 'flags' | 'io' | 'path'>, options: ContextOptions = {}): Promise<ConfigLoader> {
+/** `agentRoot`: the worktree an agent command already located (scope 'worktree'), not located again. */
+export async function configLoaderFor(input: Pick<ContextInput<ContextFlags>, 'flags' | 'io' | 'path'>, options: ContextOptions = {}, agentRoot?: WorktreeRoot): Promise<ConfigLoader> {
   const { flags, io } = input;
   const scope = options.scope ?? 'here';
   const named = flags.worktree ?? null;
-  const worktree = scope === 'worktree' ? await agentWorktree(input) : named === null ? null : (await resolveWorktreeRoot(resolvePath(io.cwd, named))).worktreePath;
-  const here = await resolveWorktreeRoot(worktree ?? io.cwd).catch(() => null);
+  const root = scope === 'worktree' ? (agentRoot ?? (await agentWorktree(input))) : null;
+  const worktree = root !== null ? root.worktreePath : named === null ? null : (await resolveWorktreeRoot(resolvePath(io.cwd, named))).worktreePath;
+  const here = root ?? (await resolveWorktreeRoot(worktree ?? io.cwd).catch(() => null));
   // A placeholder for commands that never list worktrees, so the config's repo check does not stop them.
   const placeholder = scope === 'state-only' ? io.cwd : scope === 'fleet' && (flags.repo ?? []).length === 0 ? NO_REPO_IN_REACH : null;
   const defaultRepo = here?.worktreePath ?? placeholder;
@@ -108,7 +115,7 @@ export async function configLoaderFor(input: Pick<ContextInput<ContextFlags>, 'f
 }
 
 /** The worktree an agent command is about: `--worktree`, else the one it runs in; outside one it says what to do. */
-async function agentWorktree(input: Pick<ContextInput<ContextFlags>, 'flags' | 'io' | 'path'>): Promise<string> {
+async function agentWorktree(input: Pick<ContextInput<ContextFlags>, 'flags' | 'io' | 'path'>): Promise<WorktreeRoot> {
   const named = input.flags.worktree ?? null;
   const path = named === null ? input.io.cwd : resolvePath(input.io.cwd, named);
   const root = await resolveWorktreeRoot(path).catch(() => null);
@@ -116,7 +123,7 @@ async function agentWorktree(input: Pick<ContextInput<ContextFlags>, 'flags' | '
     const where = named === null ? `this folder (${path}) is not in a git worktree` : `--worktree ${named}: ${path} is not in a git worktree`;
     throw new UsageError(`${where}. ${input.path.join(' ')} works on the worktree it runs in: cd into a worktree, or pass --worktree PATH`, input.path);
   }
-  return root.worktreePath;
+  return root;
 }
 
 async function fleetRepos(config: Config, provider: Provider): Promise<string[]> {
@@ -132,10 +139,17 @@ async function fleetRepos(config: Config, provider: Provider): Promise<string[]>
  * resolveWorktreeRoot (git/worktrees.ts) with its in-process step first: that module loads node:child_process
  * for its git fallback, which a plain layout never needs (agent commands' start-up).
  */
-async function resolveWorktreeRoot(path: string): Promise<{ worktreePath: string; commonDir: string }> {
+async function resolveWorktreeRoot(path: string): Promise<WorktreeRoot> {
   const located = await locateWorktree(path);
-  if (located !== null) return { worktreePath: located.worktreePath, commonDir: located.commonDir };
-  return (await import('../git/worktrees.js')).resolveWorktreeRoot(path);
+  if (located !== null) return { worktreePath: located.worktreePath, commonDir: located.commonDir, located };
+  return { ...(await (await import('../git/worktrees.js')).resolveWorktreeRoot(path)), located: null };
+}
+
+interface WorktreeRoot {
+  readonly worktreePath: string;
+  readonly commonDir: string;
+  /** The in-process answer, when the layout was plain enough for one. */
+  readonly located: LocatedWorktree | null;
 }
 
 function resolvePath(cwd: string, path: string): string {

@@ -27,7 +27,7 @@ export interface Verification {
 export async function runVerification(input: CommandInput<typeof FLAGS>, verification: Verification): Promise<ExitCodeValue> {
   const { what, narrowedBy } = verification;
   // The call began when this process did: a message that landed while node was starting is newer than the call.
-  const calledAt = Math.floor(performance.timeOrigin);
+  const calledAt = Math.floor(Date.now() - process.uptime() * 1000); // not performance.timeOrigin: it loads perf_hooks (11 modules)
   const [{ createAgentContext }, { findWorktreeIdentity }, { findNewest, waitForMessage }, { leaseInbox }, extract] = await Promise.all([
     import('./context.js'),
     import('../agent/worktree-identity.js'),
@@ -38,7 +38,7 @@ export async function runVerification(input: CommandInput<typeof FLAGS>, verific
   const context = await createAgentContext(input);
   const { provider, config } = context;
   const { flags, io } = input;
-  const me = await findWorktreeIdentity(config, provider, context.worktree);
+  const me = await findWorktreeIdentity(config, provider, context.worktree, context.located);
   // Only this lease's messages (the inbox keeps out earlier ones): the identity may have served another worktree.
   const inbox = leaseInbox(provider, config.stateDir, me);
   const since = flags.sinceSetup ? Date.parse(me.leaseSince) : null;

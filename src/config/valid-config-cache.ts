@@ -6,10 +6,10 @@
  * config that is not plain JSON data (functions, undefined, class instances from a .ts config) is never
  * cached; one that fails validation is never stored. A missing or unwritable cache only costs the time.
  */
-import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sha256Hex } from '../util/sha256.js';
 import { userCacheDir } from './state-dir.js';
 import type { RawConfig } from './types.js';
 
@@ -31,7 +31,7 @@ async function cacheKey(raw: unknown): Promise<string | null> {
   if (!isPlainJson(raw)) return null;
   const stamp = await schemaStamp();
   if (stamp === null) return null;
-  return createHash('sha256').update(`${stamp}\n${JSON.stringify(raw)}`).digest('hex');
+  return sha256Hex(`${stamp}\n${JSON.stringify(raw)}`);
 }
 
 /** This build's schema (the files that decide validity), by size and modification time. */

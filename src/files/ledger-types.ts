@@ -3,8 +3,8 @@
  * either leased to one worktree or resting in the pool, plus worktrees a teardown released and what the
  * provider refused. A lease is data with a holder, a start and a transition count (STYLE.md 11).
  */
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import { sha256Hex } from '../util/sha256.js';
 
 /** One worktree holding one identity. */
 export interface Lease {
@@ -66,7 +66,7 @@ export interface LedgerState {
 /** Where a provider scope's ledger lives (here, not in ledger.ts: readers that skip the schemas need it too). */
 export function ledgerFileFor(stateDir: string, scope: string): string {
   const readable = scope.replace(/^[a-z]+:\/\//, '').replace(/[^A-Za-z0-9.-]+/g, '-').slice(0, 40);
-  const digest = createHash('sha256').update(scope).digest('hex').slice(0, 8);
+  const digest = sha256Hex(scope).slice(0, 8);
   return join(stateDir, 'ledger', `${readable}-${digest}.json`);
 }
 

@@ -8,9 +8,9 @@
  * leftover is provably ours (this exact shape, next to the file it was for) and provably abandoned (that
  * process is gone) before we delete it.
  */
-import { randomBytes } from 'node:crypto';
 import { lstat, readdir, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { randomHex } from '../util/random.js';
 
 export const TEMP_FILE_SUFFIX = '.ravi-tmp';
 /** The info/exclude line that keeps our temp files out of `git status` in every folder of a worktree. */
@@ -21,7 +21,7 @@ const inFlight = new Set<string>();
 
 /** `<file>.<pid>-<8 hex>.ravi-tmp`, in the file's folder; in flight until released. */
 export function tempFileFor(file: string): string {
-  const temp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}${TEMP_FILE_SUFFIX}`;
+  const temp = `${file}.${process.pid}-${randomHex(4)}${TEMP_FILE_SUFFIX}`;
   inFlight.add(temp);
   return temp;
 }

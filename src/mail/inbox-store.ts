@@ -2,11 +2,11 @@
  * Durable per-identity inboxes of the local provider: one JSON file per message under
  * `<stateDir>/local/inbox/<identityUuid>/{email,sms}/<id>.json` (folders 0700, files 0600), in Ravi's field names.
  */
-import { randomBytes } from 'node:crypto';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as v from 'valibot';
 import { writeFileAtomically } from '../files/atomic-write.js';
+import { randomHex } from '../util/random.js';
 import type { EmailMessage, SmsMessage } from '../providers/types.js';
 
 export interface NewEmail {
@@ -126,7 +126,7 @@ let lastIdMs = 0;
 function newMessageId(): string {
   // Strictly increasing within this process, so two messages in one millisecond keep their order.
   lastIdMs = Math.max(Date.now(), lastIdMs + 1);
-  return `${lastIdMs.toString(36).padStart(9, '0')}-${randomBytes(6).toString('hex')}`;
+  return `${lastIdMs.toString(36).padStart(9, '0')}-${randomHex(6)}`;
 }
 
 function idMs(id: string): number {

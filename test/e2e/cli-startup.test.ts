@@ -30,7 +30,9 @@ beforeAll(async () => {
   // The hook does not see CommonJS modules that require() loads (pino, cosmiconfig): they are in require.cache at exit.
   await writeFile(join(dir, 'cjs-log.cjs'), "const { appendFileSync } = require('node:fs');\nconst { pathToFileURL } = require('node:url');\nprocess.on('exit', () => appendFileSync(process.env.MODULE_LOG, Object.keys(require.cache).map((p) => `${pathToFileURL(p).href}\\n`).join('')));\n" +
     // Node's scanner of CommonJS exports loads when ESM code imports a CommonJS module (process.moduleLoadList).
-    "process.on('exit', () => { if (process.moduleLoadList.some((m) => m.includes('cjs-module-lexer'))) appendFileSync(process.env.MODULE_LOG, 'file:internal/cjs-module-lexer\\n'); });\n");
+    "process.on('exit', () => { if (process.moduleLoadList.some((m) => m.includes('cjs-module-lexer'))) appendFileSync(process.env.MODULE_LOG, 'file:internal/cjs-module-lexer\\n'); });\n" +
+    // Node's own modules that cost the most to start: node:crypto (it starts OpenSSL) and perf_hooks.
+    "process.on('exit', () => { for (const name of ['crypto', 'perf_hooks']) if (process.moduleLoadList.includes(`NativeModule ${name}`)) appendFileSync(process.env.MODULE_LOG, `file:internal/${name}\\n`); });\n");
 });
 
 async function modulesLoadedBy(args: string[], cwd: string, exitCode?: number): Promise<string[]> {
@@ -71,12 +73,16 @@ describe('start-up', () => {
     expect(usage.stderr).toMatch(/--json is not a flag of version/);
   });
 
-  it.each([['whoami'], ['otp'], ['env']])('`%s` loads neither pino nor zod (agent commands log nothing by default), nor p-queue for a short inbox, nor the CJS export scanner', async (command) => {
+  it.each([['whoami'], ['otp'], ['env']])('`%s` loads neither pino nor zod (agent commands log nothing by default), nor p-queue for a short inbox, nor the CJS export scanner, nor node:crypto', async (command) => {
     const loaded = await modulesLoadedBy([command], worktree);
     expect(loaded.some((url) => url.includes('/dist/cli/commands/'))).toBe(true);
     expect(loaded.filter((url) => /node_modules\/(pino|execa|zod|p-queue|eventemitter3)\//.test(url))).toEqual([]);
     // No CommonJS package imported from ESM (`ms` is required): the CJS export scanner stays unloaded.
     expect(loaded).not.toContain('file:internal/cjs-module-lexer');
+    // Hashes of names use @noble/hashes, random ids require node:crypto when something is written: an agent
+    // command that only reads never starts OpenSSL (about 10 ms of CPU), nor perf_hooks.
+    expect(loaded).not.toContain('file:internal/crypto');
+    expect(loaded).not.toContain('file:internal/perf_hooks');
   });
 
   it('a no-op `reconcile` (and `--worktree PATH`) with a JSON config it validated before loads no zod, cosmiconfig or pino; a log line loads pino', async () => {

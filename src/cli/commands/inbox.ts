@@ -24,7 +24,7 @@ export default defineCommand({
     const kind = input.positionals[0] ?? 'email';
     const context = await createAgentContext(input);
     const { io, flags } = input;
-    const me = await findWorktreeIdentity(context.config, context.provider, context.worktree);
+    const me = await findWorktreeIdentity(context.config, context.provider, context.worktree, context.located);
     // Only this lease's messages: the identity may have served another worktree before.
     const inbox = leaseInbox(context.provider, context.config.stateDir, me);
     const options = { unreadOnly: flags.unread };

@@ -31,7 +31,7 @@ export default defineCommand({
       io.stderr.write('ravi-orchestrator ravi: the local provider has no Ravi identities; set provider.kind to "ravi" to use the real service.\n');
       return ExitCode.FAILURE;
     }
-    const me = await findWorktreeIdentity(context.config, context.provider, context.worktree);
+    const me = await findWorktreeIdentity(context.config, context.provider, context.worktree, context.located);
     const problem = await scopedConfigProblem(me);
     if (problem !== null) {
       io.stderr.write(`ravi-orchestrator ravi: ${problem}\n`);

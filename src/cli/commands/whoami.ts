@@ -10,7 +10,7 @@ export default defineCommand({
   async run(input) {
     const [{ createAgentContext }, { findWorktreeIdentity }] = await Promise.all([import('../context.js'), import('../../agent/worktree-identity.js')]);
     const context = await createAgentContext(input);
-    const me = await findWorktreeIdentity(context.config, context.provider, context.worktree);
+    const me = await findWorktreeIdentity(context.config, context.provider, context.worktree, context.located);
     if (input.flags.json) {
       writeJson(input.io.stdout, { name: me.name, uuid: me.uuid, email: me.email, phone: me.phone, worktree: me.worktree, leaseSince: me.leaseSince, provider: context.provider.kind });
     } else {

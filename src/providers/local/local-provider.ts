@@ -2,11 +2,11 @@
  * The embedded default provider: identities, addresses at a local domain, fictional phone numbers
  * and a vault, stored under the state dir. No account, no network; the same engine and guarantees.
  */
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { GenericSchema } from 'valibot';
 import type { CallOptions, CreateIdentityRequest, EmailMessage, Identity, ListMessagesOptions, Provider, ScopedKey, SmsMessage } from '../types.js';
 import { ProviderError } from '../../util/errors.js';
+import { randomUuid } from '../../util/random.js';
 import type { LocalIdentities, LocalIdentityOp, Retired } from './local-identity-store.js';
 import type { JournaledStore } from '../../files/journaled-store.js';
 import { AddressesInUse } from './addresses-in-use.js';
@@ -123,7 +123,7 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
         const retired = resting(state, current);
         const used = inUse(current);
         const identity: Identity = {
-          uuid: randomUUID(),
+          uuid: randomUuid(),
           name: request.name,
           email: used.email(request.name, retired),
           phone: request.provisionPhone ? used.phone(retired) : null,

@@ -1,0 +1,24 @@
+/**
+ * Random ids for writes (temp file names, message ids, local identities), with node:crypto required on first
+ * use instead of imported. Loading node:crypto starts OpenSSL, about 10 ms of CPU here, and the modules that
+ * name temp files are loaded by every command that only reads (`otp`, `whoami`): they should not pay for it.
+ */
+import { createRequire } from 'node:module';
+
+type NodeCrypto = typeof import('node:crypto');
+let nodeCrypto: NodeCrypto | undefined;
+
+function crypto(): NodeCrypto {
+  nodeCrypto ??= createRequire(import.meta.url)('node:crypto') as NodeCrypto;
+  return nodeCrypto;
+}
+
+/** `bytes` random bytes as lowercase hex (2 characters a byte). */
+export function randomHex(bytes: number): string {
+  return crypto().randomBytes(bytes).toString('hex');
+}
+
+/** A random RFC 4122 version 4 UUID. */
+export function randomUuid(): string {
+  return crypto().randomUUID();
+}

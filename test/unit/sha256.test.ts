@@ -1,0 +1,33 @@
+/**
+ * sha256Hex (@noble/hashes) names files that already exist on users' disks (a provider scope's ledger, the
+ * validated-config cache): it must give node:crypto's digest for every text, or a ledger would be lost.
+ */
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ledgerFileFor } from '../../src/files/ledger-types.js';
+import { sha256Hex } from '../../src/util/sha256.js';
+import { randomHex, randomUuid } from '../../src/util/random.js';
+
+const nodeSha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+describe('sha256Hex', () => {
+  it('equals node:crypto for the empty text, long texts and any Unicode, lone surrogates included', () => {
+    for (const text of ['', 'local', 'https://api.ravi.id', 'é☃😀', 'x'.repeat(1_000_000), '\ud800', 'a\udc00b']) expect(sha256Hex(text)).toBe(nodeSha256(text));
+    fc.assert(fc.property(fc.string({ unit: 'binary' }), (text) => sha256Hex(text) === nodeSha256(text)), { numRuns: 500 });
+  });
+
+  it('keeps the ledger file names already on disk', () => {
+    expect(ledgerFileFor('/state', 'local')).toBe('/state/ledger/local-25bf8e1a.json');
+    expect(ledgerFileFor('/state', 'https://api.ravi.id')).toBe(`/state/ledger/api.ravi.id-${nodeSha256('https://api.ravi.id').slice(0, 8)}.json`);
+  });
+});
+
+describe('random ids', () => {
+  it('are hex of the asked length and RFC 4122 v4 UUIDs, different each time', () => {
+    expect(randomHex(4)).toMatch(/^[0-9a-f]{8}$/);
+    expect(new Set(Array.from({ length: 100 }, () => randomHex(6))).size).toBe(100);
+    expect(randomUuid()).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(randomUuid()).not.toBe(randomUuid());
+  });
+});
