@@ -37,6 +37,11 @@ export class SharedLooks {
     return stats;
   }
 
+  /** What lstat would see at `path`, taken by other means (the fstat of a handle opened without following it). */
+  sawLstat(path: string, stats: Stats | null): void {
+    this.#stats.set(`lstat\0${path}`, stats);
+  }
+
   /**
    * What `path` leads to (its stat, null when absent), from its lstat when it is not a symlink: a path looked at
    * both ways (a `.git` file's kind, then its stamp) costs one syscall.
