@@ -7,14 +7,14 @@
  * thread-pool round trip per syscall (open, fstat, read, close: four for one readFile), which at 2000 worktrees
  * was most of a pass (issue 16).
  *
- * A file's identity is (dev, ino, mode, uid, size, mtime, ctime). A content change always moves ctime,
- * but within one tick of the file system's clock two writes of the same size can leave every field equal: the
- * same problem as git's "racily clean" index entries (Documentation/technical/racy-git.txt), solved the same
- * way: a file changed less than RACY_MS before we looked is not trusted later, and the answer is not kept.
+ * Stamps and the racy rule (a file changed just before the look is not trusted later, and the answer is not
+ * kept) are file-stamps.ts's, shared with the worktree listing. Here, stamps are text: a check's `seen` is
+ * compared and memoised with summaries and resolved paths, and a read is stamped through its open handle.
  */
 import { closeSync, lstatSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { isAbsent, notRegular, openRegularFile, readOpenFile, readRegularFileSync } from './regular-file.js';
 import { SharedLooks } from './shared-looks.js';
+import { changedRecently, stampText } from './file-stamps.js';
 
 export type ReadOp = 'lstat' | 'stat' | 'read' | 'resolve' | 'summary';
 
@@ -32,9 +32,6 @@ export interface Summary {
   readonly name: string;
   readonly of: (bytes: Buffer | null) => string;
 }
-
-/** Generous against clock skew between the kernel's coarse file clock and Date.now. */
-const RACY_MS = 2_000;
 
 export class RecordedReads {
   readonly checks: ReadCheck[] = [];
@@ -116,7 +113,7 @@ export class RecordedReads {
       const target = this.#shared !== null ? this.#shared.followed(path) : statSync(path);
       if (target === null) throw Object.assign(new Error(`ENOENT: no such file or directory, stat '${path}'`), { code: 'ENOENT' });
       if (this.#record) {
-        this.checks.push({ op: 'resolve', path, seen: `${identityOf(target)}>${resolved}` });
+        this.checks.push({ op: 'resolve', path, seen: `${stampText(target, 'identity')}>${resolved}` });
         if (resolved !== path) this.checks.push({ op: 'stat', path: resolved, seen: stamp('stat', target) });
       }
       return resolved;
@@ -138,7 +135,7 @@ export class RecordedReads {
       stats = null; // ENOTDIR: a file where a folder was expected; absent as far as the path goes
     }
     if (!this.#record) return stats;
-    if (stats !== null && op === 'read' && isRacy(stats, this.#now())) this.reusable = false;
+    if (stats !== null && op === 'read' && changedRecently(stats, this.#now())) this.reusable = false;
     this.checks.push({ op, path, seen: stamp(op, stats) });
     return stats;
   }
@@ -159,13 +156,13 @@ export class ReadCache<V> {
   }
 
   /**
-   * The cache for one pass. `memo` is that pass's own: a look taken by an earlier pass says nothing about
-   * now. Answers the previous pass did not use (a removed worktree) are dropped.
+   * The cache for one pass. `memo` and `shared` are that pass's own (`shared` may serve its other readers too, the
+   * worktree listing): a look taken by an earlier pass says nothing about now. Answers the previous pass did not
+   * use (a removed worktree) are dropped.
    */
-  pass(memo: Map<string, string>): PassCache<V> {
+  pass(memo: Map<string, string>, shared: SharedLooks = new SharedLooks()): PassCache<V> {
     const current = ++this.#pass;
     for (const [key, entry] of this.#entries) if (entry.pass < current - 1) this.#entries.delete(key);
-    const shared = new SharedLooks();
     return {
       get: (key, compute) => {
         const entry = this.#entries.get(key);
@@ -193,11 +190,12 @@ export interface PassCache<V> {
 }
 
 /**
- * A cache for a single pass of a one-shot command: its computations share their looks, and nothing is kept, so
- * nothing is recorded either (no stamps to build; at N = 500 they were a fifth of the ignore checks' time).
+ * A cache for a single pass of a one-shot command: its computations share their looks (`looks`: the pass's, which
+ * the worktree listing shares too), and nothing is kept, so nothing is recorded either (no stamps to build; at
+ * N = 500 they were a fifth of the ignore checks' time).
  */
-export function singlePass<V>(options: { shareSummaries?: boolean } = {}): PassCache<V> {
-  const shared = new SharedLooks(options);
+export function singlePass<V>(options: { shareSummaries?: boolean; looks?: SharedLooks } = {}): PassCache<V> {
+  const shared = options.looks ?? new SharedLooks(options);
   return { get: (_key, compute) => compute(new RecordedReads(Date.now, shared, false)) };
 }
 
@@ -240,30 +238,15 @@ function lookNow(check: ReadCheck, nowMs: number, shared?: SharedLooks): string 
         : check.op === 'lstat'
           ? lstatSync(check.path, { throwIfNoEntry: false })
           : statSync(check.path, { throwIfNoEntry: false });
-    if (check.op === 'resolve') return stats === undefined ? 'absent' : `${identityOf(stats)}>${check.seen.slice(check.seen.indexOf('>') + 1)}`;
-    if (stats !== undefined && check.op === 'read' && isRacy(stats, nowMs)) return 'racy';
+    if (check.op === 'resolve') return stats === undefined ? 'absent' : `${stampText(stats, 'identity')}>${check.seen.slice(check.seen.indexOf('>') + 1)}`;
+    if (stats !== undefined && check.op === 'read' && changedRecently(stats, nowMs)) return 'racy';
     return stamp(check.op, stats ?? null);
   } catch (error) {
     return `error:${(error as NodeJS.ErrnoException).code ?? 'unknown'}`;
   }
 }
 
-/**
- * An lstat or stat is used for a path's kind and owner (is it a folder, a plain file, ours?), so only those and
- * its identity count: a worktree folder gaining a file, or `objects/` a subfolder, must not void what was read
- * about the repository. A read records everything a content change moves.
- */
+/** An lstat or stat is used for a path's kind and owner: its identity; a read, everything a content change moves. */
 function stamp(op: ReadOp, stats: Stats | null): string {
-  if (stats === null) return 'absent';
-  const identity = identityOf(stats);
-  // Milliseconds as doubles keep about a quarter of a microsecond: finer than the kernel's clock tick.
-  return op === 'read' ? `${identity}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}` : identity;
-}
-
-function identityOf(stats: Stats): string {
-  return `${stats.dev}:${stats.ino}:${stats.mode}:${stats.uid}`;
-}
-
-function isRacy(stats: Stats, nowMs: number): boolean {
-  return nowMs - Math.max(stats.ctimeMs, stats.mtimeMs) < RACY_MS;
+  return stats === null ? 'absent' : stampText(stats, op === 'read' ? 'content' : 'identity');
 }

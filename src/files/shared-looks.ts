@@ -12,7 +12,8 @@ import { lstatSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 
 export class SharedLooks {
-  readonly #stats = new Map<string, Stats | null>();
+  /** By kind, then path: no key string built per look. */
+  readonly #stats = { lstat: new Map<string, Stats | null>(), stat: new Map<string, Stats | null>() };
   readonly #summaries = new Map<string, string>();
   readonly #realpaths = new Map<string, string>();
   readonly #shareSummaries: boolean;
@@ -27,14 +28,19 @@ export class SharedLooks {
 
   /** lstat or stat (null when absent), once per path and kind in this pass. */
   stats(op: 'lstat' | 'stat', path: string): Stats | null {
-    const key = `${op}\0${path}`;
-    let stats = this.#stats.get(key);
+    const seen = this.#stats[op];
+    let stats = seen.get(path);
     if (stats === undefined) {
       const options = { throwIfNoEntry: false } as const;
       stats = (op === 'lstat' ? lstatSync(path, options) : statSync(path, options)) ?? null;
-      this.#stats.set(key, stats);
+      seen.set(path, stats);
     }
     return stats;
+  }
+
+  /** What lstat would see at `path`, taken by other means (the fstat of a handle opened without following it). */
+  sawLstat(path: string, stats: Stats | null): void {
+    this.#stats.lstat.set(path, stats);
   }
 
   /**

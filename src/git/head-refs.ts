@@ -7,7 +7,8 @@
  * a directory in the way, an unreadable file): the caller then asks git, so the answer is git's or none.
  */
 import { join } from 'node:path';
-import { isRacy, lookNow, readOptional, type Dependency, type StampedReads } from './stamped-reads.js';
+import type { SharedLooks } from '../files/shared-looks.js';
+import { readShared, type Dependency, type StampedReads } from './stamped-reads.js';
 
 export interface HeadInfo {
   /** The commit, lowercase hex; null for an unborn branch (git prints 40 zeros). */
@@ -22,20 +23,19 @@ const MAX_DEPTH = 5;
 
 /** The packed refs of one common dir, read at most once per listing (null: no packed-refs file). */
 export class PackedRefs {
-  #loaded: { refs: Map<string, string> | null | undefined; dependency: Dependency; racy: boolean } | null = null;
+  #loaded: { refs: Map<string, string> | null | undefined; dependency: Dependency } | null = null;
   constructor(
     private readonly commonDir: string,
-    private readonly now: number,
+    private readonly looks: SharedLooks,
   ) {}
 
   /** The commit a packed ref names, null when it is not there, undefined when the file is not understood. */
   lookup(refname: string, reads: StampedReads): string | null | undefined {
     if (this.#loaded === null) {
-      const path = join(this.commonDir, 'packed-refs');
-      const seen = lookNow(path, this.now, false);
-      this.#loaded = { dependency: { path, kind: 'read', seen, shared: true }, racy: isRacy(seen, this.now), refs: parsePackedRefs(readOptional(path)) };
+      const { text, dependency } = readShared(join(this.commonDir, 'packed-refs'), this.looks);
+      this.#loaded = { dependency, refs: parsePackedRefs(text) };
     }
-    reads.add(this.#loaded.dependency, this.#loaded.racy);
+    reads.add(this.#loaded.dependency);
     const { refs } = this.#loaded;
     if (refs === null || refs === undefined) return refs;
     return refs.get(refname) ?? null;

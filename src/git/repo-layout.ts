@@ -89,9 +89,12 @@ function valuesAll(lower: string, key: string, rest: RegExp): boolean {
   return true;
 }
 
+/** This process's effective user: asked once (a syscall), not once per worktree; we never change it. */
+const EUID = process.geteuid?.();
+
 /** Git refuses a repository whose worktree, .git file or git dir another user owns (unless safe.directory). */
 function ownedByUs(reads: RecordedReads, paths: readonly string[]): boolean {
-  const euid = process.geteuid?.();
+  const euid = EUID;
   // As root git compares with SUDO_UID; the test-only override makes git pretend every path is someone else's.
   if (euid === undefined || (euid === 0 && process.env['SUDO_UID'] !== undefined)) return false;
   if (process.env['GIT_TEST_ASSUME_DIFFERENT_OWNER'] !== undefined) return false;

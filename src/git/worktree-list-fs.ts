@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { locateWorktree } from './locate-worktree.js';
 import { readConfigFacts } from './config-facts.js';
 import { PackedRefs, readHead } from './head-refs.js';
-import { stillSame, StampedReads, type Dependency, type Seen } from './stamped-reads.js';
+import { stillSame, StampedReads, type Dependency } from './stamped-reads.js';
+import { SharedLooks } from '../files/shared-looks.js';
 import type { RawWorktreeEntry } from './porcelain.js';
 
 export interface ListedWorktree extends RawWorktreeEntry {
@@ -28,12 +29,42 @@ export interface InProcessListing {
   readonly worktrees: readonly ListedWorktree[];
 }
 
-/** `now`: the clock the racy rule compares file times with (stamped-reads.ts); tests move it. */
-export async function listWorktreesInProcess(repoPath: string, options: { now?: () => number } = {}): Promise<InProcessListing | null> {
+export interface ListingOptions {
+  /** The clock the racy rule compares file times with (file-stamps.ts); tests move it. @default Date.now */
+  readonly now?: () => number;
+  /** The pass's looks, shared with its ignore checks (a worktree's `.git` and HEAD). @default looks of its own */
+  readonly looks?: SharedLooks;
+  /** The answers of the last listing, to re-check instead of re-reading (the daemon's); none: nothing is recorded. */
+  readonly memory?: ListingMemory;
+}
+
+/**
+ * Per common dir, each admin folder's answer with the files it rests on, from the last listing: a listing
+ * re-checks those (one lstat each) and reads again only what changed. Each listing keeps only the folders it saw.
+ * Held by whoever lists again (the daemon's PassMemory): a one-shot command keeps none and records nothing.
+ */
+export class ListingMemory {
+  readonly #kept = new Map<string, ReadonlyMap<string, KeptAnswer>>();
+
+  last(commonDir: string): ReadonlyMap<string, KeptAnswer> | undefined {
+    return this.#kept.get(commonDir);
+  }
+
+  keep(commonDir: string, answers: ReadonlyMap<string, KeptAnswer>): void {
+    this.#kept.set(commonDir, answers);
+  }
+}
+
+interface KeptAnswer {
+  readonly deps: readonly Dependency[];
+  readonly answer: Answer;
+}
+
+export async function listWorktreesInProcess(repoPath: string, options: ListingOptions = {}): Promise<InProcessListing | null> {
   const located = await locateWorktree(repoPath).catch(() => null);
   if (located === null) return null;
   try {
-    return listFromCommonDir(realpathSync.native(located.commonDir), (options.now ?? Date.now)());
+    return listFromCommonDir(realpathSync.native(located.commonDir), (options.now ?? Date.now)(), options);
   } catch {
     return null; // a file that could not be read the way git reads it: git will say what it makes of it
   }
@@ -41,32 +72,27 @@ export async function listWorktreesInProcess(repoPath: string, options: { now?: 
 
 type Answer = ListedWorktree | 'skipped' | null;
 
-/**
- * Per common dir, each admin folder's answer with the files it rests on, from the last listing: a listing
- * re-checks those (one lstat each) and reads again only what changed. Kept in the module, not PassMemory,
- * because every caller benefits and it validates itself; each listing keeps only the folders it saw.
- */
-const kept = new Map<string, Map<string, { readonly deps: readonly Dependency[]; readonly answer: Answer }>>();
-
 /** What git prints for the repository whose (real) common dir is `commonDir`, or null when unsure. */
-export function listFromCommonDir(commonDir: string, now: number): InProcessListing | null {
+export function listFromCommonDir(commonDir: string, now: number, options: Pick<ListingOptions, 'looks' | 'memory'> = {}): InProcessListing | null {
   const facts = readConfigFacts(commonDir);
   if (facts === null) return null;
   const bare = facts.bare === true;
   // get_main_worktree: the common dir's real path with `/.git` dropped; is_bare from core.bare (any scope).
   if (!commonDir.endsWith('/.git') && !bare) return null; // --separate-git-dir and the like
   const mainPath = commonDir.endsWith('/.git') ? commonDir.slice(0, -'/.git'.length) : commonDir;
-  const packed = new PackedRefs(commonDir, now);
-  const before = kept.get(commonDir);
-  const after = new Map<string, { deps: readonly Dependency[]; answer: Answer }>();
-  const memo = new Map<string, Seen>();
+  const looks = options.looks ?? new SharedLooks();
+  const { memory } = options;
+  const packed = new PackedRefs(commonDir, looks);
+  const before = memory?.last(commonDir);
+  const after = new Map<string, KeptAnswer>();
   const answer = (key: string, compute: (reads: StampedReads) => Answer): Answer => {
+    if (memory === undefined) return compute(new StampedReads(looks, null)); // nobody keeps it: nothing to record
     const last = before?.get(key);
-    if (last !== undefined && stillSame(last.deps, memo, now)) {
+    if (last !== undefined && stillSame(last.deps, looks, now)) {
       after.set(key, last);
       return last.answer;
     }
-    const reads = new StampedReads(now);
+    const reads = new StampedReads(looks, now);
     const fresh = compute(reads);
     if (reads.reusable) after.set(key, { deps: reads.deps, answer: fresh });
     return fresh;
@@ -84,7 +110,7 @@ export function listFromCommonDir(commonDir: string, now: number): InProcessList
     if (found === null) return null;
     if (found !== 'skipped') linked.push(found);
   }
-  kept.set(commonDir, after);
+  memory?.keep(commonDir, after);
   const sorted = sortLikeGit(linked, facts.ignoreCase);
   return sorted === null ? null : { commonDir, worktrees: [main, ...sorted] };
 }
@@ -99,7 +125,7 @@ function linkedWorktree(commonDir: string, id: string, packed: PackedRefs, reads
   const dotGit = gitdir.replace(/[\r\n]+$/, '');
   if (dotGit !== gitdir.replace(/[ \t\n\v\f\r]+$/, '') || !dotGit.startsWith('/') || !dotGit.endsWith('/.git')) return null;
   if (dotGit.includes('\0')) return null; // git's C string would end there
-  const locked = reads.read(join(adminDir, 'locked'));
+  const locked = reads.readUsuallyAbsent(join(adminDir, 'locked')); // git's worktree_lock_reason: file_exists first
   if (locked === undefined) return null;
   // Not locked and its `.git` is gone: prunable, with a reason git words (and translates) itself.
   if (locked === null && !reads.exists(dotGit)) return null;

@@ -12,11 +12,12 @@ import { parseWorktreePorcelainZ } from './porcelain.js';
 import type { RepoInventory, Worktree } from './types.js';
 import { locateWorktree } from './locate-worktree.js';
 import { repoNameOf } from './repo-name.js';
-import { listWorktreesInProcess, type ListedWorktree } from './worktree-list-fs.js';
+import { listWorktreesInProcess, type ListedWorktree, type ListingOptions } from './worktree-list-fs.js';
 
-export async function listWorktrees(repoPath: string): Promise<RepoInventory> {
+/** `options`: a pass's shared looks and the daemon's kept answers, for the in-process listing. */
+export async function listWorktrees(repoPath: string, options: ListingOptions = {}): Promise<RepoInventory> {
   // Without starting git when it can be sure of git's answer (worktree-list-fs.ts); git's own answer otherwise.
-  const listed = await listWorktreesInProcess(repoPath);
+  const listed = await listWorktreesInProcess(repoPath, options);
   if (listed !== null) {
     const main = listed.worktrees[0] as ListedWorktree;
     const worktrees = listed.worktrees.map((worktree, index) => ({ ...worktree, isMain: index === 0 }));

@@ -22,6 +22,8 @@ import { SCOPED_CONFIG_PATH } from './plan-worktree.js';
 import { tempFileExample } from '../files/temp-files.js';
 import type { PassLooks } from './pass-memory.js';
 import { singlePass, type PassCache } from '../files/recorded-reads.js';
+import { SharedLooks } from '../files/shared-looks.js';
+import type { ListingOptions } from '../git/worktree-list-fs.js';
 import type { IgnoreAnalysis } from '../git/ignore-fast-path.js';
 
 export interface ObserveOptions {
@@ -42,8 +44,10 @@ export async function observe(config: Config, provider: Provider, ledger: Ledger
   const vault =
     config.env.secrets.length > 0 && config.secrets.vault !== null ? capture(provider.listVaultSecrets(config.secrets.vault, call)) : null;
   const selector = createWorktreeSelector(config);
-  // A one-shot pass keeps no answers, but its worktrees still share their looks at the repo's files.
-  const passOptions = { ...options, ignoreCache: options.looks?.ignore ?? singlePass<IgnoreAnalysis>() };
+  // A one-shot pass keeps no answers, but its listing and its worktrees still share their looks at the repo's files.
+  const shared = options.looks?.shared ?? new SharedLooks();
+  const listing = options.looks?.listing ?? { looks: shared };
+  const passOptions = { ...options, listing, ignoreCache: options.looks?.ignore ?? singlePass<IgnoreAnalysis>({ looks: shared }) };
   const repos = await Promise.all(config.repos.map((repo) => observeRepo(repo, config, provider, selector, passOptions)));
   return {
     now: options.now,
@@ -68,7 +72,7 @@ async function observeRepo(
   // Reading a file a few ms before the listing is no less the truth than after it: a pass never saw both at once.
   const before = options.onlyWorktreePath == null ? (options.looks?.readFoldersBefore(repoPath) ?? []) : [];
   const [inventory, early] = await Promise.all([
-    capture(listWorktrees(repoPath)),
+    capture(listWorktrees(repoPath, options.listing)),
     mapConcurrent(before, FILE_CONCURRENCY, (folder) => readWorktreeFiles(folder, config, provider, options)),
   ]);
   if (!inventory.ok) return { repoPath, inventory, claim: null, worktrees: [] };
@@ -82,6 +86,7 @@ async function observeRepo(
 }
 
 interface PassOptions extends ObserveOptions {
+  readonly listing: ListingOptions;
   readonly ignoreCache: PassCache<IgnoreAnalysis>;
 }
 

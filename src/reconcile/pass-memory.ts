@@ -6,12 +6,16 @@
  */
 import type { Ledger } from '../files/ledger.js';
 import { ReadCache, type PassCache } from '../files/recorded-reads.js';
+import { SharedLooks } from '../files/shared-looks.js';
 import type { IgnoreAnalysis } from '../git/ignore-fast-path.js';
+import { ListingMemory, type ListingOptions } from '../git/worktree-list-fs.js';
 import type { PortLedger } from '../ports/port-ledger.js';
 
 export class PassMemory {
   /** Per set of repos a pass covers (the daemon runs one pass per repo): each drops what its own last pass left unused. */
   readonly #ignore = new Map<string, ReadCache<IgnoreAnalysis>>();
+  /** Each repo's worktree listing, by common dir (worktree-list-fs.ts): re-checked, not re-read, while unchanged. */
+  readonly #listing = new ListingMemory();
   /** Repo -> the folders of the worktrees whose files its last pass read (observe reads them again early). */
   readonly #readFolders = new Map<string, readonly string[]>();
   ledger: Ledger | null = null;
@@ -29,8 +33,11 @@ export class PassMemory {
     let ignore = this.#ignore.get(key);
     if (ignore === undefined) this.#ignore.set(key, (ignore = new ReadCache(this.#now)));
     const memo = new Map<string, string>();
+    const shared = new SharedLooks();
     return {
-      ignore: ignore.pass(memo),
+      shared,
+      ignore: ignore.pass(memo, shared),
+      listing: { now: this.#now, looks: shared, memory: this.#listing },
       readFoldersBefore: (repo) => this.#readFolders.get(repo) ?? [],
       rememberReadFolders: (repo, folders) => void this.#readFolders.set(repo, folders),
     };
@@ -38,7 +45,11 @@ export class PassMemory {
 }
 
 export interface PassLooks {
+  /** The pass's looks at files, shared by the listing and the ignore checks (each file looked at once a pass). */
+  readonly shared: SharedLooks;
   readonly ignore: PassCache<IgnoreAnalysis>;
+  /** For the worktree listing: the pass's looks, and the answers kept from its last listing of each repo. */
+  readonly listing: ListingOptions;
   /** The worktree folders whose files the last pass of `repo` read: likely the same ones this time. */
   readFoldersBefore(repo: string): readonly string[];
   rememberReadFolders(repo: string, folders: readonly string[]): void;

@@ -9,8 +9,10 @@ import { delimiter, join } from 'node:path';
 import { cleanupTempDirs, createRepo, createTempDir, type TestRepo } from '../support/git-fixtures.js';
 import { createHarness, testConfig } from '../support/engine-harness.js';
 import { checkIgnored, checkIgnoredByGit } from '../../src/git/ignore.js';
-import { analyzeIgnore, certainlyIgnored, untrackedNotYetExcluded } from '../../src/git/ignore-fast-path.js';
+import { analyzeIgnore, certainlyIgnored, untrackedNotYetExcluded, type IgnoreAnalysis } from '../../src/git/ignore-fast-path.js';
 import { singlePass } from '../../src/files/recorded-reads.js';
+import { SharedLooks } from '../../src/files/shared-looks.js';
+import { listWorktreesInProcess } from '../../src/git/worktree-list-fs.js';
 
 afterAll(cleanupTempDirs);
 
@@ -25,10 +27,12 @@ async function provenIn(worktree: string, paths: readonly string[] = PATHS): Pro
   // A pass's shared looks (shared-looks.ts: realpath by folder, one look at the repo's files) change no answer.
   const shared = await analyzeIgnore(worktree, paths, singlePass());
   const alone = await analyzeIgnore(worktree, paths);
-  expect({ ignored: [...shared.ignored].sort(), untracked: [...shared.untrackedNotExcluded].sort() }).toEqual({
-    ignored: [...alone.ignored].sort(),
-    untracked: [...alone.untrackedNotExcluded].sort(),
-  });
+  const answer = (analysis: IgnoreAnalysis) => ({ ignored: [...analysis.ignored].sort(), untracked: [...analysis.untrackedNotExcluded].sort() });
+  expect(answer(shared)).toEqual(answer(alone));
+  // Nor do the looks the worktree listing of the same pass leaves there (a `.git`, a HEAD: stamped-reads.ts).
+  const looks = new SharedLooks();
+  await listWorktreesInProcess(worktree, { looks });
+  expect(answer(await analyzeIgnore(worktree, paths, singlePass({ looks })))).toEqual(answer(alone));
   const byGit = await checkIgnoredByGit(worktree, paths);
   for (const path of proven) {
     expect({ path, ignored: byGit.ignored.get(path), tracked: byGit.tracked.has(path) }).toEqual({ path, ignored: true, tracked: false });

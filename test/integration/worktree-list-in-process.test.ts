@@ -3,20 +3,26 @@
  * real layouts: where it answers, its answer must be git's, field for field and in git's order; where it
  * cannot be sure it must say so (null), and listWorktrees must then give git's answer anyway.
  */
+import { lstatSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { listWorktrees, listWorktreesWithGit, runGit } from '../../src/git/worktrees.js';
-import { listWorktreesInProcess } from '../../src/git/worktree-list-fs.js';
+import { ListingMemory, listWorktreesInProcess } from '../../src/git/worktree-list-fs.js';
 import { parseWorktreePorcelainZ } from '../../src/git/porcelain.js';
+import { SharedLooks } from '../../src/files/shared-looks.js';
+import { PassMemory } from '../../src/reconcile/pass-memory.js';
 import { cleanupTempDirs, createRepo, createTempDir, git } from '../support/git-fixtures.js';
 
 afterAll(cleanupTempDirs);
 
-/** Lists from `from` both ways; `inProcess: false` when the in-process listing must decline. */
-async function expectSameAsGit(from: string, options: { inProcess?: boolean; now?: () => number } = {}): Promise<void> {
-  // With `now`, only the in-process listing at that clock runs: a listing at another clock would replace what it keeps.
-  const listed = await listWorktreesInProcess(from, { now: options.now });
+/**
+ * Lists from `from` both ways; `inProcess: false` when the in-process listing must decline. With `memory`, the
+ * in-process listing re-checks (and keeps) the answers of the last one.
+ */
+async function expectSameAsGit(from: string, options: { inProcess?: boolean; now?: () => number; memory?: ListingMemory } = {}): Promise<void> {
+  // With `now`, only the in-process listing at that clock runs.
+  const listed = await listWorktreesInProcess(from, { now: options.now, memory: options.memory });
   const { stdout } = await runGit(from, ['worktree', 'list', '--porcelain', '-z']);
   const withGit = await listWorktreesWithGit(from);
   if (options.now !== undefined) {
@@ -101,7 +107,7 @@ describe('the in-process worktree listing equals git worktree list --porcelain -
 describe('answers kept from the last listing', () => {
   it('are re-checked: each change between two listings shows, as git shows it', async () => {
     // An hour ahead: no file counts as just written, so every answer is kept and only its re-check can catch a change.
-    const later = { now: () => Date.now() + 3_600_000 };
+    const later = { now: () => Date.now() + 3_600_000, memory: new ListingMemory() };
     const repo = await createRepo();
     const a = await repo.addWorktree('feat/a');
     const b = await repo.addWorktree('b');
@@ -128,6 +134,75 @@ describe('answers kept from the last listing', () => {
     }
     await rm(join(repo.root, 'moved', 'b'), { recursive: true, force: true }); // prunable now: git must answer
     await expectSameAsGit(repo.path, { ...later, inProcess: false });
+  });
+});
+
+describe('a one-shot listing and the daemon\'s', () => {
+  const later = () => Date.now() + 3_600_000; // no file counts as just written
+  const stampOf = (stats: { dev: number; ino: number; mode: number; uid: number; size: number; mtimeMs: number; ctimeMs: number } | null | undefined) =>
+    stats == null ? null : { dev: stats.dev, ino: stats.ino, mode: stats.mode, uid: stats.uid, size: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs };
+
+  it('one-shot (no memory): git\'s answer, nothing kept, and the looks it leaves for the pass are what lstat sees', async () => {
+    const repo = await createRepo();
+    const plain = await repo.addWorktree('plain');
+    const locked = await repo.addWorktree('locked');
+    await repo.lockWorktree(locked, 'why');
+    const looks = new SharedLooks();
+    const first = await listWorktreesInProcess(repo.path, { now: later, looks });
+    const { stdout } = await runGit(repo.path, ['worktree', 'list', '--porcelain', '-z']);
+    expect(first?.worktrees.map(({ adminId: _id, ...fields }) => fields)).toEqual(parseWorktreePorcelainZ(stdout));
+    // The ignore check of the same pass looks at these again: the listing's looks must be lstat's, field for field.
+    const admin = join(repo.commonDir, 'worktrees');
+    for (const path of [join(plain, '.git'), join(admin, 'plain', 'HEAD'), join(admin, 'plain', 'gitdir'), join(admin, 'locked', 'locked'), join(admin, 'plain', 'locked')]) {
+      expect({ path, seen: stampOf(looks.stats('lstat', path)) }).toEqual({ path, seen: stampOf(lstatSync(path, { throwIfNoEntry: false })) });
+    }
+    const second = await listWorktreesInProcess(repo.path, { now: later });
+    expect(second).toEqual(first);
+    expect(second?.worktrees[1]).not.toBe(first?.worktrees[1]); // read again: a one-shot listing keeps nothing
+  });
+
+  it('leaves no look for a symlinked HEAD (a look by lstat then sees the link) and declines', async () => {
+    const repo = await createRepo();
+    await repo.addWorktree('odd');
+    const head = join(repo.commonDir, 'worktrees', 'odd', 'HEAD');
+    await writeFile(join(repo.root, 'head-target'), await readFile(head));
+    await rm(head);
+    await symlink(join(repo.root, 'head-target'), head);
+    const looks = new SharedLooks();
+    expect(await listWorktreesInProcess(repo.path, { looks })).toBeNull();
+    expect(looks.stats('lstat', head)?.isSymbolicLink()).toBe(true);
+  });
+
+  it('kept in PassMemory: a pass re-checks the last answers and reuses them; a new memory (a new process) reads afresh', async () => {
+    const repo = await createRepo();
+    const a = await repo.addWorktree('a');
+    await repo.addWorktree('b');
+    const memory = new PassMemory({ now: later });
+    const list = (m: PassMemory) => listWorktreesInProcess(repo.path, m.begin([repo.path]).listing);
+    const first = await list(memory);
+    const second = await list(memory);
+    expect(second?.worktrees[1]).toBe(first?.worktrees[1]);
+    expect(second?.worktrees[2]).toBe(first?.worktrees[2]);
+    expect((await list(new PassMemory({ now: later })))?.worktrees[1]).not.toBe(first?.worktrees[1]);
+    await repo.commitFile('x.txt', 'x', { worktree: a }); // a's branch moves: its answer is read again, b's kept
+    const third = await list(memory);
+    expect(third?.worktrees[1]).not.toBe(first?.worktrees[1]);
+    expect(third?.worktrees[1]?.head).not.toBe(first?.worktrees[1]?.head);
+    expect(third?.worktrees[2]).toBe(first?.worktrees[2]);
+    await expectSameAsGit(repo.path);
+  });
+
+  it('keeps no answer that rests on a file changed within the racy window (a same-size rewrite in one clock tick would look unchanged)', async () => {
+    const repo = await createRepo();
+    const fresh = await repo.addWorktree('fresh');
+    const memory = new ListingMemory();
+    const head = join(repo.commonDir, 'worktrees', 'fresh', 'HEAD');
+    await writeFile(head, await readFile(head)); // changed just now, by the real clock
+    const first = await listWorktreesInProcess(repo.path, { memory });
+    const second = await listWorktreesInProcess(repo.path, { memory });
+    expect(second?.worktrees[1]?.path).toBe(fresh);
+    expect(second?.worktrees[1]).not.toBe(first?.worktrees[1]);
+    expect(memory.last(repo.commonDir)?.has('fresh')).toBe(false);
   });
 });
 
