@@ -24,6 +24,7 @@ import { WatchEvents } from './watch-events.js';
 import { keepYoungGenerationSmall } from './heap.js';
 import { toRepoProblems } from './watch-problems.js';
 import { WatchFallback } from './watch-fallback.js';
+import { AddedWorktrees } from './added-worktrees.js';
 import { stat } from 'node:fs/promises';
 
 export interface DaemonDeps {
@@ -51,8 +52,8 @@ export class Daemon {
   /** Kept between passes so a pass where little changed re-checks, not re-reads (validated before each use). */
   readonly #memory = new PassMemory();
   readonly #events: WatchEvents;
-  /** Repo -> admin ids the git watch saw appear since its last pass began: its next pass serves them first. */
-  readonly #added = new Map<string, Set<string>>();
+  /** Admin ids the git watch saw appear since each repo's last run began: its next run serves them first. */
+  readonly #added = new AddedWorktrees();
   #resyncTimer: NodeJS.Timeout | null = null;
   /** While some folder cannot be watched: the status entry, and a shorter resync of what it concerns. */
   readonly #fallback: WatchFallback;
@@ -87,7 +88,11 @@ export class Daemon {
       onRunEnd: (event) => this.#onRunEnd(event),
     });
     // The sources pass keys on at once; #events debounces both together, per repo (watch-events.ts).
-    this.#git = createGitSource([], { debounceMs: 0, onProblemsChanged: () => this.#publishWatch(), onAdded: (commonDir, ids) => this.#noteAdded(commonDir, ids) });
+    const onAdded = (commonDir: string, ids: readonly string[]) => {
+      const repo = this.#commonDirs.get(commonDir);
+      if (repo !== undefined) this.#added.note(repo, ids);
+    };
+    this.#git = createGitSource([], { debounceMs: 0, onProblemsChanged: () => this.#publishWatch(), onAdded });
     this.#files = createWorktreeFilesSource({ debounceMs: 0 });
     this.#events = new WatchEvents({
       debounceMs: deps.options.debounceMs,
@@ -172,6 +177,7 @@ export class Daemon {
     this.#config = next;
     this.#configStamp = await stampOf(next.source);
     for (const repo of [...this.#watched.keys()]) if (!next.repos.includes(repo)) this.#watched.delete(repo);
+    this.#added.retain(next.repos);
     await this.#resolveCommonDirs();
     await this.#files.setWatched(this.#watchEntries());
     if (sourceChanged) {
@@ -211,15 +217,14 @@ export class Daemon {
     // the status would show it neither queued nor running (and "idle" with this pass's result to come).
     queueMicrotask(() => this.#publishQueue());
     this.#events.passStarted(repo);
-    const added = [...(this.#added.get(repo) ?? [])];
-    this.#added.delete(repo);
+    const added = this.#added.take(repo);
     try {
       const result = await runRepoPass({
         repo, config: this.#config, provider: this.#provider, logger: this.#deps.logger.child({ repo }), signal, lockWaitMs: this.#deps.options.lockWaitMs, memory: this.#memory,
-        // Beyond a few at once (a script adding many), a focused pass first would only repeat the full pass's work.
-        focus: added.length <= FOCUS_LIMIT ? added : [],
+        focus: added.ids,
       });
       this.#status.repo(repo, { lastPass: result.summary, error: null, retryAt: null });
+      added.unfinished(result.unfinished);
       if (result.commonDir !== null && this.#commonDirs.get(result.commonDir) !== repo) {
         this.#commonDirs.set(result.commonDir, repo);
         await this.#git.setRepos([...this.#commonDirs.keys()]);
@@ -247,14 +252,6 @@ export class Daemon {
     } finally {
       this.#events.passEnded(repo);
     }
-  }
-
-  #noteAdded(commonDir: string, ids: readonly string[]): void {
-    const repo = this.#commonDirs.get(commonDir);
-    if (repo === undefined) return;
-    const known = this.#added.get(repo) ?? new Set<string>();
-    for (const id of ids) known.add(id);
-    this.#added.set(repo, known);
   }
 
   #onRunEnd(event: RunEndEvent<string>): void {
@@ -391,9 +388,6 @@ export class Daemon {
     this.#status.update({ queue: { queued: [...snapshot.queued], running: [...snapshot.running] } });
   }
 }
-
-/** The most admin ids one focused pass serves (repo-pass.ts); more go to the full pass alone. */
-const FOCUS_LIMIT = 16;
 
 /** What tells a changed config file from the one last loaded, without reading it. */
 async function stampOf(file: string | null): Promise<string | null> {

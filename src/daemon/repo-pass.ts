@@ -23,6 +23,8 @@ export interface RepoPassResult {
   readonly commonDir: string | null;
   /** Files (and worktree folders) whose change should trigger a pass of this repo, with what this pass saw or left there. */
   readonly watch: readonly WatchedPath[];
+  /** Named admin ids the focused pass found still being added (locked, half-made): worth naming again next run. */
+  readonly unfinished: readonly string[];
 }
 
 /** A pass that should be retried with backoff; carries the summary for the status file. */
@@ -62,6 +64,7 @@ export async function runRepoPass(options: {
     summary,
     commonDir,
     watch: watchedPaths(report, config),
+    unfinished: [...(focused?.skipped ?? [])].filter(([, why]) => why === 'locked' || why === 'half-made').map(([id]) => id),
   };
 }
 

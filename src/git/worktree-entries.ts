@@ -19,9 +19,15 @@ import type { RepoInventory, Worktree } from './types.js';
 export interface NamedEntries {
   /** The repo's inventory with only the plain, unlocked entries among those named (none is the main worktree). */
   readonly inventory: RepoInventory;
-  /** Named ids left out, with why: gone, half-made, locked, or not plain enough to be sure of git's answer. */
-  readonly skipped: ReadonlyMap<string, string>;
+  /** Named ids left out, with why. */
+  readonly skipped: ReadonlyMap<string, SkipReason>;
 }
+
+/**
+ * Why a named entry is left to the full pass. 'half-made' and 'locked' are what a `git worktree add` still under
+ * way looks like (it holds `locked` until its checkout is done, and writes gitdir after making the folder).
+ */
+export type SkipReason = 'gone' | 'half-made' | 'locked' | 'not plain' | 'not an admin id' | 'released by teardown';
 
 /**
  * The entries `adminIds` name in the repo at `repoPath`; null when the repo itself is not plain (its layout,
@@ -45,7 +51,7 @@ export async function readNamedWorktrees(repoPath: string, adminIds: readonly st
   const now = (options.now ?? Date.now)();
   const packed = new PackedRefs(commonDir, now);
   const worktrees: Worktree[] = [];
-  const skipped = new Map<string, string>();
+  const skipped = new Map<string, SkipReason>();
   for (const id of new Set(adminIds)) {
     const why = entryProblem(commonDir, id);
     if (why !== null) {
@@ -58,7 +64,7 @@ export async function readNamedWorktrees(repoPath: string, adminIds: readonly st
     } catch {
       found = null;
     }
-    if (found === null || found === 'skipped') skipped.set(id, found === null ? 'not plain enough to read in-process' : 'half-made (no gitdir yet)');
+    if (found === null || found === 'skipped') skipped.set(id, found === null ? 'not plain' : 'half-made');
     else if (found.locked) skipped.set(id, 'locked');
     else worktrees.push({ ...found, isMain: false });
   }
@@ -66,14 +72,14 @@ export async function readNamedWorktrees(repoPath: string, adminIds: readonly st
 }
 
 /** Why `<commonDir>/worktrees/<id>` is not a plain admin folder to read, or null when it is one. */
-function entryProblem(commonDir: string, id: string): string | null {
+function entryProblem(commonDir: string, id: string): SkipReason | null {
   // An admin id is one folder name (git's worktree.c); anything else did not come from a readdir of worktrees/.
   if (id === '' || id === '.' || id === '..' || id.includes('/') || id.includes('\0')) return 'not an admin id';
   try {
     const stats = lstatSync(join(commonDir, 'worktrees', id), { throwIfNoEntry: false });
     if (stats === undefined) return 'gone';
     if (stats.isFile()) return 'gone'; // git reads `<file>/gitdir`, fails, and skips it
-    return stats.isDirectory() ? null : 'not a folder';
+    return stats.isDirectory() ? null : 'not plain';
   } catch {
     return 'gone';
   }

@@ -10,7 +10,7 @@
  */
 import { acquireStateLock } from '../files/state-lock.js';
 import { worktreeKey } from '../files/ledger.js';
-import { readNamedWorktrees } from '../git/worktree-entries.js';
+import { readNamedWorktrees, type SkipReason } from '../git/worktree-entries.js';
 import { actionTarget, type Action, type Plan } from './actions.js';
 import type { ActionResult } from './apply.js';
 import { openLedger, openPorts, type PassOptions } from './engine.js';
@@ -18,20 +18,20 @@ import { observeFocused } from './observe-focus.js';
 import type { Observed } from './observed.js';
 
 export interface FocusedPassReport {
-  readonly observed: Observed;
+  /** Null when no named entry could be served. */
+  readonly observed: Observed | null;
   readonly plan: Plan;
   readonly results: readonly ActionResult[];
   /** The keys of the worktrees this pass served. */
   readonly keys: readonly string[];
   /** Named admin ids it left to the full pass, with why. */
-  readonly skipped: ReadonlyMap<string, string>;
+  readonly skipped: ReadonlyMap<string, SkipReason>;
   readonly durationMs: number;
 }
 
 /**
- * One repo (`options.config.repos` holds exactly it), the worktrees with these admin ids. Null when there is
- * nothing it may do on its own (the repo is not plain enough to read in-process, or no named entry is): the
- * full pass does it all then.
+ * One repo (`options.config.repos` holds exactly it), the worktrees with these admin ids. Null when the repo is
+ * not plain enough to read in-process: the full pass does it all then.
  */
 export async function runFocusedPass(options: PassOptions & { readonly adminIds: readonly string[] }): Promise<FocusedPassReport | null> {
   const started = performance.now();
@@ -43,7 +43,7 @@ export async function runFocusedPass(options: PassOptions & { readonly adminIds:
     const named = await readNamedWorktrees(repoPath, options.adminIds, { now: () => now });
     if (named === null) return null;
     const [ledger, ports] = await Promise.all([openLedger(options), openPorts(options)]);
-    const skipped = new Map(named.skipped);
+    const skipped = new Map<string, SkipReason>(named.skipped);
     const { commonDir } = named.inventory;
     // A worktree a teardown released gets no identity from a full pass (only `reconcile --worktree` revives one):
     // nor from this one, which leaves it to the full pass.
@@ -52,7 +52,7 @@ export async function runFocusedPass(options: PassOptions & { readonly adminIds:
       if (released) skipped.set(worktree.adminId as string, 'released by teardown');
       return !released;
     });
-    if (worktrees.length === 0) return null;
+    if (worktrees.length === 0) return { observed: null, plan: { actions: [], problems: [], notes: [] }, results: [], keys: [], skipped, durationMs: performance.now() - started };
     const inventory = { ...named.inventory, worktrees };
     const observed = await observeFocused(repoPath, inventory, options.config, options.provider, { ledger: ledger.state(), ports: ports.state() }, { now, signal: options.signal });
     const keys = worktrees.map((worktree) => worktreeKey(commonDir, worktree.adminId as string));
