@@ -20,8 +20,8 @@ export interface GitSourceOptions {
   /** Called once for each folder that newly could not be watched (the dashboard logs it). @default ignore */
   readonly onError?: (error: unknown, commonDir: string) => void;
   /**
-   * Called, before the repo's key is handed on, with the admin ids a rescan found new in `worktrees/` (a
-   * `git worktree add` under way or done): a hint of where to look first, never the truth (the pass reads that).
+   * Called with the admin ids a rescan found new in `worktrees/` (a `git worktree add` under way or done), before
+   * the flush that a finished add causes: a hint of where to look first, never the truth (the pass reads that).
    */
   readonly onAdded?: (commonDir: string, adminIds: readonly string[]) => void;
 }
