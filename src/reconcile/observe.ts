@@ -81,14 +81,14 @@ async function observeRepo(
   return { repoPath, inventory, claim, worktrees };
 }
 
-export interface PassOptions extends ObserveOptions {
+interface PassOptions extends ObserveOptions {
   readonly ignoreCache: PassCache<IgnoreAnalysis>;
 }
 
 export type WorktreeFiles = Pick<ObservedWorktree, 'env' | 'scoped' | 'ignore'>;
 
 /** The files we manage in one worktree folder, and whether git ignores them. */
-export async function readWorktreeFiles(folder: string, config: Config, provider: Provider, options: PassOptions): Promise<WorktreeFiles> {
+export async function readWorktreeFiles(folder: string, config: Config, provider: Provider, options: Pick<PassOptions, 'ignoreCache'>): Promise<WorktreeFiles> {
   // With the temp files their atomic writes put beside them: a proof now saves a check per write later.
   const ours = provider.issuesScopedKeys ? [config.env.file, SCOPED_CONFIG_PATH] : [config.env.file];
   const relPaths = [...ours, ...ours.map(tempFileExample)];
