@@ -26,7 +26,8 @@ const { values: flags } = parseArgs({
     fresh: { type: 'boolean', default: false },
     'noop-modes': { type: 'string', default: 'fresh,kept' },
     cli: { type: 'string', default: CLI }, // another build's CLI, to compare side by side (the daemon only)
-    'daemon-node-args': { type: 'string' }, // node flags for the daemon only, space-separated, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+    'daemon-node-args': { type: 'string' }, // node flags for the daemon only, space-separated: "--daemon-node-args=--cpu-prof --cpu-prof-dir=/tmp/prof"
+    'daemon-args': { type: 'string' }, // daemon flags, space-separated: "--daemon-args=--log-level debug" (its log: <fixture>/state/logs)
   },
 });
 const sizes = flags.sizes.split(',').map(Number);
@@ -91,7 +92,7 @@ async function noopPasses(fx, runs) {
 
 async function daemonReaction(fx, n) {
   let output = '';
-  const child = track(spawn(process.execPath, [...(flags['daemon-node-args']?.split(' ') ?? []), flags.cli, 'daemon', '-c', fx.configFile], { cwd: fx.repo, env: orchestratorEnv(fx), stdio: ['ignore', 'pipe', 'pipe'] }));
+  const child = track(spawn(process.execPath, [...(flags['daemon-node-args']?.split(' ') ?? []), flags.cli, 'daemon', '-c', fx.configFile, ...(flags['daemon-args']?.split(' ') ?? [])], { cwd: fx.repo, env: orchestratorEnv(fx), stdio: ['ignore', 'pipe', 'pipe'] }));
   child.stdout.on('data', (c) => (output = (output + c).slice(-8000)));
   child.stderr.on('data', (c) => (output = (output + c).slice(-8000)));
   const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -24,6 +24,7 @@ import { WatchEvents } from './watch-events.js';
 import { keepYoungGenerationSmall } from './heap.js';
 import { toRepoProblems } from './watch-problems.js';
 import { WatchFallback } from './watch-fallback.js';
+import { AddedWorktrees } from './added-worktrees.js';
 import { stat } from 'node:fs/promises';
 
 export interface DaemonDeps {
@@ -51,6 +52,8 @@ export class Daemon {
   /** Kept between passes so a pass where little changed re-checks, not re-reads (validated before each use). */
   readonly #memory = new PassMemory();
   readonly #events: WatchEvents;
+  /** Admin ids the git watch saw appear since each repo's last run began: its next run serves them first. */
+  readonly #added = new AddedWorktrees();
   #resyncTimer: NodeJS.Timeout | null = null;
   /** While some folder cannot be watched: the status entry, and a shorter resync of what it concerns. */
   readonly #fallback: WatchFallback;
@@ -85,7 +88,11 @@ export class Daemon {
       onRunEnd: (event) => this.#onRunEnd(event),
     });
     // The sources pass keys on at once; #events debounces both together, per repo (watch-events.ts).
-    this.#git = createGitSource([], { debounceMs: 0, onProblemsChanged: () => this.#publishWatch() });
+    const onAdded = (commonDir: string, ids: readonly string[]) => {
+      const repo = this.#commonDirs.get(commonDir);
+      if (repo !== undefined) this.#added.note(repo, ids);
+    };
+    this.#git = createGitSource([], { debounceMs: 0, onProblemsChanged: () => this.#publishWatch(), onAdded });
     this.#files = createWorktreeFilesSource({ debounceMs: 0 });
     this.#events = new WatchEvents({
       debounceMs: deps.options.debounceMs,
@@ -170,6 +177,7 @@ export class Daemon {
     this.#config = next;
     this.#configStamp = await stampOf(next.source);
     for (const repo of [...this.#watched.keys()]) if (!next.repos.includes(repo)) this.#watched.delete(repo);
+    this.#added.retain(next.repos);
     await this.#resolveCommonDirs();
     await this.#files.setWatched(this.#watchEntries());
     if (sourceChanged) {
@@ -209,11 +217,14 @@ export class Daemon {
     // the status would show it neither queued nor running (and "idle" with this pass's result to come).
     queueMicrotask(() => this.#publishQueue());
     this.#events.passStarted(repo);
+    const added = this.#added.take(repo);
     try {
       const result = await runRepoPass({
         repo, config: this.#config, provider: this.#provider, logger: this.#deps.logger.child({ repo }), signal, lockWaitMs: this.#deps.options.lockWaitMs, memory: this.#memory,
+        focus: added.ids,
       });
       this.#status.repo(repo, { lastPass: result.summary, error: null, retryAt: null });
+      added.unfinished(result.unfinished);
       if (result.commonDir !== null && this.#commonDirs.get(result.commonDir) !== repo) {
         this.#commonDirs.set(result.commonDir, repo);
         await this.#git.setRepos([...this.#commonDirs.keys()]);

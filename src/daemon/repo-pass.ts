@@ -2,11 +2,14 @@
  * The daemon's reconciler for one key (a repo): one engine pass over that repo, then the outcome
  * for the workqueue: throw to retry with backoff, or ask to come back when the next orphan's grace
  * period ends. Also reports which files of the repo to watch, and what it saw or left in them.
+ * When the watch named worktrees that just appeared, a focused pass serves them first (focus-pass.ts): their
+ * `.env` is then written at a cost that does not grow with the repo, and the full pass follows in the same run.
  */
 import type { Logger } from '../util/logger.js';
 import type { Config } from '../config/types.js';
 import type { Provider } from '../providers/types.js';
 import { runPass, type PassReport } from '../reconcile/engine.js';
+import { runFocusedPass, type FocusedPassReport } from '../reconcile/focus-pass.js';
 import type { PassMemory } from '../reconcile/pass-memory.js';
 import { isTransient, ProviderError } from '../util/errors.js';
 import { countChanges } from '../reconcile/actions.js';
@@ -20,6 +23,8 @@ export interface RepoPassResult {
   readonly commonDir: string | null;
   /** Files (and worktree folders) whose change should trigger a pass of this repo, with what this pass saw or left there. */
   readonly watch: readonly WatchedPath[];
+  /** Named admin ids the focused pass found still being added (locked, half-made): worth naming again next run. */
+  readonly unfinished: readonly string[];
 }
 
 /** A pass that should be retried with backoff; carries the summary for the status file. */
@@ -41,11 +46,15 @@ export async function runRepoPass(options: {
   lockWaitMs: number;
   /** The daemon's, kept across passes. */
   memory?: PassMemory;
+  /** Admin ids the watch saw appear in the repo since its last pass: served first, by a focused pass. */
+  focus?: readonly string[];
 }): Promise<RepoPassResult> {
   const startedAt = new Date();
   const config: Config = { ...options.config, repos: [options.repo] };
-  const report = await runPass({ config, provider: options.provider, logger: options.logger, mode: 'apply', signal: options.signal, lockWaitMs: options.lockWaitMs, memory: options.memory });
-  const summary = summarize(report, startedAt);
+  const pass = { config, provider: options.provider, logger: options.logger, mode: 'apply', signal: options.signal, lockWaitMs: options.lockWaitMs, memory: options.memory } as const;
+  const focused = options.focus !== undefined && options.focus.length > 0 ? await focusedPass({ ...pass, adminIds: options.focus }) : null;
+  const report = await runPass(pass);
+  const summary = withFocused(summarize(report, startedAt), focused);
   const retryable = retryableFailure(report);
   if (retryable !== null) throw new PassFailedError(retryable.message, summary, { cause: retryable });
   const repo = report.observed.repos[0];
@@ -55,6 +64,36 @@ export async function runRepoPass(options: {
     summary,
     commonDir,
     watch: watchedPaths(report, config),
+    unfinished: [...(focused?.skipped ?? [])].filter(([, why]) => why === 'locked' || why === 'half-made').map(([id]) => id),
+  };
+}
+
+/** A focused pass that fails is only logged: the full pass right after does its work again, and reports. */
+async function focusedPass(options: Parameters<typeof runFocusedPass>[0]): Promise<FocusedPassReport | null> {
+  try {
+    const report = await runFocusedPass(options);
+    const skipped = report === null ? options.adminIds : [...report.skipped].map(([id, why]) => `${id}: ${why}`);
+    options.logger.debug({ adminIds: options.adminIds, keys: report?.keys ?? [], skipped, actions: report?.plan.actions.length ?? 0, durationMs: report === null ? null : Math.round(report.durationMs) }, 'focused pass finished');
+    return report;
+  } catch (error) {
+    if (options.signal?.aborted === true) throw error;
+    options.logger.warn({ err: error, adminIds: options.adminIds }, 'focused pass failed; the full pass follows');
+    return null;
+  }
+}
+
+/** The run's summary: the full pass's outcome, with the changes both passes made. */
+function withFocused(summary: PassSummary, focused: FocusedPassReport | null): PassSummary {
+  if (focused === null) return summary;
+  const counts = countChanges(focused.results.filter((r) => r.status === 'done').map((r) => r.action));
+  return {
+    ...summary,
+    durationMs: summary.durationMs + Math.round(focused.durationMs),
+    created: summary.created + counts.create,
+    leased: (summary.leased ?? 0) + counts.lease,
+    released: (summary.released ?? 0) + counts.release,
+    updated: summary.updated + counts.update,
+    deleted: summary.deleted + counts.delete,
   };
 }
 

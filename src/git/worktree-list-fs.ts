@@ -116,7 +116,7 @@ export function listFromCommonDir(commonDir: string, now: number, options: Pick<
 }
 
 /** One `<commonDir>/worktrees/<id>`; 'skipped' where git skips it too (no gitdir, or an empty one). */
-function linkedWorktree(commonDir: string, id: string, packed: PackedRefs, reads: StampedReads): Answer {
+export function linkedWorktree(commonDir: string, id: string, packed: PackedRefs, reads: StampedReads): Answer {
   const adminDir = join(commonDir, 'worktrees', id);
   const gitdir = reads.read(join(adminDir, 'gitdir'));
   if (gitdir === undefined) return null;

@@ -82,7 +82,7 @@ export async function runPass(options: PassOptions): Promise<PassReport> {
 }
 
 /** The ledger kept from the last pass when no other process wrote it since (after the lock: checked under it). */
-async function openLedger(options: PassOptions): Promise<Ledger> {
+export async function openLedger(options: PassOptions): Promise<Ledger> {
   const { memory, config, provider } = options;
   const kept = memory?.ledger;
   if (kept != null && kept.scope === provider.ledgerScope && kept.file === ledgerFileFor(config.stateDir, provider.ledgerScope) && (await kept.isCurrent())) return kept;
@@ -91,7 +91,7 @@ async function openLedger(options: PassOptions): Promise<Ledger> {
   return ledger;
 }
 
-async function openPorts(options: PassOptions): Promise<PortLedger> {
+export async function openPorts(options: PassOptions): Promise<PortLedger> {
   const { memory, config } = options;
   const kept = memory?.ports;
   if (kept != null && kept.file === portLedgerFile(config.stateDir) && (await kept.isCurrent())) return kept;

@@ -90,10 +90,10 @@ interface PassOptions extends ObserveOptions {
   readonly ignoreCache: PassCache<IgnoreAnalysis>;
 }
 
-type WorktreeFiles = Pick<ObservedWorktree, 'env' | 'scoped' | 'ignore'>;
+export type WorktreeFiles = Pick<ObservedWorktree, 'env' | 'scoped' | 'ignore'>;
 
 /** The files we manage in one worktree folder, and whether git ignores them. */
-async function readWorktreeFiles(folder: string, config: Config, provider: Provider, options: PassOptions): Promise<WorktreeFiles> {
+export async function readWorktreeFiles(folder: string, config: Config, provider: Provider, options: Pick<PassOptions, 'ignoreCache'>): Promise<WorktreeFiles> {
   // With the temp files their atomic writes put beside them: a proof now saves a check per write later.
   const ours = provider.issuesScopedKeys ? [config.env.file, SCOPED_CONFIG_PATH] : [config.env.file];
   const relPaths = [...ours, ...ours.map(tempFileExample)];
@@ -123,7 +123,7 @@ async function observeWorktree(
   return { ...base, ...(earlyFiles.get(worktree.path) ?? (await readWorktreeFiles(worktree.path, config, provider, options))) };
 }
 
-async function observeClaim(commonDir: string, stateDir: string): Promise<RepoClaim> {
+export async function observeClaim(commonDir: string, stateDir: string): Promise<RepoClaim> {
   try {
     const problem = await ownershipProblem(commonDir, stateDir);
     if (problem !== null) return { state: 'other', problem };
@@ -134,7 +134,7 @@ async function observeClaim(commonDir: string, stateDir: string): Promise<RepoCl
 }
 
 /** Synchronous: one stat per worktree costs a few microseconds, where a promise costs a thread-pool round trip. */
-function folderExists(path: string): boolean {
+export function folderExists(path: string): boolean {
   try {
     return statSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
   } catch {

@@ -118,14 +118,16 @@ describe('daemon work per event', () => {
     expect(startupListings).toBe(1);
   });
 
-  it('git worktree add costs one pass and one identity listing', async () => {
+  // One run: a focused pass serves the new worktree (src/reconcile/focus-pass.ts), then the full pass reads the
+  // whole truth again, the identities included: two listings, the second after the .env is written.
+  it('git worktree add costs one run and two identity listings (the focused pass, then the full pass)', async () => {
     let worktree = '';
     const spent = await cost(
       async () => (worktree = await repo.addWorktree('added')),
       async () => (await emailOf(worktree)) !== undefined && server.identities().length === 3,
       'the new worktree to be provisioned',
     );
-    expect(spent).toEqual({ passes: 1, listings: 1 });
+    expect(spent).toEqual({ passes: 1, listings: 2 });
   });
 
   it('git worktree remove (grace 0) costs one pass and one identity listing to end the lease', async () => {

@@ -19,6 +19,11 @@ export interface GitSourceOptions {
   readonly onProblemsChanged?: () => void;
   /** Called once for each folder that newly could not be watched (the dashboard logs it). @default ignore */
   readonly onError?: (error: unknown, commonDir: string) => void;
+  /**
+   * Called with the admin ids a rescan found new in `worktrees/` (a `git worktree add` under way or done), before
+   * the flush that a finished add causes: a hint of where to look first, never the truth (the pass reads that).
+   */
+  readonly onAdded?: (commonDir: string, adminIds: readonly string[]) => void;
 }
 
 export interface GitSource extends Source {
@@ -71,7 +76,10 @@ export function createGitSource(commonDirs: readonly string[], options: GitSourc
         const before = ids.get(commonDir);
         const now = await worktreeIds(commonDir);
         ids.set(commonDir, now);
-        if (before !== undefined && now.some((id) => !before.includes(id) && addFinished(join(commonDir, 'worktrees', id)))) {
+        const known = new Set(before);
+        const added = before === undefined ? [] : now.filter((id) => !known.has(id));
+        if (added.length > 0 && closing === null) options.onAdded?.(commonDir, added);
+        if (added.some((id) => addFinished(join(commonDir, 'worktrees', id)))) {
           settled.add(commonDir);
           finished = true;
         }
