@@ -12,6 +12,7 @@ import { locateWorktree } from './locate-worktree.js';
 import { readConfigFacts } from './config-facts.js';
 import { PackedRefs } from './head-refs.js';
 import { StampedReads } from './stamped-reads.js';
+import { SharedLooks } from '../files/shared-looks.js';
 import { repoNameOf } from './repo-name.js';
 import { linkedWorktree, type ListedWorktree } from './worktree-list-fs.js';
 import type { RepoInventory, Worktree } from './types.js';
@@ -49,7 +50,8 @@ export async function readNamedWorktrees(repoPath: string, adminIds: readonly st
   if (!commonDir.endsWith('/.git') && !bare) return null;
   const mainPath = bare ? commonDir : commonDir.slice(0, -'/.git'.length);
   const now = (options.now ?? Date.now)();
-  const packed = new PackedRefs(commonDir, now);
+  const looks = new SharedLooks();
+  const packed = new PackedRefs(commonDir, looks);
   const worktrees: Worktree[] = [];
   const skipped = new Map<string, SkipReason>();
   for (const id of new Set(adminIds)) {
@@ -60,7 +62,7 @@ export async function readNamedWorktrees(repoPath: string, adminIds: readonly st
     }
     let found: ListedWorktree | 'skipped' | null;
     try {
-      found = linkedWorktree(commonDir, id, packed, new StampedReads(now));
+      found = linkedWorktree(commonDir, id, packed, new StampedReads(looks, null)); // nobody keeps these answers
     } catch {
       found = null;
     }
