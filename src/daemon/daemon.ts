@@ -221,7 +221,7 @@ export class Daemon {
     try {
       const result = await runRepoPass({
         repo, config: this.#config, provider: this.#provider, logger: this.#deps.logger.child({ repo }), signal, lockWaitMs: this.#deps.options.lockWaitMs, memory: this.#memory,
-        focus: added.ids,
+        focus: added.ids, settleMs: this.#deps.options.debounceMs,
       });
       this.#status.repo(repo, { lastPass: result.summary, error: null, retryAt: null });
       added.unfinished(result.unfinished);

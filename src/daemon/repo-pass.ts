@@ -5,6 +5,7 @@
  * When the watch named worktrees that just appeared, a focused pass serves them first (focus-pass.ts): their
  * `.env` is then written at a cost that does not grow with the repo, and the full pass follows in the same run.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../util/logger.js';
 import type { Config } from '../config/types.js';
 import type { Provider } from '../providers/types.js';
@@ -48,11 +49,19 @@ export async function runRepoPass(options: {
   memory?: PassMemory;
   /** Admin ids the watch saw appear in the repo since its last pass: served first, by a focused pass. */
   focus?: readonly string[];
+  /** The quiet time after a focused pass wrote something, before the full pass (the daemon's debounce). @default 0 */
+  settleMs?: number;
 }): Promise<RepoPassResult> {
   const startedAt = new Date();
   const config: Config = { ...options.config, repos: [options.repo] };
   const pass = { config, provider: options.provider, logger: options.logger, mode: 'apply', signal: options.signal, lockWaitMs: options.lockWaitMs, memory: options.memory } as const;
   const focused = options.focus !== undefined && options.focus.length > 0 ? await focusedPass({ ...pass, adminIds: options.focus }) : null;
+  // The .env just written is the signal its user (a person, a worktree tool) acts on: an edit, or a remove right
+  // away. The full pass waits the same quiet time as after any event, so it does not read that worktree halfway
+  // through those steps (and write a .env into a folder git is deleting, or over an edit still being written).
+  if (focused !== null && focused.results.some((r) => r.status === 'done') && (options.settleMs ?? 0) > 0) {
+    await sleep(options.settleMs, undefined, { signal: options.signal });
+  }
   const report = await runPass(pass);
   const summary = withFocused(summarize(report, startedAt), focused);
   const retryable = retryableFailure(report);
