@@ -11,7 +11,7 @@
 import PQueue from 'p-queue';
 import type { Logger } from '../util/logger.js';
 import type { Config } from '../config/types.js';
-import type { Provider } from '../providers/types.js';
+import type { Provider, ScopedKey } from '../providers/types.js';
 import type { Ledger } from '../files/ledger.js';
 import type { PortLedger } from '../ports/port-ledger.js';
 import { ensureExcluded } from '../git/ignore.js';
@@ -52,6 +52,11 @@ export interface ApplyContext {
    * repo's config, info/exclude) are taken afresh: a step may append to info/exclude while others check.
    */
   readonly ignoreLooks?: PassCache<IgnoreAnalysis>;
+  /**
+   * Set by apply: keys that came with this pass's creates (Ravi's `api_key`), by identity uuid, each taken once by
+   * that worktree's scoped-key step instead of a mint call. Memory only: a key lost in a crash is minted again.
+   */
+  readonly issuedKeys?: Map<string, ScopedKey>;
 }
 
 /** Where each managed worktree sits, for steps that need more than the action carries. */
@@ -118,7 +123,8 @@ export async function apply(planned: readonly Action[], context: ApplyContext): 
   }
   const lookup = buildLookup(context.observed);
   const ignoreLooks = singlePass<IgnoreAnalysis>({ shareSummaries: false });
-  const steps: ApplyContext = { ...context, provider: limitCalls(context.provider, context.config.concurrency), excluded, ignoreLooks };
+  const issuedKeys = new Map<string, ScopedKey>();
+  const steps: ApplyContext = { ...context, provider: limitCalls(context.provider, context.config.concurrency), excluded, ignoreLooks, issuedKeys };
   const queue = new PQueue({ concurrency: WORKTREES_AT_ONCE });
   let prepared = new Map<Action, Prepared>();
   for (const phase of ['pool', 'worktree', 'delete'] as const) {
