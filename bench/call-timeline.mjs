@@ -29,6 +29,7 @@ const { values: opts } = parseArgs({
     detail: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: true },
     window: { type: 'string' },
+    require: { type: 'string' },
   },
 });
 const n = opts.mode.startsWith('setup') ? 1 : Number(opts.n);
@@ -84,10 +85,11 @@ async function onePass(cli, detail) {
     await server.reset();
     const profDir = opts.keep ?? join(sc.root, 'prof');
     await mkdir(profDir, { recursive: true });
-    const profile = opts.profile === false ? [] : ['--cpu-prof', '--cpu-prof-dir', profDir];
+    const profile = [...(opts.require ? ['--require', opts.require] : []), ...(opts.profile === false ? [] : ['--cpu-prof', '--cpu-prof-dir', profDir])];
     const spawnedAt = monotonicMs();
     const result = await run(process.execPath, [...profile, cli, ...args, '-c', sc.configFile], { cwd, env: orchestratorEnv(sc) });
     const exitedAt = monotonicMs();
+    if (opts.require) console.log(result.stderr.split('\n').filter((l) => l.startsWith('LC ')).join('\n'));
     if (result.code !== 0) throw new Error(`reconcile exited ${result.code}: ${result.stderr.slice(-2000)}`);
     await verifyEnvFiles(targets);
     const calls = (await server.calls()).map((c) => ({ ...c, start: c.startedAt - spawnedAt, end: (c.endedAt ?? exitedAt) - spawnedAt }));
