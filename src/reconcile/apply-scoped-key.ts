@@ -7,7 +7,7 @@ import type { ApplyContext, WorktreeLookup } from './apply.js';
 import { writeFileAtomically } from '../files/atomic-write.js';
 import { assertWritable } from './apply-ignore.js';
 import { SCOPED_CONFIG_PATH } from './plan-worktree.js';
-import type { LedgerIdentity } from '../files/ledger.js';
+import { mintKey, takeEarlyKey } from './apply-early-keys.js';
 import type { ScopedKey } from '../providers/types.js';
 
 export async function writeScopedKeyStep(
@@ -20,7 +20,7 @@ export async function writeScopedKeyStep(
     throw new Error(`no identity to scope a key to for ${action.worktreePath ?? action.key}`);
   }
   await assertWritable(lookup.get(action.key), action.commonDir, action.worktreePath, SCOPED_CONFIG_PATH, { excluded: context.excluded, looks: context.ignoreLooks });
-  const scoped = takeIssuedKey(context, entry.uuid) ?? (await mint(context, entry, action.worktreePath));
+  const scoped = takeIssuedKey(context, entry.uuid) ?? (await takeEarlyKey(context, action.key, entry)) ?? (await mintKey(context, entry, action.worktreePath));
   const file = {
     identity_key: scoped.key,
     identity_uuid: entry.uuid,
@@ -40,8 +40,3 @@ function takeIssuedKey(context: ApplyContext, identityUuid: string): ScopedKey |
   return issued?.identityUuid === identityUuid ? issued : undefined;
 }
 
-function mint(context: ApplyContext, entry: LedgerIdentity, worktreePath: string): Promise<ScopedKey> {
-  // Names the lease, so a key listed in Ravi's web UI can be traced to the worktree that got it.
-  const label = `ravi-orchestrator ${entry.name} lease ${entry.lease?.id.slice(0, 8) ?? ''}`.trim();
-  return context.provider.mintScopedKey(entry.uuid as string, label, { signal: context.signal, worktree: worktreePath });
-}
