@@ -139,10 +139,6 @@ function report(calls, profile, spawnedAt, totalMs) {
     prev = t;
   }
   under.push({ from: prev, to: totalMs, level: 0 });
-  const phases = [
-    ['before the first call', (iv) => iv.to <= calls.reduce((m, c) => Math.min(m, c.start), Infinity)],
-    ['after the last answer', (iv) => iv.from >= calls.reduce((m, c) => Math.max(m, c.end), 0)],
-  ];
   const firstStart = Math.min(...calls.map((c) => c.start));
   const lastEnd = Math.max(...calls.map((c) => c.end));
   console.log(`\nbefore the first call: ${firstStart.toFixed(1)} ms; calls span ${(lastEnd - firstStart).toFixed(1)} ms; after the last answer: ${(totalMs - lastEnd).toFixed(1)} ms`);
@@ -152,7 +148,6 @@ function report(calls, profile, spawnedAt, totalMs) {
   const gaps = under.filter((iv) => iv.from >= firstStart && iv.to <= lastEnd && iv.level < concurrency && iv.to - iv.from >= 1);
   console.log(`\nspans under ${concurrency} in flight (>= 1 ms) during the calls:`);
   for (const g of gaps) console.log(`${fmt(g.from)} ${fmt(g.to)}  ${g.level} in flight  main thread: ${topOf(samples, g.from, g.to, 3)}`);
-  void phases;
   const top = Number(opts.top);
   console.log(`\nmain thread before the first call (0 .. ${firstStart.toFixed(0)}):\n${topOf(samples, 0, firstStart, top, '\n')}`);
   console.log(`\nmain thread while fewer than ${concurrency} calls ran (during the calls):\n${topOfMany(samples, gaps, top)}`);
