@@ -4,6 +4,7 @@
 //   -> {ready: true, url, managementKey, vaultUuid}           once listening (127.0.0.1, random port)
 //   <- {id, op: 'stats'}            -> {total, get, mutating, byRoute: {"GET /api/identities/": n, ...}}
 //   <- {id, op: 'reset'}            -> forget the recorded calls
+//   <- {id, op: 'calls'}            -> [{method, path, startedAt, endedAt}] (monotonic ms, bench/call-timeline.mjs)
 //   <- {id, op: 'identities'}       -> [{uuid, name, inbox}]
 //   <- {id, op: 'latency', ms}      -> every later call waits ms (set up at 0, measure at the configured latency)
 //   <- {id, op: 'has', uuid}        -> boolean
@@ -46,6 +47,7 @@ process.on('message', (message) => {
   let result = null;
   if (op === 'stats') result = stats();
   else if (op === 'reset') server.resetCalls();
+  else if (op === 'calls') result = server.calls.map((c) => ({ method: c.method, path: c.path, startedAt: c.startedAt, endedAt: c.endedAt }));
   else if (op === 'identities') result = server.identities().map((i) => ({ uuid: i.uuid, name: i.name, inbox: i.inbox }));
   else if (op === 'has') result = server.identities().some((i) => i.uuid === message.uuid);
   else if (op === 'latency') server.latencyMs = message.ms;

@@ -184,6 +184,7 @@ export async function startFakeRavi(latencyMs) {
     pid: child.pid,
     stats: () => ask('stats'),
     reset: () => ask('reset'),
+    calls: () => ask('calls'),
     identities: () => ask('identities'),
     setLatency: (ms) => ask('latency', { ms }),
     has: (uuid) => ask('has', { uuid }),

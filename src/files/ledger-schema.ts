@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import * as v from 'valibot';
 import type { LedgerIdentity, LedgerState, ProviderFacts, ReleasedWorktree } from './ledger-types.js';
+import { compareText } from '../util/compare-text.js';
 
 const leaseSchema = v.object({
   id: v.pipe(v.string(), v.minLength(1)),
@@ -95,7 +96,7 @@ export function stateFromSnapshot(snapshot: Snapshot): MutableLedgerState {
 }
 
 export function snapshotOf(scope: string, generation: number, state: LedgerState): Snapshot {
-  const sorted = <T>(map: ReadonlyMap<string, T>): Record<string, T> => Object.fromEntries([...map].sort(([a], [b]) => a.localeCompare(b)));
+  const sorted = <T>(map: ReadonlyMap<string, T>): Record<string, T> => Object.fromEntries([...map].sort(([a], [b]) => compareText(a, b)));
   return { version: 2, scope, generation, identities: sorted(state.identities), released: sorted(state.released), provider: state.provider };
 }
 

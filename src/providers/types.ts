@@ -16,6 +16,15 @@ export interface ScopedKey {
   readonly label: string;
 }
 
+/**
+ * What a create answers: the identity and, when the provider's answer carries one (Ravi's `api_key`, a
+ * `ravi_id_...` key of the new identity), a key that acts as that identity only, so its first worktree needs
+ * no mint call. Held in memory until written to that worktree's scoped config; never stored elsewhere or logged.
+ */
+export interface CreatedIdentity extends Identity {
+  readonly scopedKey?: ScopedKey;
+}
+
 export interface CreateIdentityRequest {
   readonly name: string;
   readonly provisionPhone: boolean;
@@ -74,7 +83,7 @@ export interface Provider {
   /** Whether worktrees get `.ravi/config.json` with a scoped key. */
   readonly issuesScopedKeys: boolean;
   listIdentities(options?: CallOptions): Promise<Identity[]>;
-  createIdentity(request: CreateIdentityRequest, options?: CallOptions): Promise<Identity>;
+  createIdentity(request: CreateIdentityRequest, options?: CallOptions): Promise<CreatedIdentity>;
   /**
    * Deletes an identity. Optional for the engine: Ravi's identities are permanent (RAVI-CONTRACT.md), so a
    * refusal is a ProviderError with the HTTP status (405, 404, 403), which the pool remembers.

@@ -7,6 +7,8 @@ import type { ApplyContext, WorktreeLookup } from './apply.js';
 import { writeFileAtomically } from '../files/atomic-write.js';
 import { assertWritable } from './apply-ignore.js';
 import { SCOPED_CONFIG_PATH } from './plan-worktree.js';
+import { mintKey, takeEarlyKey } from './apply-early-keys.js';
+import type { ScopedKey } from '../providers/types.js';
 
 export async function writeScopedKeyStep(
   action: Extract<Action, { type: 'write-scoped-key' }>,
@@ -18,9 +20,7 @@ export async function writeScopedKeyStep(
     throw new Error(`no identity to scope a key to for ${action.worktreePath ?? action.key}`);
   }
   await assertWritable(lookup.get(action.key), action.commonDir, action.worktreePath, SCOPED_CONFIG_PATH, { excluded: context.excluded, looks: context.ignoreLooks });
-  // Names the lease, so a key listed in Ravi's web UI can be traced to the worktree that got it.
-  const label = `ravi-orchestrator ${entry.name} lease ${entry.lease?.id.slice(0, 8) ?? ''}`.trim();
-  const scoped = await context.provider.mintScopedKey(entry.uuid, label, { signal: context.signal, worktree: action.worktreePath });
+  const scoped = takeIssuedKey(context, entry.uuid) ?? (await takeEarlyKey(context, action.key, entry)) ?? (await mintKey(context, entry, action.worktreePath));
   const file = {
     identity_key: scoped.key,
     identity_uuid: entry.uuid,
@@ -29,3 +29,14 @@ export async function writeScopedKeyStep(
   await writeFileAtomically(action.file, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600, dirMode: 0o700 });
   context.logger.info({ identity: entry.name, worktree: action.worktreePath }, 'scoped key written');
 }
+
+/**
+ * The key this pass's create of the identity came with (apply-steps.ts), once: the create already answered
+ * with a key acting as that identity only, so a mint call would only cost a round trip at the API's rate limit.
+ */
+function takeIssuedKey(context: ApplyContext, identityUuid: string): ScopedKey | undefined {
+  const issued = context.issuedKeys?.get(identityUuid);
+  context.issuedKeys?.delete(identityUuid);
+  return issued?.identityUuid === identityUuid ? issued : undefined;
+}
+

@@ -72,6 +72,7 @@ async function createIdentity(action: StepOf<'create-identity'>, context: ApplyC
   const provisionPhone = context.config.provider.kind === 'ravi' ? context.config.provider.provisionPhone : true;
   const identity = await context.provider.createIdentity({ name: action.name, provisionPhone }, { signal: context.signal, worktree: action.worktreePath });
   context.logger.info({ identity: identity.name, worktree: action.worktreePath }, 'identity created');
+  if (identity.scopedKey !== undefined && identity.scopedKey.identityUuid === identity.uuid) context.issuedKeys?.set(identity.uuid, identity.scopedKey);
   // Written with the next append (at the latest when apply ends). Lost in a crash, the intent is adopted by name.
   context.ledger.put(readyFrom(intent, identity));
 }

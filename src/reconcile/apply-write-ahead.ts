@@ -15,7 +15,8 @@ type StepOf<T extends Action['type']> = Extract<Action, { type: T }>;
 /** What the write-ahead made of an action: recorded (with a note for people), or refused. */
 export type Prepared = { readonly ok: true; readonly note?: string } | { readonly ok: false; readonly error: Error };
 
-export async function writeAhead(actions: readonly Action[], context: ApplyContext, now: string): Promise<Map<Action, Prepared>> {
+/** `onRecorded`: called with the creates and leases put in the ledger, before their append is waited for. */
+export async function writeAhead(actions: readonly Action[], context: ApplyContext, now: string, onRecorded?: (recorded: ReadonlySet<Action>) => void): Promise<Map<Action, Prepared>> {
   const prepared = new Map<Action, Prepared>();
   const attempt = (action: Action, record: () => void) => {
     try {
@@ -29,7 +30,9 @@ export async function writeAhead(actions: readonly Action[], context: ApplyConte
     if (action.type === 'create-identity') attempt(action, () => recordCreateIntent(action, context, now));
     if (action.type === 'lease-identity') attempt(action, () => recordLease(action, context, now));
   }
-  await durable(context.ledger.flush(), [...prepared.keys()], prepared);
+  const flushed = context.ledger.flush();
+  onRecorded?.(new Set([...prepared].filter(([, p]) => p.ok).map(([action]) => action)));
+  await durable(flushed, [...prepared.keys()], prepared);
 
   const assigned: Action[] = [];
   for (const action of actions) {

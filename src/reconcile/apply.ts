@@ -11,7 +11,7 @@
 import PQueue from 'p-queue';
 import type { Logger } from '../util/logger.js';
 import type { Config } from '../config/types.js';
-import type { Provider } from '../providers/types.js';
+import type { Provider, ScopedKey } from '../providers/types.js';
 import type { Ledger } from '../files/ledger.js';
 import type { PortLedger } from '../ports/port-ledger.js';
 import { ensureExcluded } from '../git/ignore.js';
@@ -21,6 +21,7 @@ import type { RepoInventory } from '../git/types.js';
 import { runStep } from './apply-steps.js';
 import { claimRepo } from './repo-claim.js';
 import { writeAhead, type Prepared } from './apply-write-ahead.js';
+import { mintEarly, type EarlyKey } from './apply-early-keys.js';
 import { auditAction } from './apply-audit.js';
 import { limitCalls } from './call-limit.js';
 import { singlePass, type PassCache } from '../files/recorded-reads.js';
@@ -52,6 +53,13 @@ export interface ApplyContext {
    * repo's config, info/exclude) are taken afresh: a step may append to info/exclude while others check.
    */
   readonly ignoreLooks?: PassCache<IgnoreAnalysis>;
+  /**
+   * Set by apply: keys that came with this pass's creates (Ravi's `api_key`), by identity uuid, each taken once by
+   * that worktree's scoped-key step instead of a mint call. Memory only: a key lost in a crash is minted again.
+   */
+  readonly issuedKeys?: Map<string, ScopedKey>;
+  /** Set by apply: lease keys asked for while the write-ahead went to disk, by worktree key (apply-early-keys.ts). */
+  readonly earlyKeys?: Map<string, EarlyKey>;
 }
 
 /** Where each managed worktree sits, for steps that need more than the action carries. */
@@ -118,16 +126,25 @@ export async function apply(planned: readonly Action[], context: ApplyContext): 
   }
   const lookup = buildLookup(context.observed);
   const ignoreLooks = singlePass<IgnoreAnalysis>({ shareSummaries: false });
-  const steps: ApplyContext = { ...context, provider: limitCalls(context.provider, context.config.concurrency), excluded, ignoreLooks };
+  const issuedKeys = new Map<string, ScopedKey>();
+  const earlyKeys = new Map<string, EarlyKey>();
+  const steps: ApplyContext = { ...context, provider: limitCalls(context.provider, context.config.concurrency), excluded, ignoreLooks, issuedKeys, earlyKeys };
   const queue = new PQueue({ concurrency: WORKTREES_AT_ONCE });
   let prepared = new Map<Action, Prepared>();
   for (const phase of ['pool', 'worktree', 'delete'] as const) {
     const groups = groupsOf(actions, phase);
     // Every create intent, lease and port block of the worktrees, on disk in one append before any is acted on.
-    if (phase === 'worktree') prepared = await writeAhead(groups.flat(), context, new Date((context.now ?? Date.now)()).toISOString());
+    if (phase === 'worktree') {
+      const mintWhileFlushing = (recorded: ReadonlySet<Action>) => {
+        for (const [key, early] of mintEarly(groups, recorded, steps)) earlyKeys.set(key, early);
+      };
+      prepared = await writeAhead(groups.flat(), context, new Date((context.now ?? Date.now)()).toISOString(), mintWhileFlushing);
+    }
     queue.concurrency = phase === 'delete' ? 1 : WORKTREES_AT_ONCE;
     await Promise.all(groups.map((group) => queue.add(async () => void results.push(...(await runGroup(group, steps, lookup, prepared))))));
   }
+  // A key asked for early whose worktree stopped before its scoped-key step: let the call end before apply does.
+  await Promise.all([...earlyKeys.values()].map((early) => early.outcome));
   await Promise.all([context.ledger.flush(), context.ports.flush()]);
   return results;
 }

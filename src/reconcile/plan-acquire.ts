@@ -11,6 +11,7 @@ import type { LedgerIdentity } from '../files/ledger.js';
 import type { PlanContext } from './plan.js';
 import { planWorktreeFiles, type Wanting } from './plan-worktree.js';
 import { baseIdentityName, uniqueName } from './naming.js';
+import { compareText } from '../util/compare-text.js';
 
 interface Candidate {
   readonly identity: LedgerIdentity;
@@ -23,7 +24,7 @@ interface Candidate {
 export function planAcquisitions(wanting: readonly Wanting[], context: PlanContext): void {
   if (wanting.length === 0) return;
   const pool = candidates(context);
-  const ordered = [...wanting].sort((a, b) => focusFirst(a, b, context.focusKey) || a.observed.worktree.path.localeCompare(b.observed.worktree.path));
+  const ordered = [...wanting].sort((a, b) => focusFirst(a, b, context.focusKey) || compareText(a.observed.worktree.path, b.observed.worktree.path));
   const chosen = new Map<Wanting, Candidate>();
   const take = (want: Wanting, candidate: Candidate) => {
     chosen.set(want, candidate);
@@ -107,7 +108,7 @@ function candidates(context: PlanContext): Candidate[] {
     const lastHolder = releasedNow && identity.lease !== null ? { worktreeKey: identity.lease.worktreeKey, worktreePath: identity.lease.worktreePath } : identity.lastHolder;
     found.push({ identity, listed, lastHolder, idleSince });
   }
-  return found.sort((a, b) => (a.idleSince ?? 0) - (b.idleSince ?? 0) || a.identity.name.localeCompare(b.identity.name));
+  return found.sort((a, b) => (a.idleSince ?? 0) - (b.idleSince ?? 0) || compareText(a.identity.name, b.identity.name));
 }
 
 function isLastHolder(candidate: Candidate, want: Wanting): boolean {

@@ -6,6 +6,7 @@
  */
 import type { LedgerIdentity } from '../files/ledger.js';
 import { oldestNamed, type PlanContext } from './plan.js';
+import { compareText } from '../util/compare-text.js';
 
 export function planPoolUpkeep(context: PlanContext): void {
   if (context.identities === null) return;
@@ -44,7 +45,7 @@ function planDeletions(idle: { identity: LedgerIdentity; since: number }[], cont
     context.notes.push({ commonDir: null, message: `no idle identity is deleted: ${context.listingDoubt}` });
     return;
   }
-  const newestFirst = [...idle].sort((a, b) => b.since - a.since || a.identity.name.localeCompare(b.identity.name));
+  const newestFirst = [...idle].sort((a, b) => b.since - a.since || compareText(a.identity.name, b.identity.name));
   for (const { identity } of newestFirst.slice(0, excess)) {
     context.actions.push({
       type: 'delete-identity',

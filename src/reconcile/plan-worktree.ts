@@ -9,6 +9,7 @@ import { oldestNamed, type PlanContext } from './plan.js';
 import { renderWorktreeEnv, type IdentityFacts } from './desired-env.js';
 import { planWorktreePorts, releasePortsOfReleased, type PlannedPorts } from './plan-ports.js';
 import { TEMP_FILES_EXCLUDE, tempFileExample } from '../files/temp-files.js';
+import { compareText } from '../util/compare-text.js';
 
 export const SCOPED_CONFIG_PATH = '.ravi/config.json';
 
@@ -206,7 +207,7 @@ function scopedKeyReason(observed: ObservedWorktree, uuid: string | null): strin
 }
 
 function byLeaseStart(a: LedgerIdentity, b: LedgerIdentity): number {
-  return (a.lease?.since ?? '').localeCompare(b.lease?.since ?? '') || a.name.localeCompare(b.name);
+  return compareText(a.lease?.since ?? '', b.lease?.since ?? '') || compareText(a.name, b.name);
 }
 
 function factsOf(identity: LedgerIdentity): PlannedFacts {

@@ -16,6 +16,7 @@ import { planHeldOrWanting, type Wanting } from './plan-worktree.js';
 import { planAcquisitions } from './plan-acquire.js';
 import { planLeftovers } from './plan-leftovers.js';
 import { planPoolUpkeep } from './plan-pool.js';
+import { compareText } from '../util/compare-text.js';
 
 export type PlanConfig = Pick<Config, 'identity' | 'env' | 'orphans' | 'pool' | 'ports'> & { readonly provider: Pick<Config['provider'], 'kind'> };
 
@@ -184,6 +185,6 @@ export function vaultOf(observed: Observed): ReadonlyMap<string, string> | null 
 /** After a crash, adopt by exact name; if several match, the oldest (the one created first). */
 export function oldestNamed(identities: readonly Identity[], name: string): Identity | null {
   const matches = identities.filter((i) => i.name === name);
-  matches.sort((a, b) => (a.createdAt ?? '').localeCompare(b.createdAt ?? '') || a.uuid.localeCompare(b.uuid));
+  matches.sort((a, b) => compareText(a.createdAt ?? '', b.createdAt ?? '') || compareText(a.uuid, b.uuid));
   return matches[0] ?? null;
 }

@@ -50,11 +50,26 @@ describe('provider calls in flight', () => {
     const base = await createTempDir('ravi-limit-');
     const credentialsFile = join(base, 'ravi-config.json');
     await writeFile(credentialsFile, JSON.stringify({ management_key: server.managementKey }), { mode: 0o600 });
-    const config = testConfig(join(base, 'state'), [repo.path], { provider: raviProviderConfig(server.url, credentialsFile), concurrency });
+    const pool = { quarantineMs: 0, keepIdle: Number.POSITIVE_INFINITY };
+    const config = testConfig(join(base, 'state'), [repo.path], { provider: raviProviderConfig(server.url, credentialsFile), concurrency, pool });
     const { wrapped, seen } = counting(createRaviProvider({ apiUrl: server.url, credentialsFile, provisionPhone: false }));
-    const report = await createHarness(config, wrapped).reconcile();
+    const harness = createHarness(config, wrapped);
+    const report = await harness.reconcile();
     expect(report.results.filter((r) => r.status !== 'done')).toEqual([]);
     expect(seen.ended.filter((e) => e.startsWith('create'))).toHaveLength(8);
+    // The fake's creates answer with the identity's key (api_key): the first leases need no mint call.
+    expect(seen.ended.filter((e) => e.startsWith('key'))).toHaveLength(0);
+    expect(seen.max).toBe(concurrency);
+
+    // The lease path: 8 new worktrees take the 8 idle identities, a key minted for each.
+    for (const worktree of worktrees) await repo.git('worktree', 'remove', '--force', worktree);
+    await harness.reconcile();
+    for (let i = 0; i < 8; i++) await repo.addWorktree(`again${i}`);
+    seen.max = 0;
+    seen.ended.length = 0;
+    const leased = await harness.reconcile();
+    expect(leased.results.filter((r) => r.status !== 'done')).toEqual([]);
+    expect(seen.ended.filter((e) => e.startsWith('create'))).toHaveLength(0);
     expect(seen.ended.filter((e) => e.startsWith('key'))).toHaveLength(8);
     expect(seen.max).toBe(concurrency);
   });

@@ -30,7 +30,12 @@ export interface FakeRaviServerOptions {
 export interface FakeIdentity { uuid: string; name: string; inbox: string; phone: string | null; created_dt: string; updated_dt: string }
 /** `identity` is the owner's numeric id, as the real API sends it. */
 export interface FakeSecret { uuid: string; identity: number; key: string; value: string; notes: string; created_dt: string; updated_dt: string }
-export interface RecordedCall { method: string; path: string; query: Record<string, string>; identityScope: string | null }
+/**
+ * `startedAt`/`endedAt`: CLOCK_MONOTONIC in ms (process.hrtime), the clock every process on the machine and
+ * V8's --cpu-prof share on Linux, so a call's time lines up with the client's profile (bench/call-timeline.mjs).
+ * `endedAt` is null until the answer has been handed to the socket (or the connection dropped).
+ */
+export interface RecordedCall { method: string; path: string; query: Record<string, string>; identityScope: string | null; startedAt: number; endedAt: number | null }
 /** An answer instead of the real one; `raw` sends text as is (truncated or malformed JSON). */
 export interface Fault { status: number; body?: unknown; raw?: string; headers?: Record<string, string> }
 /** Which requests a fault hits; `query` must match every given parameter (e.g. `{ offset: '200' }` for page 2). */
@@ -236,7 +241,9 @@ export async function startFakeRaviServer(options: FakeRaviServerOptions = {}): 
     } catch {
       // Auth is answered after faults below, like a real proxy in front of the app.
     }
-    calls.push({ method, path: parsed.pathname, query: Object.fromEntries(parsed.searchParams), identityScope });
+    const call: RecordedCall = { method, path: parsed.pathname, query: Object.fromEntries(parsed.searchParams), identityScope, startedAt: monotonicMs(), endedAt: null };
+    calls.push(call);
+    res.once('close', () => { call.endedAt = monotonicMs(); });
     const raw = await readBody(req);
     if (server.latencyMs > 0) await new Promise<void>((resolve) => { const t = setTimeout(() => { timers.delete(t); resolve(); }, server.latencyMs); timers.add(t); });
     const fault = faults.find(
@@ -308,6 +315,10 @@ export async function startFakeRaviServer(options: FakeRaviServerOptions = {}): 
     },
   };
   return server;
+}
+
+function monotonicMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
 }
 
 function send(res: ServerResponse, status: number, payload: unknown, headers: Record<string, string> = {}): void {

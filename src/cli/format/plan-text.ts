@@ -6,6 +6,7 @@
 import { actionTarget, countChanges, type Action, type ChangeCounts, type Note, type Plan } from '../../reconcile/actions.js';
 import type { ActionResult } from '../../reconcile/apply.js';
 import { describeAction, displayPath } from './describe-action.js';
+import { compareText } from '../../util/compare-text.js';
 
 /** The plan's actions, notes and problems; the caller adds the summary line (planSummary). */
 export function formatPlan(plan: Plan, verbose: boolean): string[] {
@@ -74,11 +75,11 @@ function formatGrouped(actions: readonly Action[], notes: readonly Note[], line:
   }
   for (const note of notes) add(note.commonDir ?? POOL, '', null);
   const lines: string[] = [];
-  const repos = [...byRepo.keys()].sort((a, b) => Number(a === POOL) - Number(b === POOL) || a.localeCompare(b));
+  const repos = [...byRepo.keys()].sort((a, b) => Number(a === POOL) - Number(b === POOL) || compareText(a, b));
   for (const repo of repos) {
     const groups = byRepo.get(repo) as Map<string, Action[]>;
     lines.push(repo === POOL ? 'identity pool' : displayPath(repo.replace(/\/\.git$/, '')));
-    for (const [group, members] of [...groups].sort(([a], [b]) => a.localeCompare(b))) {
+    for (const [group, members] of [...groups].sort(([a], [b]) => compareText(a, b))) {
       const indent = group === '' ? '  ' : '    ';
       if (group !== '') lines.push(`  ${group === GONE ? 'worktrees that are gone:' : displayPath(group)}`);
       for (const action of members) lines.push(`${indent}${line(action).replace(/\n/g, `\n${indent}`)}`);

@@ -4,7 +4,7 @@
  * malformed entry is an error, never silently dropped (a missing identity could make the engine create
  * a duplicate).
  */
-import type { CallOptions, CreateIdentityRequest, Identity, Provider, ScopedKey } from '../types.js';
+import type { CallOptions, CreatedIdentity, CreateIdentityRequest, Identity, Provider, ScopedKey } from '../types.js';
 import { ConfigError, ProviderError } from '../../util/errors.js';
 import { readRaviCredentials } from './credentials.js';
 import { RaviHttpClient, type QueryValue } from './http-client.js';
@@ -125,14 +125,16 @@ export function createRaviProvider(options: RaviProviderOptions): Provider {
     issuesScopedKeys: true,
     listIdentities,
 
-    async createIdentity(request: CreateIdentityRequest, callOptions: CallOptions = {}) {
+    async createIdentity(request: CreateIdentityRequest, callOptions: CallOptions = {}): Promise<CreatedIdentity> {
       const provisionPhone = request.provisionPhone || options.provisionPhone;
       try {
         const body = await call('POST', '/api/identities/', {
           ...callOptions,
           body: { name: request.name, provision_phone: provisionPhone },
         });
-        return toIdentity(body, 'POST', '/api/identities/');
+        const identity = toIdentity(body, 'POST', '/api/identities/');
+        const scopedKey = issuedKey(body, identity.uuid);
+        return scopedKey === null ? identity : { ...identity, scopedKey };
       } catch (error) {
         if (!(error instanceof ProviderError) || error.code !== 'PAYMENT_REQUIRED' || !provisionPhone) throw error;
         throw withHint(error, 'Phone numbers need a paid Ravi plan: upgrade, or set provider.provisionPhone to false');
@@ -175,6 +177,18 @@ function toIdentity(entry: unknown, method: string, path: string): Identity {
     createdAt: text(fields.created_dt),
   };
 }
+
+/**
+ * The identity key a create's answer may carry (RAVI-CONTRACT.md: `POST /api/identities/` "may return
+ * `api_key` (a `ravi_id_...` key for the new identity)"). Only an identity key is taken: anything else (absent,
+ * empty, a management key) means the worktree's key is minted as before.
+ */
+function issuedKey(body: unknown, identityUuid: string): ScopedKey | null {
+  const key = (body as { api_key?: unknown } | null)?.api_key;
+  if (typeof key !== 'string' || !IDENTITY_KEY.test(key)) return null;
+  return { key, identityUuid, label: 'issued with the identity' };
+}
+const IDENTITY_KEY = /^ravi_id_[A-Za-z0-9_-]+$/;
 
 /** The next page's URL, or null. Only followed on the API's own origin: it receives our key. */
 function nextPage(next: unknown, origin: string, path: string): string | null {
