@@ -1,21 +1,17 @@
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'dotenv';
 import { cleanupTempDirs, createRepo, createTempDir, gitEnv } from '../support/git-fixtures.js';
-import { startFakeRaviServer, type FakeRaviServer } from '../support/fake-ravi-server.js';
+import type { FakeRaviServer } from '../support/fake-ravi-server.js';
+import { fakeRaviPerTest } from '../support/fake-ravi-per-test.js';
 import { CLI_PATH, runBuiltCli } from '../support/cli.js';
 
 afterAll(cleanupTempDirs);
 
 let server: FakeRaviServer;
-beforeEach(async () => {
-  server = await startFakeRaviServer({ latencyMs: 5 });
-});
-afterEach(async () => {
-  await server.close();
-});
+fakeRaviPerTest((started) => (server = started), { latencyMs: 5 });
 
 /** Resolves once `predicate` holds, polling; fails after `timeoutMs` (a bound, not a timing assertion). */
 async function waitFor(predicate: () => boolean, timeoutMs = 20_000): Promise<void> {

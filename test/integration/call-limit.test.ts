@@ -3,11 +3,12 @@
  * fake Ravi server answers after a delay, and a counting provider around the real client sees how many of the
  * pass's mutating calls overlap.
  */
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cleanupTempDirs, createRepo, createTempDir } from '../support/git-fixtures.js';
-import { startFakeRaviServer, type FakeRaviServer } from '../support/fake-ravi-server.js';
+import type { FakeRaviServer } from '../support/fake-ravi-server.js';
+import { fakeRaviPerTest } from '../support/fake-ravi-per-test.js';
 import { createHarness, raviProviderConfig, testConfig } from '../support/engine-harness.js';
 import { createRaviProvider } from '../../src/providers/ravi/ravi-provider.js';
 import type { Provider } from '../../src/providers/types.js';
@@ -15,12 +16,7 @@ import type { Provider } from '../../src/providers/types.js';
 afterAll(cleanupTempDirs);
 
 let server: FakeRaviServer;
-beforeEach(async () => {
-  server = await startFakeRaviServer({ latencyMs: 40 });
-});
-afterEach(async () => {
-  await server.close();
-});
+fakeRaviPerTest((started) => (server = started), { latencyMs: 40 });
 
 /** The provider, with the most mutating calls seen in flight at once and the order they ended in. */
 function counting(provider: Provider) {

@@ -1,10 +1,11 @@
 // A lease's key is asked for while its write-ahead record goes to disk (apply-early-keys.ts): one mint per lease,
 // never two, the key written only into the worktree that holds the lease, and a key whose write is refused dropped.
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cleanupTempDirs, createRepo, createTempDir } from '../support/git-fixtures.js';
-import { startFakeRaviServer, type FakeRaviServer } from '../support/fake-ravi-server.js';
+import type { FakeRaviServer } from '../support/fake-ravi-server.js';
+import { fakeRaviPerTest } from '../support/fake-ravi-per-test.js';
 import { createHarness, raviProviderConfig, testConfig } from '../support/engine-harness.js';
 import { createRaviProvider } from '../../src/providers/ravi/ravi-provider.js';
 import type { Provider } from '../../src/providers/types.js';
@@ -12,12 +13,7 @@ import type { Provider } from '../../src/providers/types.js';
 afterAll(cleanupTempDirs);
 
 let server: FakeRaviServer;
-beforeEach(async () => {
-  server = await startFakeRaviServer({ latencyMs: 5 });
-});
-afterEach(async () => {
-  await server.close();
-});
+fakeRaviPerTest((started) => (server = started), { latencyMs: 5 });
 
 const MINT = '/api/auth/keys/identity/';
 

@@ -3,13 +3,13 @@
  * fake-ravi-server.ts, which the benchmark also runs in a process of its own, where vitest is not loaded.
  */
 import { afterEach, beforeEach } from 'vitest';
-import { startFakeRaviServer, type FakeRaviServer } from './fake-ravi-server.js';
+import { startFakeRaviServer, type FakeRaviServer, type FakeRaviServerOptions } from './fake-ravi-server.js';
 
-/** `use` receives each test's server (assign it to the file's `let server`). */
-export function fakeRaviPerTest(use: (server: FakeRaviServer) => void): void {
+/** `use` receives each test's server (assign it to the file's `let server`); `options` start each one. */
+export function fakeRaviPerTest(use: (server: FakeRaviServer) => void, options: FakeRaviServerOptions = {}): void {
   let current: FakeRaviServer | undefined;
   beforeEach(async () => {
-    current = await startFakeRaviServer();
+    current = await startFakeRaviServer(options);
     use(current);
   });
   afterEach(async () => {
