@@ -52,6 +52,10 @@ export async function runPass(options: PassOptions): Promise<PassReport> {
   // The planner's modules load while the pass waits for the provider and git (a one-shot process's start-up).
   const planner = import('./plan.js');
   planner.catch(() => {}); // awaited below; a pass that fails before then must not leave it unhandled
+  // A setup script's pass (`--worktree`) is nearly always for a new worktree, with steps to apply: their modules
+  // (and node:crypto, for lease ids) load during the same wait, not between the listing's answer and the first call.
+  const applier = options.mode === 'apply' && options.worktree ? import('./apply.js') : null;
+  applier?.catch(() => {});
   const lock = options.mode === 'apply' ? await acquireStateLock(options.config.stateDir, { waitMs: options.lockWaitMs }) : null;
   try {
     const [ledger, ports] = await Promise.all([openLedger(options), openPorts(options)]);
@@ -70,7 +74,7 @@ export async function runPass(options: PassOptions): Promise<PassReport> {
     let results: ActionResult[] = [];
     if (options.mode === 'apply') {
       if (planned.actions.length > 0) {
-        const { apply } = await import('./apply.js'); // a pass with nothing to do (most of them) does not load the steps
+        const { apply } = await (applier ?? import('./apply.js')); // a pass with nothing to do (most of them) does not load the steps
         results = await apply(planned.actions, { config: options.config, provider: options.provider, ledger, ports, observed, logger: options.logger, signal: options.signal, now: options.now });
       }
       await Promise.all([ledger.compactIfLarge(), ports.compactIfLarge()]);
