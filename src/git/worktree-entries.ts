@@ -34,7 +34,7 @@ export type SkipReason = 'gone' | 'half-made' | 'locked' | 'not plain' | 'not an
  * The entries `adminIds` name in the repo at `repoPath`; null when the repo itself is not plain (its layout,
  * config or main worktree not understood in-process: the caller then makes no focused pass at all).
  */
-export async function readNamedWorktrees(repoPath: string, adminIds: readonly string[], options: { now?: () => number } = {}): Promise<NamedEntries | null> {
+export async function readNamedWorktrees(repoPath: string, adminIds: readonly string[]): Promise<NamedEntries | null> {
   const located = await locateWorktree(repoPath).catch(() => null);
   if (located === null) return null;
   let commonDir: string;
@@ -49,7 +49,6 @@ export async function readNamedWorktrees(repoPath: string, adminIds: readonly st
   // get_main_worktree, as worktree-list-fs.ts: a `.git` folder's parent, or the bare repo itself.
   if (!commonDir.endsWith('/.git') && !bare) return null;
   const mainPath = bare ? commonDir : commonDir.slice(0, -'/.git'.length);
-  const now = (options.now ?? Date.now)();
   const looks = new SharedLooks();
   const packed = new PackedRefs(commonDir, looks);
   const worktrees: Worktree[] = [];

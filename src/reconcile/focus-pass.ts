@@ -40,7 +40,7 @@ export async function runFocusedPass(options: PassOptions & { readonly adminIds:
   const lock = options.mode === 'apply' ? await acquireStateLock(options.config.stateDir, { waitMs: options.lockWaitMs }) : null;
   try {
     const now = (options.now ?? Date.now)();
-    const named = await readNamedWorktrees(repoPath, options.adminIds, { now: () => now });
+    const named = await readNamedWorktrees(repoPath, options.adminIds);
     if (named === null) return null;
     const [ledger, ports] = await Promise.all([openLedger(options), openPorts(options)]);
     const skipped = new Map<string, SkipReason>(named.skipped);

@@ -10,13 +10,12 @@
 import type { Config } from '../config/types.js';
 import type { Provider } from '../providers/types.js';
 import type { LedgerState } from '../files/ledger.js';
-import { worktreeKey } from '../files/ledger.js';
 import type { PortState } from '../ports/port-ledger.js';
 import type { RepoInventory } from '../git/types.js';
 import { singlePass } from '../files/recorded-reads.js';
 import type { IgnoreAnalysis } from '../git/ignore-fast-path.js';
 import type { Observed, ObservedWorktree } from './observed.js';
-import { capture, folderExists, observeClaim, readWorktreeFiles } from './observe.js';
+import { capture, observeClaim, readWorktreeFiles, unreadWorktree } from './observe.js';
 import { createWorktreeSelector } from './worktree-filter.js';
 
 /** Stands for "a repo this pass does not look at" in the planner's view (never a real path: it has a NUL). */
@@ -40,10 +39,8 @@ export async function observeFocused(
   const [claim, worktrees] = await Promise.all([
     observeClaim(inventory.commonDir, config.stateDir),
     Promise.all(inventory.worktrees.map(async (worktree): Promise<ObservedWorktree> => {
-      const key = worktreeKey(inventory.commonDir, worktree.adminId as string);
-      const unmanagedReason = selector(worktree) ?? (folderExists(worktree.path) ? null : 'its folder is missing');
-      const base = { worktree, key, managed: unmanagedReason === null, unmanagedReason, env: null, scoped: null, ignore: null };
-      return unmanagedReason !== null ? base : { ...base, ...(await readWorktreeFiles(worktree.path, config, provider, passOptions)) };
+      const base = unreadWorktree(worktree, inventory.commonDir, selector);
+      return base.managed ? { ...base, ...(await readWorktreeFiles(worktree.path, config, provider, passOptions)) } : base;
     })),
   ]);
   const inSight = new Set(worktrees.map((w) => w.key as string));

@@ -105,6 +105,14 @@ export async function readWorktreeFiles(folder: string, config: Config, provider
   return { env, scoped, ignore };
 }
 
+/** A listed worktree as observed before its files are read: its key, and whether it is managed (and why not). */
+export function unreadWorktree(worktree: Worktree, commonDir: string, selector: WorktreeSelector): ObservedWorktree {
+  const key = worktree.adminId === null ? null : worktreeKey(commonDir, worktree.adminId);
+  // git does not mark a locked worktree prunable when its folder vanishes (an unmounted disk): check.
+  const unmanagedReason = selector(worktree) ?? (folderExists(worktree.path) ? null : 'its folder is missing');
+  return { worktree, key, managed: unmanagedReason === null, unmanagedReason, env: null, scoped: null, ignore: null };
+}
+
 async function observeWorktree(
   worktree: Worktree,
   inventory: RepoInventory,
@@ -114,11 +122,8 @@ async function observeWorktree(
   options: PassOptions,
   earlyFiles: ReadonlyMap<string, WorktreeFiles>,
 ): Promise<ObservedWorktree> {
-  const key = worktree.adminId === null ? null : worktreeKey(inventory.commonDir, worktree.adminId);
-  // git does not mark a locked worktree prunable when its folder vanishes (an unmounted disk): check.
-  const unmanagedReason = selector(worktree) ?? (folderExists(worktree.path) ? null : 'its folder is missing');
-  const base = { worktree, key, managed: unmanagedReason === null, unmanagedReason, env: null, scoped: null, ignore: null };
-  if (unmanagedReason !== null) return base;
+  const base = unreadWorktree(worktree, inventory.commonDir, selector);
+  if (!base.managed) return base;
   if (options.onlyWorktreePath != null && !(await samePath(worktree.path, options.onlyWorktreePath))) return base;
   return { ...base, ...(earlyFiles.get(worktree.path) ?? (await readWorktreeFiles(worktree.path, config, provider, options))) };
 }
@@ -134,7 +139,7 @@ export async function observeClaim(commonDir: string, stateDir: string): Promise
 }
 
 /** Synchronous: one stat per worktree costs a few microseconds, where a promise costs a thread-pool round trip. */
-export function folderExists(path: string): boolean {
+function folderExists(path: string): boolean {
   try {
     return statSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
   } catch {

@@ -3,7 +3,7 @@
  * fake Ravi server answers after a delay, and a counting provider around the real client sees how many of the
  * pass's mutating calls overlap.
  */
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cleanupTempDirs, createRepo, createTempDir } from '../support/git-fixtures.js';

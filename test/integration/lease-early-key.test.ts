@@ -1,6 +1,6 @@
 // A lease's key is asked for while its write-ahead record goes to disk (apply-early-keys.ts): one mint per lease,
 // never two, the key written only into the worktree that holds the lease, and a key whose write is refused dropped.
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cleanupTempDirs, createRepo, createTempDir } from '../support/git-fixtures.js';
