@@ -9,6 +9,7 @@
 import { join } from 'node:path';
 import type { SharedLooks } from '../files/shared-looks.js';
 import { readShared, type Dependency, type StampedReads } from './stamped-reads.js';
+import { childPath } from '../util/child-path.js';
 
 export interface HeadInfo {
   /** The commit, lowercase hex; null for an unborn branch (git prints 40 zeros). */
@@ -44,7 +45,7 @@ export class PackedRefs {
 
 /** `gitDir`: the worktree's own admin dir (the common dir for the main worktree), where its HEAD lives. */
 export function readHead(gitDir: string, commonDir: string, packed: PackedRefs, reads: StampedReads): HeadInfo | undefined {
-  let text = reads.read(join(gitDir, 'HEAD'));
+  let text = reads.read(childPath(gitDir, 'HEAD'));
   if (typeof text !== 'string') return undefined; // HEAD missing or unreadable: git prints zeros; let it say so
   let symbolic: string | null = null;
   for (let depth = 0; depth <= MAX_DEPTH; depth++) {
@@ -53,7 +54,7 @@ export function readHead(gitDir: string, commonDir: string, packed: PackedRefs, 
     if ('oid' in content) return symbolic === null ? { head: content.oid, branch: null, detached: true } : { head: content.oid, branch: symbolic, detached: false };
     symbolic = content.target;
     if (!isSharedSafeRefname(symbolic)) return undefined;
-    const loose = reads.read(join(commonDir, symbolic));
+    const loose = reads.read(childPath(commonDir, symbolic)) // a safe refname: plain segments;
     if (loose === undefined) return undefined;
     if (loose === null) {
       const oid = packed.lookup(symbolic, reads);

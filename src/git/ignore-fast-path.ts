@@ -19,10 +19,10 @@
  *   ls-files lists those same entries. The index must hold none of them (index-probe.ts).
  * - The repository is found the way git finds it, or not at all (repo-layout.ts).
  */
-import { join } from 'node:path';
 import { RecordedReads, type PassCache, type Summary } from '../files/recorded-reads.js';
 import { lowerAscii, probeIndex, type IndexProbe } from './index-probe.js';
 import { readRepoLayoutWith } from './repo-layout.js';
+import { childPath } from '../util/child-path.js';
 
 /** The subset of `relPaths` that git certainly ignores and does not track; the others are for git to judge. */
 export async function certainlyIgnored(worktreePath: string, relPaths: readonly string[]): Promise<ReadonlySet<string>> {
@@ -87,7 +87,7 @@ function analyze(worktreePath: string, relPaths: readonly string[], reads: Recor
   const layout = readRepoLayoutWith(worktreePath, reads);
   if (layout === null) return none;
   // Its text itself, not its stamp: one file every worktree's answer rests on (recorded-reads.ts, summarize).
-  const excludeText = reads.summarize(join(layout.commonDir, 'info', 'exclude'), EXCLUDE_TEXT);
+  const excludeText = reads.summarize(childPath(layout.commonDir, 'info/exclude'), EXCLUDE_TEXT);
   const excludeAbsent = excludeText === ABSENT;
   const exclude = excludeRules(excludeAbsent ? '' : excludeText.slice(1));
 
@@ -107,7 +107,7 @@ function analyze(worktreePath: string, relPaths: readonly string[], reads: Recor
   }
   if (questions.length === 0) return none;
 
-  const index = reads.read(join(layout.gitDir, 'index'));
+  const index = reads.read(childPath(layout.gitDir, 'index'));
   const hits = index === null ? [] : probeIndex(index, questions.flatMap((q) => q.probes), layout.hashSize);
   if (hits === null) return none;
   let at = 0;
@@ -169,7 +169,7 @@ function missingGitignores(
       cache.set(folder, gitignore);
     }
     if (gitignore === 'unsure') return null;
-    if (gitignore === 'absent') missing.push(join(folder, '.gitignore'));
+    if (gitignore === 'absent') missing.push(folder === '' ? '.gitignore' : `${folder}/.gitignore`);
     else if (mayUnignore(gitignore, paths.slice(depth).map((path) => path.slice(folder === '' ? 0 : folder.length + 1)))) return null;
   }
   return missing;
@@ -177,11 +177,11 @@ function missingGitignores(
 
 function readGitignore(worktreePath: string, folder: string, reads: RecordedReads): Gitignore {
   if (folder !== '') {
-    const stats = reads.lstat(join(worktreePath, folder));
+    const stats = reads.lstat(childPath(worktreePath, folder));
     if (stats === null) return 'absent'; // so are the folders below it, and their .gitignore files
     if (!stats.isDirectory()) return 'unsure'; // a symlink or a file where git expects a folder
   }
-  const file = join(worktreePath, folder, '.gitignore');
+  const file = childPath(worktreePath, folder === '' ? '.gitignore' : `${folder}/.gitignore`);
   const stats = reads.lstat(file);
   if (stats === null) return 'absent';
   if (!stats.isFile()) return 'unsure'; // git will not follow a symlinked .gitignore, and then reads the index

@@ -5,6 +5,7 @@
  */
 import { isAbsolute, join } from 'node:path';
 import { RecordedReads, type Summary } from '../files/recorded-reads.js';
+import { childPath } from '../util/child-path.js';
 
 export interface RepoLayout {
   /** The worktree's own admin dir: `<commonDir>/worktrees/<id>` for a linked worktree, `.git` for the main one. */
@@ -20,7 +21,7 @@ export async function readRepoLayout(worktreePath: string): Promise<RepoLayout |
 
 /** The same, through `reads`, which then holds every file this answer rests on (see recorded-reads.ts). */
 export function readRepoLayoutWith(worktreePath: string, reads: RecordedReads): RepoLayout | null {
-  const dotGit = join(worktreePath, '.git');
+  const dotGit = childPath(worktreePath, '.git');
   const dotGitStat = reads.lstat(dotGit);
   let gitDir: string;
   if (dotGitStat?.isDirectory() === true) {
@@ -35,21 +36,21 @@ export function readRepoLayoutWith(worktreePath: string, reads: RecordedReads): 
   }
 
   // A linked worktree's admin dir names the common dir; git resolves it after symlinks, and so does realpath.
-  const commonDirFile = reads.read(join(gitDir, 'commondir'))?.toString('utf8') ?? null;
+  const commonDirFile = reads.read(childPath(gitDir, 'commondir'))?.toString('utf8') ?? null;
   const linked = commonDirFile !== null;
   const commonDir = linked ? reads.realpath(commonDirPath(gitDir, commonDirFile.replace(/[\r\n]+$/, ''), dotGitStat.isFile())) : gitDir;
 
   // What git's is_git_directory checks, then the ownership check behind "detected dubious ownership".
-  const head = reads.lstat(join(gitDir, 'HEAD'));
-  const objects = reads.stat(join(commonDir, 'objects'));
-  const refs = reads.stat(join(commonDir, 'refs'));
+  const head = reads.lstat(childPath(gitDir, 'HEAD'));
+  const objects = reads.stat(childPath(commonDir, 'objects'));
+  const refs = reads.stat(childPath(commonDir, 'refs'));
   if (head?.isFile() !== true || objects?.isDirectory() !== true || refs?.isDirectory() !== true) return null;
   if (!ownedByUs(reads, [worktreePath, gitDir, ...(dotGitStat.isFile() ? [dotGit] : [])])) return null;
 
-  const config = reads.summarize(join(commonDir, 'config'), CONFIG_FACTS);
+  const config = reads.summarize(childPath(commonDir, 'config'), CONFIG_FACTS);
   if (config === 'absent' || config[linked ? 0 : 1] !== 'P') return null;
   if (config[2] === 'W') {
-    const worktreeConfig = reads.read(join(gitDir, 'config.worktree'))?.toString('utf8') ?? null;
+    const worktreeConfig = reads.read(childPath(gitDir, 'config.worktree'))?.toString('utf8') ?? null;
     if (worktreeConfig !== null && !configIsPlain(worktreeConfig, linked)) return null;
   }
   return { gitDir, commonDir, hashSize: 20 };

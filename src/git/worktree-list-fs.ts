@@ -16,6 +16,7 @@ import { PackedRefs, readHead } from './head-refs.js';
 import { stillSame, StampedReads, type Dependency } from './stamped-reads.js';
 import { SharedLooks } from '../files/shared-looks.js';
 import type { RawWorktreeEntry } from './porcelain.js';
+import { childPath } from '../util/child-path.js';
 
 export interface ListedWorktree extends RawWorktreeEntry {
   /** The folder name under `<common-dir>/worktrees/`; null for the main worktree. */
@@ -117,15 +118,15 @@ export function listFromCommonDir(commonDir: string, now: number, options: Pick<
 
 /** One `<commonDir>/worktrees/<id>`; 'skipped' where git skips it too (no gitdir, or an empty one). */
 export function linkedWorktree(commonDir: string, id: string, packed: PackedRefs, reads: StampedReads): Answer {
-  const adminDir = join(commonDir, 'worktrees', id);
-  const gitdir = reads.read(join(adminDir, 'gitdir'));
+  const adminDir = childPath(commonDir, `worktrees/${id}`);
+  const gitdir = reads.read(childPath(adminDir, 'gitdir'));
   if (gitdir === undefined) return null;
   if (gitdir === null || gitdir === '') return 'skipped'; // half-made by a `git worktree add` under way
   // get_linked_worktree trims all trailing whitespace, should_prune_worktree only CR/LF: require they agree.
   const dotGit = gitdir.replace(/[\r\n]+$/, '');
   if (dotGit !== gitdir.replace(/[ \t\n\v\f\r]+$/, '') || !dotGit.startsWith('/') || !dotGit.endsWith('/.git')) return null;
   if (dotGit.includes('\0')) return null; // git's C string would end there
-  const locked = reads.readUsuallyAbsent(join(adminDir, 'locked')); // git's worktree_lock_reason: file_exists first
+  const locked = reads.readUsuallyAbsent(childPath(adminDir, 'locked')); // git's worktree_lock_reason: file_exists first
   if (locked === undefined) return null;
   // Not locked and its `.git` is gone: prunable, with a reason git words (and translates) itself.
   if (locked === null && !reads.exists(dotGit)) return null;
