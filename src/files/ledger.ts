@@ -18,7 +18,8 @@ import {
   type JournalOp,
   type MutableLedgerState,
 } from './ledger-schema.js';
-import { leaseHeldBy, ledgerFileFor, type LedgerIdentity, type LedgerState, type ProviderFacts, type ReleasedWorktree } from './ledger-types.js';
+import { LeaseIndex } from './lease-index.js';
+import { ledgerFileFor, type LedgerIdentity, type LedgerState, type ProviderFacts, type ReleasedWorktree } from './ledger-types.js';
 
 export * from './ledger-types.js';
 export { LedgerError } from './journaled-store.js';
@@ -48,6 +49,8 @@ function ledgerModel(scope: string): StoreModel<MutableLedgerState, JournalOp> {
 export class Ledger {
   readonly scope: string;
   readonly #store: JournaledStore<MutableLedgerState, JournalOp>;
+  /** Built at the first leaseOf; put and remove keep it in step (the store's state object never changes). */
+  #leases: LeaseIndex | null = null;
 
   private constructor(scope: string, store: JournaledStore<MutableLedgerState, JournalOp>) {
     this.scope = scope;
@@ -83,7 +86,8 @@ export class Ledger {
   }
 
   leaseOf(worktreeKey: string): LedgerIdentity | undefined {
-    return leaseHeldBy(this.#store.state.identities.values(), worktreeKey);
+    this.#leases ??= new LeaseIndex(this.#store.state.identities);
+    return this.#leases.leaseOf(worktreeKey);
   }
 
   released(worktreeKey: string): ReleasedWorktree | undefined {
@@ -95,11 +99,16 @@ export class Ledger {
   }
 
   put(identity: LedgerIdentity): void {
+    const before = this.#store.state.identities.get(identity.name);
     this.#store.record({ op: 'put', identity });
+    this.#leases?.replaced(before, identity);
   }
 
   remove(name: string): void {
-    if (this.#store.state.identities.has(name)) this.#store.record({ op: 'remove', name });
+    const before = this.#store.state.identities.get(name);
+    if (before === undefined) return;
+    this.#store.record({ op: 'remove', name });
+    this.#leases?.replaced(before, undefined);
   }
 
   releaseWorktree(worktree: ReleasedWorktree): void {

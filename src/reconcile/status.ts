@@ -5,7 +5,8 @@
 import type { Observed } from './observed.js';
 import { actionTarget, type Plan } from './actions.js';
 import type { Config } from '../config/types.js';
-import { leaseHeldBy, type LedgerIdentity } from '../files/ledger.js';
+import type { LedgerIdentity } from '../files/ledger.js';
+import { LeaseIndex } from '../files/lease-index.js';
 import { shortBranch } from './templates.js';
 import { formatDuration } from './plan-leftovers.js';
 import { formatBlock } from '../ports/port-slots.js';
@@ -61,13 +62,14 @@ export function buildStatus(observed: Observed, plan: Plan, config: Pick<Config,
 
 function worktreeRows(observed: Observed, plan: Plan, graceMs: number): StatusRow[] {
   const identities = [...observed.ledger.identities.values()];
+  const leases = new LeaseIndex(observed.ledger.identities); // one row per worktree: no scan per row
   const rows: StatusRow[] = [];
   for (const repo of observed.repos) {
     if (!repo.inventory.ok) continue;
     const { mainPath, commonDir } = repo.inventory.value;
     const seen = new Set<string>();
     for (const item of repo.worktrees) {
-      const held = item.key === null ? undefined : leaseHeldBy(identities, item.key);
+      const held = item.key === null ? undefined : leases.leaseOf(item.key);
       if (item.key !== null) seen.add(item.key);
       const path = item.worktree.path;
       const problems = plan.problems.filter((p) => p.worktreePath === path).map((p) => p.message);
