@@ -47,7 +47,7 @@ export async function observe(config: Config, provider: Provider, ledger: Ledger
   // A one-shot pass keeps no answers, but its listing and its worktrees still share their looks at the repo's files.
   const shared = options.looks?.shared ?? new SharedLooks();
   const listing = options.looks?.listing ?? { looks: shared };
-  const passOptions = { ...options, listing, ignoreCache: options.looks?.ignore ?? singlePass<IgnoreAnalysis>({ looks: shared }) };
+  const passOptions = { ...options, listing, shared, ignoreCache: options.looks?.ignore ?? singlePass<IgnoreAnalysis>({ looks: shared }) };
   const repos = await Promise.all(config.repos.map((repo) => observeRepo(repo, config, provider, selector, passOptions)));
   return {
     now: options.now,
@@ -87,6 +87,8 @@ async function observeRepo(
 
 interface PassOptions extends ObserveOptions {
   readonly listing: ListingOptions;
+  /** The pass's looks: a worktree folder's look is shared with its ignore check's (repo-layout.ts). */
+  readonly shared: SharedLooks;
   readonly ignoreCache: PassCache<IgnoreAnalysis>;
 }
 
@@ -106,10 +108,10 @@ export async function readWorktreeFiles(folder: string, config: Config, provider
 }
 
 /** A listed worktree as observed before its files are read: its key, and whether it is managed (and why not). */
-export function unreadWorktree(worktree: Worktree, commonDir: string, selector: WorktreeSelector): ObservedWorktree {
+export function unreadWorktree(worktree: Worktree, commonDir: string, selector: WorktreeSelector, looks?: SharedLooks): ObservedWorktree {
   const key = worktree.adminId === null ? null : worktreeKey(commonDir, worktree.adminId);
   // git does not mark a locked worktree prunable when its folder vanishes (an unmounted disk): check.
-  const unmanagedReason = selector(worktree) ?? (folderExists(worktree.path) ? null : 'its folder is missing');
+  const unmanagedReason = selector(worktree) ?? (folderExists(worktree.path, looks) ? null : 'its folder is missing');
   return { worktree, key, managed: unmanagedReason === null, unmanagedReason, env: null, scoped: null, ignore: null };
 }
 
@@ -122,7 +124,7 @@ async function observeWorktree(
   options: PassOptions,
   earlyFiles: ReadonlyMap<string, WorktreeFiles>,
 ): Promise<ObservedWorktree> {
-  const base = unreadWorktree(worktree, inventory.commonDir, selector);
+  const base = unreadWorktree(worktree, inventory.commonDir, selector, options.shared);
   if (!base.managed) return base;
   if (options.onlyWorktreePath != null && !(await samePath(worktree.path, options.onlyWorktreePath))) return base;
   return { ...base, ...(earlyFiles.get(worktree.path) ?? (await readWorktreeFiles(worktree.path, config, provider, options))) };
@@ -138,10 +140,14 @@ export async function observeClaim(commonDir: string, stateDir: string): Promise
   }
 }
 
-/** Synchronous: one stat per worktree costs a few microseconds, where a promise costs a thread-pool round trip. */
-function folderExists(path: string): boolean {
+/**
+ * Synchronous: one stat per worktree costs a few microseconds, where a promise costs a thread-pool round trip.
+ * Through the pass's looks when it has them: the ignore check looks at the same folder (its owner), one syscall.
+ */
+function folderExists(path: string, looks?: SharedLooks): boolean {
   try {
-    return statSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
+    const stats = looks === undefined ? statSync(path, { throwIfNoEntry: false }) : looks.followed(path);
+    return stats?.isDirectory() === true;
   } catch {
     return false;
   }

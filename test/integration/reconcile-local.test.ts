@@ -104,6 +104,8 @@ describe('reconcile with the local provider', () => {
     await repo.removeWorktree(worktrees[0] as string, { force: true });
     const report = await harness.reconcile();
     expect(report.plan.problems).toEqual([]);
+    const locked = report.observed.repos[0]?.worktrees.find((w) => w.worktree.path === worktrees[1]);
+    expect(locked).toMatchObject({ managed: false, unmanagedReason: 'its folder is missing' }); // git does not call it prunable
     expect(report.results.filter((r) => r.action.type === 'release-lease')).toHaveLength(1);
     expect(report.results.filter((r) => r.action.type === 'delete-identity')).toEqual([]); // keepIdle 3: kept in the pool
     const names = (await harness.provider.listIdentities()).map((i) => i.name).sort();
