@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Leaves no Node compile cache behind in the temp folder (the bin turns it on for the CLI's users).
+    globalSetup: ['test/support/global-setup.ts'],
   },
 });
