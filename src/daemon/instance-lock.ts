@@ -7,7 +7,7 @@
 import { readFile, unlink, writeFile, mkdir } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadLockfile } from '../files/state-lock.js';
+import { lockfile } from '../files/state-lock.js';
 
 export interface DaemonIdentity {
   readonly pid: number;
@@ -39,7 +39,7 @@ export async function acquireInstanceLock(stateDir: string, now: Date = new Date
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
   const file = pidFileFor(stateDir);
   const self: DaemonIdentity = { pid: process.pid, startedAt: now.toISOString(), processStart: processStartOf(process.pid) };
-  const releaseGuard = await loadLockfile().lock(stateDir, {
+  const releaseGuard = await lockfile.lock(stateDir, {
     lockfilePath: join(stateDir, 'daemon.pid.lock'),
     realpath: false,
     stale: 10_000,

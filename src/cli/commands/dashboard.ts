@@ -9,6 +9,7 @@ import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { invalidValue, valueFlag } from '../flags.js';
 import { writeJson, writeLine } from '../io.js';
 import { FLEET_FLAGS, json } from '../shared-flags.js';
+import { untilStopSignal } from '../stop-signal.js';
 
 const DEFAULT_PORT = 0;
 const LOCK_WAIT_MS = 45_000;
@@ -66,11 +67,7 @@ async function dashboardCommand(context: CommandContext<CommandInput<typeof FLAG
     writeLine(context.io.stdout, `Dashboard: ${dashboard.url}`);
     writeLine(context.io.stdout, 'The link carries this session\'s access token; anyone with it can see names, addresses and release identities. Ctrl-C stops.');
   }
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await untilStopSignal();
   await dashboard.close();
   return ExitCode.OK;
 }

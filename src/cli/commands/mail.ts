@@ -3,6 +3,7 @@ import { defineCommand, defineGroup } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { writeLine } from '../io.js';
 import { CONFIG_FLAGS } from '../shared-flags.js';
+import { untilStopSignal } from '../stop-signal.js';
 
 export default defineGroup({
   summary: 'the local provider\'s mail servers',
@@ -22,11 +23,7 @@ export default defineGroup({
         const mail = await startLocalMail(context.config, context.logger);
         writeLine(input.io.stdout, `SMTP on ${mail.smtp.host}:${mail.smtp.port}, SMS on http://${mail.sms.host}:${mail.sms.port}/sms (Ctrl-C stops)`);
         await mail.prune();
-        await new Promise<void>((resolve) => {
-          const stop = () => resolve();
-          process.once('SIGINT', stop);
-          process.once('SIGTERM', stop);
-        });
+        await untilStopSignal();
         await mail.close();
         return ExitCode.OK;
       },
