@@ -18,8 +18,8 @@ export type What = 'code' | 'link';
 
 export interface Verification {
   readonly what: What;
-  /** A promise while its module loads: it loads beside this file's own imports, not before them. */
-  readonly extract: Extractor | Promise<Extractor>;
+  /** Loads the extractor; called only when there is a message to read (an empty inbox loads no extractor). */
+  readonly extract: () => Promise<Extractor>;
   /** What else narrows the search, for the not-found message (`matching /verify/i`); null for nothing. */
   readonly narrowedBy: string | null;
 }
@@ -28,13 +28,14 @@ export async function runVerification(input: CommandInput<typeof FLAGS>, verific
   const { what, narrowedBy } = verification;
   // The call began when this process did: a message that landed while node was starting is newer than the call.
   const calledAt = Math.floor(Date.now() - process.uptime() * 1000); // not performance.timeOrigin: it loads perf_hooks (11 modules)
-  const [{ createAgentContext }, { findWorktreeIdentity }, { findNewest, waitForMessage }, { leaseInbox }, extract] = await Promise.all([
+  const [{ createAgentContext }, { findWorktreeIdentity }, { findNewest, waitForMessage }, { leaseInbox }] = await Promise.all([
     import('./context.js'),
     import('../agent/worktree-identity.js'),
     import('../agent/find-message.js'),
     import('../agent/lease-inbox.js'),
-    verification.extract,
   ]);
+  let extractor: Promise<Extractor> | null = null;
+  const extract = (): Promise<Extractor> => (extractor ??= verification.extract());
   const context = await createAgentContext(input);
   const { provider, config } = context;
   const { flags, io } = input;
@@ -104,7 +105,7 @@ interface Filters {
 }
 
 /** Says what the inbox holds and which call would take it: a plain `link` after `otp --wait` took the mail, say. */
-async function notFound(context: AgentContext<Flags>, me: WorktreeIdentity, inbox: LeaseInbox, what: What, extract: Extractor, filters: Filters): Promise<string> {
+async function notFound(context: AgentContext<Flags>, me: WorktreeIdentity, inbox: LeaseInbox, what: What, extract: () => Promise<Extractor>, filters: Filters): Promise<string> {
   const { flags } = context;
   const command = what === 'code' ? 'otp' : 'link';
   const scope = flags.sinceSetup ? ` since this worktree's lease began (${me.leaseSince})` : filters.accept !== undefined ? ' after this call began' : '';
@@ -116,7 +117,7 @@ async function notFound(context: AgentContext<Flags>, me: WorktreeIdentity, inbo
   if (all.length === 0) return `${head}. The inbox is empty${localMailHint(context)}.`;
   const emails = all.filter((m) => m.kind === 'email').length;
   const holds = `The inbox holds ${emails} email${emails === 1 ? '' : 's'} and ${all.length - emails} SMS`;
-  const newest = pickNewest(all, extract);
+  const newest = pickNewest(all, await extract());
   const narrowed = filters.narrowedBy === null ? '' : ` ${filters.narrowedBy}`;
   if (newest === null) return `${head}. ${holds}, none with a verification ${what}${narrowed}.`;
   const old = filters.accept !== undefined ? !filters.accept({ kind: newest.kind, id: newest.messageId, receivedAt: newest.receivedAt })
