@@ -112,9 +112,11 @@ async function notFound(context: AgentContext<Flags>, me: WorktreeIdentity, inbo
   const waited = flags.wait === null ? '' : ` within ${Math.round(flags.wait / 1000)}s`;
   const head = `No verification ${what} arrived for ${me.email ?? me.name}${scope}${waited}`;
   const { listInbox, pickNewest } = await import('../agent/find-message.js');
-  // One listing of each kind, all and unread; the newest with a value is picked from what was listed.
-  const [all, unread] = await Promise.all([listInbox(inbox, { unreadOnly: false }), listInbox(inbox, { unreadOnly: true })]);
+  // One listing of each kind, all and unread; the newest with a value is picked from what was listed. The unread
+  // one only when there is mail: it reads what --mark-read handed out (handed-messages.ts), an empty inbox need not.
+  const all = await listInbox(inbox, { unreadOnly: false });
   if (all.length === 0) return `${head}. The inbox is empty${localMailHint(context)}.`;
+  const unread = await listInbox(inbox, { unreadOnly: true });
   const emails = all.filter((m) => m.kind === 'email').length;
   const holds = `The inbox holds ${emails} email${emails === 1 ? '' : 's'} and ${all.length - emails} SMS`;
   const newest = pickNewest(all, await extract());
