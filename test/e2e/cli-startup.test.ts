@@ -79,7 +79,7 @@ describe('start-up', () => {
     expect(loaded.filter((url) => /node_modules\/(pino|execa|zod|p-queue|eventemitter3)\//.test(url))).toEqual([]);
     // No CommonJS package imported from ESM (`ms` is required): the CJS export scanner stays unloaded.
     expect(loaded).not.toContain('file:internal/cjs-module-lexer');
-    // Hashes of names use @noble/hashes, random ids require node:crypto when something is written: an agent
+    // Hashes of names come from util/sha256.ts (no library), random ids require node:crypto on a write: an agent
     // command that only reads never starts OpenSSL (about 10 ms of CPU), nor perf_hooks.
     expect(loaded).not.toContain('file:internal/crypto');
     expect(loaded).not.toContain('file:internal/perf_hooks');
@@ -87,7 +87,7 @@ describe('start-up', () => {
     // valibot (the identity file and the ledger hold what we wrote, read without the schemas; the inbox is empty).
     const ours = loaded.map((url) => url.replace(/^.*\/dist\//, ''));
     expect(ours.filter((path) => /^(files\/(atomic-write|temp-files|fd-calls|schema-issue)|util\/(random|same-path)|providers\/local\/(addresses-in-use|phone-numbers|local-identity-schema)|cli\/package-version)\.js$/.test(path))).toEqual([]);
-    expect(loaded.filter((url) => /node_modules\/valibot\//.test(url))).toEqual([]);
+    expect(loaded.filter((url) => /node_modules\/(valibot|@noble)\//.test(url))).toEqual([]);
     // otp finds no message to read, so it loads no extractor (nor the HTML reader the extractor uses), and has no
     // use for what --mark-read handed out.
     expect(ours.filter((path) => /^agent\/(extract-code|extract-link|html-text|handed-messages)\.js$/.test(path))).toEqual([]);
