@@ -86,7 +86,7 @@ describe('start-up', () => {
     // They only read: nothing of the write path (atomic writes, temp files, random ids, a create's addresses) and no
     // valibot (the identity file and the ledger hold what we wrote, read without the schemas; the inbox is empty).
     const ours = loaded.map((url) => url.replace(/^.*\/dist\//, ''));
-    expect(ours.filter((path) => /^(files\/(atomic-write|temp-files|fd-calls|schema-issue)|util\/(random|same-path)|providers\/local\/(addresses-in-use|phone-numbers|local-identity-schema)|cli\/package-version)\.js$/.test(path))).toEqual([]);
+    expect(ours.filter((path) => /^(files\/(atomic-write|temp-files|fd-calls|schema-issue)|util\/(random|same-path|closest)|providers\/local\/(addresses-in-use|phone-numbers|local-identity-schema)|cli\/package-version)\.js$/.test(path))).toEqual([]);
     expect(loaded.filter((url) => /node_modules\/(valibot|@noble)\//.test(url))).toEqual([]);
     // otp finds no message to read, so it loads no extractor (nor the HTML reader the extractor uses), and has no
     // use for what --mark-read handed out.
