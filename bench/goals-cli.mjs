@@ -2,11 +2,14 @@
 // 2: a setup script's `reconcile --worktree` on a new worktree (lease and create) against its API floor + 1.5x
 // `node -e 0`; 3: a no-op `reconcile` against the shell floor at two sizes. Every comparison is interleaved.
 import { join } from 'node:path';
-import { CLI, git, gitEnv, removeTempDir, run, runOk, startFakeRavi, summarize } from './lib.mjs';
+import { CLI, GIT_ENV, git, gitEnv, removeTempDir, run, runOk, startFakeRavi, summarize } from './lib.mjs';
 import { createScenario, log, orchestratorEnv, orchestratorOk, useServer, verifyEnvFiles } from './scenario.mjs';
 import { ratioRow, ms } from './report.mjs';
 
-const nodeBare = () => run(process.execPath, ['-e', '0']);
+// The baseline gets the environment the CLI runs with (orchestratorEnv: PATH, HOME, git's), never the bench's own:
+// an inherited NODE_EXTRA_CA_CERTS (set in some shells) makes Node load a CA bundle at start, +50 ms here, which
+// only the baseline paid (2026-12-01: `version`, the same start-up as `node -e 0`, measured 0.66x).
+const nodeBare = () => run(process.execPath, ['-e', '0'], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...GIT_ENV } });
 
 /** Runs each named command once per round, in a rotated order (so drift in the machine's load hits all alike). */
 async function interleaved(rounds, commands) {

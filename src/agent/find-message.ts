@@ -47,11 +47,14 @@ export interface FindOptions {
 
 export type Extractor = (message: MessageText) => string | null;
 
-/** The newest message of this lease that yields a value (the inbox keeps out what arrived before the lease). */
-export async function findNewest(inbox: LeaseInbox, extract: Extractor, options: FindOptions): Promise<FoundMessage | null> {
+/**
+ * The newest message of this lease that yields a value (the inbox keeps out what arrived before the lease).
+ * `extract` loads the extractor, only when there is a message to read: `otp` on an empty inbox loads none.
+ */
+export async function findNewest(inbox: LeaseInbox, extract: () => Promise<Extractor>, options: FindOptions): Promise<FoundMessage | null> {
   const messages = await listInbox(inbox, options);
   const accepted = messages.filter((m) => (options.since === null || Date.parse(m.receivedAt) >= options.since) && (options.accept === undefined || options.accept(m)));
-  return pickNewest(accepted, extract);
+  return accepted.length === 0 ? null : pickNewest(accepted, await extract());
 }
 
 /** The lease's email and SMS together, newest first. */

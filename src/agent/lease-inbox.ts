@@ -5,7 +5,7 @@
  * agent-facing reader (inbox, otp, link, the dashboard, the MCP server) goes through here.
  */
 import type { EmailMessage, Provider, SmsMessage } from '../providers/types.js';
-import { handedKey, readHanded, recordHanded, type MessageKind } from './handed-messages.js';
+import type { MessageKind } from './handed-messages.js';
 
 export interface Lease {
   readonly uuid: string;
@@ -37,16 +37,23 @@ export function leaseInbox(provider: Provider, stateDir: string, lease: Lease): 
     options: LeaseListOptions,
   ): Promise<T[]> {
     const unreadOnly = options.unreadOnly ?? false;
-    const [messages, handed] = await Promise.all([
+    const [messages, isHanded] = await Promise.all([
       read({ unreadOnly, since: lease.leaseSince, signal: options.signal, worktree: lease.worktree }),
-      unreadOnly ? readHanded(stateDir, lease.leaseId) : Promise.resolve(new Set<string>()),
+      unreadOnly ? handedTest(stateDir, lease.leaseId, kind) : Promise.resolve(() => false),
     ]);
     // Checked here too, whatever the provider did with `since`.
-    return messages.filter((m) => Date.parse(m.created_dt) >= from && !handed.has(handedKey({ kind, id: m.id })));
+    return messages.filter((m) => Date.parse(m.created_dt) >= from && !isHanded(m.id));
   }
   return {
     listEmails: (options = {}) => list('email', (o) => provider.listEmails(lease.uuid, o), options),
     listSms: (options = {}) => list('sms', (o) => provider.listSms(lease.uuid, o), options),
-    markHanded: (kind, id) => recordHanded(stateDir, lease.leaseId, { kind, id }),
+    markHanded: async (kind, id) => (await import('./handed-messages.js')).recordHanded(stateDir, lease.leaseId, { kind, id }),
   };
+}
+
+/** Whether a message of this kind was handed out in this lease (handed-messages.ts loads only for --unread/--mark-read). */
+async function handedTest(stateDir: string, leaseId: string, kind: MessageKind): Promise<(id: string) => boolean> {
+  const { handedKey, readHanded } = await import('./handed-messages.js');
+  const handed = await readHanded(stateDir, leaseId);
+  return (id) => handed.has(handedKey({ kind, id }));
 }

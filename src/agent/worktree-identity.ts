@@ -7,7 +7,6 @@ import type { Provider } from '../providers/types.js';
 import { worktreeKey } from '../files/ledger-types.js';
 import { lookUpLease } from './ledger-lease.js';
 import { locateWorktree, type LocatedWorktree } from '../git/locate-worktree.js';
-import { samePath } from '../util/same-path.js';
 
 export interface WorktreeIdentity {
   readonly worktree: string;
@@ -67,7 +66,7 @@ export async function identityOf(config: Config, provider: Provider, found: Loca
 
 /** The same facts from `git worktree list`, for layouts locateWorktree leaves to git. */
 export async function locateWithGit(path: string): Promise<LocatedWorktree> {
-  const { listWorktrees, resolveWorktreeRootWithGit } = await import('../git/worktrees.js'); // git: only for unusual layouts
+  const [{ listWorktrees, resolveWorktreeRootWithGit }, { samePath }] = await Promise.all([import('../git/worktrees.js'), import('../util/same-path.js')]); // only for unusual layouts
   const { worktreePath } = await resolveWorktreeRootWithGit(path);
   const inventory = await listWorktrees(worktreePath);
   let found = null;

@@ -8,7 +8,6 @@ import type { AnyCommand, Command, CommandGroup, Positional } from './command.js
 import { camelCase, parseArgsOptions, type Flags } from './flags.js';
 import { GLOBAL_FLAGS } from './global-flags.js';
 import { COMMAND_NAMES, isCommandName, loadAllCommands, loadCommand } from './registry.js';
-import { closest } from '../util/closest.js';
 import { UsageError } from './usage-error.js';
 
 export type ParsedCommandLine =
@@ -22,7 +21,7 @@ export async function parseCommandLine(argv: readonly string[]): Promise<ParsedC
     if (head.version) return parseLeaf(['version'], (await loadCommand('version')) as Command, head.rest);
     return { kind: 'help', path: [], target: null };
   }
-  if (!isCommandName(head.word)) throw unknownCommand(head.word);
+  if (!isCommandName(head.word)) throw await unknownCommand(head.word);
   const command = await loadCommand(head.word);
   if (command.kind === 'command') return parseLeaf([head.word], command, head.rest, head.help);
   return parseGroup(head.word, command, head.rest, head.help);
@@ -37,7 +36,7 @@ async function parseGroup(name: string, group: CommandGroup, args: readonly stri
   }
   const sub = Object.hasOwn(group.subcommands, next.word) ? group.subcommands[next.word] : undefined;
   if (sub === undefined) {
-    const hint = closest(next.word, verbs);
+    const hint = await nearMiss(next.word, verbs);
     throw new UsageError(`unknown ${name} command "${next.word}"${hint ? `; did you mean ${name} ${hint}?` : ''} (${name} takes ${verbs.join(', ')})`, [name]);
   }
   return parseLeaf([name, next.word], sub, next.rest, help || next.help);
@@ -112,25 +111,25 @@ async function parseLeaf(path: readonly string[], command: Command, args: readon
     raw[token.name] = flag.multiple ? [...((raw[token.name] as string[] | undefined) ?? []), token.value] : token.value;
   }
   if (help || raw['help'] === true) return { kind: 'help', path, target: command };
-  checkPositionals(declared, positionals, path);
+  await checkPositionals(declared, positionals, path);
   const values: Record<string, unknown> = {};
   for (const [name, flag] of Object.entries(flags)) values[camelCase(name)] = withPath(() => flag.parse(raw[name], name), path);
   return { kind: 'run', path, command, flags: values, positionals };
 }
 
-function checkPositionals(declared: readonly Positional[], given: readonly string[], path: readonly string[]): void {
+async function checkPositionals(declared: readonly Positional[], given: readonly string[], path: readonly string[]): Promise<void> {
   const name = path.join(' ');
-  declared.forEach((positional, index) => {
+  for (const [index, positional] of declared.entries()) {
     const value = given[index];
     if (value === undefined) {
       if (!positional.optional) throw new UsageError(`${name} needs ${positional.name} (${positional.help})`, path);
-      return;
+      continue;
     }
     if (positional.choices !== undefined && !positional.choices.includes(value)) {
-      const hint = closest(value, positional.choices);
+      const hint = await nearMiss(value, positional.choices);
       throw new UsageError(`${name} takes ${positional.choices.join(' or ')} as ${positional.name} (got "${value}")${hint ? `; did you mean ${hint}?` : ''}`, path);
     }
-  });
+  }
   const takesRest = declared.some((p) => p.variadic === true || p.passThrough === true);
   if (!takesRest && given.length > declared.length) {
     const extra = given.slice(declared.length).join(' ');
@@ -147,8 +146,8 @@ function withPath<T>(parse: () => T, path: readonly string[]): T {
   }
 }
 
-function unknownCommand(word: string): UsageError {
-  const hint = closest(word, COMMAND_NAMES);
+async function unknownCommand(word: string): Promise<UsageError> {
+  const hint = await nearMiss(word, COMMAND_NAMES);
   return new UsageError(`unknown command "${word}"${hint ? `; did you mean ${hint}?` : ''}`);
 }
 
@@ -156,7 +155,7 @@ function unknownCommand(word: string): UsageError {
 async function unknownFlag(path: readonly string[], rawName: string, known: Flags): Promise<UsageError> {
   const name = path.join(' ');
   const long = rawName.startsWith('--') ? rawName.slice(2) : null;
-  const hint = long === null ? null : closest(long, Object.keys(known));
+  const hint = long === null ? null : await nearMiss(long, Object.keys(known));
   if (hint !== null) return new UsageError(`unknown flag ${rawName} for ${name}; did you mean --${hint}?`, path);
   const owners = long === null ? [] : await commandsTaking(long);
   if (owners.length > 0) return new UsageError(`${rawName} is not a flag of ${name} (${owners.join(', ')} ${owners.length === 1 ? 'takes' : 'take'} it)`, path);
@@ -170,4 +169,9 @@ async function commandsTaking(flag: string): Promise<string[]> {
     for (const [path, leaf] of leaves) if (Object.hasOwn(leaf.flags, flag)) owners.push(path);
   }
   return owners;
+}
+
+/** The typo's near miss (util/closest.ts), loaded only for a command line that has one. */
+async function nearMiss(word: string, candidates: readonly string[]): Promise<string | null> {
+  return (await import('../util/closest.js')).closest(word, candidates);
 }

@@ -18,8 +18,8 @@ export type What = 'code' | 'link';
 
 export interface Verification {
   readonly what: What;
-  /** A promise while its module loads: it loads beside this file's own imports, not before them. */
-  readonly extract: Extractor | Promise<Extractor>;
+  /** Loads the extractor; called only when there is a message to read (an empty inbox loads no extractor). */
+  readonly extract: () => Promise<Extractor>;
   /** What else narrows the search, for the not-found message (`matching /verify/i`); null for nothing. */
   readonly narrowedBy: string | null;
 }
@@ -28,13 +28,14 @@ export async function runVerification(input: CommandInput<typeof FLAGS>, verific
   const { what, narrowedBy } = verification;
   // The call began when this process did: a message that landed while node was starting is newer than the call.
   const calledAt = Math.floor(Date.now() - process.uptime() * 1000); // not performance.timeOrigin: it loads perf_hooks (11 modules)
-  const [{ createAgentContext }, { findWorktreeIdentity }, { findNewest, waitForMessage }, { leaseInbox }, extract] = await Promise.all([
+  const [{ createAgentContext }, { findWorktreeIdentity }, { findNewest, waitForMessage }, { leaseInbox }] = await Promise.all([
     import('./context.js'),
     import('../agent/worktree-identity.js'),
     import('../agent/find-message.js'),
     import('../agent/lease-inbox.js'),
-    verification.extract,
   ]);
+  let extractor: Promise<Extractor> | null = null;
+  const extract = (): Promise<Extractor> => (extractor ??= verification.extract());
   const context = await createAgentContext(input);
   const { provider, config } = context;
   const { flags, io } = input;
@@ -104,19 +105,21 @@ interface Filters {
 }
 
 /** Says what the inbox holds and which call would take it: a plain `link` after `otp --wait` took the mail, say. */
-async function notFound(context: AgentContext<Flags>, me: WorktreeIdentity, inbox: LeaseInbox, what: What, extract: Extractor, filters: Filters): Promise<string> {
+async function notFound(context: AgentContext<Flags>, me: WorktreeIdentity, inbox: LeaseInbox, what: What, extract: () => Promise<Extractor>, filters: Filters): Promise<string> {
   const { flags } = context;
   const command = what === 'code' ? 'otp' : 'link';
   const scope = flags.sinceSetup ? ` since this worktree's lease began (${me.leaseSince})` : filters.accept !== undefined ? ' after this call began' : '';
   const waited = flags.wait === null ? '' : ` within ${Math.round(flags.wait / 1000)}s`;
   const head = `No verification ${what} arrived for ${me.email ?? me.name}${scope}${waited}`;
   const { listInbox, pickNewest } = await import('../agent/find-message.js');
-  // One listing of each kind, all and unread; the newest with a value is picked from what was listed.
-  const [all, unread] = await Promise.all([listInbox(inbox, { unreadOnly: false }), listInbox(inbox, { unreadOnly: true })]);
+  // One listing of each kind, all and unread; the newest with a value is picked from what was listed. The unread
+  // one only when there is mail: it reads what --mark-read handed out (handed-messages.ts), an empty inbox need not.
+  const all = await listInbox(inbox, { unreadOnly: false });
   if (all.length === 0) return `${head}. The inbox is empty${localMailHint(context)}.`;
+  const unread = await listInbox(inbox, { unreadOnly: true });
   const emails = all.filter((m) => m.kind === 'email').length;
   const holds = `The inbox holds ${emails} email${emails === 1 ? '' : 's'} and ${all.length - emails} SMS`;
-  const newest = pickNewest(all, extract);
+  const newest = pickNewest(all, await extract());
   const narrowed = filters.narrowedBy === null ? '' : ` ${filters.narrowedBy}`;
   if (newest === null) return `${head}. ${holds}, none with a verification ${what}${narrowed}.`;
   const old = filters.accept !== undefined ? !filters.accept({ kind: newest.kind, id: newest.messageId, receivedAt: newest.receivedAt })

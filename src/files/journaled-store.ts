@@ -6,7 +6,6 @@
  * compaction replaced the snapshot between their two reads.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { writeFileAtomically } from './atomic-write.js';
 import { appendJournal, closeJournal, keepBackup, readJournal, removeJournal, type JournalFile } from './ledger-journal.js';
 
 /** What a store holds and how its files read and write. */
@@ -130,6 +129,8 @@ export class JournaledStore<S, Op> {
     if (!first && !this.#migrated && this.#journal.size < Math.max(COMPACT_AT_BYTES, this.#snapshotBytes)) return;
     const next = this.#generation + 1;
     const text = `${JSON.stringify(this.#model.toSnapshot(this.state, next), null, 2)}\n`;
+    // Loaded by the first compaction, not with the store: readers (`whoami`, `otp`) never write a snapshot.
+    const { writeFileAtomically } = await import('./atomic-write.js');
     await keepBackup(this.file);
     await writeFileAtomically(this.file, text);
     await removeJournal(this.#journal);

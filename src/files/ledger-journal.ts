@@ -6,7 +6,7 @@
  */
 import { link, mkdir, open, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { AtomicWriteError } from './atomic-write.js';
+import type { AtomicWriteError } from './atomic-write.js';
 
 export interface JournalFile {
   readonly path: string;
@@ -59,7 +59,7 @@ export async function appendJournal(journal: JournalFile, ops: readonly unknown[
   } catch (error) {
     await handle.truncate(journal.size).catch(() => {});
     await closeJournal(journal);
-    throw new AtomicWriteError(journal.path, error, true); // cut back to its last whole line: as it was
+    throw await writeFailed(journal.path, error); // cut back to its last whole line: as it was
   }
   journal.size += bytes.length;
 }
@@ -71,7 +71,7 @@ async function openForAppend(journal: JournalFile): Promise<FileHandle> {
     if (journal.size === 0) await mkdir(dirname(journal.path), { recursive: true, mode: 0o700 });
     handle = await open(journal.path, 'a+', 0o600);
   } catch (error) {
-    throw new AtomicWriteError(journal.path, error, true);
+    throw await writeFailed(journal.path, error);
   }
   try {
     // Cut so that our first line starts on a line of its own.
@@ -79,10 +79,19 @@ async function openForAppend(journal: JournalFile): Promise<FileHandle> {
     if (size !== journal.size) await handle.truncate(Math.min(size, journal.size));
   } catch (error) {
     await handle.close().catch(() => {});
-    throw new AtomicWriteError(journal.path, error, true);
+    throw await writeFailed(journal.path, error);
   }
   journal.handle = handle;
   return handle;
+}
+
+/**
+ * An append that failed with the journal as it was. atomic-write.ts (and its temp-file and fd modules) loads here,
+ * on a write, not with the journal: `whoami` and `otp` only read the ledger and never pay for it.
+ */
+async function writeFailed(path: string, cause: unknown): Promise<AtomicWriteError> {
+  const { AtomicWriteError } = await import('./atomic-write.js');
+  return new AtomicWriteError(path, cause, true);
 }
 
 /** Ends a burst of appends (each append was already durable). */

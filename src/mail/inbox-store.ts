@@ -4,9 +4,7 @@
  */
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as v from 'valibot';
-import { writeFileAtomically } from '../files/atomic-write.js';
-import { randomHex } from '../util/random.js';
+import type * as Valibot from 'valibot';
 import type { EmailMessage, SmsMessage } from '../providers/types.js';
 
 export interface NewEmail {
@@ -61,28 +59,29 @@ export function createInboxStore(stateDir: string): InboxStore {
   return {
     async addEmail(uuid, email) {
       const dir = folder(uuid, 'email');
-      const id = newMessageId();
+      const id = await newMessageId();
       const message = { id, url: null, ...email, direction: 'incoming', is_read: false, thread_id: null, created_dt: idTime(id) };
       await writeMessage(dir, message);
       return message;
     },
     async addSms(uuid, sms) {
       const dir = folder(uuid, 'sms');
-      const id = newMessageId();
+      const id = await newMessageId();
       const message = { id, url: null, ...sms, message_sid: null, phone: sms.to_number, direction: 'incoming', is_read: false, created_dt: idTime(id) };
       await writeMessage(dir, message);
       return message;
     },
     async listEmails(uuid, options) {
-      return listMessages(folder(uuid, 'email'), emailSchema, options?.unreadOnly ?? false);
+      return listMessages(folder(uuid, 'email'), (schemas) => schemas.email, options?.unreadOnly ?? false);
     },
     async listSms(uuid, options) {
-      return listMessages(folder(uuid, 'sms'), smsSchema, options?.unreadOnly ?? false);
+      return listMessages(folder(uuid, 'sms'), (schemas) => schemas.sms, options?.unreadOnly ?? false);
     },
     async markRead(kind, uuid, id) {
       const dir = folder(uuid, kind);
       if (!ID_PATTERN.test(id)) return false; // also keeps the id from naming a path elsewhere
-      const message = kind === 'email' ? await readMessage(dir, id, emailSchema) : await readMessage(dir, id, smsSchema);
+      const { email, sms } = await messageSchemas();
+      const message = kind === 'email' ? await readMessage(dir, id, email) : await readMessage(dir, id, sms);
       if (message === null) return false;
       if (!message.is_read) await writeMessage(dir, { ...message, is_read: true });
       return true;
@@ -109,13 +108,25 @@ const TEMP_FILE = /^([0-9a-z]{9}-[0-9a-f]{12})\.json\.(?:[^.]+|\d+-[0-9a-f]{8}\.
 /** A temp file younger than this may belong to a write in flight. */
 const TEMP_FILE_GRACE_MS = 10 * 60_000;
 
-const emailSchema = v.looseObject({
-  id: v.string(), from_email: v.string(), to_email: v.string(), subject: v.string(),
-  text_content: v.string(), html_content: v.string(), is_read: v.boolean(), created_dt: v.string(),
-});
-const smsSchema = v.looseObject({
-  id: v.string(), from_number: v.string(), to_number: v.string(), body: v.string(), is_read: v.boolean(), created_dt: v.string(),
-});
+function schemasWith(v: typeof Valibot) {
+  return {
+    email: v.looseObject({
+      id: v.string(), from_email: v.string(), to_email: v.string(), subject: v.string(),
+      text_content: v.string(), html_content: v.string(), is_read: v.boolean(), created_dt: v.string(),
+    }),
+    sms: v.looseObject({
+      id: v.string(), from_number: v.string(), to_number: v.string(), body: v.string(), is_read: v.boolean(), created_dt: v.string(),
+    }),
+  };
+}
+type Schemas = ReturnType<typeof schemasWith>;
+let schemas: Promise<Schemas> | null = null;
+
+/** valibot (~9 ms of CPU to load) comes with the first message file read: `otp` on an empty inbox never loads it. */
+function messageSchemas(): Promise<Schemas> {
+  schemas ??= import('valibot').then(schemasWith);
+  return schemas;
+}
 
 export function checkIdentityUuid(uuid: string): string {
   if (!UUID_PATTERN.test(uuid)) throw new TypeError(`Not an identity uuid: ${JSON.stringify(uuid)} (only letters, digits and "-" are allowed)`);
@@ -123,7 +134,8 @@ export function checkIdentityUuid(uuid: string): string {
 }
 
 let lastIdMs = 0;
-function newMessageId(): string {
+async function newMessageId(): Promise<string> {
+  const { randomHex } = await import('../util/random.js'); // writes only: readers of the inbox never load it
   // Strictly increasing within this process, so two messages in one millisecond keep their order.
   lastIdMs = Math.max(Date.now(), lastIdMs + 1);
   return `${lastIdMs.toString(36).padStart(9, '0')}-${randomHex(6)}`;
@@ -138,6 +150,7 @@ function idTime(id: string): string {
 }
 
 async function writeMessage(dir: string, message: Stored): Promise<void> {
+  const { writeFileAtomically } = await import('../files/atomic-write.js'); // writes only (the SMTP server, --mark-read)
   await writeFileAtomically(join(dir, `${message.id}.json`), `${JSON.stringify(message, null, 2)}\n`, { mode: 0o600, dirMode: 0o700 });
 }
 
@@ -149,8 +162,10 @@ interface Stored {
 /** Message files read at once. */
 const READ_CONCURRENCY = 16;
 
-async function listMessages<T extends Stored>(dir: string, schema: v.GenericSchema<unknown, T>, unreadOnly: boolean): Promise<T[]> {
+async function listMessages<T extends Stored>(dir: string, pick: (schemas: Schemas) => Valibot.GenericSchema<unknown, T>, unreadOnly: boolean): Promise<T[]> {
   const ids = await messageIds(dir);
+  if (ids.length === 0) return [];
+  const schema = pick(await messageSchemas());
   const read = (id: string) => readMessage(dir, id, schema);
   // A few files are read at once without a queue: p-queue and its four modules load only for a longer inbox
   // (`otp` and `inbox` start with a handful of messages, most often none).
@@ -166,7 +181,8 @@ async function messageIds(dir: string): Promise<string[]> {
 }
 
 /** The message, or null when it is gone, torn, corrupt or not ours: one bad file never breaks a listing. */
-async function readMessage<T extends Stored>(dir: string, id: string, schema: v.GenericSchema<unknown, T>): Promise<T | null> {
+async function readMessage<T extends Stored>(dir: string, id: string, schema: Valibot.GenericSchema<unknown, T>): Promise<T | null> {
+  const v = await import('valibot'); // loaded already: the schema came from it
   try {
     const parsed = v.safeParse(schema, JSON.parse(await readFile(join(dir, `${id}.json`), 'utf8')));
     return parsed.success && parsed.output.id === id ? parsed.output : null;

@@ -73,16 +73,24 @@ describe('start-up', () => {
     expect(usage.stderr).toMatch(/--json is not a flag of version/);
   });
 
-  it.each([['whoami'], ['otp'], ['env']])('`%s` loads neither pino nor zod (agent commands log nothing by default), nor p-queue for a short inbox, nor the CJS export scanner, nor node:crypto', async (command) => {
+  it.each([['whoami'], ['otp'], ['env']])('`%s` loads neither pino nor zod (agent commands log nothing by default), nor p-queue for a short inbox, nor the CJS export scanner, nor node:crypto, nor the write path or valibot', async (command) => {
     const loaded = await modulesLoadedBy([command], worktree);
     expect(loaded.some((url) => url.includes('/dist/cli/commands/'))).toBe(true);
     expect(loaded.filter((url) => /node_modules\/(pino|execa|zod|p-queue|eventemitter3)\//.test(url))).toEqual([]);
     // No CommonJS package imported from ESM (`ms` is required): the CJS export scanner stays unloaded.
     expect(loaded).not.toContain('file:internal/cjs-module-lexer');
-    // Hashes of names use @noble/hashes, random ids require node:crypto when something is written: an agent
+    // Hashes of names come from util/sha256.ts (no library), random ids require node:crypto on a write: an agent
     // command that only reads never starts OpenSSL (about 10 ms of CPU), nor perf_hooks.
     expect(loaded).not.toContain('file:internal/crypto');
     expect(loaded).not.toContain('file:internal/perf_hooks');
+    // They only read: nothing of the write path (atomic writes, temp files, random ids, a create's addresses) and no
+    // valibot (the identity file and the ledger hold what we wrote, read without the schemas; the inbox is empty).
+    const ours = loaded.map((url) => url.replace(/^.*\/dist\//, ''));
+    expect(ours.filter((path) => /^(files\/(atomic-write|temp-files|fd-calls|schema-issue)|util\/(random|same-path|closest)|providers\/local\/(addresses-in-use|phone-numbers|local-identity-schema)|cli\/package-version)\.js$/.test(path))).toEqual([]);
+    expect(loaded.filter((url) => /node_modules\/(valibot|@noble)\//.test(url))).toEqual([]);
+    // otp finds no message to read, so it loads no extractor (nor the HTML reader the extractor uses), and has no
+    // use for what --mark-read handed out.
+    expect(ours.filter((path) => /^agent\/(extract-code|extract-link|html-text|handed-messages)\.js$/.test(path))).toEqual([]);
   });
 
   it('a no-op `reconcile` (and `--worktree PATH`) with a JSON config it validated before loads no zod, cosmiconfig or pino; a log line loads pino', async () => {

@@ -29,7 +29,7 @@ async function setup() {
   let firstRead!: () => void;
   const firstReadDone = new Promise<void>((resolve) => (firstRead = resolve));
   const find = async (): Promise<FoundMessage | null> => {
-    const found = await findNewest(inbox, extractCode, { since: null, unreadOnly: false });
+    const found = await findNewest(inbox, async () => extractCode, { since: null, unreadOnly: false });
     reads += 1;
     if (reads === 1) firstRead();
     return found;

@@ -1,5 +1,5 @@
 /**
- * sha256Hex (@noble/hashes) names files that already exist on users' disks (a provider scope's ledger, the
+ * sha256Hex (FIPS 180-4, in util/sha256.ts) names files that already exist on users' disks (a provider scope's ledger, the
  * validated-config cache): it must give node:crypto's digest for every text, or a ledger would be lost.
  */
 import { createHash } from 'node:crypto';
@@ -14,6 +14,8 @@ const nodeSha256 = (text: string) => createHash('sha256').update(text).digest('h
 describe('sha256Hex', () => {
   it('equals node:crypto for the empty text, long texts and any Unicode, lone surrogates included', () => {
     for (const text of ['', 'local', 'https://api.ravi.id', 'é☃😀', 'x'.repeat(1_000_000), '\ud800', 'a\udc00b']) expect(sha256Hex(text)).toBe(nodeSha256(text));
+    // Every length around the padding's edges (a block holds 55 bytes of text with the 1 bit and the length).
+    for (let length = 0; length <= 200; length++) expect(sha256Hex('a'.repeat(length))).toBe(nodeSha256('a'.repeat(length)));
     fc.assert(fc.property(fc.string({ unit: 'binary' }), (text) => sha256Hex(text) === nodeSha256(text)), { numRuns: 500 });
   });
 

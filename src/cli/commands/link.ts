@@ -27,7 +27,7 @@ export default defineCommand({
   examples: ['link --wait 2m --match verify'],
   async run(input) {
     const { match } = input.flags;
-    const extract = import('../../agent/extract-link.js').then(({ extractLink }): Extractor => (message) => extractLink(message, match === null ? {} : { match }));
+    const extract = () => import('../../agent/extract-link.js').then(({ extractLink }): Extractor => (message) => extractLink(message, match === null ? {} : { match }));
     return runVerification(input, {
       what: 'link',
       extract,

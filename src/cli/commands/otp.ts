@@ -11,7 +11,7 @@ export default defineCommand({
   flags: FLAGS,
   examples: ['otp --wait 120s', 'otp --mark-read', 'otp --json'],
   async run(input) {
-    const extract = import('../../agent/extract-code.js').then(({ extractCode }) => extractCode);
+    const extract = () => import('../../agent/extract-code.js').then(({ extractCode }) => extractCode);
     return runVerification(input, { what: 'code', extract, narrowedBy: null });
   },
 });

@@ -6,13 +6,10 @@ import { join } from 'node:path';
 import type { GenericSchema } from 'valibot';
 import type { CallOptions, CreateIdentityRequest, EmailMessage, Identity, ListMessagesOptions, Provider, ScopedKey, SmsMessage } from '../types.js';
 import { ProviderError } from '../../util/errors.js';
-import { randomUuid } from '../../util/random.js';
 import type { LocalIdentities, LocalIdentityOp, Retired } from './local-identity-store.js';
 import type { JournaledStore } from '../../files/journaled-store.js';
-import { AddressesInUse } from './addresses-in-use.js';
+import type { AddressesInUse } from './addresses-in-use.js';
 import type { InboxStore } from '../../mail/inbox-store.js';
-
-export { LOCAL_EMAIL_DOMAIN } from './addresses-in-use.js';
 
 /** The local vault file: secrets by vault name, then by key. */
 export interface VaultDocument {
@@ -64,10 +61,12 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
     changing = next.catch(() => {});
     return next;
   };
-  const mutate = async <T>(change: (state: LocalIdentities, current: Store) => T): Promise<T> => {
+  /** `load`: modules the change needs, loaded in its place in line (a create's first call), so the order of calls holds. */
+  const mutate = async <T, L = undefined>(change: (state: LocalIdentities, current: Store, loaded: L) => T, load?: () => Promise<L>): Promise<T> => {
     const { current, result } = await inOrder(async () => {
+      const loaded = load === undefined ? (undefined as L) : await load();
       const current = await store();
-      const result = change(current.state, current);
+      const result = change(current.state, current, loaded);
       unsettled += 1;
       return { current, result };
     });
@@ -100,8 +99,8 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
   const quarantineMs = options.quarantineMs ?? 0;
   /** What the open store's identities hold, read once per store instance (a reopened store is read again). */
   let addresses: { store: Store; used: AddressesInUse } | null = null;
-  const inUse = (current: Store): AddressesInUse => {
-    if (addresses?.store !== current) addresses = { store: current, used: new AddressesInUse(current.state.identities.values()) };
+  const inUse = (current: Store, tools: CreateTools): AddressesInUse => {
+    if (addresses?.store !== current) addresses = { store: current, used: new tools.AddressesInUse(current.state.identities.values()) };
     return addresses.used;
   };
   /** Addresses and numbers of deleted identities still resting; ones whose quarantine passed are forgotten. */
@@ -119,11 +118,11 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
       return readIdentities();
     },
     createIdentity(request: CreateIdentityRequest): Promise<Identity> {
-      return mutate((state, current) => {
+      return mutate((state, current, tools) => {
         const retired = resting(state, current);
-        const used = inUse(current);
+        const used = inUse(current, tools);
         const identity: Identity = {
-          uuid: randomUuid(),
+          uuid: tools.randomUuid(),
           name: request.name,
           email: used.email(request.name, retired),
           phone: request.provisionPhone ? used.phone(retired) : null,
@@ -132,7 +131,7 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
         current.record({ op: 'put', identity });
         used.add(identity);
         return identity;
-      });
+      }, createTools);
     },
     async deleteIdentity(uuid: string): Promise<void> {
       await mutate((state, current) => {
@@ -167,6 +166,22 @@ export function createLocalProvider(options: LocalProviderOptions): Provider {
 }
 
 type Store = JournaledStore<LocalIdentities, LocalIdentityOp>;
+
+interface CreateTools {
+  readonly AddressesInUse: typeof AddressesInUse;
+  readonly randomUuid: () => string;
+}
+
+let createToolsLoading: Promise<CreateTools> | null = null;
+
+/** What only a create uses, loaded by the first one: `whoami` and `otp` only read (and never load these). */
+function createTools(): Promise<CreateTools> {
+  createToolsLoading ??= Promise.all([import('./addresses-in-use.js'), import('../../util/random.js')]).then(([addresses, random]) => ({
+    AddressesInUse: addresses.AddressesInUse,
+    randomUuid: random.randomUuid,
+  }));
+  return createToolsLoading;
+}
 
 /** A file that cannot be trusted is a failed listing (never an empty one that would look like deleted identities). */
 async function openStore(file: string): Promise<Store> {
