@@ -80,8 +80,8 @@ export function createInboxStore(stateDir: string): InboxStore {
     async markRead(kind, uuid, id) {
       const dir = folder(uuid, kind);
       if (!ID_PATTERN.test(id)) return false; // also keeps the id from naming a path elsewhere
-      const { email, sms } = await messageSchemas();
-      const message = kind === 'email' ? await readMessage(dir, id, email) : await readMessage(dir, id, sms);
+      const schemas = await messageSchemas();
+      const message = kind === 'email' ? await readMessage(dir, id, schemas.email, schemas.safeParse) : await readMessage(dir, id, schemas.sms, schemas.safeParse);
       if (message === null) return false;
       if (!message.is_read) await writeMessage(dir, { ...message, is_read: true });
       return true;
@@ -110,6 +110,7 @@ const TEMP_FILE_GRACE_MS = 10 * 60_000;
 
 function schemasWith(v: typeof Valibot) {
   return {
+    safeParse: v.safeParse,
     email: v.looseObject({
       id: v.string(), from_email: v.string(), to_email: v.string(), subject: v.string(),
       text_content: v.string(), html_content: v.string(), is_read: v.boolean(), created_dt: v.string(),
@@ -165,8 +166,9 @@ const READ_CONCURRENCY = 16;
 async function listMessages<T extends Stored>(dir: string, pick: (schemas: Schemas) => Valibot.GenericSchema<unknown, T>, unreadOnly: boolean): Promise<T[]> {
   const ids = await messageIds(dir);
   if (ids.length === 0) return [];
-  const schema = pick(await messageSchemas());
-  const read = (id: string) => readMessage(dir, id, schema);
+  const schemas = await messageSchemas();
+  const schema = pick(schemas);
+  const read = (id: string) => readMessage(dir, id, schema, schemas.safeParse);
   // A few files are read at once without a queue: p-queue and its four modules load only for a longer inbox
   // (`otp` and `inbox` start with a handful of messages, most often none).
   const messages = ids.length <= READ_CONCURRENCY ? await Promise.all(ids.map(read))
@@ -181,10 +183,9 @@ async function messageIds(dir: string): Promise<string[]> {
 }
 
 /** The message, or null when it is gone, torn, corrupt or not ours: one bad file never breaks a listing. */
-async function readMessage<T extends Stored>(dir: string, id: string, schema: Valibot.GenericSchema<unknown, T>): Promise<T | null> {
-  const v = await import('valibot'); // loaded already: the schema came from it
+async function readMessage<T extends Stored>(dir: string, id: string, schema: Valibot.GenericSchema<unknown, T>, safeParse: Schemas['safeParse']): Promise<T | null> {
   try {
-    const parsed = v.safeParse(schema, JSON.parse(await readFile(join(dir, `${id}.json`), 'utf8')));
+    const parsed = safeParse(schema, JSON.parse(await readFile(join(dir, `${id}.json`), 'utf8')));
     return parsed.success && parsed.output.id === id ? parsed.output : null;
   } catch {
     return null;
