@@ -1,7 +1,7 @@
 /**
  * Every default, and the rules that span fields, applied to a config whose keys are each valid on their own
- * (checked by the zod schema in normalize.ts, or known valid: no config file, or a validation cache hit).
- * No zod here: `whoami` and `otp` with a valid config never load it.
+ * (checked by the schema in normalize.ts, or known valid: no config file, or a validation cache hit).
+ * No schema here: `whoami` and `otp` with a valid config never load it.
  */
 import path from 'node:path';
 import { ConfigError } from '../util/errors.js';

@@ -1,6 +1,6 @@
 /**
- * The config's placeholders, name rules and port-range form: what both the zod schema (schema.ts) and the
- * zod-free paths (defaults.ts, the reconciler) read. No zod here, so a command with a valid config never loads it.
+ * The config's placeholders, name rules and port-range form: what both the schema (schema.ts) and the
+ * schema-free paths (defaults.ts, the reconciler) read. No schema here, so a command with a valid config never loads it.
  */
 export const IDENTITY_PLACEHOLDERS = ['repo', 'worktree', 'branch'] as const;
 export const ENV_PLACEHOLDERS = ['email', 'phone', 'identity', 'worktree', 'branch', 'repo', 'port'] as const;

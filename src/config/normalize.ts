@@ -1,10 +1,10 @@
 /**
  * `normalizeConfig`: the one place where raw config is validated and every default applied (STYLE pattern 4).
- * Below src/config, code reads `Config` and never supplies a default of its own. The zod schema runs here;
- * the defaults and cross-field rules live in defaults.ts (zod-free, for the start-up path of valid configs).
+ * Below src/config, code reads `Config` and never supplies a default of its own. The schema runs here;
+ * the defaults and cross-field rules live in defaults.ts (schema-free, for the start-up path of valid configs).
  */
-import type { z } from 'zod';
-import { closest, knownKeysAt, RAVI_ONLY_KEYS, rawConfigSchema } from './schema.js';
+import { safeParse, type BaseIssue } from 'valibot';
+import { closest, ECHO_INPUT, ECHO_NOTHING, knownKeysAt, RAVI_ONLY_KEYS, rawConfigSchema, UNKNOWN_KEY } from './schema.js';
 import { applyDefaults, invalidConfig, type NormalizeContext } from './defaults.js';
 import type { Config, RawConfig } from './types.js';
 
@@ -17,24 +17,24 @@ export function normalizeConfig(raw: unknown, context: NormalizeContext): Config
 
 /** `raw` as the schema reads it (strings trimmed where it trims them); a ConfigError listing every problem. */
 export function validateRawConfig(raw: unknown, file: string | null): RawConfig {
-  const parsed = rawConfigSchema.safeParse(raw ?? {});
+  const parsed = safeParse(rawConfigSchema, raw ?? {});
   if (!parsed.success) {
-    throw invalidConfig(file, parsed.error.issues.flatMap((issue) => describeIssue(issue, raw)));
+    throw invalidConfig(file, parsed.issues.map((issue) => describeIssue(issue, raw)));
   }
-  return parsed.data;
+  return parsed.output as RawConfig; // the loose objects' output: unknown keys were issues, so there are none
 }
 
 /** One line per problem: dotted key path, what is wrong, and the value unless it may be secret. */
-function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string[] {
-  if (issue.code === 'unrecognized_keys') {
-    const parent = valueAt(raw, issue.path);
-    return issue.keys.map((key) => `${formatPath([...issue.path, key])}: ${unknownKeyHint(key, issue.path, parent)}`);
+function describeIssue(issue: BaseIssue<unknown>, raw: unknown): string {
+  const path = (issue.path ?? []).map((item) => item.key as PropertyKey);
+  if (issue.expected === UNKNOWN_KEY) {
+    const parentPath = path.slice(0, -1);
+    return `${formatPath(path)}: ${unknownKeyHint(String(path.at(-1)), parentPath, valueAt(raw, parentPath))}`;
   }
-  const params = issue.code === 'custom' ? (issue.params ?? {}) : {};
-  const explicit = 'got' in params; // e.g. a bad env var name: the name is shown, never the value
-  const shown = explicit ? params['got'] : valueAt(raw, issue.path);
-  const echo = params['echo'] !== false && (explicit || !mayHoldSecret(issue.path)) && !looksSecret(shown);
-  return [`${formatPath(issue.path)}: ${issue.message}${echo ? ` (${describeValue(shown)})` : ''}`];
+  const explicit = issue.expected === ECHO_INPUT; // e.g. a bad env var name: the name is shown, never the value
+  const shown = explicit ? issue.input : valueAt(raw, path);
+  const echo = issue.expected !== ECHO_NOTHING && (explicit || !mayHoldSecret(path)) && !looksSecret(shown);
+  return `${formatPath(path)}: ${issue.message}${echo ? ` (${describeValue(shown)})` : ''}`;
 }
 
 function unknownKeyHint(key: string, parentPath: readonly PropertyKey[], parent: unknown): string {

@@ -1,11 +1,13 @@
 /**
- * The zod schema of `RawConfig`: shapes, strict objects (typos are errors) and each field's own rule.
+ * The valibot schema of `RawConfig`: shapes, closed objects (typos are errors) and each field's own rule.
+ * valibot, not zod: a config whose validation is not cached (a new or edited config, a fresh HOME) loads one
+ * module instead of zod's ~95 (see files/schema-issue.ts); the state files use it already.
  * Messages say what is expected and (placeholder names aside) not the value: normalize.ts appends the value
  * unless it may be secret.
  * Rules that span fields (vault required, secret/var clashes) and defaults live in defaults.ts.
  */
 import picomatch from 'picomatch';
-import { z } from 'zod';
+import * as v from 'valibot';
 import { closest } from '../util/closest.js';
 import { DURATION_HINT, parseDuration } from './duration.js';
 import type { RawConfig } from './types.js';
@@ -15,165 +17,189 @@ export * from './names.js';
 
 export { closest };
 
-const OBJECT = { error: 'expected an object' };
-const STRING = { error: 'expected a string' };
-const CONCURRENCY = { error: `expected an integer from 1 to ${MAX_CONCURRENCY}` };
-const nonEmpty = z.string(STRING).trim().min(1, { error: 'must not be empty' });
-const stringList = (item: z.ZodType<string, string>) => z.array(item, { error: 'expected a list of strings' });
+/**
+ * What normalize.ts may echo after an issue of our own checks, said in the issue's `expected`: the name the
+ * check looked at (a variable name: the value is never shown), or nothing. valibot's own issues echo by path.
+ */
+export const ECHO_INPUT = 'echo the issue input';
+export const ECHO_NOTHING = 'echo nothing';
+/** `expected` of an unknown key's issue, as valibot's strictObject says it. */
+export const UNKNOWN_KEY = 'never';
 
-const localProvider = z.strictObject({ kind: z.literal('local') }, OBJECT);
-const raviProvider = z.strictObject(
-  {
-    kind: z.literal('ravi'),
-    apiUrl: z.string(STRING).refine(isHttpUrl, { error: 'expected an http(s) URL such as https://ravi.id' }).optional(),
-    credentialsFile: nonEmpty.optional(),
-    provisionPhone: z.boolean({ error: 'expected true or false' }).optional(),
-  },
-  OBJECT,
+const OBJECT = 'expected an object';
+const STRING = 'expected a string';
+const BOOLEAN = 'expected true or false';
+const CONCURRENCY = `expected an integer from 1 to ${MAX_CONCURRENCY}`;
+const nonEmpty = v.pipe(v.string(STRING), v.trim(), v.minLength(1, 'must not be empty'));
+const stringList = <T extends v.GenericSchema<string, string>>(item: T) => v.array(item, 'expected a list of strings');
+const duration = v.pipe(v.union([v.string(), v.number()], `expected ${DURATION_HINT}`), v.check(isDuration, `expected ${DURATION_HINT} (not negative)`));
+// One check, so a value that breaks several bounds (-1.5, Infinity) is one problem, not one line per bound.
+const wholeNumber = (message: string, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  v.pipe(v.number(message), v.check((n) => Number.isInteger(n) && n >= min && n <= max, message));
+
+const localEntries = { kind: v.literal('local') };
+const raviEntries = {
+  kind: v.literal('ravi'),
+  apiUrl: v.optional(v.pipe(v.string(STRING), v.check(isHttpUrl, 'expected an http(s) URL such as https://ravi.id'))),
+  credentialsFile: v.optional(nonEmpty),
+  provisionPhone: v.optional(v.boolean(BOOLEAN)),
+};
+type ProviderInput = v.InferInput<v.StrictObjectSchema<typeof localEntries, undefined>> | v.InferInput<v.StrictObjectSchema<typeof raviEntries, undefined>>;
+const providerSchema = v.pipe(
+  v.custom<ProviderInput>(isPlainObject, OBJECT),
+  v.variant('kind', [v.looseObject(localEntries), v.looseObject(raviEntries)], `expected kind 'local' or 'ravi'`),
+  v.rawCheck(({ dataset, addIssue }) => {
+    const kind = (dataset.value as { kind?: unknown }).kind;
+    if (kind === 'local' || kind === 'ravi') reportUnknownKeys(dataset.value, kind === 'ravi' ? raviEntries : localEntries, addIssue);
+  }),
 );
-const providerSchema = z.discriminatedUnion('kind', [localProvider, raviProvider], {
-  error: `expected kind 'local' or 'ravi'`,
+
+const identitySchema = section({
+  name: v.optional(v.pipe(template(IDENTITY_PLACEHOLDERS), v.check((name) => name.trim() !== '', 'must not be empty'))),
 });
 
-const identitySchema = z.strictObject(
-  { name: template(IDENTITY_PLACEHOLDERS).refine((name) => name.trim() !== '', { error: 'must not be empty' }).optional() },
-  OBJECT,
-);
+const envSchema = section({
+  file: v.optional(v.pipe(v.string(STRING), typedCheck(checkEnvFile))),
+  vars: v.optional(v.pipe(v.custom<Record<string, string>>(isPlainObject, OBJECT), v.record(v.string(), template(ENV_PLACEHOLDERS), OBJECT), typedCheck(checkVarNames))),
+  secrets: v.optional(v.pipe(stringList(v.pipe(v.string(STRING), v.regex(SECRET_NAME, `secret names must match ${SECRET_NAME.source}`))), typedCheck(checkNoDuplicates))),
+  writeSecrets: v.optional(v.boolean(BOOLEAN)),
+});
 
-const envSchema = z.strictObject(
-  {
-    file: z.string(STRING).superRefine(checkEnvFile).optional(),
-    vars: z.record(z.string(), template(ENV_PLACEHOLDERS), OBJECT).superRefine(checkVarNames).optional(),
-    secrets: stringList(z.string(STRING).regex(SECRET_NAME, { error: `secret names must match ${SECRET_NAME.source}` }))
-      .superRefine(checkNoDuplicates)
-      .optional(),
-    writeSecrets: z.boolean({ error: 'expected true or false' }).optional(),
-  },
-  OBJECT,
-);
+const secretsSchema = section({ vault: v.optional(nonEmpty) });
 
-const secretsSchema = z.strictObject({ vault: nonEmpty.optional() }, OBJECT);
+const orphansSchema = section({ grace: v.optional(duration) });
 
-const orphansSchema = z.strictObject(
-  {
-    grace: z
-      .union([z.string(), z.number()], { error: `expected ${DURATION_HINT}` })
-      .refine(isDuration, { error: `expected ${DURATION_HINT} (not negative)` })
-      .optional(),
-  },
-  OBJECT,
-);
+const poolSchema = section({
+  quarantine: v.optional(duration),
+  keepIdle: v.optional(wholeNumber('expected a whole number of at least 0', 0)),
+});
 
-const KEEP_IDLE = { error: 'expected a whole number of at least 0' };
-const poolSchema = z.strictObject(
-  {
-    quarantine: z
-      .union([z.string(), z.number()], { error: `expected ${DURATION_HINT}` })
-      .refine(isDuration, { error: `expected ${DURATION_HINT} (not negative)` })
-      .optional(),
-    keepIdle: z.number(KEEP_IDLE).int(KEEP_IDLE).min(0, KEEP_IDLE).optional(),
-  },
-  OBJECT,
-);
-
-const PER_WORKTREE = { error: 'expected a whole number of ports from 1 to 1000' };
-const portsSchema = z.strictObject(
-  {
-    perWorktree: z.number(PER_WORKTREE).int(PER_WORKTREE).min(1, PER_WORKTREE).max(1000, PER_WORKTREE),
-    range: z.string(STRING).superRefine((value, ctx) => {
+const portsSchema = section({
+  perWorktree: wholeNumber('expected a whole number of ports from 1 to 1000', 1, 1000),
+  range: v.pipe(
+    v.string(STRING),
+    typedCheck((value: string, addIssue) => {
       const match = PORTS_RANGE.exec(value);
       const [first, last] = match ? [Number(match[1]), Number(match[2])] : [NaN, NaN];
-      if (!match) ctx.addIssue({ code: 'custom', message: "expected a range of ports such as '20000-29999'" });
-      else if (first < 1 || last > 65_535 || first > last) ctx.addIssue({ code: 'custom', message: 'expected FIRST-LAST with 1 <= FIRST <= LAST <= 65535' });
+      if (!match) addIssue({ message: "expected a range of ports such as '20000-29999'" });
+      else if (first < 1 || last > 65_535 || first > last) addIssue({ message: 'expected FIRST-LAST with 1 <= FIRST <= LAST <= 65535' });
     }),
-  },
-  OBJECT,
-);
+  ),
+});
 
-const glob = z.string(STRING).superRefine(checkGlob);
+const glob = v.pipe(v.string(STRING), typedCheck(checkGlob));
 
-const PORT = { error: 'expected a port number from 0 (any free port) to 65535' };
-const port = z.number(PORT).int(PORT).min(0, PORT).max(65_535, PORT); // 0: any free port (tests)
-const COUNT = { error: 'expected a whole number of at least 1' };
-const mailSchema = z.strictObject(
-  {
-    enabled: z.boolean({ error: 'expected true or false' }).optional(),
-    smtpPort: port.optional(),
-    smsPort: port.optional(),
-    maxMessageBytes: z.number(COUNT).int(COUNT).min(1024, { error: 'expected at least 1024 bytes' }).optional(),
-    maxAge: z
-      .union([z.string(), z.number()], { error: `expected ${DURATION_HINT}` })
-      .refine(isDuration, { error: `expected ${DURATION_HINT} (not negative)` })
-      .optional(),
-    maxMessages: z.number(COUNT).int(COUNT).min(1, COUNT).optional(),
-  },
-  OBJECT,
-);
+const port = wholeNumber('expected a port number from 0 (any free port) to 65535', 0, 65_535); // 0: any free port (tests)
+const COUNT = 'expected a whole number of at least 1';
+const mailSchema = section({
+  enabled: v.optional(v.boolean(BOOLEAN)),
+  smtpPort: v.optional(port),
+  smsPort: v.optional(port),
+  maxMessageBytes: v.optional(wholeNumber('expected a whole number of bytes, at least 1024', 1024)),
+  maxAge: v.optional(duration),
+  maxMessages: v.optional(wholeNumber(COUNT, 1)),
+});
 
-const dashboardSchema = z.strictObject({ enabled: z.boolean({ error: 'expected true or false' }).optional(), port: port.optional() }, OBJECT);
+const dashboardSchema = section({ enabled: v.optional(v.boolean(BOOLEAN)), port: v.optional(port) });
 
-const rawConfigShape = {
-  repos: stringList(nonEmpty).optional(),
-  provider: providerSchema.optional(),
-  identity: identitySchema.optional(),
-  env: envSchema.optional(),
-  secrets: secretsSchema.optional(),
-  orphans: orphansSchema.optional(),
-  pool: poolSchema.optional(),
-  ports: portsSchema.optional(),
-  include: stringList(glob).optional(),
-  exclude: stringList(glob).optional(),
-  mail: mailSchema.optional(),
-  dashboard: dashboardSchema.optional(),
-  concurrency: z.number(CONCURRENCY).int(CONCURRENCY).min(1, CONCURRENCY).max(MAX_CONCURRENCY, CONCURRENCY).optional(),
-  stateDir: nonEmpty.optional(),
+const rawConfigEntries = {
+  repos: v.optional(stringList(nonEmpty)),
+  provider: v.optional(providerSchema),
+  identity: v.optional(identitySchema),
+  env: v.optional(envSchema),
+  secrets: v.optional(secretsSchema),
+  orphans: v.optional(orphansSchema),
+  pool: v.optional(poolSchema),
+  ports: v.optional(portsSchema),
+  include: v.optional(stringList(glob)),
+  exclude: v.optional(stringList(glob)),
+  mail: v.optional(mailSchema),
+  dashboard: v.optional(dashboardSchema),
+  concurrency: v.optional(wholeNumber(CONCURRENCY, 1, MAX_CONCURRENCY)),
+  stateDir: v.optional(nonEmpty),
 };
 
-export const rawConfigSchema = z.strictObject(rawConfigShape, { error: 'expected an object (the default export)' });
+export const rawConfigSchema = section(rawConfigEntries, 'expected an object (the default export)');
 
 // The schema and the hand-written RawConfig must describe the same thing; this fails to compile if they drift.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const schemaMatchesRawConfig: Same<z.input<typeof rawConfigSchema>, RawConfig> = true;
+const schemaMatchesRawConfig: Same<v.InferInput<typeof rawConfigSchema>, RawConfig> = true;
 void schemaMatchesRawConfig;
 
 /** The keys an object at `path` accepts, for "did you mean" hints; `value` is that object (provider kind). */
 export function knownKeysAt(path: readonly PropertyKey[], value: unknown): readonly string[] {
   const where = path.join('.');
-  if (where === '') return Object.keys(rawConfigShape);
+  if (where === '') return Object.keys(rawConfigEntries);
   if (where === 'provider') {
     const isRavi = typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'ravi';
-    return Object.keys((isRavi ? raviProvider : localProvider).shape);
+    return Object.keys(isRavi ? raviEntries : localEntries);
   }
-  const nested: Record<string, z.ZodObject> = { identity: identitySchema, env: envSchema, secrets: secretsSchema, orphans: orphansSchema, pool: poolSchema, ports: portsSchema, mail: mailSchema, dashboard: dashboardSchema };
-  const schema = nested[where];
-  return schema ? Object.keys(schema.shape) : [];
+  const schema = where in SECTIONS ? SECTIONS[where as keyof typeof SECTIONS] : undefined;
+  return schema ? Object.keys(schema.pipe[1].entries) : [];
 }
 
+const SECTIONS = { identity: identitySchema, env: envSchema, secrets: secretsSchema, orphans: orphansSchema, pool: poolSchema, ports: portsSchema, mail: mailSchema, dashboard: dashboardSchema };
+
 /** Keys only the ravi provider takes, so `{ kind: 'local', apiUrl }` can say so. */
-export const RAVI_ONLY_KEYS: readonly string[] = Object.keys(raviProvider.shape).filter((key) => key !== 'kind');
+export const RAVI_ONLY_KEYS: readonly string[] = Object.keys(raviEntries).filter((key) => key !== 'kind');
+
+type AddIssue = (info: { message: string; expected?: string; input?: unknown; path?: [v.IssuePathItem, ...v.IssuePathItem[]] }) => void;
+
+/**
+ * An object of known keys: not a list (valibot's objects take arrays), and every unknown key reported
+ * (valibot's strictObject stops at the first), so one run names every typo.
+ */
+function section<const E extends v.ObjectEntries>(entries: E, message: string = OBJECT) {
+  return v.pipe(
+    v.custom<v.InferInput<v.StrictObjectSchema<E, undefined>>>(isPlainObject, message),
+    v.looseObject(entries, 'required'), // its own message is only seen for a missing required key: isPlainObject ran
+    v.rawCheck(({ dataset, addIssue }) => reportUnknownKeys(dataset.value, entries, addIssue)),
+  );
+}
+
+function reportUnknownKeys(value: unknown, entries: v.ObjectEntries, addIssue: AddIssue): void {
+  if (!isPlainObject(value)) return;
+  for (const key of Object.keys(value)) {
+    if (Object.hasOwn(entries, key)) continue;
+    addIssue({ message: 'unknown key', expected: UNKNOWN_KEY, input: key, path: [{ type: 'object', origin: 'key', input: value, key, value: value[key] }] });
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
 
 function template(allowed: readonly string[]) {
-  return z.string(STRING).superRefine((value, ctx) => {
-    // Identifier-like tokens are meant as placeholders (`{port:N}` too); other braces (JSON values) stay literal.
-    for (const match of value.matchAll(/\{\s*([A-Za-z_][A-Za-z0-9_]*)(:\d+)?\s*\}/g)) {
-      const [token, name = '', index = ''] = match;
-      if (allowed.includes(name) && token === `{${name}${index}}` && (index === '' || name === 'port')) continue;
-      const hint = closest(name, allowed);
-      ctx.addIssue({
-        code: 'custom',
-        message:
-          `unknown placeholder ${token}` +
-          (hint ? ` (did you mean {${hint}}?)` : '') +
-          `; allowed: ${allowed.map((p) => `{${p}}`).join(' ')}`,
-        params: { echo: false },
-      });
-    }
+  return v.pipe(
+    v.string(STRING),
+    typedCheck((value: string, addIssue) => {
+      // Identifier-like tokens are meant as placeholders (`{port:N}` too); other braces (JSON values) stay literal.
+      for (const match of value.matchAll(/\{\s*([A-Za-z_][A-Za-z0-9_]*)(:\d+)?\s*\}/g)) {
+        const [token, name = '', index = ''] = match;
+        if (allowed.includes(name) && token === `{${name}${index}}` && (index === '' || name === 'port')) continue;
+        const hint = closest(name, allowed);
+        addIssue({
+          message:
+            `unknown placeholder ${token}` +
+            (hint ? ` (did you mean {${hint}}?)` : '') +
+            `; allowed: ${allowed.map((p) => `{${p}}`).join(' ')}`,
+          expected: ECHO_NOTHING,
+        });
+      }
+    }),
+  );
+}
+
+/** A check of our own on a value of the right type (valibot runs a pipe's checks after a type error too). */
+function typedCheck<T>(check: (value: T, addIssue: AddIssue) => void) {
+  return v.rawCheck<T>(({ dataset, addIssue }) => {
+    if (dataset.typed) check(dataset.value, addIssue as AddIssue);
   });
 }
 
-function checkEnvFile(value: string, ctx: z.RefinementCtx): void {
+function checkEnvFile(value: string, addIssue: AddIssue): void {
   const problem = envFileProblem(value);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  if (problem) addIssue({ message: problem });
 }
 
 /** Why `raw` is not a safe env file path inside a worktree, or null. */
@@ -193,27 +219,28 @@ function envFileProblem(raw: string): string | null {
   return null;
 }
 
-function checkVarNames(vars: Record<string, string>, ctx: z.RefinementCtx): void {
+function checkVarNames(vars: Record<string, string>, addIssue: AddIssue): void {
   for (const name of Object.keys(vars)) {
     if (!VAR_NAME.test(name)) {
-      ctx.addIssue({ code: 'custom', path: [name], message: `variable names must match ${VAR_NAME.source}`, params: { got: name } });
+      const path: [v.IssuePathItem] = [{ type: 'object', origin: 'key', input: vars, key: name, value: vars[name] }];
+      addIssue({ message: `variable names must match ${VAR_NAME.source}`, expected: ECHO_INPUT, input: name, path });
     }
   }
 }
 
-function checkNoDuplicates(names: string[], ctx: z.RefinementCtx): void {
+function checkNoDuplicates(names: string[], addIssue: AddIssue): void {
   names.forEach((name, index) => {
     const first = names.indexOf(name);
-    if (first !== index) ctx.addIssue({ code: 'custom', path: [index], message: `duplicate of env.secrets[${first}]` });
+    if (first !== index) addIssue({ message: `duplicate of env.secrets[${first}]`, path: [{ type: 'array', origin: 'value', input: names, key: index, value: name }] });
   });
 }
 
-function checkGlob(value: string, ctx: z.RefinementCtx): void {
+function checkGlob(value: string, addIssue: AddIssue): void {
   try {
     picomatch.makeRe(value, { debug: true }); // debug: throw on a bad pattern instead of matching nothing
   } catch (error) {
     const reason = error instanceof Error ? error.message.replace(/^Invalid regular expression: \/.*\/: /, '') : String(error);
-    ctx.addIssue({ code: 'custom', message: `invalid glob: ${reason}` });
+    addIssue({ message: `invalid glob: ${reason}` });
   }
 }
 

@@ -93,16 +93,17 @@ describe('start-up', () => {
     expect(ours.filter((path) => /^agent\/(extract-code|extract-link|html-text|handed-messages)\.js$/.test(path))).toEqual([]);
   });
 
-  it('a no-op `reconcile` (and `--worktree PATH`) with a JSON config it validated before loads no zod, cosmiconfig or pino; a log line loads pino', async () => {
+  it('a no-op `reconcile` (and `--worktree PATH`) with a JSON config it validated before loads no config schema, zod, cosmiconfig or pino; a log line loads pino', async () => {
     const repo = await createRepo({ name: 'startup-json' });
     await repo.addWorktree('feat/json');
     const setupScriptWorktree = await repo.addWorktree('feat/setup');
     await writeFile(join(repo.path, 'ravi-orchestrator.config.json'), `${JSON.stringify({ env: { vars: { APP_NAME: 'json-{branch}' } } })}\n`);
-    const first = await modulesLoadedBy(['reconcile'], repo.path, 0); // validates (zod) and remembers the config
-    expect(first.some((url) => /node_modules\/zod\//.test(url))).toBe(true);
+    const first = await modulesLoadedBy(['reconcile'], repo.path, 0); // validates (the schema) and remembers the config
+    expect(first.some((url) => url.endsWith('/dist/config/schema.js'))).toBe(true);
+    expect(first.filter((url) => /node_modules\/zod\//.test(url))).toEqual([]); // the config's schema is valibot's
     const noop = await modulesLoadedBy(['reconcile'], repo.path, 0);
     expect(noop.some((url) => url.endsWith('/dist/reconcile/engine.js'))).toBe(true);
-    expect(noop.filter((url) => /node_modules\/(zod|cosmiconfig|pino|picomatch)\//.test(url))).toEqual([]);
+    expect(noop.filter((url) => /node_modules\/(zod|cosmiconfig|pino|picomatch)\/|dist\/config\/(schema|normalize)\.js$/.test(url))).toEqual([]);
     // A setup script's `reconcile --worktree PATH` (a new path each time) is no new config to validate.
     const setupScript = await modulesLoadedBy(['reconcile', '--worktree', setupScriptWorktree], setupScriptWorktree, 0);
     expect(setupScript.filter((url) => /node_modules\/(zod|cosmiconfig|pino)\//.test(url))).toEqual([]);

@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseDuration } from '../../src/config/duration.js';
-import { normalizeConfig } from '../../src/config/normalize.js';
+import { normalizeConfig, validateRawConfig } from '../../src/config/normalize.js';
 import { defaultStateDir } from '../../src/config/state-dir.js';
 import { ConfigError } from '../../src/util/errors.js';
 
@@ -192,6 +192,40 @@ describe('normalizeConfig: errors name the file, the key path and the value', ()
 
   it('reports every problem at once', () => {
     expect(configError({ concurrency: 0, stateDir: 3, envv: {} }).issues).toHaveLength(3);
+  });
+
+  it('names every unknown key of one object, not only the first', () => {
+    expect(configError({ pool: { keepidle: 1, quarantin: '1m' }, envv: {}, concurency: 2 }).issues).toEqual([
+      'pool.keepidle: unknown key (did you mean "keepIdle"?)',
+      'pool.quarantin: unknown key (did you mean "quarantine"?)',
+      'envv: unknown key (did you mean "env"?)',
+      'concurency: unknown key (did you mean "concurrency"?)',
+    ]);
+  });
+
+  it('takes a list where an object belongs as a wrong type, not as keys 0, 1, ...', () => {
+    expect(configError({ env: ['a'], ports: [], provider: ['ravi'] }).issues).toEqual([
+      'provider: expected an object (got a list)',
+      'env: expected an object (got a list)',
+      'ports: expected an object (got a list)',
+    ]);
+    expect(configError({ env: { vars: ['A'] } }).issues).toEqual(['env.vars: expected an object']);
+  });
+
+  it('says a bad number once, whichever bounds it breaks', () => {
+    expect(configError({ concurrency: -1.5 }).issues).toEqual(['concurrency: expected an integer from 1 to 64 (got -1.5)']);
+    expect(configError({ mail: { maxMessageBytes: 10.5 } }).issues).toEqual(['mail.maxMessageBytes: expected a whole number of bytes, at least 1024 (got 10.5)']);
+  });
+
+  it('returns the names it checks trimmed, and templates as written', () => {
+    const raw = { repos: ['  app  '], stateDir: ' /state ', secrets: { vault: ' team ' }, identity: { name: ' ws-{repo} ' }, provider: { kind: 'ravi', credentialsFile: ' c.json ' } };
+    expect(validateRawConfig(raw, FILE)).toEqual({
+      repos: ['app'], stateDir: '/state', secrets: { vault: 'team' }, identity: { name: ' ws-{repo} ' }, provider: { kind: 'ravi', credentialsFile: 'c.json' },
+    });
+  });
+
+  it('names a missing required key', () => {
+    expect(configError({ ports: { perWorktree: 2 } }).issues).toEqual(['ports.range: required (missing)']);
   });
 });
 
