@@ -68,6 +68,13 @@ export class RecordedReads {
     // Stamped through the open handle, before reading: a change in between leaves a stamp older than the bytes,
     // which the next look rejects. (A stat by path first would cost one more syscall for the same guarantee.)
     this.#look('read', path, () => {
+      // Read whole earlier in this pass, without following (SharedLooks.readPlain): a plain file, which a read that
+      // follows would find the same; its handle's fstat is the stamp this read would have taken.
+      const kept = this.#shared?.plainBytes(path);
+      if (kept !== undefined) {
+        bytes = kept;
+        return this.#shared?.stats('lstat', path) ?? null;
+      }
       const opened = openRegularFile(path);
       if (opened === null) return null;
       try {

@@ -62,8 +62,16 @@ export class StampedReads {
     return null;
   }
 
-  /** Whether lstat finds something at `path` (git's file_exists). */
+  /**
+   * Whether lstat finds something at `path` (git's file_exists). Recording nothing (a one-shot pass), a plain file
+   * is read whole instead (SharedLooks.readPlain): the worktree's `.git`, which the same pass's ignore proof reads
+   * next, then costs one open instead of an lstat and an open. Anything else is judged by its lstat, as before.
+   */
   exists(path: string): boolean {
+    if (this.#now === null) {
+      const plain = this.#looks.readPlain(path);
+      if (plain !== undefined) return plain !== null;
+    }
     const seen = presence(this.#looks, path);
     if (this.#now !== null) this.deps.push({ path, kind: 'exists', seen });
     return seen === 'present';
