@@ -12,7 +12,7 @@
  * compared and memoised with summaries and resolved paths, and a read is stamped through its open handle.
  */
 import { closeSync, lstatSync, realpathSync, statSync, type Stats } from 'node:fs';
-import { isAbsent, notRegular, openRegularFile, readOpenFile, readRegularFileSync } from './regular-file.js';
+import { isAbsent, notRegular, openRegularFile, readOpenFile, readRegularFileSync, readSmallFileSync } from './regular-file.js';
 import { SharedLooks } from './shared-looks.js';
 import { changedRecently, stampText } from './file-stamps.js';
 
@@ -64,10 +64,18 @@ export class RecordedReads {
 
   /** The file's bytes, or null when absent. Any other error is thrown (and the answer is not kept). */
   read(path: string): Buffer | null {
+    if (!this.#record) return this.#readUnrecorded(path);
     let bytes: Buffer | null = null;
     // Stamped through the open handle, before reading: a change in between leaves a stamp older than the bytes,
     // which the next look rejects. (A stat by path first would cost one more syscall for the same guarantee.)
     this.#look('read', path, () => {
+      // Read whole earlier in this pass, without following (SharedLooks.readPlain): a plain file, which a read that
+      // follows would find the same; its handle's fstat is the stamp this read would have taken.
+      const kept = this.#shared?.plainBytes(path);
+      if (kept !== undefined) {
+        bytes = kept;
+        return this.#shared?.stats('lstat', path) ?? null;
+      }
       const opened = openRegularFile(path);
       if (opened === null) return null;
       try {
@@ -118,6 +126,19 @@ export class RecordedReads {
       }
       return resolved;
     } catch (error) {
+      this.reusable = false;
+      throw error;
+    }
+  }
+
+  /** read() for an answer nobody keeps: no stamp, so no fstat (regular-file.ts, readSmallFileSync). */
+  #readUnrecorded(path: string): Buffer | null {
+    const kept = this.#shared?.plainBytes(path);
+    if (kept !== undefined) return kept;
+    try {
+      return readSmallFileSync(path);
+    } catch (error) {
+      if (isAbsent(error)) return null;
       this.reusable = false;
       throw error;
     }

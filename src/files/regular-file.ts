@@ -57,6 +57,41 @@ export function readOpenFile(fd: number, size: number): Buffer {
   return at === size ? buffer : buffer.subarray(0, at);
 }
 
+/** Reused by every short read (all synchronous, so never two at once); a file that fills it is read the long way. */
+const SCRATCH = Buffer.allocUnsafe(64 * 1024);
+
+/**
+ * A small file's bytes in three calls (open, one read at offset 0, close) where readRegularFileSync makes four, for
+ * a pass that keeps no stamp: in a short-lived process the fstat's fs.Stats (with its four Dates) is about a
+ * quarter of a read's cost (measured: 22 against 29.5 us a file, cold, N = 500). What the fstat told is told
+ * otherwise: a read at an offset fails on a FIFO (ESPIPE; opened non-blocking, so it never waits) and on a folder
+ * (EISDIR), and a socket cannot be opened (ENXIO). A file that fills 64 KiB (a large one, or a device such as
+ * /dev/zero) is read the long way, judged by fstat. A device that gives fewer bytes (/dev/null) reads as those
+ * bytes, as git reads such a file. Errors are thrown as readRegularFileSync throws them (ENOENT when absent).
+ */
+export function readSmallFileSync(path: string, options: { noFollow?: boolean } = {}): Buffer {
+  const fd = openSync(path, openFlags(options.noFollow === true));
+  let read: number;
+  try {
+    read = readSync(fd, SCRATCH, 0, SCRATCH.length, 0);
+  } catch (error) {
+    closeSync(fd);
+    const code = (error as NodeJS.ErrnoException).code;
+    throw code === 'ESPIPE' || code === 'EISDIR' ? notRegular(path) : error; // as readRegularFileSync refuses them
+  }
+  if (read === SCRATCH.length) {
+    try {
+      const stats = fstatSync(fd);
+      if (!stats.isFile()) throw notRegular(path);
+      return readOpenFile(fd, stats.size);
+    } finally {
+      closeSync(fd);
+    }
+  }
+  closeSync(fd);
+  return Buffer.from(SCRATCH.subarray(0, read)); // a copy: the scratch is the next read's
+}
+
 export function notRegular(path: string): NodeJS.ErrnoException {
   return Object.assign(new Error(`${path} is not a regular file`), { code: 'EINVAL' });
 }

@@ -8,14 +8,17 @@
  * two files at the same instant anyway; a look is never carried into the next pass. Errors other than absence are
  * never kept: the next caller looks again and meets them itself.
  */
-import { lstatSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, isAbsolute, join } from 'node:path';
+import { isAbsent, readOpenFile } from './regular-file.js';
 
 export class SharedLooks {
   /** By kind, then path: no key string built per look. */
   readonly #stats = { lstat: new Map<string, Stats | null>(), stat: new Map<string, Stats | null>() };
   readonly #summaries = new Map<string, string>();
   readonly #realpaths = new Map<string, string>();
+  /** Bytes of plain files read whole by readPlain, for a later reader of the same path in this pass. */
+  readonly #plainBytes = new Map<string, Buffer>();
   readonly #shareSummaries: boolean;
 
   /**
@@ -41,6 +44,43 @@ export class SharedLooks {
   /** What lstat would see at `path`, taken by other means (the fstat of a handle opened without following it). */
   sawLstat(path: string, stats: Stats | null): void {
     this.#stats.lstat.set(path, stats);
+  }
+
+  /**
+   * A small file read once for the pass, without following a symlink and without blocking (a FIFO): its bytes
+   * when it is a plain file, null when absent, undefined when it is not a plain file or cannot be opened (its
+   * lstat is then the way to tell what it is). The handle's fstat is the path's lstat and is kept as one; the
+   * bytes are kept for plainBytes. For a file one reader only needs to see (a worktree's `.git`, for the
+   * listing) and another reads next (the ignore proof's layout): one open where an lstat and an open were.
+   */
+  readPlain(path: string): Buffer | null | undefined {
+    const kept = this.#plainBytes.get(path);
+    if (kept !== undefined) return kept;
+    let fd: number;
+    try {
+      fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+    } catch (error) {
+      if (!isAbsent(error)) return undefined; // ELOOP (a symlink), ENXIO (a socket), EACCES: for an lstat to judge
+      this.#stats.lstat.set(path, null);
+      return null;
+    }
+    try {
+      const stats = fstatSync(fd);
+      this.#stats.lstat.set(path, stats);
+      if (!stats.isFile()) return undefined;
+      const bytes = readOpenFile(fd, stats.size);
+      this.#plainBytes.set(path, bytes);
+      return bytes;
+    } catch {
+      return undefined;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** The bytes readPlain found at `path` in this pass, when it found a plain file there. */
+  plainBytes(path: string): Buffer | undefined {
+    return this.#plainBytes.get(path);
   }
 
   /**

@@ -54,7 +54,7 @@ export function readHead(gitDir: string, commonDir: string, packed: PackedRefs, 
     if ('oid' in content) return symbolic === null ? { head: content.oid, branch: null, detached: true } : { head: content.oid, branch: symbolic, detached: false };
     symbolic = content.target;
     if (!isSharedSafeRefname(symbolic)) return undefined;
-    const loose = reads.read(childPath(commonDir, symbolic)) // a safe refname: plain segments;
+    const loose = reads.readOnce(childPath(commonDir, symbolic)) // a safe refname: plain segments;
     if (loose === undefined) return undefined;
     if (loose === null) {
       const oid = packed.lookup(symbolic, reads);

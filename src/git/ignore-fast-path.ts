@@ -79,10 +79,7 @@ function analyze(worktreePath: string, relPaths: readonly string[], reads: Recor
   const ignored = new Set<string>();
   const untrackedNotExcluded = new Set<string>();
   const none = { ignored, untrackedNotExcluded };
-  const candidates = relPaths.flatMap((relPath) => {
-    const parts = plainParts(relPath);
-    return parts === null ? [] : [{ relPath, parts, paths: parts.map((_, i) => parts.slice(0, i + 1).join('/')) }]; // a, a/b, ..., P
-  });
+  const candidates = candidatesFor(relPaths);
   if (candidates.length === 0) return none;
   const layout = readRepoLayoutWith(worktreePath, reads);
   if (layout === null) return none;
@@ -93,17 +90,18 @@ function analyze(worktreePath: string, relPaths: readonly string[], reads: Recor
 
   // Each question is a list of index probes whose answer is "no hit": ignored-and-untracked, or untracked-and-not-excluded.
   const gitignores = new Map<string, Gitignore>();
-  const questions: { relPath: string; answer: Set<string>; probes: IndexProbe[] }[] = [];
-  for (const { relPath, parts, paths } of candidates) {
-    const probes = paths.map((path, i) => ({ path, orUnder: i === paths.length - 1 }));
-    if (!coveredBy(exclude, paths)) {
+  const questions: { relPath: string; answer: Set<string>; probes: readonly IndexProbe[] }[] = [];
+  for (const candidate of candidates) {
+    const { relPath, probes } = candidate;
+    const verdict = verdictOf(candidate, exclude);
+    if (!verdict.covered) {
       questions.push({ relPath, answer: untrackedNotExcluded, probes });
       continue;
     }
-    if (excludeAbsent || mayUnignore(exclude, paths)) continue;
-    const missing = missingGitignores(worktreePath, parts, paths, gitignores, reads);
+    if (excludeAbsent || verdict.mayUnignore) continue;
+    const missing = missingGitignores(worktreePath, candidate, gitignores, reads);
     if (missing === null) continue;
-    questions.push({ relPath, answer: ignored, probes: [...probes, ...missing.map((path) => ({ path, orUnder: false }))] });
+    questions.push({ relPath, answer: ignored, probes: missing.length === 0 ? probes : [...probes, ...missing] });
   }
   if (questions.length === 0) return none;
 
@@ -112,10 +110,65 @@ function analyze(worktreePath: string, relPaths: readonly string[], reads: Recor
   if (hits === null) return none;
   let at = 0;
   for (const { relPath, answer, probes } of questions) {
-    if (!hits.slice(at, at + probes.length).includes(true)) answer.add(relPath); // no index: nothing is tracked
+    let hit = false;
+    for (let k = at; k < at + probes.length; k += 1) hit ||= hits[k] === true;
+    if (!hit) answer.add(relPath); // no index: nothing is tracked
     at += probes.length;
   }
   return none;
+}
+
+/** A path asked about, taken apart once: every worktree of a pass asks about the same ones. */
+interface Candidate {
+  readonly relPath: string;
+  readonly parts: readonly string[];
+  /** a, a/b, ..., P */
+  readonly paths: readonly string[];
+  /** The index probes of `paths`: P also for anything under it. */
+  readonly probes: readonly IndexProbe[];
+  /** The probe of the .gitignore in the root (0) and in each folder above P. */
+  readonly gitignoreProbes: readonly IndexProbe[];
+  /** What the last info/exclude rules say of `paths` (rules are shared while info/exclude's text is: excludeRules). */
+  verdict: { rules: Rules; covered: boolean; mayUnignore: boolean } | null;
+}
+
+/**
+ * The same relPaths for each of a pass's worktrees: taken apart once (plainParts' tests, the prefixes and the probe
+ * objects were a worktree's largest share of the proof's own work and garbage at N = 500), not once a worktree.
+ */
+let lastCandidates: { relPaths: readonly string[]; candidates: readonly Candidate[] } | null = null;
+
+function candidatesFor(relPaths: readonly string[]): readonly Candidate[] {
+  if (lastCandidates !== null && sameStrings(lastCandidates.relPaths, relPaths)) return lastCandidates.candidates;
+  const candidates = relPaths.flatMap((relPath): Candidate[] => {
+    const parts = plainParts(relPath);
+    if (parts === null) return [];
+    const paths = parts.map((_, i) => parts.slice(0, i + 1).join('/'));
+    return [{
+      relPath,
+      parts,
+      paths,
+      probes: paths.map((path, i) => ({ path, orUnder: i === paths.length - 1 })),
+      gitignoreProbes: parts.map((_, depth) => ({ path: depth === 0 ? '.gitignore' : `${paths[depth - 1] as string}/.gitignore`, orUnder: false })),
+      verdict: null,
+    }];
+  });
+  lastCandidates = { relPaths: [...relPaths], candidates };
+  return candidates;
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i += 1) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function verdictOf(candidate: Candidate, rules: Rules): { covered: boolean; mayUnignore: boolean } {
+  if (candidate.verdict?.rules !== rules) {
+    candidate.verdict = { rules, covered: coveredBy(rules, candidate.paths), mayUnignore: mayUnignore(rules, candidate.paths) };
+  }
+  return candidate.verdict;
 }
 
 /**
@@ -150,17 +203,13 @@ function mayUnignore(rules: Rules, paths: readonly string[]): boolean {
 }
 
 /**
- * Checks the .gitignore of the root and of every folder above P. Returns the ones missing from disk (the index
- * must not hold them), or null when one could un-ignore P or when something on the way is not a plain folder.
+ * Checks the .gitignore of the root and of every folder above P. Returns the probes of the ones missing from disk
+ * (the index must not hold them), or null when one could un-ignore P or when something on the way is not a plain
+ * folder.
  */
-function missingGitignores(
-  worktreePath: string,
-  parts: readonly string[],
-  paths: readonly string[],
-  cache: Map<string, Gitignore>,
-  reads: RecordedReads,
-): string[] | null {
-  const missing: string[] = [];
+function missingGitignores(worktreePath: string, candidate: Candidate, cache: Map<string, Gitignore>, reads: RecordedReads): IndexProbe[] | null {
+  const { parts, paths, gitignoreProbes } = candidate;
+  const missing: IndexProbe[] = [];
   for (let depth = 0; depth < parts.length; depth += 1) {
     const folder = depth === 0 ? '' : (paths[depth - 1] as string);
     let gitignore = cache.get(folder);
@@ -169,7 +218,7 @@ function missingGitignores(
       cache.set(folder, gitignore);
     }
     if (gitignore === 'unsure') return null;
-    if (gitignore === 'absent') missing.push(folder === '' ? '.gitignore' : `${folder}/.gitignore`);
+    if (gitignore === 'absent') missing.push(gitignoreProbes[depth] as IndexProbe);
     else if (mayUnignore(gitignore, paths.slice(depth).map((path) => path.slice(folder === '' ? 0 : folder.length + 1)))) return null;
   }
   return missing;

@@ -29,7 +29,7 @@ export function probeIndex(data: Buffer, probes: readonly IndexProbe[], hashSize
   if (version !== 2 && version !== 3) return null;
   const count = data.readUInt32BE(8);
   const end = data.length - hashSize; // the trailing checksum
-  const needles = probes.map((probe) => Buffer.from(lowerAscii(probe.path), 'latin1'));
+  const needles = probes.map(needleOf);
   const hits = probes.map(() => false);
 
   let pos = 12;
@@ -48,8 +48,9 @@ export function probeIndex(data: Buffer, probes: readonly IndexProbe[], hashSize
     const next = pos + ((nameStart - pos + nameLength + 8) & ~7); // 1 to 8 NULs of padding
     if (next > end) return null;
     for (let b = nul; b < next; b += 1) if (data[b] !== 0) return null;
-    for (const [j, needle] of needles.entries()) {
+    for (let j = 0; j < needles.length; j += 1) {
       if (hits[j] === true) continue;
+      const needle = needles[j] as Buffer;
       const exact = nameLength === needle.length;
       const under = (probes[j] as IndexProbe).orUnder && nameLength > needle.length && data[nameStart + needle.length] === 0x2f;
       if ((exact || under) && startsWithIgnoringCase(data, nameStart, needle)) hits[j] = true;
@@ -62,6 +63,15 @@ export function probeIndex(data: Buffer, probes: readonly IndexProbe[], hashSize
     pos += 8 + data.readUInt32BE(pos + 4);
   }
   return pos === end ? hits : null;
+}
+
+/** A probe's path as the bytes compared, per probe object: the ignore proof asks every worktree with the same ones. */
+const needles = new WeakMap<IndexProbe, Buffer>();
+
+function needleOf(probe: IndexProbe): Buffer {
+  let needle = needles.get(probe);
+  if (needle === undefined) needles.set(probe, (needle = Buffer.from(lowerAscii(probe.path), 'latin1')));
+  return needle;
 }
 
 function startsWithIgnoringCase(data: Buffer, start: number, lowerNeedle: Buffer): boolean {

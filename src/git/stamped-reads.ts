@@ -13,7 +13,7 @@
  */
 import { closeSync, constants, fstatSync, openSync, type Stats } from 'node:fs';
 import { changedRecently, numericStamp, sameNumericStamp, type NumericStamp } from '../files/file-stamps.js';
-import { readOpenFile, readRegularFileSync } from '../files/regular-file.js';
+import { readOpenFile, readRegularFileSync, readSmallFileSync } from '../files/regular-file.js';
 import type { SharedLooks } from '../files/shared-looks.js';
 
 export interface Dependency {
@@ -47,6 +47,20 @@ export class StampedReads {
   }
 
   /**
+   * read() of a file no other reader of the pass looks at (an admin folder's gitdir, a loose ref). Recording
+   * nothing (a one-shot pass), it leaves no look and takes no fstat (regular-file.ts, readSmallFileSync): the same
+   * answer, one call and one fs.Stats fewer.
+   */
+  readOnce(path: string): string | null | undefined {
+    if (this.#now !== null) return this.read(path);
+    try {
+      return readSmallFileSync(path, { noFollow: true }).toString('utf8');
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'ENOENT' ? null : undefined; // as readNoFollow answers
+    }
+  }
+
+  /**
    * read() of a file that is nearly always absent (a worktree's `locked`): an lstat that finds nothing costs less
    * than an open that fails, for which Node builds an exception. Recorded as that read would be.
    */
@@ -62,8 +76,16 @@ export class StampedReads {
     return null;
   }
 
-  /** Whether lstat finds something at `path` (git's file_exists). */
+  /**
+   * Whether lstat finds something at `path` (git's file_exists). Recording nothing (a one-shot pass), a plain file
+   * is read whole instead (SharedLooks.readPlain): the worktree's `.git`, which the same pass's ignore proof reads
+   * next, then costs one open instead of an lstat and an open. Anything else is judged by its lstat, as before.
+   */
   exists(path: string): boolean {
+    if (this.#now === null) {
+      const plain = this.#looks.readPlain(path);
+      if (plain !== undefined) return plain !== null;
+    }
     const seen = presence(this.#looks, path);
     if (this.#now !== null) this.deps.push({ path, kind: 'exists', seen });
     return seen === 'present';

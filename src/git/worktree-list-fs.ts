@@ -119,7 +119,7 @@ export function listFromCommonDir(commonDir: string, now: number, options: Pick<
 /** One `<commonDir>/worktrees/<id>`; 'skipped' where git skips it too (no gitdir, or an empty one). */
 export function linkedWorktree(commonDir: string, id: string, packed: PackedRefs, reads: StampedReads): Answer {
   const adminDir = childPath(commonDir, `worktrees/${id}`);
-  const gitdir = reads.read(childPath(adminDir, 'gitdir'));
+  const gitdir = reads.readOnce(childPath(adminDir, 'gitdir'));
   if (gitdir === undefined) return null;
   if (gitdir === null || gitdir === '') return 'skipped'; // half-made by a `git worktree add` under way
   // get_linked_worktree trims all trailing whitespace, should_prune_worktree only CR/LF: require they agree.

@@ -1,7 +1,7 @@
 /** Reads what we manage inside one worktree: the env file and `.ravi/config.json`, never keeping key material. */
 import { closeSync, constants, fstatSync, lstatSync, openSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
-import { readOpenFile, readRegularFileSync } from '../files/regular-file.js';
+import { readOpenFile, readSmallFileSync } from '../files/regular-file.js';
 import type { ObservedEnvFile, ObservedScopedConfig } from './observed.js';
 
 /**
@@ -46,13 +46,16 @@ function notReadable(path: string, openError: unknown): ObservedEnvFile {
   return { path, content: null, error: `cannot read ${path}: ${(openError as Error).message}` };
 }
 
-/** Synchronous inside, like readEnvFile: a small file, one per worktree in every pass (a FIFO there never blocks it). */
+/**
+ * Synchronous inside, like readEnvFile: a small file, one per worktree in every pass (a FIFO there never blocks it).
+ * Without an fstat (readSmallFileSync): what is not a plain file is refused all the same, and reads as malformed.
+ */
 export async function readScopedConfig(worktreePath: string, relPath: string): Promise<ObservedScopedConfig> {
   const path = join(worktreePath, relPath);
   const absent = { path, exists: false, identityUuid: null, hasIdentityKey: false, hasManagementKey: false, malformed: false };
   let text: string;
   try {
-    text = readRegularFileSync(path).toString('utf8');
+    text = readSmallFileSync(path).toString('utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     return code === 'ENOENT' || code === 'ENOTDIR' ? absent : { ...absent, exists: true, malformed: true };
