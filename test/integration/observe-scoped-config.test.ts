@@ -36,7 +36,7 @@ describe('readScopedConfig', () => {
   });
 
   it('a FIFO, a folder or bad JSON: present and malformed, without waiting', async () => {
-    for (const make of [(p: string) => execFileSync('mkfifo', [p]), (p: string) => mkdir(p), (p: string) => writeFile(p, '{"identity_uuid": ')]) {
+    for (const make of [(p: string) => void execFileSync('mkfifo', [p]), (p: string) => mkdir(p), (p: string) => writeFile(p, '{"identity_uuid": ')]) {
       const seen = await readScopedConfig(await worktreeWith(make), REL);
       expect({ exists: seen.exists, malformed: seen.malformed }).toEqual({ exists: true, malformed: true });
     }
