@@ -12,7 +12,7 @@ import { worktreeKey } from '../files/ledger.js';
 import { listWorktrees } from '../git/worktrees.js';
 import { checkIgnored } from '../git/ignore.js';
 import type { RepoInventory, Worktree } from '../git/types.js';
-import { mapBounded } from './observe-pool.js';
+import { mapConcurrent } from '../util/map-concurrent.js';
 import { samePath } from '../util/same-path.js';
 import type { Observed, ObservedRepo, ObservedWorktree, Outcome, RepoClaim } from './observed.js';
 import { ownershipProblem, readRepoOwner } from './repo-claim.js';
@@ -73,13 +73,13 @@ async function observeRepo(
   const before = options.onlyWorktreePath == null ? (options.looks?.readFoldersBefore(repoPath) ?? []) : [];
   const [inventory, early] = await Promise.all([
     capture(listWorktrees(repoPath, options.listing)),
-    mapBounded(before, FILE_CONCURRENCY, (folder) => readWorktreeFiles(folder, config, provider, options)),
+    mapConcurrent(before, FILE_CONCURRENCY, (folder) => readWorktreeFiles(folder, config, provider, options)),
   ]);
   if (!inventory.ok) return { repoPath, inventory, claim: null, worktrees: [] };
   const earlyFiles = new Map(before.map((folder, index) => [folder, early[index] as WorktreeFiles]));
   const [claim, worktrees] = await Promise.all([
     observeClaim(inventory.value.commonDir, config.stateDir),
-    mapBounded(inventory.value.worktrees, FILE_CONCURRENCY, (worktree) => observeWorktree(worktree, inventory.value, config, provider, selector, options, earlyFiles)),
+    mapConcurrent(inventory.value.worktrees, FILE_CONCURRENCY, (worktree) => observeWorktree(worktree, inventory.value, config, provider, selector, options, earlyFiles)),
   ]);
   options.looks?.rememberReadFolders(repoPath, worktrees.filter((w) => w.env !== null).map((w) => w.worktree.path));
   return { repoPath, inventory, claim, worktrees };
