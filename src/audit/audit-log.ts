@@ -3,7 +3,7 @@
  * single write and fsynced (a crash keeps every line written before it; a torn last line is skipped on
  * read), rotated by size. Names and ids only: never a secret value, never a verification code.
  */
-import { closeSync, fstatSync, fsync, mkdirSync, openSync, readSync, renameSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsync, mkdirSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -78,25 +78,41 @@ type Batch = string[] & { done?: Promise<void> };
 const writers = new Map<string, { pending: Batch; running: Promise<void> | null }>();
 
 /**
- * Only the fsync waits in Node's thread pool; the folder, the rotation check, the open, the look at the last byte
- * and the write are synchronous (microseconds each on a small local file), where each was a pool round trip that
- * cost the main thread more and queued behind other writes' fsyncs (issue 16: a cold pass of 500 worktrees writes
- * about 150 batches).
+ * Only the fsync waits in Node's thread pool; the open, the look at the size and the last byte, and the write are
+ * synchronous (microseconds each on a small local file), where each was a pool round trip that cost the main
+ * thread more and queued behind other writes' fsyncs (issue 16: a cold pass of 500 worktrees writes about 150
+ * batches). The folder is made, and the file rotated, only when the open or its size says so.
  */
 async function writeLines(stateDir: string, file: string, lines: readonly string[]): Promise<void> {
-  mkdirSync(join(stateDir, 'audit'), { recursive: true, mode: 0o700 });
-  rotateIfLarge(file);
-  const fd = openSync(file, 'a+', 0o600);
+  let fd = openAudit(stateDir, file);
   try {
+    let { size } = fstatSync(fd);
+    if (size >= MAX_BYTES) {
+      closeSync(fd);
+      fd = -1;
+      rotate(file);
+      fd = openAudit(stateDir, file);
+      size = fstatSync(fd).size;
+    }
     // A write cut short by a full disk leaves half a line; ours must not be glued onto it (both would be lost).
-    const { size } = fstatSync(fd);
     const last = Buffer.alloc(1);
     const torn = size > 0 && readSync(fd, last, 0, 1, size - 1) === 1 && last[0] !== 0x0a;
     // One write in append mode: concurrent writers (daemon, CLI) never interleave inside a line.
     writeAll(fd, Buffer.from(`${torn ? '\n' : ''}${lines.join('')}`));
-    await new Promise<void>((resolve, reject) => fsync(fd, (error) => (error === null ? resolve() : reject(error))));
+    const synced = fd;
+    await new Promise<void>((resolve, reject) => fsync(synced, (error) => (error === null ? resolve() : reject(error))));
   } finally {
-    closeSync(fd);
+    if (fd !== -1) closeSync(fd);
+  }
+}
+
+function openAudit(stateDir: string, file: string): number {
+  try {
+    return openSync(file, 'a+', 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    mkdirSync(join(stateDir, 'audit'), { recursive: true, mode: 0o700 });
+    return openSync(file, 'a+', 0o600);
   }
 }
 
@@ -110,10 +126,8 @@ function writeAll(fd: number, bytes: Buffer): void {
   }
 }
 
-function rotateIfLarge(file: string): void {
-  let size = 0;
-  attempt(() => (size = statSync(file).size));
-  if (size < MAX_BYTES) return;
+/** audit.jsonl becomes audit.jsonl.1, the older ones move up, the oldest beyond KEEP is replaced. */
+function rotate(file: string): void {
   for (let n = KEEP - 1; n >= 1; n -= 1) attempt(() => renameSync(`${file}.${n}`, `${file}.${n + 1}`));
   attempt(() => renameSync(file, `${file}.1`));
 }
