@@ -3,7 +3,8 @@
  * single write and fsynced (a crash keeps every line written before it; a torn last line is skipped on
  * read), rotated by size. Names and ids only: never a secret value, never a verification code.
  */
-import { mkdir, open, readFile, rename, stat } from 'node:fs/promises';
+import { closeSync, fstatSync, fsync, mkdirSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export type AuditEventType =
@@ -76,28 +77,67 @@ export function appendAudit(stateDir: string, event: AuditEvent, now: Date = new
 type Batch = string[] & { done?: Promise<void> };
 const writers = new Map<string, { pending: Batch; running: Promise<void> | null }>();
 
+/**
+ * Only the fsync waits in Node's thread pool; the open, the look at the size and the last byte, and the write are
+ * synchronous (microseconds each on a small local file), where each was a pool round trip that cost the main
+ * thread more and queued behind other writes' fsyncs (issue 16: a cold pass of 500 worktrees writes about 150
+ * batches). The folder is made, and the file rotated, only when the open or its size says so.
+ */
 async function writeLines(stateDir: string, file: string, lines: readonly string[]): Promise<void> {
-  await mkdir(join(stateDir, 'audit'), { recursive: true, mode: 0o700 });
-  await rotateIfLarge(file);
-  const handle = await open(file, 'a+', 0o600);
+  let fd = openAudit(stateDir, file);
   try {
+    let { size } = fstatSync(fd);
+    if (size >= MAX_BYTES) {
+      closeSync(fd);
+      fd = -1;
+      rotate(file);
+      fd = openAudit(stateDir, file);
+      size = fstatSync(fd).size;
+    }
     // A write cut short by a full disk leaves half a line; ours must not be glued onto it (both would be lost).
-    const { size } = await handle.stat();
     const last = Buffer.alloc(1);
-    const torn = size > 0 && (await handle.read(last, 0, 1, size - 1)).bytesRead === 1 && last[0] !== 0x0a;
+    const torn = size > 0 && readSync(fd, last, 0, 1, size - 1) === 1 && last[0] !== 0x0a;
     // One write in append mode: concurrent writers (daemon, CLI) never interleave inside a line.
-    await handle.write(`${torn ? '\n' : ''}${lines.join('')}`);
-    await handle.sync();
+    writeAll(fd, Buffer.from(`${torn ? '\n' : ''}${lines.join('')}`));
+    const synced = fd;
+    await new Promise<void>((resolve, reject) => fsync(synced, (error) => (error === null ? resolve() : reject(error))));
   } finally {
-    await handle.close();
+    if (fd !== -1) closeSync(fd);
   }
 }
 
-async function rotateIfLarge(file: string): Promise<void> {
-  const size = await stat(file).then((s) => s.size, () => 0);
-  if (size < MAX_BYTES) return;
-  for (let n = KEEP - 1; n >= 1; n -= 1) await rename(`${file}.${n}`, `${file}.${n + 1}`).catch(() => {});
-  await rename(file, `${file}.1`).catch(() => {});
+function openAudit(stateDir: string, file: string): number {
+  try {
+    return openSync(file, 'a+', 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    mkdirSync(join(stateDir, 'audit'), { recursive: true, mode: 0o700 });
+    return openSync(file, 'a+', 0o600);
+  }
+}
+
+/** As FileHandle.write did: on until every byte is written (a short count is not an error of its own). */
+function writeAll(fd: number, bytes: Buffer): void {
+  let written = 0;
+  while (written < bytes.length) {
+    const count = writeSync(fd, bytes, written, bytes.length - written, null);
+    if (count === 0) throw Object.assign(new Error('no progress writing the audit log'), { code: 'EIO' });
+    written += count;
+  }
+}
+
+/** audit.jsonl becomes audit.jsonl.1, the older ones move up, the oldest beyond KEEP is replaced. */
+function rotate(file: string): void {
+  for (let n = KEEP - 1; n >= 1; n -= 1) attempt(() => renameSync(`${file}.${n}`, `${file}.${n + 1}`));
+  attempt(() => renameSync(file, `${file}.1`));
+}
+
+function attempt(step: () => void): void {
+  try {
+    step();
+  } catch {
+    // a missing older file: nothing to move
+  }
 }
 
 export interface AuditQuery {

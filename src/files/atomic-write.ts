@@ -1,6 +1,11 @@
 /**
  * Crash-safe file replacement: a write lands whole or fails loudly, and the old file stays exactly as it was.
  *
+ * Only the two fsyncs wait in Node's thread pool; the other calls (lstat, readdir, open, write, fstat, close,
+ * rename) are synchronous: on a small local file each costs a few microseconds, where a thread-pool round trip
+ * cost the main thread tens of them and queued behind other writes' fsyncs (4 pool threads). A cold pass of 500
+ * worktrees made 11 pool round trips per .env, now 2 (issue 16).
+ *
  * Temp file in the same folder (named so git ignores it: temp-files.ts), every byte written in a loop and the
  * size checked after fsync, then rename over the old file and fsync the folder so the rename survives a power cut.
  * Why not write-file-atomic (npm) any more: it issues one `write` and ignores the count it returns, and write(2)
@@ -8,8 +13,8 @@
  * .env and reported success (still so in its 8.0.0, lib/index.js); its temp names (`<file>.<murmur hash>`) are
  * also not ones we can keep out of `git status`.
  */
-import { chown, lstat, mkdir, realpath, rename, stat, unlink } from 'node:fs/promises';
-import { fdChmod, fdClose, fdOpen, fdStat, fdSync, fdWrite } from './fd-calls.js';
+import { chownSync, closeSync, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { fdSync } from './fd-calls.js';
 import { basename, dirname, resolve } from 'node:path';
 import { releaseTempFile, removeStaleTempFiles, tempFileFor } from './temp-files.js';
 
@@ -44,7 +49,7 @@ export async function writeFileAtomically(
 ): Promise<void> {
   const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
   await oneAtATime(resolve(file), async () => {
-    const { target, owner } = await targetOf(file);
+    const { target, owner } = targetOf(file);
     await replace(file, target, owner, bytes, options.mode ?? 0o600, options.dirMode ?? 0o700);
   });
 }
@@ -53,34 +58,42 @@ export async function writeFileAtomically(
  * The file to replace and its owner, from one lstat: through a symlink the link stays and its target is replaced
  * (as write-file-atomic did). A file we cannot look at is written as if absent; the write itself then says why.
  */
-async function targetOf(file: string): Promise<{ target: string; owner: { uid: number; gid: number } | null }> {
-  const info = await lstat(file).catch(() => null);
+function targetOf(file: string): { target: string; owner: { uid: number; gid: number } | null } {
+  const info = orNull(() => lstatSync(file));
   if (info === null) return { target: file, owner: null };
   if (!info.isSymbolicLink()) return { target: file, owner: info };
-  const target = await realpath(file).catch(() => file);
-  return { target, owner: await stat(target).catch(() => null) };
+  const target = orNull(() => realpathSync(file)) ?? file;
+  return { target, owner: orNull(() => statSync(target)) };
+}
+
+function orNull<T>(look: () => T): T | null {
+  try {
+    return look();
+  } catch {
+    return null;
+  }
 }
 
 async function replace(file: string, target: string, owner: { uid: number; gid: number } | null, bytes: Uint8Array, mode: number, dirMode: number): Promise<void> {
-  await removeStaleTempFiles(target); // before writing: on a full disk their space may be what we need
+  removeStaleTempFiles(target); // before writing: on a full disk their space may be what we need
   const temp = tempFileFor(target);
   let fd: number | undefined;
   try {
-    fd = await openTemp(temp, mode, dirMode);
-    await writeAll(fd, bytes);
+    fd = openTemp(temp, mode, dirMode);
+    writeAll(fd, bytes);
     await fdSync(fd);
-    const written = await fdStat(fd);
+    const written = fstatSync(fd);
     if (written.size !== bytes.byteLength) throw shortWrite(written.size, bytes.byteLength);
-    if ((written.mode & 0o7777) !== mode) await fdChmod(fd, mode); // open's mode is filtered by the umask
-    if (owner !== null && (owner.uid !== written.uid || owner.gid !== written.gid)) await keepOwner(temp, owner.uid, owner.gid);
+    if ((written.mode & 0o7777) !== mode) fchmodSync(fd, mode); // open's mode is filtered by the umask
+    if (owner !== null && (owner.uid !== written.uid || owner.gid !== written.gid)) keepOwner(temp, owner.uid, owner.gid);
     const closing = fd;
     fd = undefined;
-    await fdClose(closing);
+    closeSync(closing);
     if (process.env[PAUSE_FOR_TESTS] === basename(target)) await pauseForTests(temp);
-    await rename(temp, target);
+    renameSync(temp, target);
   } catch (error) {
-    if (fd !== undefined) await fdClose(fd).catch(() => {});
-    await unlink(temp).catch(() => {});
+    if (fd !== undefined) orNull(() => closeSync(fd as number));
+    orNull(() => unlinkSync(temp));
     throw new AtomicWriteError(file, error, true);
   } finally {
     releaseTempFile(temp);
@@ -93,21 +106,21 @@ async function replace(file: string, target: string, owner: { uid: number; gid: 
 }
 
 /** wx: never reuse or follow a file that is already there. The folder is made only when it is missing (one call less per write). */
-async function openTemp(temp: string, mode: number, dirMode: number): Promise<number> {
+function openTemp(temp: string, mode: number, dirMode: number): number {
   try {
-    return await fdOpen(temp, 'wx', mode);
+    return openSync(temp, 'wx', mode);
   } catch (error) {
     if (codeOf(error) !== 'ENOENT') throw error;
-    await mkdir(dirname(temp), { recursive: true, mode: dirMode });
-    return await fdOpen(temp, 'wx', mode);
+    mkdirSync(dirname(temp), { recursive: true, mode: dirMode });
+    return openSync(temp, 'wx', mode);
   }
 }
 
 /** write(2) may write fewer bytes than asked (a nearly full disk does exactly that): go on until all landed. */
-async function writeAll(fd: number, bytes: Uint8Array): Promise<void> {
+function writeAll(fd: number, bytes: Uint8Array): void {
   let offset = 0;
   while (offset < bytes.byteLength) {
-    const bytesWritten = await fdWrite(fd, bytes, offset, bytes.byteLength - offset, offset);
+    const bytesWritten = writeSync(fd, bytes, offset, bytes.byteLength - offset, offset);
     if (bytesWritten <= 0) throw shortWrite(offset, bytes.byteLength);
     offset += bytesWritten;
   }
@@ -118,9 +131,9 @@ function shortWrite(written: number, wanted: number): NodeJS.ErrnoException {
 }
 
 /** Run as root for another user's file, keep it theirs; without the right to chown, it is ours anyway. */
-async function keepOwner(temp: string, uid: number, gid: number): Promise<void> {
+function keepOwner(temp: string, uid: number, gid: number): void {
   try {
-    await chown(temp, uid, gid);
+    chownSync(temp, uid, gid);
   } catch (error) {
     const code = codeOf(error);
     if (code !== 'EPERM' && code !== 'EINVAL' && code !== 'ENOSYS') throw error;
@@ -130,14 +143,14 @@ async function keepOwner(temp: string, uid: number, gid: number): Promise<void> 
 async function fsyncDirectory(folder: string): Promise<void> {
   let fd: number | undefined;
   try {
-    fd = await fdOpen(folder, 'r');
+    fd = openSync(folder, 'r');
     await fdSync(fd);
   } catch (error) {
     // Some platforms (Windows) cannot fsync a directory; the rename is still atomic there.
     const code = codeOf(error);
     if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL' && code !== 'EBADF') throw error;
   } finally {
-    if (fd !== undefined) await fdClose(fd);
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

@@ -4,7 +4,8 @@
  * torn last line (a crash mid-append, never acknowledged) is ignored on read. A complete line that does
  * not parse is corruption, reported, never skipped.
  */
-import { link, mkdir, open, readFile, rm, type FileHandle } from 'node:fs/promises';
+import { closeSync, fdatasync, fstatSync, ftruncateSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { link, readFile, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { AtomicWriteError } from './atomic-write.js';
 
@@ -16,7 +17,7 @@ export interface JournalFile {
    * Open between appends that follow one another (a burst of group commits under the state lock), so each costs
    * a write and an fdatasync, not also an open, a stat and a close; closeJournal() when the burst ends.
    */
-  handle?: FileHandle | undefined;
+  fd?: number | undefined;
 }
 
 export async function readJournal<Op>(path: string, parseOp: (json: unknown) => Op | null): Promise<{ ops: Op[]; size: number }> {
@@ -44,20 +45,25 @@ export async function readJournal<Op>(path: string, parseOp: (json: unknown) => 
   return { ops, size: Buffer.byteLength(text.slice(0, end)) };
 }
 
-/** Appends `ops` as lines with one write and one fdatasync; on failure the file is cut back to its old end and closed. */
+/**
+ * Appends `ops` as lines with one write and one fdatasync; on failure the file is cut back to its old end and closed.
+ * Only the fdatasync waits in Node's thread pool: the open, write, fstat and truncate of a small state file are
+ * synchronous (microseconds each), where a FileHandle call cost the main thread a pool round trip each, queued
+ * behind other writes' fsyncs (issue 16: a cold pass appends about once per identity created).
+ */
 export async function appendJournal(journal: JournalFile, ops: readonly unknown[]): Promise<void> {
   const bytes = Buffer.from(ops.map((op) => `${JSON.stringify(op)}\n`).join(''));
-  const handle = journal.handle ?? (await openForAppend(journal));
+  const fd = journal.fd ?? (await openForAppend(journal));
   try {
     let written = 0;
     while (written < bytes.length) {
-      const { bytesWritten } = await handle.write(bytes, written, bytes.length - written, null);
+      const bytesWritten = writeSync(fd, bytes, written, bytes.length - written, null);
       if (bytesWritten === 0) throw Object.assign(new Error(`no progress writing ${journal.path}`), { code: 'EIO' });
       written += bytesWritten;
     }
-    await handle.datasync();
+    await new Promise<void>((resolve, reject) => fdatasync(fd, (error) => (error === null ? resolve() : reject(error))));
   } catch (error) {
-    await handle.truncate(journal.size).catch(() => {});
+    attempt(() => ftruncateSync(fd, journal.size));
     await closeJournal(journal);
     throw await writeFailed(journal.path, error); // cut back to its last whole line: as it was
   }
@@ -65,24 +71,33 @@ export async function appendJournal(journal: JournalFile, ops: readonly unknown[
 }
 
 /** Opens the journal for a burst of appends; a torn tail a crashed writer left is cut first. */
-async function openForAppend(journal: JournalFile): Promise<FileHandle> {
-  let handle: FileHandle;
+async function openForAppend(journal: JournalFile): Promise<number> {
+  let fd: number;
   try {
-    if (journal.size === 0) await mkdir(dirname(journal.path), { recursive: true, mode: 0o700 });
-    handle = await open(journal.path, 'a+', 0o600);
+    if (journal.size === 0) mkdirSync(dirname(journal.path), { recursive: true, mode: 0o700 });
+    fd = openSync(journal.path, 'a+', 0o600);
   } catch (error) {
     throw await writeFailed(journal.path, error);
   }
   try {
     // Cut so that our first line starts on a line of its own.
-    const { size } = await handle.stat();
-    if (size !== journal.size) await handle.truncate(Math.min(size, journal.size));
+    const { size } = fstatSync(fd);
+    if (size !== journal.size) ftruncateSync(fd, Math.min(size, journal.size));
   } catch (error) {
-    await handle.close().catch(() => {});
+    attempt(() => closeSync(fd));
     throw await writeFailed(journal.path, error);
   }
-  journal.handle = handle;
-  return handle;
+  journal.fd = fd;
+  return fd;
+}
+
+/** A clean-up step after a failure, whose own failure would hide the first one. */
+function attempt(step: () => void): void {
+  try {
+    step();
+  } catch {
+    // the first error is the one to report
+  }
 }
 
 /**
@@ -96,9 +111,9 @@ async function writeFailed(path: string, cause: unknown): Promise<AtomicWriteErr
 
 /** Ends a burst of appends (each append was already durable). */
 export async function closeJournal(journal: JournalFile): Promise<void> {
-  const handle = journal.handle;
-  journal.handle = undefined;
-  await handle?.close();
+  const fd = journal.fd;
+  journal.fd = undefined;
+  if (fd !== undefined) closeSync(fd);
 }
 
 export async function removeJournal(journal: JournalFile): Promise<void> {

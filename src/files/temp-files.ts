@@ -8,7 +8,7 @@
  * leftover is provably ours (this exact shape, next to the file it was for) and provably abandoned (that
  * process is gone) before we delete it.
  */
-import { lstat, readdir, unlink } from 'node:fs/promises';
+import { lstatSync, readdirSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomHex } from '../util/random.js';
 
@@ -40,14 +40,15 @@ export function tempFileExample(file: string): string {
  * Deletes the temp files that writers of `file` left behind and that no live process is writing: names of
  * exactly our shape for exactly this file, plain files only, whose pid is not running (or is this process's, and
  * not in flight here). Returns the paths removed. Never throws for a file it could not judge or remove; a stale
- * temp file costs disk space, not correctness.
+ * temp file costs disk space, not correctness. Synchronous: it runs before every atomic write, and one readdir of
+ * a folder is a few microseconds, where the promise API's round trip cost the main thread far more (issue 16).
  */
-export async function removeStaleTempFiles(file: string): Promise<string[]> {
+export function removeStaleTempFiles(file: string): string[] {
   const folder = dirname(file);
   const pattern = new RegExp(`^${escapeRegExp(basename(file))}\\.(\\d{1,10})-[0-9a-f]{8}${escapeRegExp(TEMP_FILE_SUFFIX)}$`);
   let names: string[];
   try {
-    names = await readdir(folder);
+    names = readdirSync(folder);
   } catch {
     return [];
   }
@@ -57,8 +58,8 @@ export async function removeStaleTempFiles(file: string): Promise<string[]> {
     const path = join(folder, name);
     if (pid === undefined || inFlight.has(path) || isRunningElsewhere(Number(pid))) continue;
     try {
-      if (!(await lstat(path)).isFile()) continue; // a folder or a link of that name is not something we made
-      await unlink(path);
+      if (!lstatSync(path).isFile()) continue; // a folder or a link of that name is not something we made
+      unlinkSync(path);
       removed.push(path);
     } catch {
       // gone already (another pass cleaned it) or not ours to remove: leave it

@@ -6,7 +6,7 @@ import { tempFileNotIgnored } from './ignore-temp-files.js';
 import { EnvFileError } from '../util/errors.js';
 import { join } from 'node:path';
 import type { WorktreeLookup } from './apply.js';
-import type { PassCache } from '../files/recorded-reads.js';
+import { singlePass, type PassCache, type RecordedReads } from '../files/recorded-reads.js';
 import type { IgnoreAnalysis } from '../git/ignore-fast-path.js';
 
 export async function assertIgnored(worktreePath: string, relPath: string, knownIgnored = false, checked?: IgnoreStatus): Promise<void> {
@@ -22,6 +22,28 @@ export async function assertIgnored(worktreePath: string, relPath: string, known
 }
 
 /**
+ * The looks apply's last checks before a write share (apply.ts): the repo's common dir, objects/, refs/, each
+ * folder's real path, and the summaries of the files every worktree's answer rests on (the repo's config, its
+ * info/exclude), each read once for the phase, not once per worktree (at N = 500, two of the five reads of each
+ * check). Apply's repo phase has appended its patterns to info/exclude before the first check; a check that
+ * appends later (assertWritable, below) renews the looks, so no later check rests on the file as it was before.
+ * A check that took its summary just before an append only misses that line: it then asks git, never wrongly
+ * concludes "ignored".
+ */
+export class WriteCheckLooks implements PassCache<IgnoreAnalysis> {
+  #pass = singlePass<IgnoreAnalysis>();
+
+  get(key: string, compute: (reads: RecordedReads) => IgnoreAnalysis): IgnoreAnalysis {
+    return this.#pass.get(key, compute);
+  }
+
+  /** A file the looks rest on changed: every later check looks again. */
+  renew(): void {
+    this.#pass = singlePass<IgnoreAnalysis>();
+  }
+}
+
+/**
  * The last check before a file of ours is rewritten in a worktree: git ignores the file and the temp file its
  * atomic write puts beside it. What observe() already proved costs nothing; the rest is one check for both.
  * `excluded`: the patterns this pass's ensure-excluded steps made sure of, by common dir; `looks`: the apply
@@ -32,13 +54,13 @@ export async function assertWritable(
   commonDir: string,
   worktreePath: string,
   relPath: string,
-  { excluded, looks }: { excluded?: ReadonlyMap<string, ReadonlySet<string>> | undefined; looks?: PassCache<IgnoreAnalysis> | undefined } = {},
+  { excluded, looks }: { excluded?: ReadonlyMap<string, ReadonlySet<string>> | undefined; looks?: WriteCheckLooks | undefined } = {},
 ): Promise<void> {
   const probe = tempFileExample(relPath);
   const [fileKnown, probeKnown] = [knownIgnored(found, relPath), knownIgnored(found, probe)];
   if (fileKnown && probeKnown) return;
   // One read when the line is there already; none when this pass put it there (the check below still proves it).
-  if (!probeKnown && excluded?.get(commonDir)?.has(TEMP_FILES_EXCLUDE) !== true) await ensureExcluded(commonDir, [TEMP_FILES_EXCLUDE]);
+  if (!probeKnown && excluded?.get(commonDir)?.has(TEMP_FILES_EXCLUDE) !== true && (await ensureExcluded(commonDir, [TEMP_FILES_EXCLUDE]))) looks?.renew();
   const status = await checkIgnored(worktreePath, [...(fileKnown ? [] : [relPath]), ...(probeKnown ? [] : [probe])], { cache: looks });
   if (!fileKnown) await assertIgnored(worktreePath, relPath, status.ignored.get(relPath) === true, status);
   if (!probeKnown && status.ignored.get(probe) !== true) throw tempFileNotIgnored(commonDir, worktreePath, relPath, probe);

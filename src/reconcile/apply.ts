@@ -24,8 +24,7 @@ import { writeAhead, type Prepared } from './apply-write-ahead.js';
 import { mintEarly, type EarlyKey } from './apply-early-keys.js';
 import { auditAction } from './apply-audit.js';
 import { limitCalls } from './call-limit.js';
-import { singlePass, type PassCache } from '../files/recorded-reads.js';
-import type { IgnoreAnalysis } from '../git/ignore-fast-path.js';
+import { WriteCheckLooks } from './apply-ignore.js';
 
 export interface ActionResult {
   readonly action: Action;
@@ -48,11 +47,10 @@ export interface ApplyContext {
   /** Set by apply: the patterns its ensure-excluded steps made sure of in each repo's info/exclude, by common dir. */
   readonly excluded?: ReadonlyMap<string, ReadonlySet<string>>;
   /**
-   * Set by apply: the looks its last checks before a write share (the repo's common dir, objects/, refs/, each
-   * folder's real path), so 500 worktrees do not each resolve and stat them again. Summaries of files (the
-   * repo's config, info/exclude) are taken afresh: a step may append to info/exclude while others check.
+   * Set by apply: the looks its last checks before a write share (apply-ignore.ts), so 500 worktrees do not each
+   * resolve, stat and read the repo's files again; renewed when a step appends to info/exclude.
    */
-  readonly ignoreLooks?: PassCache<IgnoreAnalysis>;
+  readonly ignoreLooks?: WriteCheckLooks;
   /**
    * Set by apply: keys that came with this pass's creates (Ravi's `api_key`), by identity uuid, each taken once by
    * that worktree's scoped-key step instead of a mint call. Memory only: a key lost in a crash is minted again.
@@ -125,7 +123,7 @@ export async function apply(planned: readonly Action[], context: ApplyContext): 
     }
   }
   const lookup = buildLookup(context.observed);
-  const ignoreLooks = singlePass<IgnoreAnalysis>({ shareSummaries: false });
+  const ignoreLooks = new WriteCheckLooks();
   const issuedKeys = new Map<string, ScopedKey>();
   const earlyKeys = new Map<string, EarlyKey>();
   const steps: ApplyContext = { ...context, provider: limitCalls(context.provider, context.config.concurrency), excluded, ignoreLooks, issuedKeys, earlyKeys };

@@ -101,7 +101,7 @@ describe('leftover temp files', () => {
     expect(left.sort()).toEqual(
       ['.env', names.live, names.otherFile, names.oldStyle, names.user, names.notHex, `.env.${dead}-0000000a.ravi-tmp`, `.env.${dead}-0000000b.ravi-tmp`].sort(),
     );
-    expect(await removeStaleTempFiles(file)).toEqual([]);
+    expect(removeStaleTempFiles(file)).toEqual([]);
   });
 });
 
