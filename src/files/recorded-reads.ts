@@ -215,8 +215,8 @@ export interface PassCache<V> {
  * the worktree listing shares too), and nothing is kept, so nothing is recorded either (no stamps to build; at
  * N = 500 they were a fifth of the ignore checks' time).
  */
-export function singlePass<V>(options: { shareSummaries?: boolean; looks?: SharedLooks } = {}): PassCache<V> {
-  const shared = options.looks ?? new SharedLooks(options);
+export function singlePass<V>(options: { looks?: SharedLooks } = {}): PassCache<V> {
+  const shared = options.looks ?? new SharedLooks();
   return { get: (_key, compute) => compute(new RecordedReads(Date.now, shared, false)) };
 }
 

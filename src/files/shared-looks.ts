@@ -19,15 +19,6 @@ export class SharedLooks {
   readonly #realpaths = new Map<string, string>();
   /** Bytes of plain files read whole by readPlain, for a later reader of the same path in this pass. */
   readonly #plainBytes = new Map<string, Buffer>();
-  readonly #shareSummaries: boolean;
-
-  /**
-   * `shareSummaries: false` for a phase that writes one of the summed-up files itself (apply appends to
-   * info/exclude while other worktrees check theirs): each summary is then taken afresh.
-   */
-  constructor(options: { shareSummaries?: boolean } = {}) {
-    this.#shareSummaries = options.shareSummaries ?? true;
-  }
 
   /** lstat or stat (null when absent), once per path and kind in this pass. */
   stats(op: 'lstat' | 'stat', path: string): Stats | null {
@@ -94,7 +85,6 @@ export class SharedLooks {
 
   /** A summary of a file's bytes under `key`, computed once in this pass; `keep` says whether this one may be shared. */
   summary(key: string, compute: () => string, keep: (seen: string) => boolean): string {
-    if (!this.#shareSummaries) return compute();
     let seen = this.#summaries.get(key);
     if (seen === undefined) {
       seen = compute();

@@ -127,20 +127,6 @@ describe('RecordedReads with a pass’s shared looks', () => {
     expect(computed).toEqual(['one', 'two, longer']);
   });
 
-  it('takes each summary afresh when the phase writes such files itself (apply appends to info/exclude)', async () => {
-    const { root } = await tree();
-    const exclude = join(root, 'real', 'exclude');
-    await writeFile(exclude, '/.env\n');
-    const lines = { name: 'lines', of: (bytes: Buffer | null) => String(bytes?.toString('utf8').split('\n').length ?? 0) };
-    const shared = singlePass<string>();
-    const fresh = singlePass<string>({ shareSummaries: false });
-    const summed = (pass: typeof shared) => pass.get('k', (reads) => reads.summarize(exclude, lines));
-    expect([summed(shared), summed(fresh)]).toEqual(['2', '2']);
-    await writeFile(exclude, '/.env\n*.ravi-tmp\n');
-    expect(summed(shared)).toBe('2'); // one snapshot for the pass
-    expect(summed(fresh)).toBe('3');
-  });
-
   it('refuses a FIFO where a file is expected without blocking, and keeps no answer', async () => {
     const { root } = await tree();
     const { execFileSync } = await import('node:child_process');
