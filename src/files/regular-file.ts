@@ -11,7 +11,11 @@ import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 
  * where a file was expected must fail (EINVAL), never block the process; `noFollow` also refuses a symlink (ELOOP).
  */
 export function readRegularFileSync(path: string, options: { noFollow?: boolean } = {}): Buffer {
-  const fd = openSync(path, openFlags(options.noFollow === true));
+  return readJudgedAndClose(openSync(path, openFlags(options.noFollow === true)), path);
+}
+
+/** The open file's bytes once its fstat says it is a plain file (EINVAL otherwise); closes `fd` either way. */
+function readJudgedAndClose(fd: number, path: string): Buffer {
   try {
     const stats = fstatSync(fd);
     if (!stats.isFile()) throw notRegular(path);
@@ -79,15 +83,7 @@ export function readSmallFileSync(path: string, options: { noFollow?: boolean } 
     const code = (error as NodeJS.ErrnoException).code;
     throw code === 'ESPIPE' || code === 'EISDIR' ? notRegular(path) : error; // as readRegularFileSync refuses them
   }
-  if (read === SCRATCH.length) {
-    try {
-      const stats = fstatSync(fd);
-      if (!stats.isFile()) throw notRegular(path);
-      return readOpenFile(fd, stats.size);
-    } finally {
-      closeSync(fd);
-    }
-  }
+  if (read === SCRATCH.length) return readJudgedAndClose(fd, path); // readOpenFile reads from 0: the pread moved nothing
   closeSync(fd);
   return Buffer.from(SCRATCH.subarray(0, read)); // a copy: the scratch is the next read's
 }
