@@ -3,9 +3,10 @@
  * single write and fsynced (a crash keeps every line written before it; a torn last line is skipped on
  * read), rotated by size. Names and ids only: never a secret value, never a verification code.
  */
-import { closeSync, fstatSync, fsync, mkdirSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fdSync } from '../files/fd-calls.js';
 
 export type AuditEventType =
   | 'identity.created'
@@ -99,8 +100,7 @@ async function writeLines(stateDir: string, file: string, lines: readonly string
     const torn = size > 0 && readSync(fd, last, 0, 1, size - 1) === 1 && last[0] !== 0x0a;
     // One write in append mode: concurrent writers (daemon, CLI) never interleave inside a line.
     writeAll(fd, Buffer.from(`${torn ? '\n' : ''}${lines.join('')}`));
-    const synced = fd;
-    await new Promise<void>((resolve, reject) => fsync(synced, (error) => (error === null ? resolve() : reject(error))));
+    await fdSync(fd);
   } finally {
     if (fd !== -1) closeSync(fd);
   }

@@ -4,10 +4,11 @@
  * torn last line (a crash mid-append, never acknowledged) is ignored on read. A complete line that does
  * not parse is corruption, reported, never skipped.
  */
-import { closeSync, fdatasync, fstatSync, ftruncateSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { link, readFile, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { AtomicWriteError } from './atomic-write.js';
+import { fdDataSync } from './fd-calls.js';
 
 export interface JournalFile {
   readonly path: string;
@@ -61,7 +62,7 @@ export async function appendJournal(journal: JournalFile, ops: readonly unknown[
       if (bytesWritten === 0) throw Object.assign(new Error(`no progress writing ${journal.path}`), { code: 'EIO' });
       written += bytesWritten;
     }
-    await new Promise<void>((resolve, reject) => fdatasync(fd, (error) => (error === null ? resolve() : reject(error))));
+    await fdDataSync(fd);
   } catch (error) {
     attempt(() => ftruncateSync(fd, journal.size));
     await closeJournal(journal);
