@@ -8,7 +8,6 @@ import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, writeSync } f
 import { link, readFile, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { AtomicWriteError } from './atomic-write.js';
-import { fdDataSync } from './fd-calls.js';
 
 export interface JournalFile {
   readonly path: string;
@@ -62,7 +61,7 @@ export async function appendJournal(journal: JournalFile, ops: readonly unknown[
       if (bytesWritten === 0) throw Object.assign(new Error(`no progress writing ${journal.path}`), { code: 'EIO' });
       written += bytesWritten;
     }
-    await fdDataSync(fd);
+    await (await import('./fd-calls.js')).fdDataSync(fd); // here: agent commands read the journal, never write it
   } catch (error) {
     attempt(() => ftruncateSync(fd, journal.size));
     await closeJournal(journal);
