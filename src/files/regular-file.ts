@@ -25,7 +25,8 @@ function readJudgedAndClose(fd: number, path: string): Buffer {
   }
 }
 
-function openFlags(noFollow: boolean): number {
+/** Read-only and non-blocking (a FIFO fails its read instead of waiting); `noFollow` also refuses a symlink (ELOOP). */
+export function openFlags(noFollow: boolean): number {
   return constants.O_RDONLY | constants.O_NONBLOCK | (noFollow ? constants.O_NOFOLLOW : 0);
 }
 

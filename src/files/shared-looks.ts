@@ -8,9 +8,9 @@
  * two files at the same instant anyway; a look is never carried into the next pass. Errors other than absence are
  * never kept: the next caller looks again and meets them itself.
  */
-import { closeSync, constants, fstatSync, lstatSync, openSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, isAbsolute, join } from 'node:path';
-import { isAbsent, readOpenFile } from './regular-file.js';
+import { isAbsent, openFlags, readOpenFile } from './regular-file.js';
 
 export class SharedLooks {
   /** By kind, then path: no key string built per look. */
@@ -49,7 +49,7 @@ export class SharedLooks {
     if (kept !== undefined) return kept;
     let fd: number;
     try {
-      fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+      fd = openSync(path, openFlags(true));
     } catch (error) {
       if (!isAbsent(error)) return undefined; // ELOOP (a symlink), ENXIO (a socket), EACCES: for an lstat to judge
       this.#stats.lstat.set(path, null);

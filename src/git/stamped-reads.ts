@@ -11,9 +11,9 @@
  * the bytes, which the next look rejects). Every look goes through the pass's SharedLooks, and a read leaves its
  * look there too: the ignore check of the same pass looks at a worktree's `.git` and HEAD again.
  */
-import { closeSync, constants, fstatSync, openSync, type Stats } from 'node:fs';
+import { closeSync, fstatSync, openSync, type Stats } from 'node:fs';
 import { changedRecently, numericStamp, sameNumericStamp, type NumericStamp } from '../files/file-stamps.js';
-import { readOpenFile, readRegularFileSync, readSmallFileSync } from '../files/regular-file.js';
+import { openFlags, readOpenFile, readRegularFileSync, readSmallFileSync } from '../files/regular-file.js';
 import type { SharedLooks } from '../files/shared-looks.js';
 
 export interface Dependency {
@@ -152,7 +152,7 @@ function presence(looks: SharedLooks, path: string): 'present' | 'absent' {
 function readNoFollow(path: string): { text: string | null | undefined; stats: Stats | null | undefined } {
   let fd: number;
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+    fd = openSync(path, openFlags(true));
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ENOENT' ? { text: null, stats: null } : { text: undefined, stats: undefined };
   }

@@ -1,7 +1,7 @@
 /** Reads what we manage inside one worktree: the env file and `.ravi/config.json`, never keeping key material. */
-import { closeSync, constants, fstatSync, lstatSync, openSync, type Stats } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
-import { readOpenFile, readSmallFileSync } from '../files/regular-file.js';
+import { openFlags, readOpenFile, readSmallFileSync } from '../files/regular-file.js';
 import type { ObservedEnvFile, ObservedScopedConfig } from './observed.js';
 
 /**
@@ -13,7 +13,7 @@ export async function readEnvFile(worktreePath: string, relPath: string): Promis
   const path = join(worktreePath, relPath);
   let fd: number;
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+    fd = openSync(path, openFlags(true));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { path, content: null, error: null };
     return notReadable(path, error); // a symlink (ELOOP), a socket (ENXIO), ...: the lstat says which
