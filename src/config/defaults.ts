@@ -20,8 +20,13 @@ export interface NormalizeContext {
   readonly cwd: string;
 }
 
+/** As a config would write it (`init`'s template); DEFAULT_GRACE_MS is the same duration. */
 export const DEFAULT_GRACE = '10m';
-export const DEFAULT_QUARANTINE = '30m';
+// The default durations in milliseconds: a number needs no parser, so a command whose config writes no duration as
+// text (or whose config the cache gives back, its durations already numbers) never loads `ms`.
+export const DEFAULT_GRACE_MS = 10 * 60_000;
+export const DEFAULT_QUARANTINE_MS = 30 * 60_000;
+export const DEFAULT_MAIL_MAX_AGE_MS = 7 * 24 * 3_600_000;
 /** Local identities cost nothing, so only a few idle ones are kept; Ravi's are kept (they cost money to make). */
 export const DEFAULT_LOCAL_KEEP_IDLE = 3;
 export const DEFAULT_CONCURRENCY = 4;
@@ -57,10 +62,10 @@ export function applyDefaults(config: RawConfig, context: NormalizeContext): Con
       writeSecrets: config.env?.writeSecrets ?? true,
     },
     secrets: { vault: config.secrets?.vault ?? (config.provider?.kind === 'ravi' ? null : DEFAULT_LOCAL_VAULT) },
-    orphans: { graceMs: parseDuration(config.orphans?.grace ?? DEFAULT_GRACE) },
+    orphans: { graceMs: parseDuration(config.orphans?.grace ?? DEFAULT_GRACE_MS) },
     ports: config.ports === undefined ? null : { perWorktree: config.ports.perWorktree, first: parsePortRange(config.ports.range)[0], last: parsePortRange(config.ports.range)[1] },
     pool: {
-      quarantineMs: parseDuration(config.pool?.quarantine ?? DEFAULT_QUARANTINE),
+      quarantineMs: parseDuration(config.pool?.quarantine ?? DEFAULT_QUARANTINE_MS),
       keepIdle: config.pool?.keepIdle ?? (config.provider?.kind === 'ravi' ? Number.POSITIVE_INFINITY : DEFAULT_LOCAL_KEEP_IDLE),
     },
     include: [...(config.include ?? [])],
@@ -70,7 +75,7 @@ export function applyDefaults(config: RawConfig, context: NormalizeContext): Con
       smtpPort: config.mail?.smtpPort ?? DEFAULT_SMTP_PORT,
       smsPort: config.mail?.smsPort ?? DEFAULT_SMS_PORT,
       maxMessageBytes: config.mail?.maxMessageBytes ?? 10 * 1024 * 1024,
-      maxAgeMs: parseDuration(config.mail?.maxAge ?? '7d'),
+      maxAgeMs: parseDuration(config.mail?.maxAge ?? DEFAULT_MAIL_MAX_AGE_MS),
       maxMessages: config.mail?.maxMessages ?? 500,
     },
     dashboard: { enabled: config.dashboard?.enabled ?? false, port: config.dashboard?.port ?? DEFAULT_DASHBOARD_PORT },

@@ -32,7 +32,8 @@ const BOOLEAN = 'expected true or false';
 const CONCURRENCY = `expected an integer from 1 to ${MAX_CONCURRENCY}`;
 const nonEmpty = v.pipe(v.string(STRING), v.trim(), v.minLength(1, 'must not be empty'));
 const stringList = <T extends v.GenericSchema<string, string>>(item: T) => v.array(item, 'expected a list of strings');
-const duration = v.pipe(v.union([v.string(), v.number()], `expected ${DURATION_HINT}`), v.check(isDuration, `expected ${DURATION_HINT} (not negative)`));
+// Given back in milliseconds: the config cache (valid-config-cache.ts) then holds numbers, which need no parser.
+const duration = v.pipe(v.union([v.string(), v.number()], `expected ${DURATION_HINT}`), v.check(isDuration, `expected ${DURATION_HINT} (not negative)`), v.transform(parseDuration));
 // One check, so a value that breaks several bounds (-1.5, Infinity) is one problem, not one line per bound.
 const wholeNumber = (message: string, min: number, max = Number.MAX_SAFE_INTEGER) =>
   v.pipe(v.number(message), v.check((n) => Number.isInteger(n) && n >= min && n <= max, message));

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DEFAULT_GRACE, DEFAULT_GRACE_MS, DEFAULT_MAIL_MAX_AGE_MS, DEFAULT_QUARANTINE_MS } from '../../src/config/defaults.js';
 import { parseDuration } from '../../src/config/duration.js';
 import { normalizeConfig, validateRawConfig } from '../../src/config/normalize.js';
 import { defaultStateDir } from '../../src/config/state-dir.js';
@@ -105,6 +106,19 @@ describe('normalizeConfig: paths', () => {
     expect(error.message).toMatch(/git repository/);
     expect(error.message).toMatch(/--repo/);
     expect(error.issues[0]).toMatch(/^repos: /);
+  });
+});
+
+describe('durations', () => {
+  it('the default durations in milliseconds are the ones written as text', () => {
+    expect(DEFAULT_GRACE_MS).toBe(parseDuration(DEFAULT_GRACE));
+    expect(DEFAULT_QUARANTINE_MS).toBe(parseDuration('30m'));
+    expect(DEFAULT_MAIL_MAX_AGE_MS).toBe(parseDuration('7d'));
+  });
+
+  it('the schema gives durations back in milliseconds (what the config cache keeps), the other values as written', () => {
+    const valid = validateRawConfig({ orphans: { grace: '90s' }, pool: { quarantine: 0, keepIdle: 2 }, mail: { maxAge: '1d' } }, null);
+    expect(valid).toEqual({ orphans: { grace: 90_000 }, pool: { quarantine: 0, keepIdle: 2 }, mail: { maxAge: 86_400_000 } });
   });
 });
 
