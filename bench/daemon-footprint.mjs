@@ -1,6 +1,6 @@
 // The idle daemon's footprint, on its own (npm run bench measures it too, among much else):
 //   npm run build && node bench/daemon-footprint.mjs [--worktrees 100] [--idle-seconds 60] [--provider ravi|local]
-//                                                   [--watch-limit N] [--heap-snapshot FILE] [--cli dist/cli/main.js]
+//                                                   [--watch-limit N] [--heap-snapshot FILE] [--cli bin/ravi-orchestrator.cjs]
 // A repo with N provisioned worktrees (the ravi provider on the fake server, as in npm run bench; or the local
 // provider, which also runs the SMTP and SMS servers), the built daemon started on it and let go idle, then,
 // over the idle window: RSS (VmRSS, sampled every second; peak VmHWM), CPU (utime+stime from /proc/<pid>/stat),

@@ -9,9 +9,9 @@
 // taken on this process's clock. A waiter still starting up when the mail lands is not waiting yet; on a loaded
 // machine that start-up (seconds) would otherwise swamp what this measures.
 //
-//   npm run build && node bench/otp-wait-latency.mjs [--trials 50] [--cli path/to/dist/cli/main.js]
+//   npm run build && node bench/otp-wait-latency.mjs [--trials 50] [--cli path/to/bin/ravi-orchestrator.cjs]
 //
-// --cli points at another build (e.g. the main checkout's dist/) to measure a baseline the same way.
+// --cli points at another build (e.g. another checkout's bin) to measure a baseline the same way.
 import { connect } from 'node:net';
 import { spawn } from 'node:child_process';
 import { readdir, readlink, writeFile } from 'node:fs/promises';

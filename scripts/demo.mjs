@@ -10,9 +10,9 @@ import { fileURLToPath } from 'node:url';
 
 const keep = process.argv.includes('--keep');
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
-const cli = join(root, 'dist', 'cli', 'main.js');
-if (!existsSync(cli)) {
-  console.error('dist/ is missing: run `npm install` (it builds) or `npm run build` first.');
+const cli = join(root, 'bin', 'ravi-orchestrator.cjs'); // the package's bin, as users run it
+if (!existsSync(join(root, 'dist-cli', 'cli', 'main.js'))) {
+  console.error('dist-cli/ is missing: run `npm install` (it builds) or `npm run build` first.');
   process.exit(1);
 }
 

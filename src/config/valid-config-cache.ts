@@ -14,6 +14,12 @@ import { sha256Hex } from '../util/sha256.js';
 import { userCacheDir } from './state-dir.js';
 import type { RawConfig } from './types.js';
 
+/**
+ * The modules whose files stamp the schema, by their paths next to this one: the built program keeps each of them,
+ * and this module, in a file of its own (scripts/build-cli.mjs reads this list).
+ */
+export const SCHEMA_STAMP_MODULES = ['schema', 'names', 'duration'] as const;
+
 /** Entries kept before the folder is cleared (each is a config version; a few hundred bytes). */
 const MAX_ENTRIES = 100;
 
@@ -39,7 +45,7 @@ async function cacheKey(raw: unknown): Promise<string | null> {
 async function schemaStamp(): Promise<string | null> {
   const ext = path.extname(fileURLToPath(import.meta.url)); // .js when built, .ts under the tests' loader
   try {
-    const files = await Promise.all(['schema', 'names', 'duration'].map((name) => stat(fileURLToPath(new URL(`./${name}${ext}`, import.meta.url)))));
+    const files = await Promise.all(SCHEMA_STAMP_MODULES.map((name) => stat(fileURLToPath(new URL(`./${name}${ext}`, import.meta.url)))));
     return files.map((info) => `${info.size}:${info.mtimeMs}`).join(',');
   } catch {
     return null;

@@ -11,7 +11,7 @@ import { ServiceError, type ServiceLogPaths } from './paths.js';
 export interface ServiceProgram {
   /** Absolute node binary (`process.execPath` at install time). */
   readonly node: string;
-  /** Real path of `dist/cli/main.js`. */
+  /** Real path of the CLI program's entry, `dist-cli/cli/main.js`. */
   readonly cli: string;
   /** Arguments after the CLI path: `daemon` and the flags from {@link daemonArguments}. */
   readonly args: readonly string[];
@@ -40,7 +40,7 @@ export interface ProgramOptions {
   readonly pathEnv: string | undefined;
   /** @default process.execPath */
   readonly execPath?: string;
-  /** @default the real path of this package's dist/cli/main.js */
+  /** @default the real path of this package's dist-cli/cli/main.js */
   readonly cliPath?: string;
 }
 
@@ -60,9 +60,9 @@ export function daemonArguments(flags: DaemonFlags): string[] {
   return args;
 }
 
-/** The real path of the running package's `dist/cli/main.js`, so a moved symlink (npm link, nvm) cannot break the service. */
+/** The real path of the running program's entry (`dist-cli/cli/main.js`), so a moved symlink (npm link, nvm) cannot break the service. */
 export async function defaultCliPath(): Promise<string> {
-  // This file is dist/service/program.js once built; the CLI entry sits beside it.
+  // This file is dist-cli/service/program.js in the built program (scripts/build-cli.mjs); the entry sits beside it.
   const candidate = fileURLToPath(new URL('../cli/main.js', import.meta.url));
   try {
     return await realpath(candidate);

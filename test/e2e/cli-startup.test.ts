@@ -1,6 +1,8 @@
 /**
  * What each command loads at start-up, seen by a module loader hook in the real process (not timed: the
  * figures live in the commit messages and `npm run bench`). `version` and `help` must not load the engine.
+ * Which of our modules a command imports is read from tsc's output (dist/, one file per module); what the
+ * program users run (dist-cli/, scripts/build-cli.mjs) loads is checked file by file at the end.
  */
 import { execa } from 'execa';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -35,10 +37,13 @@ beforeAll(async () => {
     "process.on('exit', () => { for (const name of ['crypto', 'perf_hooks']) if (process.moduleLoadList.includes(`NativeModule ${name}`)) appendFileSync(process.env.MODULE_LOG, `file:internal/${name}\\n`); });\n");
 });
 
-async function modulesLoadedBy(args: string[], cwd: string, exitCode?: number): Promise<string[]> {
+/** tsc's output, one file per module: what a command's code imports, module by module. */
+const MODULES_CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+async function modulesLoadedBy(args: string[], cwd: string, exitCode?: number, cli = MODULES_CLI): Promise<string[]> {
   const log = join(dir, `modules-${args.join('-').replace(/[^\w.-]/g, '_')}.log`);
   await writeFile(log, '');
-  const run = await execa(process.execPath, ['--require', join(dir, 'cjs-log.cjs'), '--import', pathToFileURL(join(dir, 'register.mjs')).href, CLI_PATH, ...args], {
+  const run = await execa(process.execPath, ['--require', join(dir, 'cjs-log.cjs'), '--import', pathToFileURL(join(dir, 'register.mjs')).href, cli, ...args], {
     cwd, env: isolatedEnv(home, { MODULE_LOG: log }), extendEnv: false, reject: false,
   });
   expect(run.stderr).not.toMatch(/Error/);
@@ -130,5 +135,21 @@ describe('start-up', () => {
     } finally {
       await server.close();
     }
+  });
+
+  it('the program users run (dist-cli/) answers `whoami` and `otp` from one file of ours, with the config cache\'s own files', async () => {
+    for (const command of ['whoami', 'otp']) {
+      const loaded = await modulesLoadedBy([command], worktree, undefined, CLI_PATH);
+      const ours = loaded.filter((url) => url.includes('/dist-cli/')).map((url) => url.replace(/^.*\/dist-cli\//, '')).sort();
+      // valid-config-cache.ts finds the schema's files beside its own (scripts/build-cli.mjs keeps them apart).
+      expect(ours).toEqual(['cli/main.js', 'config/duration.js', 'config/names.js', 'config/valid-config-cache.js', 'rolldown-runtime.js']);
+      expect(loaded.filter((url) => /node_modules\/(pino|execa|zod|p-queue|valibot)\//.test(url))).toEqual([]);
+    }
+  });
+
+  it('the program\'s no-op `reconcile` loads a pass as one file, not module by module', async () => {
+    const loaded = (await modulesLoadedBy(['reconcile'], worktree, 0, CLI_PATH)).map((url) => url.replace(/^.*\/dist-cli\//, ''));
+    expect(loaded).toContain('reconcile/engine.js');
+    expect(loaded.filter((path) => /^reconcile\/(observe|plan|plan-acquire)\.js$/.test(path))).toEqual([]); // inside engine.js
   });
 });

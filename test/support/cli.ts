@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { gitEnv } from './git-fixtures.js';
 
-export const CLI_PATH = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+/** The CLI program as users run it (scripts/build-cli.mjs bundles tsc's dist/ into dist-cli/). */
+export const CLI_PATH = fileURLToPath(new URL('../../dist-cli/cli/main.js', import.meta.url));
 
 export interface CliRun {
   readonly exitCode: number;
