@@ -2,7 +2,7 @@
  * Where a config may live in one folder, and a cheap listing of the candidates a folder holds, so that the
  * search loads cosmiconfig only for a folder that has one (most folders on the way up have none).
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 export const MODULE_NAME = 'ravi-orchestrator';
@@ -36,15 +36,22 @@ export async function candidatePlaces(dir: string): Promise<string[]> {
   return present;
 }
 
+// Listed synchronously, like the small reads below: an asynchronous listing is several round trips through the
+// thread pool, and a command's start-up waits for nothing else meanwhile (issue 16).
 async function lowerNames(dir: string): Promise<Set<string>> {
-  const entries = await readdir(dir).catch(() => []);
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    entries = [];
+  }
   return new Set(entries.map((name) => name.toLowerCase()));
 }
 
 /** cosmiconfig skips a package.json whose parsed object has no (non-null) MODULE_NAME key; anything else is its to read. */
 async function packageMayHoldKey(file: string): Promise<boolean> {
   try {
-    const parsed: unknown = JSON.parse(await readFile(file, 'utf8'));
+    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
     return typeof parsed !== 'object' || parsed === null || (parsed as Record<string, unknown>)[MODULE_NAME] != null;
   } catch {
     return true;

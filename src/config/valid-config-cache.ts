@@ -7,7 +7,8 @@
  * config that is not plain JSON data (functions, undefined, class instances from a .ts config) is never
  * cached; one that fails validation is never stored. A missing or unwritable cache only costs the time.
  */
-import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sha256Hex } from '../util/sha256.js';
@@ -24,28 +25,37 @@ export const SCHEMA_STAMP_MODULES = ['schema', 'names', 'duration'] as const;
 const MAX_ENTRIES = 100;
 
 export async function validateWithCache(raw: unknown, validate: () => Promise<RawConfig>): Promise<RawConfig> {
-  const key = await cacheKey(raw);
+  const key = cacheKey(raw);
   if (key === null) return validate();
   const file = path.join(userCacheDir('valid-configs'), `${key}.json`);
-  const hit = await readFile(file, 'utf8').then((text) => JSON.parse(text) as RawConfig, () => null);
+  const hit = readHit(file);
   if (hit !== null) return hit;
   const valid = await validate();
   await store(file, valid).catch(() => undefined);
   return valid;
 }
 
-async function cacheKey(raw: unknown): Promise<string | null> {
+/** The entry, read synchronously (a few hundred bytes: one read, not several thread-pool round trips), or null. */
+function readHit(file: string): RawConfig | null {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as RawConfig;
+  } catch {
+    return null;
+  }
+}
+
+function cacheKey(raw: unknown): string | null {
   if (!isPlainJson(raw)) return null;
-  const stamp = await schemaStamp();
+  const stamp = schemaStamp();
   if (stamp === null) return null;
   return sha256Hex(`${stamp}\n${JSON.stringify(raw)}`);
 }
 
 /** This build's schema (the files that decide validity), by size and modification time. */
-async function schemaStamp(): Promise<string | null> {
+function schemaStamp(): string | null {
   const ext = path.extname(fileURLToPath(import.meta.url)); // .js when built, .ts under the tests' loader
   try {
-    const files = await Promise.all(SCHEMA_STAMP_MODULES.map((name) => stat(fileURLToPath(new URL(`./${name}${ext}`, import.meta.url)))));
+    const files = SCHEMA_STAMP_MODULES.map((name) => statSync(fileURLToPath(new URL(`./${name}${ext}`, import.meta.url))));
     return files.map((info) => `${info.size}:${info.mtimeMs}`).join(',');
   } catch {
     return null;

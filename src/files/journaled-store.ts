@@ -5,8 +5,7 @@
  * identity ledger and the port ledger are both one. Writers hold the state lock; readers retry when a
  * compaction replaced the snapshot between their two reads.
  */
-import { statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
 import { appendJournal, closeJournal, keepBackup, readJournal, removeJournal, type JournalFile } from './ledger-journal.js';
 
 /** What a store holds and how its files read and write. */
@@ -160,7 +159,7 @@ async function load<S, Op>(file: string, model: StoreModel<S, Op>): Promise<Load
   const hint = `Restore it from the backup beside it (.bak) or fix it by hand; ravi-orchestrator will not start from an empty ${model.what} because it would lose track of what it owns.`;
   let text: string | null;
   try {
-    text = await readFile(file, 'utf8');
+    text = readFileSync(file, 'utf8'); // one read, not several thread-pool round trips: `whoami` waits on it
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
       throw new LedgerError(`Cannot read the ${model.what} ${file}: ${(error as Error).message}`, { file, cause: error });

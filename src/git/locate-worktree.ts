@@ -5,7 +5,7 @@
  * execa) just to learn where it was. Returns null for anything it does not fully understand, and the
  * caller asks git, so the answer is git's or none.
  */
-import { lstat, readFile, realpath, stat } from 'node:fs/promises';
+import { lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { readRepoLayout } from './repo-layout.js';
 import { repoNameOf } from './repo-name.js';
@@ -22,20 +22,22 @@ export interface LocatedWorktree {
   readonly repoName: string;
 }
 
+// A few small files and looks, read synchronously: each asynchronous one is several round trips through the thread
+// pool, and the agent command that asks waits for nothing else meanwhile (start-up, issue 16).
 export async function locateWorktree(path: string): Promise<LocatedWorktree | null> {
   // Git stops its upward search at these; we would not, so leave such setups to git.
   if (process.env['GIT_CEILING_DIRECTORIES'] || process.env['GIT_DISCOVERY_ACROSS_FILESYSTEM']) return null;
-  const start = await realFolder(path);
+  const start = realFolder(path);
   if (start === null) return null;
-  const device = (await stat(start)).dev;
+  const device = statSync(start).dev;
   for (let dir = start; ; dir = dirname(dir)) {
-    if ((await lstat(join(dir, '.git')).catch(() => null)) !== null) return describe(dir);
+    if (orNull(() => lstatSync(join(dir, '.git'))) !== null) return describe(dir);
     // Inside a git dir or a bare repo, git answers differently (or refuses): ask it.
-    if (await looksLikeGitDir(dir)) return null;
+    if (looksLikeGitDir(dir)) return null;
     const parent = dirname(dir);
     if (parent === dir) return null; // not in a repo: git's own error message says so best
     // Git does not cross a filesystem boundary on its way up (unless told to): neither do we.
-    if ((await stat(parent)).dev !== device) return null;
+    if (statSync(parent).dev !== device) return null;
   }
 }
 
@@ -43,7 +45,7 @@ async function describe(worktreePath: string): Promise<LocatedWorktree | null> {
   const layout = await readRepoLayout(worktreePath);
   if (layout === null) return null;
   const { gitDir, commonDir } = layout;
-  const branch = await readBranch(gitDir);
+  const branch = readBranch(gitDir);
   if (branch === undefined) return null;
 
   if (gitDir === commonDir) {
@@ -54,18 +56,18 @@ async function describe(worktreePath: string): Promise<LocatedWorktree | null> {
   if (dirname(gitDir) !== join(commonDir, 'worktrees')) return null;
   // `git worktree list` finds a worktree through `<admin>/gitdir`; one moved by hand (not repaired) points
   // elsewhere and git would call it prunable: only a matching back-pointer is this worktree's admin folder.
-  const backPointer = await readFile(join(gitDir, 'gitdir'), 'utf8').catch(() => null);
+  const backPointer = textOrNull(join(gitDir, 'gitdir'));
   if (backPointer === null) return null;
-  const pointed = await realpath(dirname(backPointer.replace(/[\r\n]+$/, ''))).catch(() => null);
+  const pointed = orNull(() => realpathSync(dirname(backPointer.replace(/[\r\n]+$/, ''))));
   if (pointed !== worktreePath) return null;
-  const repoName = await repoNameFor(commonDir);
+  const repoName = repoNameFor(commonDir);
   if (repoName === null) return null;
   return { worktreePath, commonDir, adminId: basename(gitDir), branch, repoName };
 }
 
 /** `ref: refs/heads/x` -> the ref; a commit id -> null (detached); anything else -> undefined (ask git). */
-async function readBranch(gitDir: string): Promise<string | null | undefined> {
-  const head = await readFile(join(gitDir, 'HEAD'), 'utf8').catch(() => null);
+function readBranch(gitDir: string): string | null | undefined {
+  const head = textOrNull(join(gitDir, 'HEAD'));
   if (head === null) return undefined;
   const ref = /^ref: (refs\/\S+)\s*$/.exec(head);
   if (ref !== null) return ref[1] as string;
@@ -76,28 +78,37 @@ async function readBranch(gitDir: string): Promise<string | null | undefined> {
  * The name listWorktrees derives from the main entry: `<main>/.git` is the main worktree's (or a bare repo
  * kept in a `.git` folder: the same name); otherwise only a bare repo (`app.git`) is understood here.
  */
-async function repoNameFor(commonDir: string): Promise<string | null> {
+function repoNameFor(commonDir: string): string | null {
   if (basename(commonDir) === '.git') return repoNameOf(dirname(commonDir), false);
-  const config = (await readFile(join(commonDir, 'config'), 'utf8').catch(() => '')).toLowerCase();
+  const config = (textOrNull(join(commonDir, 'config')) ?? '').toLowerCase();
   const bareValues = [...config.matchAll(/^\s*bare\s*=\s*(\S+)\s*$/gm)].map((m) => m[1]);
   if (bareValues.length !== 1 || bareValues[0] !== 'true') return null; // --separate-git-dir and the like
   return repoNameOf(commonDir, true);
 }
 
-async function realFolder(path: string): Promise<string | null> {
-  const real = await realpath(path).catch(() => null);
+function realFolder(path: string): string | null {
+  const real = orNull(() => realpathSync(path));
   if (real === null) return null;
-  const info = await stat(real).catch(() => null);
+  const info = orNull(() => statSync(real));
   if (info === null) return null;
   return info.isDirectory() ? real : dirname(real);
 }
 
 /** What git's is_git_directory looks for. */
-async function looksLikeGitDir(dir: string): Promise<boolean> {
-  const [head, objects, refs] = await Promise.all([
-    lstat(join(dir, 'HEAD')).catch(() => null),
-    stat(join(dir, 'objects')).catch(() => null),
-    stat(join(dir, 'refs')).catch(() => null),
-  ]);
-  return head !== null && objects?.isDirectory() === true && refs?.isDirectory() === true;
+function looksLikeGitDir(dir: string): boolean {
+  const head = orNull(() => lstatSync(join(dir, 'HEAD')));
+  return head !== null && orNull(() => statSync(join(dir, 'objects')))?.isDirectory() === true && orNull(() => statSync(join(dir, 'refs')))?.isDirectory() === true;
+}
+
+function textOrNull(file: string): string | null {
+  return orNull(() => readFileSync(file, 'utf8'));
+}
+
+/** The value, or null where the look or read failed (missing, unreadable, not a folder...): git is asked then. */
+function orNull<T>(look: () => T): T | null {
+  try {
+    return look();
+  } catch {
+    return null;
+  }
 }
