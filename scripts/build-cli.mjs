@@ -2,18 +2,26 @@
 // Builds the CLI program, dist-cli/, from tsc's output in dist/ (run by `npm run build`, after tsc).
 //
 // Why: Node 20 has no compile cache, and its ES module loader costs about half a millisecond per module (resolve,
-// an asynchronous read, compile, link): `whoami` loaded 39 of our modules, `reconcile --worktree` about 100. Here
-// the modules on every agent command's path share one file, dist-cli/cli/main.js, and so do a pass's (BUNDLES);
-// every other module keeps a file of its own, at its own path, and loads only when it is needed, as before.
-// Side by side, 31 interleaved runs, Node 20.20, 2026-12-01, medians: `whoami` 115 ms against 138 ms from tsc's
-// one-file-per-module output, `otp` 119 ms against 149 ms (`node -e 0`: 65 ms).
-// Two wider bundles were measured first and lost: one file for everything (every package and built-in loads at
-// start) and all our code in one shared file (640 kB to compile for any command).
+// an asynchronous read, compile, link) and about 9 ms to start at all (`node empty.mjs` against `node -e 0`).
+// `whoami` loaded 39 of our modules, `reconcile --worktree` about 100. So:
+// - the modules on every agent command's path share one file, dist-cli/cli/main.js, and so do a pass's (BUNDLES);
+//   every other module keeps a file of its own, at its own path, and loads only when it is needed, as before;
+// - the program is CommonJS, which the bin require()s: no ES module loader unless a config file needs it.
+// Side by side, Node 20.20, 2026-12-01, 31 interleaved rounds, medians: `whoami` 138 ms from tsc's one file per
+// module, 115 ms bundled as ES modules, 104.5 ms as CommonJS (`node -e 0`: 65-66 ms); `otp` 149, 119, 108 ms.
+// Two wider bundles lost: one file for everything (every package and built-in loads at start) and all our code in
+// one shared file (640 kB to compile for any command).
+//
+// Packages are not bundled: the program require()s them, import() included (through a module of ours that imports
+// the package, so that valibot, which has an ES and a CommonJS build, loads once). An ES-only package comes back as
+// its namespace (require(esm), Node >= 20.19). One that only `import` can load (plist) must be import()ed where it is
+// used, and stays a real import(); the build fails on one imported statically.
 //
 // Each module is in exactly one file, so there is one instance of each (its state, its error classes). A module
 // that finds files next to itself through import.meta.url keeps its own path, and so do the files it finds.
 import { existsSync } from 'node:fs';
-import { readFile, rm, stat } from 'node:fs/promises';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { rolldown } from 'rolldown';
@@ -54,7 +62,21 @@ async function findsFilesBesideItself(id) {
 }
 
 if (!existsSync(distPath('cli/main'))) throw new Error('dist/cli/main.js is missing: run tsc first (npm run build)');
+const requireFromProgram = createRequire(join(OUT, 'cli', 'main.js'));
+const isPackage = (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('node:') && !id.startsWith('\0');
+const canRequire = (name) => {
+  try {
+    requireFromProgram.resolve(name);
+    return true;
+  } catch {
+    return false;
+  }
+};
+/** The module an import() of a package goes through: it imports the package, so the program require()s it. */
+const VIA_REQUIRE = '\0package:';
 const pinned = new Set();
+/** Packages our modules import statically: the CommonJS program require()s each. */
+const required = new Set();
 const bundle = await rolldown({
   input: { 'cli/main': distPath('cli/main') },
   platform: 'node',
@@ -64,13 +86,32 @@ const bundle = await rolldown({
   onLog(level, log, report) {
     if (log.code !== 'INEFFECTIVE_DYNAMIC_IMPORT') report(level, log);
   },
-  // Packages load from node_modules as they are: only our own modules are arranged into files.
-  external: (id) => !id.startsWith('.') && !id.startsWith('/'),
+  // Node's own modules and packages stay outside (plugin below): only our own modules are arranged into files.
   plugins: [{
     name: 'pinned-modules',
     async transform(_code, id) {
       if (id.startsWith(DIST) && (OWN_FILE.has(nameOf(id)) || (await findsFilesBesideItself(id)))) pinned.add(id);
       return null;
+    },
+  }, {
+    name: 'required-packages',
+    resolveId(source, _importer, { kind }) {
+      const builtin = source.startsWith('node:');
+      if (!builtin && !isPackage(source)) return null;
+      if (kind === 'dynamic-import' && (builtin || canRequire(source))) return `${VIA_REQUIRE}${source}`;
+      if (kind === 'import-statement' && !builtin) required.add(source);
+      return { id: source, external: true };
+    },
+    load(id) {
+      return id.startsWith(VIA_REQUIRE) ? `export * from ${JSON.stringify(id.slice(VIA_REQUIRE.length))};\n` : null;
+    },
+    // rolldown gives an ES module's import of a package Node's rule for a CommonJS package: its default export is
+    // module.exports. Here an ES-only package comes back from require() as its namespace, whose default is its own
+    // `default` export. The plain rule (a namespace marked __esModule gives its `default`, anything else gives
+    // module.exports) is right for both kinds; it differs from Node's only for a CommonJS package marked __esModule,
+    // and none is default-imported here.
+    renderChunk(code) {
+      return { code: code.replace(/__toESM\(([\w$]+), 1\)/g, '__toESM($1)'), map: null };
     },
   }],
 });
@@ -114,7 +155,7 @@ function reachable(starts, next) {
 await rm(OUT, { recursive: true, force: true });
 await bundle.write({
   dir: OUT,
-  format: 'esm',
+  format: 'cjs',
   entryFileNames: '[name].js',
   chunkFileNames: '[name].js',
   codeSplitting: {
@@ -123,6 +164,7 @@ await bundle.write({
       debugName: 'the BUNDLES, every other module in a file of its own',
       name(id, context) {
         fileOf ??= assignFiles((moduleId) => context.getModuleInfo(moduleId));
+        if (id.startsWith(VIA_REQUIRE)) return `packages/${id.slice(VIA_REQUIRE.length).replaceAll(/[/:]/g, '+')}`;
         return fileOf.get(id) ?? (id.startsWith(DIST) ? nameOf(id) : null);
       },
     }],
@@ -130,6 +172,12 @@ await bundle.write({
 });
 await bundle.close();
 
+// Node reads dist-cli/*.js as CommonJS (the package itself is "type": "module").
+await writeFile(join(OUT, 'package.json'), `${JSON.stringify({ type: 'commonjs' }, null, 2)}\n`);
+// Every package the program require()s can be required (not one that only `import` can load).
+for (const name of required) {
+  if (!canRequire(name)) throw new Error(`build-cli: ${name} is imported statically, but only import() can load it (no "require" entry): import() it where it is used`);
+}
 // The files valid-config-cache stamps are where it looks for them.
 for (const name of OWN_FILE) await stat(join(OUT, `${name}.js`));
 const sizes = await Promise.all(BUNDLES.map(async ({ file }) => {

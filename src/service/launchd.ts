@@ -1,5 +1,4 @@
 /** macOS: the LaunchAgent plist (laid out as Homebrew services writes them) and the launchctl command plans. */
-import { build } from 'plist';
 import { LAUNCHD_LABEL, ServiceError } from './paths.js';
 import type { ServiceSpec } from './program.js';
 import type { PlannedCommand, RunResult, ServiceBackend, ServiceRuntimeStatus } from './service-manager.js';
@@ -31,8 +30,12 @@ export function launchdBackend(options: { readonly uid: number; readonly file: s
   };
 }
 
-/** The LaunchAgent as XML, keys in a fixed order so an unchanged install renders byte-identical text. */
-export function renderPlist(spec: ServiceSpec): string {
+/**
+ * The LaunchAgent as XML, keys in a fixed order so an unchanged install renders byte-identical text. plist is an
+ * ES module that only `import` can load (no `require` entry): import()ed where it is used, the CLI program
+ * (CommonJS, scripts/build-cli.mjs) loads it as one.
+ */
+export async function renderPlist(spec: ServiceSpec): Promise<string> {
   const { program, home, logs } = spec;
   for (const value of [program.node, program.cli, ...program.args, home, logs.stdout, logs.stderr, program.path]) {
     // XML 1.0 cannot carry most control characters at all; refuse rather than write a plist launchd rejects.
@@ -40,6 +43,7 @@ export function renderPlist(spec: ServiceSpec): string {
       throw new ServiceError(`Cannot put ${JSON.stringify(value)} in a launchd plist: it contains a control character`, { code: 'BAD_PATH' });
     }
   }
+  const { build } = await import('plist');
   return build({
     Label: LAUNCHD_LABEL,
     ProgramArguments: [program.node, program.cli, ...program.args],

@@ -51,7 +51,7 @@ export interface ServiceBackend {
   /** launchd label or systemd unit name. */
   readonly name: string;
   readonly file: string;
-  render(spec: ServiceSpec): string;
+  render(spec: ServiceSpec): string | Promise<string>;
   /** Commands after writing a new or changed file. */
   install(state: 'new' | 'changed'): PlannedCommand[];
   /** Exits 0 when the service is loaded (launchd) or active (systemd). */
@@ -86,7 +86,7 @@ export async function installService(environment: ServiceEnvironment, spec: Serv
   if (backend.kind === 'launchd' && environment.uid === 0) {
     throw new ServiceError('Install the service as the user who runs it, not as root (sudo)', { code: 'RUNNING_AS_ROOT' });
   }
-  const content = backend.render(spec);
+  const content = await backend.render(spec);
   const existing = await readFile(backend.file, 'utf8').catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return null;
     throw error;

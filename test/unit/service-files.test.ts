@@ -66,7 +66,7 @@ describe('launchd plist', () => {
   it('round-trips through a real plist parser with every key, for paths with spaces, markup characters and non-ASCII', async () => {
     const home = '/Users/Zoë Smith 家';
     const spec = await makeSpec(home);
-    const parsed = parse(renderPlist(spec)) as Record<string, unknown>;
+    const parsed = parse(await renderPlist(spec)) as Record<string, unknown>;
     expect(Object.keys(parsed).sort()).toEqual(
       ['EnvironmentVariables', 'KeepAlive', 'Label', 'ProcessType', 'ProgramArguments', 'RunAtLoad', 'StandardErrorPath', 'StandardOutPath', 'ThrottleInterval', 'WorkingDirectory'].sort(),
     );
