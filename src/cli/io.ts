@@ -1,9 +1,19 @@
 /** What a command may touch of the outside world; tests pass their own streams. */
+import { fstatSync } from 'node:fs';
+import { DescriptorOutput } from './descriptor-output.js';
 import { ExitCode } from './exit-codes.js';
 
+/** Where a command's text goes: all a command does with stdout and stderr is write to them. */
+export interface Output {
+  write(text: string): unknown;
+  on(event: 'error', listener: (error: NodeJS.ErrnoException) => void): unknown;
+  /** True at a terminal (the daemon copies its log there). */
+  readonly isTTY?: boolean;
+}
+
 export interface CliIo {
-  readonly stdout: NodeJS.WritableStream;
-  readonly stderr: NodeJS.WritableStream;
+  readonly stdout: Output;
+  readonly stderr: Output;
   readonly cwd: string;
   readonly env: NodeJS.ProcessEnv;
   /** Whole standard input (so values never sit in argv). */
@@ -22,14 +32,16 @@ export function processIo(): CliIo {
     return Buffer.concat(chunks).toString('utf8');
   };
   const guard: StdoutGuard = { policy: 'exit' };
+  let stdout: Output | undefined;
+  let stderr: Output | undefined;
   const io: CliIo = {
-    // Made on first use: on a pipe each stream is a net.Socket (5-9 ms of start-up, measured side by side on
-    // 2026-12-01), and most commands write to only one of them.
+    // Made on first use: on a pipe each of process.stdout and process.stderr is a net.Socket, which loads `net`
+    // (4-9 ms of start-up, measured side by side on 2026-12-01), and most commands write to only one of them.
     get stdout() {
-      return guarded(process.stdout, guard);
+      return (stdout ??= standardOutput(1, () => process.stdout, guard));
     },
     get stderr() {
-      return guarded(process.stderr, guard);
+      return (stderr ??= standardOutput(2, () => process.stderr, guard));
     },
     cwd: process.cwd(),
     env: process.env,
@@ -44,11 +56,11 @@ export function processIo(): CliIo {
   return io;
 }
 
-export function writeLine(stream: NodeJS.WritableStream, text = ''): void {
+export function writeLine(stream: Output, text = ''): void {
   stream.write(`${text}\n`);
 }
 
-export function writeJson(stream: NodeJS.WritableStream, value: unknown): void {
+export function writeJson(stream: Output, value: unknown): void {
   stream.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
@@ -75,11 +87,11 @@ interface StdoutGuard {
   policy: 'exit' | 'finish';
 }
 
-const guards = new WeakMap<NodeJS.WritableStream, StdoutGuard>();
+const guards = new WeakMap<Output, StdoutGuard>();
 /** The guard of a processIo's streams, shared by both and set before or after they are made. */
 const lazyGuards = new WeakMap<CliIo, StdoutGuard>();
 
-function guarded(stream: NodeJS.WritableStream, guard: StdoutGuard): NodeJS.WritableStream {
+function guarded(stream: Output, guard: StdoutGuard): Output {
   if (guards.has(stream)) return stream;
   guards.set(stream, guard);
   stream.on('error', (error: NodeJS.ErrnoException) => {
@@ -87,4 +99,15 @@ function guarded(stream: NodeJS.WritableStream, guard: StdoutGuard): NodeJS.Writ
     if (guard.policy === 'exit') process.exit(ExitCode.OK);
   });
   return stream;
+}
+
+/** A terminal gets process.stdout (or stderr) as it is; a pipe, a file or a socket its descriptor (descriptor-output.ts). */
+function standardOutput(fd: 1 | 2, stream: () => NodeJS.WriteStream, guard: StdoutGuard): Output {
+  let kind: 'tty' | 'other';
+  try {
+    kind = fstatSync(fd).isCharacterDevice() && stream().isTTY ? 'tty' : 'other';
+  } catch {
+    kind = 'tty'; // no such descriptor to write to: the stream decides what that means, as before
+  }
+  return guarded(kind === 'tty' ? stream() : new DescriptorOutput(fd, stream), guard);
 }

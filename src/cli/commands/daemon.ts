@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Logger, LevelWithSilent, StreamEntry } from 'pino';
 import { defineCommand, type CommandInput } from '../command.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
-import { writeLine } from '../io.js';
+import { writeLine, type Output } from '../io.js';
 import { FLEET_FLAGS } from '../shared-flags.js';
 
 const FLAGS = { ...FLEET_FLAGS };
@@ -79,10 +79,10 @@ async function daemonCommand(input: CommandInput<typeof FLAGS>): Promise<ExitCod
   return exitCode;
 }
 
-async function createDaemonLogger(level: LevelWithSilent, file: NodeJS.WritableStream, stderr: NodeJS.WritableStream): Promise<Logger> {
+async function createDaemonLogger(level: LevelWithSilent, file: NodeJS.WritableStream, stderr: Output): Promise<Logger> {
   const [{ pino }, { LOG_REDACT_PATHS }] = await Promise.all([import('pino'), import('../../util/logger.js')]);
   const streams: StreamEntry[] = [{ level: level === 'silent' ? 'fatal' : level, stream: file }];
   // Interactive runs also show logs on the terminal; under launchd/systemd stderr is a file we need not fill twice.
-  if ((stderr as NodeJS.WriteStream).isTTY) streams.push({ level: level === 'silent' ? 'fatal' : level, stream: stderr });
+  if (stderr.isTTY === true) streams.push({ level: level === 'silent' ? 'fatal' : level, stream: stderr });
   return pino({ level, base: { pid: process.pid }, redact: { paths: [...LOG_REDACT_PATHS], censor: '[redacted]' } }, pino.multistream(streams));
 }
