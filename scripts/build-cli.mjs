@@ -20,7 +20,7 @@
 // Each module is in exactly one file, so there is one instance of each (its state, its error classes). A module
 // that finds files next to itself through import.meta.url keeps its own path, and so do the files it finds.
 import { existsSync } from 'node:fs';
-import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,10 +55,9 @@ const OWN_FILE = new Set(['config/valid-config-cache', ...SCHEMA_STAMP_MODULES.m
 const distPath = (name) => join(DIST, `${name}.js`);
 const nameOf = (id) => relative(DIST, id).replace(/\.js$/, '');
 
-/** Whether the module's own code uses import.meta.url other than to require a package (that works from any file). */
-async function findsFilesBesideItself(id) {
-  const code = (await readFile(id, 'utf8')).replaceAll('createRequire(import.meta.url)', '');
-  return code.includes('import.meta.url');
+/** Whether the module's code uses import.meta.url other than to require a package (that works from any file). */
+function findsFilesBesideItself(code) {
+  return code.replaceAll('createRequire(import.meta.url)', '').includes('import.meta.url');
 }
 
 if (!existsSync(distPath('cli/main'))) throw new Error('dist/cli/main.js is missing: run tsc first (npm run build)');
@@ -89,8 +88,8 @@ const bundle = await rolldown({
   // Node's own modules and packages stay outside (plugin below): only our own modules are arranged into files.
   plugins: [{
     name: 'pinned-modules',
-    async transform(_code, id) {
-      if (id.startsWith(DIST) && (OWN_FILE.has(nameOf(id)) || (await findsFilesBesideItself(id)))) pinned.add(id);
+    transform(code, id) {
+      if (id.startsWith(DIST) && (OWN_FILE.has(nameOf(id)) || findsFilesBesideItself(code))) pinned.add(id);
       return null;
     },
   }, {

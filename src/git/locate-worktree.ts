@@ -5,8 +5,9 @@
  * execa) just to learn where it was. Returns null for anything it does not fully understand, and the
  * caller asks git, so the answer is git's or none.
  */
-import { lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { lstatSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { readSmallFileSync } from '../files/regular-file.js';
 import { readRepoLayout } from './repo-layout.js';
 import { repoNameOf } from './repo-name.js';
 
@@ -100,8 +101,9 @@ function looksLikeGitDir(dir: string): boolean {
   return head !== null && orNull(() => statSync(join(dir, 'objects')))?.isDirectory() === true && orNull(() => statSync(join(dir, 'refs')))?.isDirectory() === true;
 }
 
+/** One of git's small files, read as repo-layout.ts reads them (a FIFO or a folder is refused, never waited on). */
 function textOrNull(file: string): string | null {
-  return orNull(() => readFileSync(file, 'utf8'));
+  return orNull(() => readSmallFileSync(file).toString('utf8'));
 }
 
 /** The value, or null where the look or read failed (missing, unreadable, not a folder...): git is asked then. */
