@@ -11,6 +11,7 @@ import { parse } from 'dotenv';
 import { cleanupTempDirs, createRepo, createTempDir } from '../support/git-fixtures.js';
 import { CLI_PATH, isolatedEnv, runBuiltCli } from '../support/cli.js';
 import { PortLedger } from '../../src/ports/port-ledger.js';
+import { freePortRange } from '../support/free-ports.js';
 
 afterAll(cleanupTempDirs);
 
@@ -20,8 +21,9 @@ describe('port blocks under kill -9', () => {
   it(`${ITERATIONS} killed reconciles over churning worktrees never give one port to two worktrees`, async () => {
     const repo = await createRepo({ name: 'portcrash' });
     const home = await createTempDir('ravi-ports-crash-');
+    const [first, last] = await freePortRange(200);
     await writeFile(join(repo.path, 'ravi-orchestrator.config.json'), JSON.stringify({
-      ports: { perWorktree: 2, range: '41000-41199' }, env: { vars: { PORT: '{port}', API_PORT: '{port:1}' } }, orphans: { grace: 0 }, mail: { enabled: false },
+      ports: { perWorktree: 2, range: `${first}-${last}` }, env: { vars: { PORT: '{port}', API_PORT: '{port:1}' } }, orphans: { grace: 0 }, mail: { enabled: false },
     }));
     const live = new Set<string>();
     let serial = 0;

@@ -17,6 +17,7 @@ import { PortLedger } from '../../src/ports/port-ledger.js';
 import { actionTarget, type Action } from '../../src/reconcile/actions.js';
 import { worktreeKey } from '../../src/files/ledger.js';
 import type { Config } from '../../src/config/types.js';
+import { freePortRange } from '../support/free-ports.js';
 
 afterAll(cleanupTempDirs);
 
@@ -126,10 +127,12 @@ describe('a focused pass', () => {
 
   it('never hands out the port block of a worktree it did not list, even one the full pass would release', async () => {
     // Room for two blocks: both taken, so a third worktree gets one only by ending another's.
-    const { repo, worktrees, harness, focused } = await setup(['one', 'two'], { ports: { first: 41000, last: 41003, perWorktree: 2 } });
+    const [first, last] = await freePortRange(4);
+    const { repo, worktrees, harness, focused } = await setup(['one', 'two'], { ports: { first, last, perWorktree: 2 } });
     await harness.reconcile();
     const blocksNow = async () => [...(await PortLedger.open(harness.config.stateDir)).state().blocks.values()].map((b) => `${basename(b.worktreePath)}:${b.first}`).sort();
     const before = await blocksNow();
+    expect(before).toEqual([`one:${first}`, `two:${first + 2}`]);
     await repo.removeWorktree(worktrees[1] as string); // grace 0: the full pass releases its block, and may reuse it
     const added = await repo.addWorktree('three');
     const report = await focused(['three']);

@@ -9,6 +9,7 @@ import { createHarness, testConfig } from '../support/engine-harness.js';
 import { releaseWorktree } from '../../src/reconcile/release.js';
 import { PortLedger } from '../../src/ports/port-ledger.js';
 import { managedEnv } from '../../src/agent/managed-env.js';
+import { freePortRange } from '../support/free-ports.js';
 
 const listeners: Server[] = [];
 afterEach(async () => {
@@ -17,27 +18,6 @@ afterEach(async () => {
 afterAll(cleanupTempDirs);
 
 const VARS = { PORT: '{port}', API_PORT: '{port:1}', DEBUG_PORT: '{port:2}', AGENT_EMAIL: '{email}' };
-
-/**
- * A range of free ports for one test, below Linux's ephemeral range (32768-60999): servers that other tests
- * open on port 0, and outgoing connections, take ports there, and one taken inside the range between this check
- * and the pass made the pass skip it (correctly) and the test fail. Each port is checked by listening on it.
- */
-async function freeRange(size: number): Promise<[number, number]> {
-  for (;;) {
-    const first = 20_000 + Math.floor(Math.random() * (12_000 - size));
-    const ports = Array.from({ length: size }, (_, i) => first + i);
-    if ((await Promise.all(ports.map(canListen))).every(Boolean)) return [first, first + size - 1];
-  }
-}
-
-function canListen(port: number): Promise<boolean> {
-  const server = createServer();
-  return new Promise((resolve) => {
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
 
 async function listenOn(port: number, host: string): Promise<void> {
   const server = createServer();
@@ -54,7 +34,7 @@ async function setup(names: string[], slots = 6, overrides: Parameters<typeof te
   const repo = await createRepo({ name: 'ports' });
   const worktrees = [];
   for (const name of names) worktrees.push(await repo.addWorktree(name));
-  const [first, last] = await freeRange(slots * 3);
+  const [first, last] = await freePortRange(slots * 3);
   const stateDir = join(await createTempDir('ravi-ports-'), 'state');
   const harness = createHarness(testConfig(stateDir, [repo.path], { ports: { perWorktree: 3, first, last }, env: { vars: VARS }, ...overrides }));
   return { repo, worktrees, harness, first, last, stateDir };
@@ -149,7 +129,7 @@ describe('port blocks', () => {
 describe('status and ports in use', () => {
   it('reports a port of a block held by a program outside the worktree, and not the worktree\'s own server', async () => {
     const { portsInUse, describePortsInUse } = await import('../../src/ports/port-usage.js');
-    const [first] = await freeRange(3);
+    const [first] = await freePortRange(3);
     const worktree = await createTempDir('ravi-ports-wt-');
     await listenOn(first + 1, '127.0.0.1'); // this test process: not inside `worktree`
     const uses = await portsInUse([first, first + 1, first + 2], worktree);
