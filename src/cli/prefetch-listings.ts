@@ -8,6 +8,10 @@
  * ledger under the state lock before the provider is asked (apply-write-ahead.ts), so the check is: the lock
  * was free just before the request went out, and the ledger's files are the same ones, unchanged, when the
  * pass asks (under its lock). Otherwise the pass lists again, as it always did.
+ *
+ * The caller waits for `sent` before it loads the engine: a request is written only once its connection is up,
+ * which Node learns in a turn of the event loop, and a module load is synchronous work that holds that turn
+ * back (measured: the listing left 60-90 ms late, after the engine's modules, on a loopback API).
  */
 import { readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -16,7 +20,6 @@ import { ledgerFileFor } from '../files/ledger-types.js';
 import type { CallOptions, Identity, Provider } from '../providers/types.js';
 import type { Logger } from '../util/logger.js';
 
-/** The provider, its first identity listing (and vault listing) already asked for when that is worth it. */
 /** An answer older than this (a pass that waited for the lock) is asked for again: the truth may have moved. */
 export const EARLY_LISTING_FRESH_MS = 5_000;
 
@@ -26,24 +29,34 @@ export interface PrefetchOptions {
   readonly now?: () => number;
 }
 
-export function prefetchListings(provider: Provider, config: Config, { logger, now = Date.now }: PrefetchOptions = {}): Provider {
-  if (provider.kind === 'local') return provider; // files on this machine: nothing to wait for
+export interface EarlyListings {
+  /** The provider, its first identity listing (and vault listing) already asked for when that is worth it. */
+  readonly provider: Provider;
+  /** Settles when those requests have left (or failed): from then on the process only waits for answers. */
+  readonly sent: Promise<void>;
+}
+
+export function prefetchListings(provider: Provider, config: Config, { logger, now = Date.now }: PrefetchOptions = {}): EarlyListings {
+  const nothingAsked = { provider, sent: Promise.resolve() };
+  if (provider.kind === 'local') return nothingAsked; // files on this machine: nothing to wait for
   const ledgerBefore = ledgerFingerprint(config.stateDir, provider.ledgerScope);
   if (stateLockHeld(config.stateDir)) {
     logger?.debug('the state lock is held: the identity listing waits for the pass');
-    return provider; // a pass is under way: its changes may land after our listing
+    return nothingAsked; // a pass is under way: its changes may land after our listing
   }
   const askedAt = now();
   // A signal of their own: the ravi provider shares an in-flight listing only among calls with the same signal,
   // so a listing asked for again below is a new request, never this one still on its way (the vault's lookup
   // by name does share it: same signal).
-  const early = { signal: new AbortController().signal };
-  const earlyIdentities = quiet(provider.listIdentities(early));
+  const signal = new AbortController().signal;
+  const identities = sentOrSettled((onSent) => provider.listIdentities({ signal, onSent }));
   const vaultName = config.env.secrets.length > 0 ? config.secrets.vault : null;
-  const earlyVault = vaultName === null ? null : quiet(provider.listVaultSecrets(vaultName, early));
+  const vault = vaultName === null ? null : sentOrSettled((onSent) => provider.listVaultSecrets(vaultName, { signal, onSent }));
+  const earlyIdentities = identities.answer;
+  const earlyVault = vault?.answer ?? null;
   let identitiesTaken = false;
   let vaultTaken = false;
-  return {
+  const wrapped: Provider = {
     ...provider,
     listIdentities(options?: CallOptions): Promise<Identity[]> {
       if (identitiesTaken || options?.signal !== undefined) return provider.listIdentities(options);
@@ -61,6 +74,16 @@ export function prefetchListings(provider: Provider, config: Config, { logger, n
       return earlyVault;
     },
   };
+  return { provider: wrapped, sent: Promise.all([identities.sent, vault?.sent]).then(() => undefined) };
+}
+
+/** A call's answer (handled now: see quiet) and when it stopped sending: its onSent, or its answer, whichever first. */
+function sentOrSettled<T>(call: (onSent: () => void) => Promise<T>): { answer: Promise<T>; sent: Promise<void> } {
+  let onSent = (): void => {};
+  const sent = new Promise<void>((resolve) => (onSent = resolve));
+  const answer = quiet(call(onSent));
+  answer.then(onSent, onSent);
+  return { answer, sent };
 }
 
 /**

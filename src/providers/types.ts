@@ -34,6 +34,13 @@ export interface CallOptions {
   readonly signal?: AbortSignal;
   /** Worktree path the call is made for; carried into error messages. */
   readonly worktree?: string;
+  /**
+   * Called when the call has nothing more to send until an answer comes: its first request has been written
+   * to the connection (again on a retry), or it waits for another call's answer. For a caller that puts CPU
+   * work inside the round trip instead of before the request leaves (prefetch-listings.ts). Not called when
+   * the call fails first; a provider with nothing to send may never call it.
+   */
+  readonly onSent?: () => void;
 }
 
 /** An email as Ravi's API names its fields. */

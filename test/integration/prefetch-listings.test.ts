@@ -35,7 +35,7 @@ async function setup(names: string[]) {
     provider: raviProviderConfig(server.url, credentialsFile), env: { secrets: ['OPENAI_API_KEY'] }, secrets: { vault: 'team-vault' },
   });
   const newProvider = () => createRaviProvider({ apiUrl: server.url, credentialsFile, provisionPhone: false, retry: { baseMs: 1, capMs: 5, attempts: 3 } });
-  return { repo, worktrees, config, newProvider };
+  return { repo, worktrees, config, newProvider, credentialsFile, vault };
 }
 
 const listings = () => server.calls.filter((c) => c.method === 'GET' && c.path === '/api/identities/').length;
@@ -50,7 +50,7 @@ describe('the identity listing asked for before the pass', () => {
   it('serves the pass when nothing changed: one identity listing and one vault listing for a whole `reconcile --worktree`', async () => {
     const { worktrees, config, newProvider } = await setup(['a']);
     server.resetCalls();
-    const provider = prefetchListings(newProvider(), config);
+    const { provider } = prefetchListings(newProvider(), config);
     await untilListed(1);
     const report = await createHarness(config, provider).reconcile({ worktree: worktrees[0] });
     expect(report.results.map((r) => [r.action.type, r.status])).toContainEqual(['create-identity', 'done']);
@@ -63,7 +63,7 @@ describe('the identity listing asked for before the pass', () => {
     // A ledger with a snapshot already: the other process's change below is then a journal append only.
     await createHarness(config, newProvider()).reconcile({ worktree: worktrees[2] });
     const snapshot = await stat(ledgerFileFor(config.stateDir, newProvider().ledgerScope));
-    const early = prefetchListings(newProvider(), config);
+    const early = prefetchListings(newProvider(), config).provider;
     await untilListed(1); // answered before `a` has an identity
     // Another process (a setup script in worktree a) provisions its worktree meanwhile.
     const other = await createHarness(config, newProvider()).reconcile({ worktree: worktrees[0] });
@@ -81,7 +81,7 @@ describe('the identity listing asked for before the pass', () => {
   it('is not used once it is older than a few seconds (a pass that waited for the lock): the pass lists again', async () => {
     const { config, newProvider } = await setup([]);
     let clock = 1_000_000;
-    const provider = prefetchListings(newProvider(), config, { now: () => clock });
+    const { provider } = prefetchListings(newProvider(), config, { now: () => clock });
     await untilListed(1);
     server.addIdentity({ name: 'made-meanwhile' });
     clock += EARLY_LISTING_FRESH_MS + 1;
@@ -93,7 +93,7 @@ describe('the identity listing asked for before the pass', () => {
     const { config, newProvider } = await setup([]);
     let clock = 1_000_000;
     server.latencyMs = 300;
-    const provider = prefetchListings(newProvider(), config, { now: () => clock });
+    const { provider } = prefetchListings(newProvider(), config, { now: () => clock });
     await untilListed(1); // received; its answer is still 300 ms away
     clock += EARLY_LISTING_FRESH_MS + 1;
     const again = provider.listIdentities();
@@ -107,21 +107,49 @@ describe('the identity listing asked for before the pass', () => {
     const provider = newProvider();
     const lock = await acquireStateLock(config.stateDir);
     try {
-      expect(prefetchListings(provider, config)).toBe(provider);
+      expect(prefetchListings(provider, config).provider).toBe(provider);
     } finally {
       await lock.release();
     }
     server.resetCalls();
-    const wrapped = prefetchListings(provider, config);
+    const wrapped = prefetchListings(provider, config).provider;
     await untilListed(1);
     expect((await wrapped.listIdentities()).map((i) => i.name)).toEqual(['team-vault']);
     expect((await wrapped.listIdentities()).map((i) => i.name)).toEqual(['team-vault']);
     expect(listings()).toBe(2); // the second call is a listing of its own
   });
 
+  it('says when both requests have left, long before their answers: the engine loads while they travel', async () => {
+    const { config, newProvider, vault } = await setup([]);
+    server.latencyMs = 400;
+    // The vault named by its uuid: its secrets are asked for at once, beside the listing (vault-secrets.ts).
+    const early = prefetchListings(newProvider(), { ...config, secrets: { ...config.secrets, vault: vault.uuid } });
+    let answered = false;
+    const answer = early.provider.listIdentities().then(() => (answered = true));
+    await early.sent;
+    expect(answered).toBe(false);
+    // Both left, so both arrive (the server logs a call on arrival, before its latency), still unanswered.
+    for (let i = 0; i < 100 && server.calls.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 2));
+    expect(server.calls.map((c) => c.path).sort()).toEqual(['/api/identities/', '/api/secrets/']);
+    expect(answered).toBe(false);
+    await answer;
+  });
+
+  it('says so too when a request cannot leave (no credentials) or finds no server', async () => {
+    const { config, credentialsFile } = await setup([]);
+    const missing = createRaviProvider({ apiUrl: server.url, credentialsFile: join(config.stateDir, 'no-such-file.json'), provisionPhone: false });
+    const withoutCredentials = prefetchListings(missing, config);
+    await withoutCredentials.sent;
+    await expect(withoutCredentials.provider.listIdentities()).rejects.toThrow(/does not exist/);
+    const nobody = createRaviProvider({ apiUrl: 'http://127.0.0.1:9', credentialsFile, provisionPhone: false, retry: { attempts: 1 } });
+    const refused = prefetchListings(nobody, config);
+    await refused.sent;
+    await expect(refused.provider.listIdentities()).rejects.toThrow(/Could not reach Ravi/);
+  });
+
   it('leaves the local provider alone (its listing is a file on this machine)', async () => {
     const stateDir = join(await createTempDir('ravi-prefetch-local-'), 'state');
     const local = createLocalProvider({ stateDir });
-    expect(prefetchListings(local, testConfig(stateDir, []))).toBe(local);
+    expect(prefetchListings(local, testConfig(stateDir, [])).provider).toBe(local);
   });
 });

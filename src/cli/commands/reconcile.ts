@@ -23,11 +23,14 @@ export default defineCommand({
   examples: ['reconcile', 'reconcile --worktree "$PWD"'],
   async run(input) {
     // The API's listings are asked for as soon as the config names the provider (prefetch-listings.ts says when
-    // the pass may use them); the engine's modules load after that, while the request is out: loading is CPU
-    // work that would only delay it. A setup script's `--worktree` nearly always has work: the apply steps too.
+    // the pass may use them); the engine's modules load once the requests have left, while the answers are on
+    // their way: loading is CPU work that would only delay them. A setup script's `--worktree` nearly always has
+    // work: the apply steps too.
     const context = await import('../context.js').then(async ({ createCommandContext }) => {
       const [created, { prefetchListings }] = await Promise.all([createCommandContext(input), import('../prefetch-listings.js')]);
-      return { ...created, provider: prefetchListings(created.provider, created.config, { logger: created.logger }) };
+      const early = prefetchListings(created.provider, created.config, { logger: created.logger });
+      await early.sent;
+      return { ...created, provider: early.provider };
     });
     const [{ runPass }, { countChanges }, { formatResults }] = await Promise.all([
       import('../../reconcile/engine.js'),

@@ -2,8 +2,13 @@
  * Reads the Ravi CLI's credentials file (`~/.ravi/config.json`, written by `ravi auth login`).
  * Only the management key is required: the orchestrator creates identities and mints scoped keys.
  * No message or cause built here ever carries key material.
+ *
+ * Read synchronously: the first request of a one-shot process waits for this file, and an asynchronous read
+ * is answered only when the main thread is next free, which in a `reconcile` is after its engine's modules
+ * have loaded (measured: the read of a 200-byte file "took" 95-140 ms and held the first request back that
+ * long). A small local file costs microseconds; opened non-blocking, a FIFO put there fails instead of waiting.
  */
-import { readFile } from 'node:fs/promises';
+import { readRegularFileSync } from '../../files/regular-file.js';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ProviderError } from '../../util/errors.js';
@@ -18,11 +23,11 @@ export interface RaviCredentials {
   readonly userEmail: string | null;
 }
 
-export async function readRaviCredentials(file: string): Promise<RaviCredentials> {
+export function readRaviCredentials(file: string): RaviCredentials {
   const path = expandHome(file);
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = readRegularFileSync(path).toString('utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const problem = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? 'unknown error'})`;

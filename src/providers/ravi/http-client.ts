@@ -74,6 +74,7 @@ export class RaviHttpClient {
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
         timeoutMs: this.#timeoutMs,
         signal: options.signal,
+        onSent: options.onSent,
       });
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason;

@@ -21,6 +21,8 @@ export interface SendOptions {
   /** Deadline of the whole exchange, connect to the body's last byte. */
   readonly timeoutMs: number;
   readonly signal?: AbortSignal;
+  /** Called when the whole request has been handed to the connection (types.ts, CallOptions.onSent). */
+  readonly onSent?: () => void;
 }
 
 /** A failed exchange. `code` is the system's (ECONNREFUSED, ECONNRESET, ENOTFOUND...) or TIMEOUT. */
@@ -72,6 +74,7 @@ export async function send(url: URL, options: SendOptions): Promise<Exchange> {
       if (req.reusedSocket) connected = true;
       else socket.once(url.protocol === 'https:' ? 'secureConnect' : 'connect', () => (connected = true));
     });
+    if (options.onSent !== undefined) req.once('finish', options.onSent);
     req.on('error', (error) => fail(new TransportError(systemCode(error), !connected, error)));
     req.on('response', (res: IncomingMessage) => {
       const chunks: Buffer[] = [];

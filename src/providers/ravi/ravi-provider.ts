@@ -34,16 +34,18 @@ export function createRaviProvider(options: RaviProviderOptions): Provider {
   // Lazy: `plan` without credentials only fails once it needs the API. A failed read or a 401 is not
   // cached, so `ravi auth login` while the daemon runs takes effect on the next call.
   function api(): Promise<RaviHttpClient> {
-    client ??= readRaviCredentials(options.credentialsFile).then(
-      (credentials) =>
-        new RaviHttpClient({
-          baseUrl: options.apiUrl,
-          managementKey: credentials.managementKey,
-          retry: options.retry,
-          fetchTimeoutMs: options.fetchTimeoutMs,
-        }),
-    );
+    client ??= newClient();
     return client;
+  }
+
+  /** Built in the caller's turn (credentials.ts says why the read is synchronous); a failure is a rejection. */
+  function newClient(): Promise<RaviHttpClient> {
+    try {
+      const { managementKey } = readRaviCredentials(options.credentialsFile);
+      return Promise.resolve(new RaviHttpClient({ baseUrl: options.apiUrl, managementKey, retry: options.retry, fetchTimeoutMs: options.fetchTimeoutMs }));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
   }
 
   async function call(method: string, path: string, request: Parameters<RaviHttpClient['request']>[2] = {}) {

@@ -3,16 +3,18 @@
  * the identity listing is still on its way (one round trip instead of two). Only ever a hint: the caller
  * verifies it against the listing before using what it fetched. Kept in memory (the daemon's many passes)
  * and, given a state dir, in `ravi-vault-hints.json` there (one-shot CLI processes). Losing or corrupting
- * the file costs one sequential call, never an error.
+ * the file costs one sequential call, never an error. Read synchronously, as the credentials are (credentials.ts):
+ * the vault's early request must not wait for the main thread to be free.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readRegularFileSync } from '../../files/regular-file.js';
 
 export const VAULT_HINTS_FILE = 'ravi-vault-hints.json';
 
 export interface VaultHints {
   /** The uuid this vault name resolved to last time, or null. */
-  get(vault: string): Promise<string | null>;
+  get(vault: string): string | null;
   /** Records what the vault resolved to now; best effort, never rejects. */
   remember(vault: string, uuid: string): Promise<void>;
 }
@@ -30,16 +32,16 @@ interface HintsFile {
 export function createVaultHints(origin: string, stateDir: string | undefined): VaultHints {
   const file = stateDir === undefined ? null : join(stateDir, VAULT_HINTS_FILE);
   const memory = new Map<string, string>();
-  let loaded: Promise<Record<string, string>> | null = null;
+  let loaded: Record<string, string> | null = null;
   const keyOf = (vault: string): string => `${origin} ${vault}`;
 
   return {
-    async get(vault) {
+    get(vault) {
       const key = keyOf(vault);
       const known = memory.get(key);
       if (known !== undefined) return known;
-      loaded ??= file === null ? Promise.resolve({}) : readHints(file);
-      return (await loaded)[key] ?? null;
+      loaded ??= file === null ? {} : readHints(file);
+      return loaded[key] ?? null;
     },
 
     async remember(vault, uuid) {
@@ -49,7 +51,7 @@ export function createVaultHints(origin: string, stateDir: string | undefined): 
       try {
         // Only where the state dir already exists: a hint is no reason to create it.
         if (!(await stat(stateDir)).isDirectory()) return;
-        const hints = await readHints(file); // fresh: another process may have added its own vault
+        const hints = readHints(file); // fresh: another process may have added its own vault
         if (hints[key] === uuid) return;
         const kept = Object.entries(hints).filter(([name]) => name !== key).slice(-(MAX_HINTS - 1));
         const content: HintsFile = { version: 1, hints: Object.fromEntries([...kept, [key, uuid]]) };
@@ -62,9 +64,9 @@ export function createVaultHints(origin: string, stateDir: string | undefined): 
   };
 }
 
-async function readHints(file: string): Promise<Record<string, string>> {
+function readHints(file: string): Record<string, string> {
   try {
-    const parsed = JSON.parse(await readFile(file, 'utf8')) as Partial<HintsFile> | null;
+    const parsed = JSON.parse(readRegularFileSync(file).toString('utf8')) as Partial<HintsFile> | null;
     const hints = parsed?.version === 1 && typeof parsed.hints === 'object' && parsed.hints !== null ? parsed.hints : {};
     return Object.fromEntries(Object.entries(hints).filter(([, uuid]) => typeof uuid === 'string' && UUID_SHAPE.test(uuid)));
   } catch {

@@ -36,7 +36,9 @@ export function createVaultMethods(source: VaultSource): Pick<Provider, 'listVau
   return {
     async listVaultSecrets(vault: string, callOptions: CallOptions = {}) {
       const listing = source.listIdentities(callOptions);
-      const hint = (await source.hints.get(vault)) ?? (UUID_PATTERN.test(vault) ? vault : null);
+      const hint = source.hints.get(vault) ?? (UUID_PATTERN.test(vault) ? vault : null);
+      // Without a hint nothing of ours leaves before the listing answers: say so now (CallOptions.onSent).
+      if (hint === null) callOptions.onSent?.();
       const early = hint === null ? null : settle(readSecrets(hint, callOptions));
       const uuid = resolveVault(vault, await listing);
       // Saved alongside the fallback read; a hint that held needs no write.
