@@ -16,6 +16,10 @@
 // the package, so that valibot, which has an ES and a CommonJS build, loads once). An ES-only package comes back as
 // its namespace (require(esm), Node >= 20.19). One that only `import` can load (plist) must be import()ed where it is
 // used, and stays a real import(); the build fails on one imported statically.
+// Save BUNDLED_PACKAGES: ES-only packages on a pass's path, bundled with what they import into packages/<name>.js.
+// require(esm) starts Node 20's ES module loader and runs its resolve and link: p-queue (with eventemitter3 and
+// p-timeout) took 15-27 ms that way against 3-6 ms bundled (Node 20.20, 2026-12-02, 4 runs each), on every pass
+// that changes something. The package stays a dependency; its code is copied into the program at build time.
 //
 // Each module is in exactly one file, so there is one instance of each (its state, its error classes). A module
 // that finds files next to itself through import.meta.url keeps its own path, and so do the files it finds.
@@ -76,6 +80,11 @@ const VIA_REQUIRE = '\0package:';
 const pinned = new Set();
 /** Packages our modules import statically: the CommonJS program require()s each. */
 const required = new Set();
+/** ES-only packages bundled into the program (see the top): each with what it imports, in packages/<name>.js. */
+const BUNDLED_PACKAGES = ['p-queue'];
+const packageName = (source) => source.split('/').slice(0, source.startsWith('@') ? 2 : 1).join('/');
+/** Which bundled package's file a module of node_modules goes to: the one that brought it in. */
+const bundledFileOf = new Map();
 const bundle = await rolldown({
   input: { 'cli/main': distPath('cli/main') },
   platform: 'node',
@@ -94,8 +103,16 @@ const bundle = await rolldown({
     },
   }, {
     name: 'required-packages',
-    resolveId(source, _importer, { kind }) {
+    async resolveId(source, importer, { kind }) {
       const builtin = source.startsWith('node:');
+      const fromBundled = importer !== undefined && bundledFileOf.has(importer);
+      if (!builtin && (fromBundled || BUNDLED_PACKAGES.includes(packageName(source)))) {
+        if (!isPackage(source) && !fromBundled) return null;
+        const resolved = await this.resolve(source, importer, { kind, skipSelf: true });
+        if (resolved === null) throw new Error(`build-cli: ${source} (bundled) cannot be resolved from ${importer}`);
+        bundledFileOf.set(resolved.id, fromBundled ? bundledFileOf.get(importer) : packageName(source));
+        return resolved;
+      }
       if (!builtin && !isPackage(source)) return null;
       if (kind === 'dynamic-import' && (builtin || canRequire(source))) return `${VIA_REQUIRE}${source}`;
       if (kind === 'import-statement' && !builtin) required.add(source);
@@ -109,11 +126,28 @@ const bundle = await rolldown({
     // `default` export. The plain rule (a namespace marked __esModule gives its `default`, anything else gives
     // module.exports) is right for both kinds; it differs from Node's only for a CommonJS package marked __esModule,
     // and none is default-imported here.
-    renderChunk(code) {
-      return { code: code.replace(/__toESM\(([\w$]+), 1\)/g, '__toESM($1)'), map: null };
+    // And __toESM copies every export of a package onto a new object, in each module that imports it: valibot's 320
+    // exports cost 1.2-1.7 ms a copy, and six of our modules import it. Without the flag (all of ours) the copy depends
+    // only on the package, so one copy per package serves them all (a WeakMap); the build fails if the runtime changes shape.
+    renderChunk(code, chunk) {
+      let rendered = code.replace(/__toESM\(([\w$]+), 1\)/g, '__toESM($1)');
+      if (chunk.fileName === 'rolldown-runtime.js') {
+        if (!rendered.includes(TO_ESM_DEFINITION)) throw new Error('build-cli: the rolldown runtime has no `var __toESM = (mod, isNodeMode, target) =>`: update the memo below');
+        rendered = rendered.replace(TO_ESM_DEFINITION, `${TO_ESM_MEMO}\nvar __toESMCopy = (mod, isNodeMode, target) =>`);
+      }
+      return { code: rendered, map: null };
     },
   }],
 });
+
+const TO_ESM_DEFINITION = 'var __toESM = (mod, isNodeMode, target) =>';
+const TO_ESM_MEMO = `var __namespaceCopies = new WeakMap();
+var __toESM = (mod, isNodeMode) => {
+\tif (isNodeMode || mod === null || (typeof mod !== "object" && typeof mod !== "function")) return __toESMCopy(mod, isNodeMode);
+\tlet copy = __namespaceCopies.get(mod);
+\tif (copy === undefined) __namespaceCopies.set(mod, copy = __toESMCopy(mod));
+\treturn copy;
+};`;
 
 let fileOf = null;
 /** Which bundle file each module goes to (see BUNDLES), pinned modules excepted. */
@@ -164,6 +198,7 @@ await bundle.write({
       name(id, context) {
         fileOf ??= assignFiles((moduleId) => context.getModuleInfo(moduleId));
         if (id.startsWith(VIA_REQUIRE)) return `packages/${id.slice(VIA_REQUIRE.length).replaceAll(/[/:]/g, '+')}`;
+        if (bundledFileOf.has(id)) return `packages/${bundledFileOf.get(id).replaceAll('/', '+')}`;
         return fileOf.get(id) ?? (id.startsWith(DIST) ? nameOf(id) : null);
       },
     }],
