@@ -16,10 +16,13 @@
 // the package, so that valibot, which has an ES and a CommonJS build, loads once). An ES-only package comes back as
 // its namespace (require(esm), Node >= 20.19). One that only `import` can load (plist) must be import()ed where it is
 // used, and stays a real import(); the build fails on one imported statically.
-// Save BUNDLED_PACKAGES: ES-only packages on a pass's path, bundled with what they import into packages/<name>.js.
-// require(esm) starts Node 20's ES module loader and runs its resolve and link: p-queue (with eventemitter3 and
-// p-timeout) took 15-27 ms that way against 3-6 ms bundled (Node 20.20, 2026-12-02, 4 runs each), on every pass
-// that changes something. The package stays a dependency; its code is copied into the program at build time.
+// Save BUNDLED_PACKAGES, on a pass's path, bundled with what they import into packages/<name>.js (each stays a
+// dependency; its code is copied into the program at build time). p-queue is ES-only: require(esm) starts Node 20's
+// ES module loader and runs its resolve and link, 15-27 ms for p-queue, eventemitter3 and p-timeout against 3-6 ms
+// bundled. valibot is built to be tree-shaken: its whole CommonJS build (320 exports, 213 kB) took 11.5-12.9 ms to
+// load, the 27 functions we use 2.3-2.4 ms (Node 20.20, 2026-12-02, 4-5 runs each). So every module imports valibot
+// statically (a module that must load it late import()s a module of ours that does), as an import() of the package
+// would keep all of it.
 //
 // Each module is in exactly one file, so there is one instance of each (its state, its error classes). A module
 // that finds files next to itself through import.meta.url keeps its own path, and so do the files it finds.
@@ -81,7 +84,7 @@ const pinned = new Set();
 /** Packages our modules import statically: the CommonJS program require()s each. */
 const required = new Set();
 /** ES-only packages bundled into the program (see the top): each with what it imports, in packages/<name>.js. */
-const BUNDLED_PACKAGES = ['p-queue'];
+const BUNDLED_PACKAGES = ['p-queue', 'valibot'];
 const packageName = (source) => source.split('/').slice(0, source.startsWith('@') ? 2 : 1).join('/');
 /** Which bundled package's file a module of node_modules goes to: the one that brought it in. */
 const bundledFileOf = new Map();

@@ -108,24 +108,16 @@ const TEMP_FILE = /^([0-9a-z]{9}-[0-9a-f]{12})\.json\.(?:[^.]+|\d+-[0-9a-f]{8}\.
 /** A temp file younger than this may belong to a write in flight. */
 const TEMP_FILE_GRACE_MS = 10 * 60_000;
 
-function schemasWith(v: typeof Valibot) {
-  return {
-    safeParse: v.safeParse,
-    email: v.looseObject({
-      id: v.string(), from_email: v.string(), to_email: v.string(), subject: v.string(),
-      text_content: v.string(), html_content: v.string(), is_read: v.boolean(), created_dt: v.string(),
-    }),
-    sms: v.looseObject({
-      id: v.string(), from_number: v.string(), to_number: v.string(), body: v.string(), is_read: v.boolean(), created_dt: v.string(),
-    }),
-  };
+interface Schemas {
+  readonly safeParse: typeof import('./message-schemas.js').safeParse;
+  readonly email: typeof import('./message-schemas.js').emailSchema;
+  readonly sms: typeof import('./message-schemas.js').smsSchema;
 }
-type Schemas = ReturnType<typeof schemasWith>;
 let schemas: Promise<Schemas> | null = null;
 
 /** valibot (~9 ms of CPU to load) comes with the first message file read: `otp` on an empty inbox never loads it. */
 function messageSchemas(): Promise<Schemas> {
-  schemas ??= import('valibot').then(schemasWith);
+  schemas ??= import('./message-schemas.js').then((m) => ({ safeParse: m.safeParse, email: m.emailSchema, sms: m.smsSchema }));
   return schemas;
 }
 

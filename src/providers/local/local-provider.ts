@@ -3,7 +3,6 @@
  * and a vault, stored under the state dir. No account, no network; the same engine and guarantees.
  */
 import { join } from 'node:path';
-import type { GenericSchema } from 'valibot';
 import type { CallOptions, CreateIdentityRequest, EmailMessage, Identity, ListMessagesOptions, Provider, ScopedKey, SmsMessage } from '../types.js';
 import { ProviderError } from '../../util/errors.js';
 import type { LocalIdentities, LocalIdentityOp, Retired } from './local-identity-store.js';
@@ -18,10 +17,6 @@ export interface VaultDocument {
 }
 
 // The stores and the inbox load on first use: `whoami` only needs `ledgerScope`.
-async function vaultSchema(): Promise<GenericSchema<unknown, VaultDocument>> {
-  const v = await import('valibot');
-  return v.object({ version: v.literal(1), vaults: v.record(v.string(), v.record(v.string(), v.string())) });
-}
 
 export interface LocalProviderOptions {
   readonly stateDir: string;
@@ -209,8 +204,8 @@ export async function findLocalIdentity(stateDir: string, match: { email?: strin
 }
 
 export async function readVault(stateDir: string): Promise<VaultDocument> {
-  const [{ readJsonDocument }, schema] = await Promise.all([import('./local-store.js'), vaultSchema()]);
-  return readJsonDocument(localPaths(stateDir).vault, schema, () => ({ version: 1 as const, vaults: {} }));
+  const [{ readJsonDocument }, { vaultSchema }] = await Promise.all([import('./local-store.js'), import('./local-vault-schema.js')]);
+  return readJsonDocument(localPaths(stateDir).vault, vaultSchema, () => ({ version: 1 as const, vaults: {} }));
 }
 
 export async function writeVault(stateDir: string, doc: VaultDocument): Promise<void> {
