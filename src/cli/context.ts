@@ -94,9 +94,11 @@ export async function configLoaderFor(input: Pick<ContextInput<ContextFlags>, 'f
   const { flags, io } = input;
   const scope = options.scope ?? 'here';
   const named = flags.worktree ?? null;
-  const root = scope === 'worktree' ? (agentRoot ?? (await agentWorktree(input))) : null;
-  const worktree = root !== null ? root.worktreePath : named === null ? null : (await resolveWorktreeRoot(resolvePath(io.cwd, named))).worktreePath;
-  const here = root ?? (await resolveWorktreeRoot(worktree ?? io.cwd).catch(() => null));
+  const agent = scope === 'worktree' ? (agentRoot ?? (await agentWorktree(input))) : null;
+  // `--worktree PATH` is located once: its root is also where the command is "here".
+  const root = agent ?? (named === null ? null : await resolveWorktreeRoot(resolvePath(io.cwd, named)));
+  const worktree = root?.worktreePath ?? null;
+  const here = root ?? (await resolveWorktreeRoot(io.cwd).catch(() => null));
   // A placeholder for commands that never list worktrees, so the config's repo check does not stop them.
   const placeholder = scope === 'state-only' ? io.cwd : scope === 'fleet' && (flags.repo ?? []).length === 0 ? NO_REPO_IN_REACH : null;
   const defaultRepo = here?.worktreePath ?? placeholder;

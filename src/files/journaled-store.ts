@@ -182,9 +182,12 @@ async function load<S, Op>(file: string, model: StoreModel<S, Op>): Promise<Load
     }
   }
   const journal = journalPath(file, parsed.generation);
-  const read = await readJournal(journal, (json) => model.parseOp(json)).catch((error: unknown) => {
+  let read: { ops: Op[]; size: number };
+  try {
+    read = readJournal(journal, (json) => model.parseOp(json));
+  } catch (error) {
     throw new LedgerError(`The ${model.what} journal ${journal} is corrupt: ${(error as Error).message}. ${hint}`, { file: journal, cause: error });
-  });
+  }
   for (const op of read.ops) model.apply(parsed.state, op);
   return { state: parsed.state, generation: parsed.generation, journal: { path: journal, size: read.size }, migrated: parsed.migrated, snapshotBytes: text === null ? 0 : Buffer.byteLength(text) };
 }

@@ -4,8 +4,8 @@
  * torn last line (a crash mid-append, never acknowledged) is ignored on read. A complete line that does
  * not parse is corruption, reported, never skipped.
  */
-import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, writeSync } from 'node:fs';
-import { link, readFile, rm } from 'node:fs/promises';
+import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { link, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { AtomicWriteError } from './atomic-write.js';
 
@@ -20,10 +20,14 @@ export interface JournalFile {
   fd?: number | undefined;
 }
 
-export async function readJournal<Op>(path: string, parseOp: (json: unknown) => Op | null): Promise<{ ops: Op[]; size: number }> {
+/**
+ * Read in one synchronous call, as the snapshot is (journaled-store.ts): the pass waits on it, and an asynchronous
+ * read is answered only when the main thread is next free, which in a one-shot pass is after the API's answers.
+ */
+export function readJournal<Op>(path: string, parseOp: (json: unknown) => Op | null): { ops: Op[]; size: number } {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = readFileSync(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { ops: [], size: 0 };
     throw error;

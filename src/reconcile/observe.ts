@@ -15,7 +15,7 @@ import type { RepoInventory, Worktree } from '../git/types.js';
 import { mapConcurrent } from '../util/map-concurrent.js';
 import { samePath } from '../util/same-path.js';
 import type { Observed, ObservedRepo, ObservedWorktree, Outcome, RepoClaim } from './observed.js';
-import { ownershipProblem, readRepoOwner } from './repo-claim.js';
+import { problemWith, readRepoOwner } from './repo-claim.js';
 import { readEnvFile, readScopedConfig } from './observe-files.js';
 import { createWorktreeSelector, type WorktreeSelector } from './worktree-filter.js';
 import { SCOPED_CONFIG_PATH } from './plan-worktree.js';
@@ -132,9 +132,10 @@ async function observeWorktree(
 
 export async function observeClaim(commonDir: string, stateDir: string): Promise<RepoClaim> {
   try {
-    const problem = await ownershipProblem(commonDir, stateDir);
+    const owner = readRepoOwner(commonDir); // once: it says both whether the repo is claimed and by whom
+    const problem = await problemWith(commonDir, stateDir, owner);
     if (problem !== null) return { state: 'other', problem };
-    return { state: (await readRepoOwner(commonDir)) === null ? 'unclaimed' : 'ours' };
+    return { state: owner === null ? 'unclaimed' : 'ours' };
   } catch (error) {
     return { state: 'other', problem: new Error(`cannot read which state dir manages the repo: ${(error as Error).message}`, { cause: error }) };
   }

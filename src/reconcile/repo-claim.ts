@@ -5,11 +5,12 @@
  * could see it), and every other state dir is refused there, with the way to hand over: `disown` from
  * the owner, or `--take-over` when the owner is gone for good.
  */
-import { link, open, readFile, rm, stat } from 'node:fs/promises';
+import { link, open, rm, stat } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomically } from '../files/atomic-write.js';
+import { readSmallFileSync } from '../files/regular-file.js';
 
 export interface RepoOwner {
   /** The owning state dir, absolute. */
@@ -38,11 +39,14 @@ export function claimFile(commonDir: string): string {
   return join(commonDir, 'ravi-orchestrator.owner.json');
 }
 
-/** Who manages the repo, or null when no state dir has claimed it yet. An unreadable claim is an error. */
-export async function readRepoOwner(commonDir: string): Promise<RepoOwner | null> {
+/**
+ * Who manages the repo, or null when no state dir has claimed it yet. An unreadable claim is an error. Read
+ * synchronously (a small file): every pass reads it, and an asynchronous read waits for the main thread to be free.
+ */
+export function readRepoOwner(commonDir: string): RepoOwner | null {
   let text: string;
   try {
-    text = await readFile(claimFile(commonDir), 'utf8');
+    text = readSmallFileSync(claimFile(commonDir)).toString('utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;
@@ -54,7 +58,11 @@ export async function readRepoOwner(commonDir: string): Promise<RepoOwner | null
 
 /** Null when `stateDir` may manage the repo; otherwise why not. */
 export async function ownershipProblem(commonDir: string, stateDir: string): Promise<RepoOwnedError | null> {
-  const owner = await readRepoOwner(commonDir);
+  return problemWith(commonDir, stateDir, readRepoOwner(commonDir));
+}
+
+/** ownershipProblem for an owner already read. */
+export async function problemWith(commonDir: string, stateDir: string, owner: RepoOwner | null): Promise<RepoOwnedError | null> {
   if (owner === null || owner.stateDir === stateDir) return null;
   return new RepoOwnedError(commonDir, owner, await exists(owner.stateDir));
 }
@@ -90,7 +98,7 @@ export async function claimRepo(commonDir: string, stateDir: string, options: { 
 
 /** Removes `stateDir`'s claim (for `disown`); another state dir's claim is left alone. */
 export async function releaseClaim(commonDir: string, stateDir: string): Promise<boolean> {
-  const owner = await readRepoOwner(commonDir);
+  const owner = readRepoOwner(commonDir);
   if (owner === null || owner.stateDir !== stateDir) return false;
   await rm(claimFile(commonDir), { force: true });
   return true;
