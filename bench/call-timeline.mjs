@@ -7,7 +7,8 @@
 //   npm run build && tsc -p bench/tsconfig.json && node bench/call-timeline.mjs --mode create --n 30 [--keep DIR]
 //   modes: create | lease | setup-create | setup-lease        --latency 50 --concurrency 4 --top 12
 //   --detail: the full report of the last run; --runs R --cli A,B: R rounds of each bin (A/B, interleaved), medians;
-//   --no-profile: time without --cpu-prof (its sampling costs a little).
+//   --no-profile: time without --cpu-prof (its sampling costs a little); --interval US: its sampling interval
+//   (V8's default is 1000 us: too coarse for a span of a few ms); --node-flags "F ...": node's own flags, to try one.
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -30,6 +31,8 @@ const { values: opts } = parseArgs({
     profile: { type: 'boolean', default: true },
     window: { type: 'string' },
     require: { type: 'string' },
+    interval: { type: 'string' },
+    'node-flags': { type: 'string' },
   },
 });
 const n = opts.mode.startsWith('setup') ? 1 : Number(opts.n);
@@ -92,7 +95,7 @@ async function onePass(cli, detail) {
     await server.reset();
     const profDir = opts.keep ?? join(sc.root, 'prof');
     await mkdir(profDir, { recursive: true });
-    const profile = [...(opts.require ? ['--require', opts.require] : []), ...(opts.profile === false ? [] : ['--cpu-prof', '--cpu-prof-dir', profDir])];
+    const profile = [...(opts['node-flags']?.split(' ').filter(Boolean) ?? []), ...(opts.require ? ['--require', opts.require] : []), ...(opts.profile === false ? [] : ['--cpu-prof', '--cpu-prof-dir', profDir, ...(opts.interval ? ['--cpu-prof-interval', opts.interval] : [])])];
     const spawnedAt = monotonicMs();
     const result = await run(process.execPath, [...profile, cli, ...args, '-c', sc.configFile], { cwd, env: orchestratorEnv(sc) });
     const exitedAt = monotonicMs();
