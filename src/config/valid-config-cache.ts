@@ -6,12 +6,15 @@
  * env.vars) and this build's schema files, so an edited config or an upgraded schema is validated again. A
  * config that is not plain JSON data (functions, undefined, class instances from a .ts config) is never
  * cached; one that fails validation is never stored. A missing or unwritable cache only costs the time.
+ *
+ * An entry holds its key whole and is used only when that is the key now, character for character; its file is
+ * named by a 64-bit FNV-1a hash of the key, so two keys with one name only take turns in one file. A SHA-256 of
+ * the key cost every command about 2 ms (interpreted, as its code runs once per process) for the same answer.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sha256Hex } from '../util/sha256.js';
 import { userCacheDir } from './state-dir.js';
 import type { RawConfig } from './types.js';
 
@@ -24,21 +27,28 @@ export const SCHEMA_STAMP_MODULES = ['schema', 'names', 'duration'] as const;
 /** Entries kept before the folder is cleared (each is a config version; a few hundred bytes). */
 const MAX_ENTRIES = 100;
 
+/** A cache file: the key it was validated under, and what the schema gave back. */
+interface Entry {
+  readonly key: string;
+  readonly valid: RawConfig;
+}
+
 export async function validateWithCache(raw: unknown, validate: () => Promise<RawConfig>): Promise<RawConfig> {
   const key = cacheKey(raw);
   if (key === null) return validate();
-  const file = path.join(userCacheDir('valid-configs'), `${key}.json`);
-  const hit = readHit(file);
+  const file = path.join(userCacheDir('valid-configs'), `${fnv1a64(key)}.json`);
+  const hit = readHit(file, key);
   if (hit !== null) return hit;
   const valid = await validate();
-  await store(file, valid).catch(() => undefined);
+  await store(file, { key, valid }).catch(() => undefined);
   return valid;
 }
 
-/** The entry, read synchronously (a few hundred bytes: one read, not several thread-pool round trips), or null. */
-function readHit(file: string): RawConfig | null {
+/** The entry's config when it was stored under `key` exactly (read synchronously: one read), or null. */
+function readHit(file: string, key: string): RawConfig | null {
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as RawConfig;
+    const entry = JSON.parse(readFileSync(file, 'utf8')) as Partial<Entry> | null;
+    return entry?.key === key && typeof entry.valid === 'object' && entry.valid !== null ? entry.valid : null;
   } catch {
     return null;
   }
@@ -48,7 +58,21 @@ function cacheKey(raw: unknown): string | null {
   if (!isPlainJson(raw)) return null;
   const stamp = schemaStamp();
   if (stamp === null) return null;
-  return sha256Hex(`${stamp}\n${JSON.stringify(raw)}`);
+  return `${stamp}\n${JSON.stringify(raw)}`;
+}
+
+/** 64-bit FNV-1a of the UTF-16 code units, as 16 hex digits: a file name, never a check (the entry holds its key). */
+export function fnv1a64(text: string): string {
+  let hi = 0xcbf29ce4;
+  let lo = 0x84222325;
+  for (let i = 0; i < text.length; i++) {
+    lo ^= text.charCodeAt(i);
+    // Times the FNV prime 2^40 + 0x1b3, in 32-bit halves: lo * 0x1b3 carries into hi; 2^40 shifts lo by 8 into hi.
+    const loProduct = (lo >>> 0) * 0x1b3;
+    hi = (Math.imul(hi, 0x1b3) + Math.imul(lo, 1 << 8) + Math.floor(loProduct / 2 ** 32)) >>> 0;
+    lo = loProduct >>> 0;
+  }
+  return (hi >>> 0).toString(16).padStart(8, '0') + (lo >>> 0).toString(16).padStart(8, '0');
 }
 
 /** This build's schema (the files that decide validity), by size and modification time. */
@@ -75,12 +99,12 @@ function isPlainJson(value: unknown): boolean {
   return Object.values(descriptors).every((d) => d.enumerable === true && 'value' in d && isPlainJson(d.value));
 }
 
-async function store(file: string, valid: RawConfig): Promise<void> {
+async function store(file: string, entry: Entry): Promise<void> {
   const dir = path.dirname(file);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const entries = await readdir(dir);
   if (entries.length >= MAX_ENTRIES) await Promise.all(entries.map((name) => rm(path.join(dir, name), { force: true })));
   const temp = `${file}.${process.pid}.tmp`;
-  await writeFile(temp, JSON.stringify(valid), { mode: 0o600 });
+  await writeFile(temp, JSON.stringify(entry), { mode: 0o600 });
   await rename(temp, file);
 }

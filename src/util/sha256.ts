@@ -1,11 +1,11 @@
 /**
- * SHA-256 as hex, for names derived from text on every command's path (a provider scope's ledger file, the
- * validated-config cache). Neither node:crypto nor @noble/hashes: importing node:crypto starts OpenSSL and
- * @noble/hashes loads four modules (59 KB, the SHA-512 tables included), each about 8-10 ms of CPU at every start of
- * `otp` or `whoami` (side by side, 41 interleaved runs, 2026-12-01: +7.7 ms and +9.9 ms over an empty module) to
- * hash a few dozen bytes. The algorithm as FIPS 180-4 gives it (https://doi.org/10.6028/NIST.FIPS.180-4, sections
- * 4.1.2, 4.2.2, 5.1.1, 5.3.3 and 6.2.2). Same digest as node:crypto, byte for byte, for every text (a property test
- * compares them): the names already on disk stay the names.
+ * SHA-256 as hex, for names derived from text on every command's path (a provider scope's ledger file). Neither
+ * node:crypto nor @noble/hashes: importing node:crypto starts OpenSSL and @noble/hashes loads four modules (59 KB,
+ * the SHA-512 tables included), each about 8-10 ms of CPU at every start of `otp` or `whoami` (side by side, 41
+ * interleaved runs, 2026-12-01: +7.7 ms and +9.9 ms over an empty module) to hash a few dozen bytes. The algorithm
+ * as FIPS 180-4 gives it (https://doi.org/10.6028/NIST.FIPS.180-4, sections 4.1.2, 4.2.2, 5.1.1, 5.3.3 and 6.2.2).
+ * Same digest as node:crypto, byte for byte, for every text (a property test compares them): the names already on
+ * disk stay the names.
  */
 const encoder = new TextEncoder();
 

@@ -252,6 +252,20 @@ describe('loadConfig: configs already validated (valid-config-cache.ts)', () => 
     expect(await readdir(path.join(root, 'cache', 'valid-configs'))).toHaveLength(1); // the invalid one was not
   });
 
+  it('uses an entry only when it was stored for this very config: one left under the same name by another is not', async () => {
+    const file = await write('ravi-orchestrator.config.json', '{ "concurrency": 3 }');
+    expect(await loadConfig({ cwd: root, defaultRepo: root })).toMatchObject({ source: file, concurrency: 3 });
+    const folder = path.join(root, 'cache', 'valid-configs');
+    const [name] = await readdir(folder);
+    const entryFile = path.join(folder, name as string);
+    const entry = JSON.parse(await readFile(entryFile, 'utf8')) as { key: string; valid: Record<string, unknown> };
+    expect(entry.key).toContain('"concurrency":3');
+    // What two configs whose keys share a hash would leave: another key, another config, in this file.
+    await writeFile(entryFile, JSON.stringify({ key: `${entry.key} `, valid: { ...entry.valid, concurrency: 99 } }));
+    expect(await loadConfig({ cwd: root, defaultRepo: root })).toMatchObject({ concurrency: 3 });
+    expect((JSON.parse(await readFile(entryFile, 'utf8')) as { key: string }).key).toBe(entry.key); // stored again
+  });
+
   it('gives back what the schema returned (trimmed), and still applies the rules that span fields', async () => {
     await write('ravi-orchestrator.config.json', JSON.stringify({ stateDir: '  state  ', secrets: { vault: ' team ' }, env: { secrets: ['KEY'] } }));
     const first = await loadConfig({ cwd: root, defaultRepo: root });
