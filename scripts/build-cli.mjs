@@ -13,10 +13,10 @@
 // one shared file (640 kB to compile for any command).
 //
 // Packages are not bundled: the program require()s them, import() included (through a module of ours that imports
-// the package, so that valibot, which has an ES and a CommonJS build, loads once). An ES-only package comes back as
+// the package, so that a package with an ES and a CommonJS build loads once). An ES-only package comes back as
 // its namespace (require(esm), Node >= 20.19). One that only `import` can load (plist) must be import()ed where it is
 // used, and stays a real import(); the build fails on one imported statically.
-// Save BUNDLED_PACKAGES, on a pass's path, bundled with what they import into packages/<name>.js (each stays a
+// Except BUNDLED_PACKAGES, on a pass's path, bundled with what they import into packages/<name>.js (each stays a
 // dependency; its code is copied into the program at build time). p-queue is ES-only: require(esm) starts Node 20's
 // ES module loader and runs its resolve and link, 15-27 ms for p-queue, eventemitter3 and p-timeout against 3-6 ms
 // bundled. valibot is built to be tree-shaken: its whole CommonJS build (320 exports, 213 kB) took 11.5-12.9 ms to
@@ -83,7 +83,7 @@ const VIA_REQUIRE = '\0package:';
 const pinned = new Set();
 /** Packages our modules import statically: the CommonJS program require()s each. */
 const required = new Set();
-/** ES-only packages bundled into the program (see the top): each with what it imports, in packages/<name>.js. */
+/** Packages bundled into the program (see the top): each with what it imports, in packages/<name>.js. */
 const BUNDLED_PACKAGES = ['p-queue', 'valibot'];
 const packageName = (source) => source.split('/').slice(0, source.startsWith('@') ? 2 : 1).join('/');
 /** Which bundled package's file a module of node_modules goes to: the one that brought it in. */
@@ -110,7 +110,6 @@ const bundle = await rolldown({
       const builtin = source.startsWith('node:');
       const fromBundled = importer !== undefined && bundledFileOf.has(importer);
       if (!builtin && (fromBundled || BUNDLED_PACKAGES.includes(packageName(source)))) {
-        if (!isPackage(source) && !fromBundled) return null;
         const resolved = await this.resolve(source, importer, { kind, skipSelf: true });
         if (resolved === null) throw new Error(`build-cli: ${source} (bundled) cannot be resolved from ${importer}`);
         bundledFileOf.set(resolved.id, fromBundled ? bundledFileOf.get(importer) : packageName(source));

@@ -108,16 +108,12 @@ const TEMP_FILE = /^([0-9a-z]{9}-[0-9a-f]{12})\.json\.(?:[^.]+|\d+-[0-9a-f]{8}\.
 /** A temp file younger than this may belong to a write in flight. */
 const TEMP_FILE_GRACE_MS = 10 * 60_000;
 
-interface Schemas {
-  readonly safeParse: typeof import('./message-schemas.js').safeParse;
-  readonly email: typeof import('./message-schemas.js').emailSchema;
-  readonly sms: typeof import('./message-schemas.js').smsSchema;
-}
+type Schemas = typeof import('./message-schemas.js');
 let schemas: Promise<Schemas> | null = null;
 
 /** valibot (~9 ms of CPU to load) comes with the first message file read: `otp` on an empty inbox never loads it. */
 function messageSchemas(): Promise<Schemas> {
-  schemas ??= import('./message-schemas.js').then((m) => ({ safeParse: m.safeParse, email: m.emailSchema, sms: m.smsSchema }));
+  schemas ??= import('./message-schemas.js');
   return schemas;
 }
 

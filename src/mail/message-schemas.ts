@@ -7,11 +7,11 @@ import * as v from 'valibot';
 
 export const safeParse = v.safeParse;
 
-export const emailSchema = v.looseObject({
+export const email = v.looseObject({
   id: v.string(), from_email: v.string(), to_email: v.string(), subject: v.string(),
   text_content: v.string(), html_content: v.string(), is_read: v.boolean(), created_dt: v.string(),
 });
 
-export const smsSchema = v.looseObject({
+export const sms = v.looseObject({
   id: v.string(), from_number: v.string(), to_number: v.string(), body: v.string(), is_read: v.boolean(), created_dt: v.string(),
 });

@@ -16,8 +16,6 @@ export interface VaultDocument {
   vaults: Record<string, Record<string, string>>;
 }
 
-// The stores and the inbox load on first use: `whoami` only needs `ledgerScope`.
-
 export interface LocalProviderOptions {
   readonly stateDir: string;
   /** Give new identities a phone number. @default true */
