@@ -15,7 +15,7 @@
  */
 import { chownSync, closeSync, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { fdSync } from './fd-calls.js';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { releaseTempFile, removeStaleTempFiles, tempFileFor } from './temp-files.js';
 
 export interface AtomicWriteOptions {
@@ -23,6 +23,11 @@ export interface AtomicWriteOptions {
   readonly mode?: number;
   /** Mode for a folder we have to create. */
   readonly dirMode?: number;
+  /**
+   * Folders are created only inside this one, which must exist: a worktree's file never makes its worktree's
+   * folder again after `git worktree remove` or `rm -rf` took it (the write fails with ENOENT instead).
+   */
+  readonly within?: string;
 }
 
 /** A file could not be replaced. `code` is the system's (ENOSPC, EDQUOT, EACCES, ...) or SHORT_WRITE. */
@@ -50,7 +55,7 @@ export async function writeFileAtomically(
   const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
   await oneAtATime(resolve(file), async () => {
     const { target, owner } = targetOf(file);
-    await replace(file, target, owner, bytes, options.mode ?? 0o600, options.dirMode ?? 0o700);
+    await replace(file, target, owner, bytes, options.mode ?? 0o600, { mode: options.dirMode ?? 0o700, within: options.within });
   });
 }
 
@@ -74,12 +79,12 @@ function orNull<T>(look: () => T): T | null {
   }
 }
 
-async function replace(file: string, target: string, owner: { uid: number; gid: number } | null, bytes: Uint8Array, mode: number, dirMode: number): Promise<void> {
+async function replace(file: string, target: string, owner: { uid: number; gid: number } | null, bytes: Uint8Array, mode: number, folders: FolderOptions): Promise<void> {
   removeStaleTempFiles(target); // before writing: on a full disk their space may be what we need
   const temp = tempFileFor(target);
   let fd: number | undefined;
   try {
-    fd = openTemp(temp, mode, dirMode);
+    fd = openTemp(temp, mode, folders);
     writeAll(fd, bytes);
     await fdSync(fd);
     const written = fstatSync(fd);
@@ -105,15 +110,44 @@ async function replace(file: string, target: string, owner: { uid: number; gid: 
   }
 }
 
+interface FolderOptions {
+  readonly mode: number;
+  readonly within: string | undefined;
+}
+
 /** wx: never reuse or follow a file that is already there. The folder is made only when it is missing (one call less per write). */
-function openTemp(temp: string, mode: number, dirMode: number): number {
+function openTemp(temp: string, mode: number, folders: FolderOptions): number {
   try {
     return openSync(temp, 'wx', mode);
   } catch (error) {
     if (codeOf(error) !== 'ENOENT') throw error;
-    mkdirSync(dirname(temp), { recursive: true, mode: dirMode });
+    makeFolder(dirname(temp), folders);
     return openSync(temp, 'wx', mode);
   }
+}
+
+/**
+ * Inside `within`, one level at a time and never `within` itself: a recursive mkdir would make it again if it
+ * vanished between any look and the call (a worktree being deleted). Its ENOENT then says what happened.
+ */
+function makeFolder(folder: string, { mode, within }: FolderOptions): void {
+  if (within === undefined) {
+    mkdirSync(folder, { recursive: true, mode });
+    return;
+  }
+  const root = resolve(within);
+  const rel = relative(root, resolve(folder));
+  if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) throw new Error(`${folder} is not inside ${within}`);
+  let current = root;
+  for (const part of rel === '' ? [] : rel.split(sep)) {
+    current = join(current, part);
+    try {
+      mkdirSync(current, { mode });
+    } catch (error) {
+      if (codeOf(error) !== 'EEXIST') throw error;
+    }
+  }
+  if (rel === '') statSync(root); // nothing to make: a folder that is gone says so (ENOENT)
 }
 
 /** write(2) may write fewer bytes than asked (a nearly full disk does exactly that): go on until all landed. */
@@ -190,6 +224,7 @@ const REASONS: Readonly<Record<string, string>> = {
   EIO: 'input/output error',
   ENOTDIR: 'a part of the path is not a folder',
   EISDIR: 'it is a folder',
+  ENOENT: 'its folder is gone',
 };
 
 function reasonOf(cause: unknown, code: string): string {

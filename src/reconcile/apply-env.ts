@@ -44,7 +44,7 @@ export async function writeEnvStep(
   if (render.removedLegacyLines > 0 && current.content !== null) {
     await backupOnce(context.config.stateDir, current.path, current.content);
   }
-  await writeFileAtomically(current.path, render.content, { mode: 0o600, dirMode: 0o700 });
+  await writeFileAtomically(current.path, render.content, { mode: 0o600, dirMode: 0o700, within: action.worktreePath });
   context.logger.info({ file: current.path, changedKeys: render.changedKeys, removedLegacyLines: render.removedLegacyLines }, 'env file written');
 }
 

@@ -26,7 +26,7 @@ export async function writeScopedKeyStep(
     identity_uuid: entry.uuid,
     identity_name: entry.name,
   };
-  await writeFileAtomically(action.file, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600, dirMode: 0o700 });
+  await writeFileAtomically(action.file, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600, dirMode: 0o700, within: action.worktreePath });
   context.logger.info({ identity: entry.name, worktree: action.worktreePath }, 'scoped key written');
 }
 

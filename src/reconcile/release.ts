@@ -85,7 +85,7 @@ export async function removeManagedBlock(commonDir: string, worktree: string, re
   const without = withoutManagedBlock(current, managedKeys); // bytes: a user's invalid UTF-8 survives
   if (without === null) return false;
   await assertTempFilesIgnored(commonDir, worktree, relPath);
-  await writeFileAtomically(file, without, { mode: 0o600 });
+  await writeFileAtomically(file, without, { mode: 0o600, within: worktree });
   return true;
 }
 

@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
-import { chown, lstat, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { chown, lstat, mkdir, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cleanupTempDirs, createRepo, createTempDir } from '../support/git-fixtures.js';
 import { AtomicWriteError, writeFileAtomically } from '../../src/files/atomic-write.js';
@@ -35,6 +35,27 @@ describe('writeFileAtomically', () => {
     expect(await readFile(file, 'utf8')).toBe('short\n');
     expect((await stat(file)).mode & 0o777).toBe(0o644);
     expect(await readdir(join(dir, 'sub'))).toEqual(['.env']);
+  });
+
+  it('within a folder: makes the folders inside it, never the folder itself once it is gone', async () => {
+    const base = await createTempDir();
+    const worktree = join(base, 'worktree');
+    await mkdir(worktree);
+    await writeFileAtomically(join(worktree, 'apps', 'web', '.env'), 'A=1\n', { dirMode: 0o700, within: worktree });
+    expect(await readFile(join(worktree, 'apps', 'web', '.env'), 'utf8')).toBe('A=1\n');
+    expect((await stat(join(worktree, 'apps'))).mode & 0o777).toBe(0o700);
+
+    await rm(worktree, { recursive: true });
+    for (const file of [join(worktree, '.env'), join(worktree, 'apps', '.env')]) {
+      const failed = await writeFileAtomically(file, 'SECRET=1\n', { within: worktree }).catch((error: unknown) => error);
+      expect(failed).toBeInstanceOf(AtomicWriteError);
+      expect((failed as AtomicWriteError).code).toBe('ENOENT');
+      expect((failed as AtomicWriteError).message).toContain('its folder is gone');
+    }
+    expect(await readdir(base)).toEqual([]); // the worktree's folder was not made again
+    // Without `within` the folders are made as before (state dir files).
+    await writeFileAtomically(join(worktree, 'x', 'f'), 'y');
+    expect(await readFile(join(worktree, 'x', 'f'), 'utf8')).toBe('y');
   });
 
   it('replaces the target of a symlink and keeps the link', async () => {
