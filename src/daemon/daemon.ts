@@ -50,7 +50,7 @@ export class Daemon {
   /** Repo -> what its last successful pass watches, with what it saw or left at each path. */
   readonly #watched = new Map<string, readonly WatchedPath[]>();
   /** Kept between passes so a pass where little changed re-checks, not re-reads (validated before each use). */
-  readonly #memory = new PassMemory();
+  readonly #memory: PassMemory;
   readonly #events: WatchEvents;
   /** Admin ids the git watch saw appear since each repo's last run began: its next run serves them first. */
   readonly #added = new AddedWorktrees();
@@ -70,6 +70,7 @@ export class Daemon {
   private constructor(config: Config, lock: InstanceLock, deps: DaemonDeps) {
     this.#config = config;
     this.#deps = deps;
+    this.#memory = new PassMemory({ settleMs: deps.options.vanishedSettleMs });
     this.#lock = lock;
     this.#provider = createProvider(config);
     this.#status = new StatusPublisher(

@@ -1,4 +1,5 @@
 /** Daemon tuning, with defaults in one place (STYLE.md pattern 7). */
+import { VANISHED_SETTLE_MS } from '../reconcile/vanished-files.js';
 export interface DaemonOptions {
   /** Full resync of every repo, for drift no event reports. @default 300_000 (5 min) */
   readonly resyncMs: number;
@@ -15,6 +16,11 @@ export interface DaemonOptions {
    * of waiting for the resync; the watch is tried again each time. @default 30_000
    */
   readonly unwatchedResyncMs: number;
+  /**
+   * How long a file of ours that vanished since the last pass stays gone before it is written again: its folder
+   * may be under `git worktree remove` (reconcile/vanished-files.ts). @default 2_000
+   */
+  readonly vanishedSettleMs: number;
   /** Per-repo retry backoff. @default 1_000 and 300_000 */
   readonly baseBackoffMs: number;
   readonly maxBackoffMs: number;
@@ -27,6 +33,7 @@ export const DEFAULT_DAEMON_OPTIONS: DaemonOptions = {
   lockWaitMs: 300_000,
   shutdownTimeoutMs: 8_000,
   unwatchedResyncMs: 30_000,
+  vanishedSettleMs: VANISHED_SETTLE_MS,
   baseBackoffMs: 1_000,
   maxBackoffMs: 300_000,
 };
@@ -46,6 +53,7 @@ export function daemonOptionsFromEnv(env: NodeJS.ProcessEnv): DaemonOptions {
     resyncMs: read('RAVI_ORCHESTRATOR_RESYNC_MS', d.resyncMs),
     unwatchedResyncMs: read('RAVI_ORCHESTRATOR_UNWATCHED_RESYNC_MS', d.unwatchedResyncMs),
     debounceMs: read('RAVI_ORCHESTRATOR_DEBOUNCE_MS', d.debounceMs),
+    vanishedSettleMs: read('RAVI_ORCHESTRATOR_VANISHED_SETTLE_MS', d.vanishedSettleMs),
     baseBackoffMs: read('RAVI_ORCHESTRATOR_BACKOFF_MS', d.baseBackoffMs),
   };
 }

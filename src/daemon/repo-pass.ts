@@ -69,7 +69,7 @@ export async function runRepoPass(options: {
   const repo = report.observed.repos[0];
   const commonDir = repo?.inventory.ok ? repo.inventory.value.commonDir : null;
   return {
-    requeueAfterMs: nextOrphanDeadline(report, config.orphans.graceMs, commonDir),
+    requeueAfterMs: soonest(nextOrphanDeadline(report, config.orphans.graceMs, commonDir), settleDeadline(report)),
     summary,
     commonDir,
     watch: watchedPaths(report, config),
@@ -124,6 +124,15 @@ function retryableFailure(report: PassReport): Error | null {
 
 function isRetryable(error: Error): boolean {
   return isTransient(error) || !(error instanceof ProviderError);
+}
+
+/** A worktree left alone because a file of ours just vanished (vanished-files.ts) is looked at again once that settled. */
+function settleDeadline(report: PassReport): number | undefined {
+  return report.settlingUntil === null ? undefined : Math.max(0, report.settlingUntil - report.observed.now) + 50;
+}
+
+function soonest(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.min(a, b);
 }
 
 /** When the soonest orphaned lease of this repo ends, so it ends on time without waiting for a resync. */

@@ -44,6 +44,8 @@ export interface PassReport {
   readonly portsAfter: PortState;
   /** The worktree `--worktree` resolved to, when given. */
   readonly focus: ObservedWorktree | null;
+  /** When the soonest worktree left alone because a file of ours just vanished may be written (vanished-files.ts). */
+  readonly settlingUntil: number | null;
   readonly durationMs: number;
 }
 
@@ -61,12 +63,13 @@ export async function runPass(options: PassOptions): Promise<PassReport> {
     const [ledger, ports] = await Promise.all([openLedger(options), openPorts(options)]);
     const onlyWorktreePath = options.worktree ? await canonicalPath(options.worktree) : null;
     const looks: PassLooks | undefined = options.memory?.begin(options.config.repos);
-    const observed = await observe(options.config, options.provider, ledger, ports, {
+    const seen = await observe(options.config, options.provider, ledger, ports, {
       now: (options.now ?? Date.now)(),
       onlyWorktreePath,
       signal: options.signal,
       looks,
     });
+    const { observed, settlingUntil } = options.memory?.vanished.hold(seen) ?? { observed: seen, settlingUntil: null };
     const focus = onlyWorktreePath === null ? null : await findWorktree(observed, onlyWorktreePath);
     const { plan } = await planner;
     let planned = plan(observed, options.config, { focusKey: focus?.key ?? null, takeOver: options.takeOver === true });
@@ -78,8 +81,9 @@ export async function runPass(options: PassOptions): Promise<PassReport> {
         results = await apply(planned.actions, { config: options.config, provider: options.provider, ledger, ports, observed, logger: options.logger, signal: options.signal, now: options.now });
       }
       await Promise.all([ledger.compactIfLarge(), ports.compactIfLarge()]);
+      options.memory?.vanished.record(observed, results, onlyWorktreePath === null);
     }
-    return { observed, plan: planned, results, ledgerAfter: ledger.state(), portsAfter: ports.state(), focus, durationMs: performance.now() - started };
+    return { observed, plan: planned, results, ledgerAfter: ledger.state(), portsAfter: ports.state(), focus, settlingUntil, durationMs: performance.now() - started };
   } finally {
     await lock?.release();
   }

@@ -54,7 +54,8 @@ export async function runFocusedPass(options: PassOptions & { readonly adminIds:
     });
     if (worktrees.length === 0) return { observed: null, plan: { actions: [], problems: [], notes: [] }, results: [], keys: [], skipped, durationMs: performance.now() - started };
     const inventory = { ...named.inventory, worktrees };
-    const observed = await observeFocused(repoPath, inventory, options.config, options.provider, { ledger: ledger.state(), ports: ports.state() }, { now, signal: options.signal });
+    const seen = await observeFocused(repoPath, inventory, options.config, options.provider, { ledger: ledger.state(), ports: ports.state() }, { now, signal: options.signal });
+    const observed = options.memory?.vanished.hold(seen).observed ?? seen; // the full pass after it says when to look again
     const keys = worktrees.map((worktree) => worktreeKey(commonDir, worktree.adminId as string));
     const { plan } = await import('./plan.js');
     // No focusKey: a setup's focus may revive a released worktree and jump the queue; the daemon's may not.
@@ -64,6 +65,7 @@ export async function runFocusedPass(options: PassOptions & { readonly adminIds:
       const { apply } = await import('./apply.js');
       results = await apply(planned.actions, { config: options.config, provider: options.provider, ledger, ports, observed, logger: options.logger, signal: options.signal, now: options.now });
     }
+    if (options.mode === 'apply') options.memory?.vanished.record(observed, results, false);
     return { observed, plan: planned, results, keys, skipped, durationMs: performance.now() - started };
   } finally {
     await lock?.release();

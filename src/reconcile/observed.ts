@@ -38,6 +38,8 @@ export interface ObservedWorktree {
   readonly env: ObservedEnvFile | null;
   readonly scoped: ObservedScopedConfig | null;
   readonly ignore: Outcome<IgnoreStatus> | null;
+  /** Its env file or scoped config vanished since the daemon's last pass: its files are left alone for now (vanished-files.ts). */
+  readonly settling?: boolean;
 }
 
 /** Whether this state dir may manage the repo (repo-claim.ts). */

@@ -10,6 +10,7 @@ import { SharedLooks } from '../files/shared-looks.js';
 import type { IgnoreAnalysis } from '../git/ignore-fast-path.js';
 import { ListingMemory, type ListingOptions } from '../git/worktree-list-fs.js';
 import type { PortLedger } from '../ports/port-ledger.js';
+import { VanishedFiles } from './vanished-files.js';
 
 export class PassMemory {
   /** Per set of repos a pass covers (the daemon runs one pass per repo): each drops what its own last pass left unused. */
@@ -20,11 +21,17 @@ export class PassMemory {
   readonly #readFolders = new Map<string, readonly string[]>();
   ledger: Ledger | null = null;
   ports: PortLedger | null = null;
+  /** Our files the last pass saw or left, and which of them vanished since (held back a moment). */
+  readonly vanished: VanishedFiles;
   readonly #now: () => number;
 
-  /** `now`: the clock for telling a file written just now (not trusted later); tests move it. @default Date.now */
-  constructor(options: { now?: () => number } = {}) {
+  /**
+   * `now`: the clock for telling a file written just now (not trusted later); tests move it. @default Date.now
+   * `settleMs`: how long a vanished file of ours stays gone before it is written again. @default VANISHED_SETTLE_MS
+   */
+  constructor(options: { now?: () => number; settleMs?: number } = {}) {
     this.#now = options.now ?? Date.now;
+    this.vanished = new VanishedFiles(options.settleMs);
   }
 
   /** The caches for one pass over `repos`, sharing that pass's looks (each file is checked at most once per pass). */

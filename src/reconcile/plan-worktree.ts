@@ -118,6 +118,7 @@ export function planWorktreeFiles(
   context: PlanContext,
   excludePatterns: Set<string>,
 ): void {
+  if (observed.settling === true) return; // a file of ours just vanished: its folder may be being deleted
   const target = { key: observed.key as string, commonDir: inventory.commonDir, worktreePath: observed.worktree.path };
   const problem = (message: string) => context.problems.push({ commonDir: inventory.commonDir, worktreePath: observed.worktree.path, message });
   const writable = planIgnoreRules(observed, context, excludePatterns, problem);

@@ -47,6 +47,15 @@ describe('the daemon, driven by real git commands', () => {
     expect((await identities()).map((i) => i.email)).toContain(email);
   });
 
+  it('writes back a .env deleted by hand once it has stayed gone a moment (its folder may be being deleted)', async () => {
+    const worktree = await repo.addWorktree('deleted-env');
+    const email = await waitFor(() => emailOf(worktree), 'the .env');
+    await rm(join(worktree, '.env'));
+    // The deletion's own pass leaves it alone; the daemon comes back when it has settled, with no other event.
+    await waitFor(async () => (await emailOf(worktree)) === email, 'the .env to be written back');
+    expect(await leased()).toContain(email);
+  });
+
   it('keeps the identity across git worktree move', async () => {
     const worktree = await repo.addWorktree('mover');
     const email = await waitFor(() => emailOf(worktree), 'the .env');
