@@ -62,6 +62,15 @@ const OWN_FILE = new Set(['config/valid-config-cache', ...SCHEMA_STAMP_MODULES.m
 const distPath = (name) => join(DIST, `${name}.js`);
 const nameOf = (id) => relative(DIST, id).replace(/\.js$/, '');
 
+/**
+ * Whether the module's code calls import() with a computed specifier (rolldown turns a literal one into require()).
+ * It gets a file of its own: Node 20's compile cache (bin/compile-cache.cjs) leaves a file that calls import() to
+ * Node, and the file it would have joined stays cacheable.
+ */
+function importsAtRunTime(code) {
+  return /\bimport\(\s*[^'"`\s)]/.test(code);
+}
+
 /** Whether the module's code uses import.meta.url other than to require a package (that works from any file). */
 function findsFilesBesideItself(code) {
   return code.replaceAll('createRequire(import.meta.url)', '').includes('import.meta.url');
@@ -101,7 +110,7 @@ const bundle = await rolldown({
   plugins: [{
     name: 'pinned-modules',
     transform(code, id) {
-      if (id.startsWith(DIST) && (OWN_FILE.has(nameOf(id)) || findsFilesBesideItself(code))) pinned.add(id);
+      if (id.startsWith(DIST) && (OWN_FILE.has(nameOf(id)) || findsFilesBesideItself(code) || importsAtRunTime(code))) pinned.add(id);
       return null;
     },
   }, {

@@ -242,7 +242,7 @@ async function loadJsFresh(filepath: string, content: string): Promise<unknown> 
   delete requireCache[real]; // CommonJS configs are cached by path, ESM ones by URL (hence the query)
   const url = pathToFileURL(real);
   url.search = `?load=${Date.now()}-${++loadCount}`;
-  return withDefaultExport(await withSyntaxCheck(filepath, content, async () => ((await import(url.href)) as { default?: unknown }).default));
+  return withDefaultExport(await withSyntaxCheck(filepath, content, async () => ((await (await import('./import-file.js')).importFile(url.href)) as { default?: unknown }).default));
 }
 
 /** A .ts config through jiti (ts-loader.ts, imported only when a .ts config is loaded). */

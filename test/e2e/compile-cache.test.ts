@@ -1,0 +1,103 @@
+/**
+ * Node 20's compile cache for the program's own modules (bin/compile-cache.cjs), run in real child processes:
+ * hits on a second run, never stale code from a changed file of the same length, import() left working, and no
+ * cache in a folder others could write. The bin uses it only where Node lacks module.enableCompileCache.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { execa } from 'execa';
+import { chmod, mkdir, readdir, stat, utimes, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cleanupTempDirs, createRepo, createTempDir } from '../support/git-fixtures.js';
+import { isolatedEnv } from '../support/cli.js';
+
+afterAll(cleanupTempDirs);
+
+const SHIM = fileURLToPath(new URL('../../bin/compile-cache.cjs', import.meta.url));
+const BIN = fileURLToPath(new URL('../../bin/ravi-orchestrator.cjs', import.meta.url));
+const NODE_HAS_CACHE = typeof (createRequire(import.meta.url)('node:module') as { enableCompileCache?: unknown }).enableCompileCache === 'function';
+
+/** A program folder: main.js requires value.js and import()s an ES module through loader.js. */
+async function program(value: string) {
+  const root = await createTempDir('ravi-compile-cache-');
+  const dir = join(root, 'program');
+  await mkdir(dir);
+  await writeFile(join(dir, 'main.js'), `'use strict';\nexports.value = require('./value.js').value;\nexports.load = (url) => require('./loader.js').load(url);\n`);
+  await writeFile(join(dir, 'value.js'), `'use strict';\nexports.value = ${JSON.stringify(value)};\n`);
+  await writeFile(join(dir, 'loader.js'), `'use strict';\nexports.load = (url) => import(url);\n`);
+  await writeFile(join(root, 'esm.mjs'), 'export default 42;\n');
+  return { root, dir, cache: join(root, 'cache') };
+}
+
+/** Runs a child that installs the cache, loads the program, and prints what it got and the cache's counts. */
+async function run(p: { root: string; dir: string; cache: string }) {
+  const script = `
+    const counts = require(${JSON.stringify(SHIM)}).installCompileCache(${JSON.stringify(p.dir)}, ${JSON.stringify(p.cache)});
+    const main = require(${JSON.stringify(join(p.dir, 'main.js'))});
+    main.load(require('node:url').pathToFileURL(${JSON.stringify(join(p.root, 'esm.mjs'))}).href).then((esm) => {
+      console.log(JSON.stringify({ value: main.value, esm: esm.default, counts }));
+    });`;
+  const { stdout } = await execa(process.execPath, ['-e', script]);
+  return JSON.parse(stdout) as { value: string; esm: number; counts: { hits: number; compiled: number } | null };
+}
+
+describe('the compile cache of Node 20 (bin/compile-cache.cjs)', () => {
+  it('compiles once and serves the next run from the cache; a file that calls import() is left to Node', async () => {
+    const p = await program('one');
+    expect(await run(p)).toEqual({ value: 'one', esm: 42, counts: { hits: 0, compiled: 2 } }); // main.js, value.js
+    expect(await run(p)).toEqual({ value: 'one', esm: 42, counts: { hits: 2, compiled: 0 } });
+    const [folder] = await readdir(p.cache);
+    expect(folder).toBe(`ravi-orchestrator-${process.getuid?.()}-${process.version}-${process.arch}`);
+    expect((await stat(join(p.cache, folder as string))).mode & 0o777).toBe(0o700);
+    expect((await readdir(join(p.cache, folder as string))).sort().map((name) => name.split('@')[0])).toEqual(['main.js', 'value.js']);
+  });
+
+  it('never runs the code of a file as it was: same length, new content, a new entry (and the old one goes)', async () => {
+    const p = await program('one');
+    await run(p);
+    await run(p);
+    const file = join(p.dir, 'value.js');
+    const before = await stat(file);
+    await writeFile(file, `'use strict';\nexports.value = "two";\n`);
+    expect((await stat(file)).size).toBe(before.size);
+    await utimes(file, before.atime, before.mtime); // even with its old mtime: the inode and ns mtime differ, or the size
+    const after = await run(p);
+    expect(after.value).toBe('two');
+    expect(after.counts).toEqual({ hits: 1, compiled: 1 });
+    const [folder] = await readdir(p.cache);
+    expect((await readdir(join(p.cache, folder as string))).filter((name) => name.startsWith('value.js@'))).toHaveLength(1);
+  });
+
+  it('keeps no cache in a folder that group or others may write', async () => {
+    const p = await program('one');
+    await run(p);
+    const [folder] = await readdir(p.cache);
+    await chmod(join(p.cache, folder as string), 0o777);
+    expect(await run(p)).toEqual({ value: 'one', esm: 42, counts: null });
+    await chmod(join(p.cache, folder as string), 0o700);
+    await chmod(p.cache, 0o777); // a base others may write, not sticky: they could swap our folder
+    expect((await run(p)).counts).toBeNull();
+  });
+
+  it('the bin uses it only where Node has no cache of its own, and a JS config still loads through import()', async () => {
+    const repo = await createRepo();
+    await writeFile(join(repo.path, 'ravi-orchestrator.config.mjs'), 'export default { env: { vars: { AGENT_BRANCH: "{branch}" } } };\n');
+    const home = await createTempDir('ravi-compile-cache-home-');
+    const cache = join(home, 'compile-cache');
+    const env = isolatedEnv(home, { NODE_COMPILE_CACHE: cache });
+    for (let i = 0; i < 2; i++) {
+      const result = await execa(process.execPath, [BIN, 'plan', '--json'], { cwd: repo.path, env, extendEnv: false, reject: false });
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(JSON.parse(result.stdout)).toHaveProperty('actions');
+    }
+    const ours = (await readdir(cache)).filter((name) => name.startsWith('ravi-orchestrator-'));
+    if (NODE_HAS_CACHE) expect(ours).toEqual([]);
+    else {
+      expect(ours).toHaveLength(1);
+      const entries = await readdir(join(cache, ours[0] as string));
+      expect(entries.some((name) => name.startsWith('cli%main.js@'))).toBe(true);
+      expect(entries.some((name) => name.startsWith('config%import-file.js@'))).toBe(false); // it calls import()
+    }
+  });
+});
