@@ -180,7 +180,7 @@ function samplesOf(profile, spawnedAt) {
   const ours = (id) => {
     for (let at = id; at !== undefined; at = parent.get(at)) {
       const frame = nodes.get(at)?.callFrame;
-      if (frame?.url?.includes('/dist/')) return `${frame.functionName || '(anonymous)'} ${frame.url.replace(/^.*\/dist\//, '')}:${frame.lineNumber + 1}`;
+      if (/\/dist(-cli)?\//.test(frame?.url ?? '')) return `${frame.functionName || '(anonymous)'} ${frame.url.replace(/^.*\/dist(-cli)?\//, '')}:${frame.lineNumber + 1}`;
     }
     return null;
   };
