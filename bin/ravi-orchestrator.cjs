@@ -14,8 +14,8 @@ if (argv.length === 1 && (argv[0] === 'version' || argv[0] === '--version' || ar
   // median 470 ms with the cache, 520 ms without (`node -e 0`: 96 ms).
   const { enableCompileCache } = require('node:module');
   if (enableCompileCache !== undefined) enableCompileCache();
-  else {
-    // Node 20: the same cache, kept by us (compile-cache.cjs), in the folder Node 22+ would use.
+  else if (!process.env.NODE_DISABLE_COMPILE_CACHE) {
+    // Node 20: the same cache, kept by us (compile-cache.cjs), in the folder Node 22+ would use, off by the same switch.
     const path = require('node:path');
     const base = process.env.NODE_COMPILE_CACHE || path.join(require('node:os').tmpdir(), 'node-compile-cache');
     require('./compile-cache.cjs').installCompileCache(path.join(__dirname, '..', 'dist-cli'), path.resolve(base));

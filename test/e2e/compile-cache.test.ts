@@ -80,7 +80,7 @@ describe('the compile cache of Node 20 (bin/compile-cache.cjs)', () => {
     expect((await run(p)).counts).toBeNull();
   });
 
-  it('the bin uses it only where Node has no cache of its own, and a JS config still loads through import()', async () => {
+  it('the bin uses it only where Node has no cache of its own, not with NODE_DISABLE_COMPILE_CACHE, and a JS config still loads through import()', async () => {
     const repo = await createRepo();
     await writeFile(join(repo.path, 'ravi-orchestrator.config.mjs'), 'export default { env: { vars: { AGENT_BRANCH: "{branch}" } } };\n');
     const home = await createTempDir('ravi-compile-cache-home-');
@@ -92,6 +92,11 @@ describe('the compile cache of Node 20 (bin/compile-cache.cjs)', () => {
       expect(JSON.parse(result.stdout)).toHaveProperty('actions');
     }
     const ours = (await readdir(cache)).filter((name) => name.startsWith('ravi-orchestrator-'));
+    // Node's own switch turns ours off too.
+    const off = join(home, 'compile-cache-off');
+    const disabled = await execa(process.execPath, [BIN, 'plan', '--json'], { cwd: repo.path, env: { ...env, NODE_COMPILE_CACHE: off, NODE_DISABLE_COMPILE_CACHE: '1' }, extendEnv: false, reject: false });
+    expect(disabled.exitCode, disabled.stderr).toBe(0);
+    await expect(readdir(off)).rejects.toMatchObject({ code: 'ENOENT' });
     if (NODE_HAS_CACHE) expect(ours).toEqual([]);
     else {
       expect(ours).toHaveLength(1);
