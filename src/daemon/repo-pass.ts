@@ -63,6 +63,10 @@ export async function runRepoPass(options: {
     await sleep(options.settleMs, undefined, { signal: options.signal });
   }
   const report = await runPass(pass);
+  if (report.settlingUntil !== null) {
+    const settling = report.observed.repos[0]?.worktrees.filter((w) => w.settling === true).map((w) => w.worktree.path);
+    options.logger.debug({ settling, until: new Date(report.settlingUntil).toISOString() }, 'a file of ours vanished: its worktree is left alone until that settles');
+  }
   const summary = withFocused(summarize(report, startedAt), focused);
   const retryable = retryableFailure(report);
   if (retryable !== null) throw new PassFailedError(retryable.message, summary, { cause: retryable });
