@@ -47,14 +47,15 @@ export async function runFocusedPass(options: PassOptions & { readonly adminIds:
     const { commonDir } = named.inventory;
     // A worktree a teardown released gets no identity from a full pass (only `reconcile --worktree` revives one):
     // nor from this one, which leaves it to the full pass.
+    const ledgerState = ledger.state(); // a copy: once, not per worktree
     const worktrees = named.inventory.worktrees.filter((worktree) => {
-      const released = ledger.state().released.has(worktreeKey(commonDir, worktree.adminId as string));
+      const released = ledgerState.released.has(worktreeKey(commonDir, worktree.adminId as string));
       if (released) skipped.set(worktree.adminId as string, 'released by teardown');
       return !released;
     });
     if (worktrees.length === 0) return { observed: null, plan: { actions: [], problems: [], notes: [] }, results: [], keys: [], skipped, durationMs: performance.now() - started };
     const inventory = { ...named.inventory, worktrees };
-    const seen = await observeFocused(repoPath, inventory, options.config, options.provider, { ledger: ledger.state(), ports: ports.state() }, { now, signal: options.signal });
+    const seen = await observeFocused(repoPath, inventory, options.config, options.provider, { ledger: ledgerState, ports: ports.state() }, { now, signal: options.signal });
     const observed = options.memory?.vanished.hold(seen).observed ?? seen; // the full pass after it says when to look again
     const keys = worktrees.map((worktree) => worktreeKey(commonDir, worktree.adminId as string));
     const { plan } = await import('./plan.js');

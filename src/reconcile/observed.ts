@@ -55,6 +55,11 @@ export interface ObservedRepo {
   /** Null when the inventory failed. */
   readonly claim: RepoClaim | null;
   readonly worktrees: readonly ObservedWorktree[];
+  /**
+   * Only the worktrees listed here were looked at (a focused pass, observe-focus.ts): the repo's other leases, port
+   * blocks and teardown records are left as they are, never taken for those of gone worktrees.
+   */
+  readonly partial?: boolean;
 }
 
 export interface Observed {

@@ -117,28 +117,37 @@ function planRepo(repo: ObservedRepo, context: PlanContext, wanting: Wanting[], 
   const managed = repo.worktrees.filter((observed) => observed.managed && observed.key !== null);
   const managedKeys = new Set(managed.map((observed) => observed.key as string));
   // Blocks of gone worktrees first, so a new worktree of this repo may take one in the same pass.
-  planLeftoverPorts(repo, inventory, managedKeys, context);
+  if (repo.partial !== true) planLeftoverPorts(repo, inventory, managedKeys, context);
   for (const observed of managed) {
     const want = planHeldOrWanting(observed, inventory, context, excludePatterns);
     if (want !== null) wanting.push(want);
   }
-  planLeftovers(repo, inventory, managedKeys, context);
+  if (repo.partial !== true) planLeftovers(repo, inventory, managedKeys, context);
 }
 
 function createContext(observed: Observed, config: PlanConfig, options: PlanOptions): PlanContext {
   const ledger = observed.ledger;
   const identities = observed.identities.ok ? observed.identities.value : null;
-  const takenNames = new Set<string>([...ledger.identities.keys(), ...(identities ?? []).map((i) => i.name)]);
+  // Built in place, not from spread copies: a focused pass plans one worktree against every identity of the ledger,
+  // and at 2000 the copies (an array per lease) were most of its planning and of the garbage it left.
+  const takenNames = new Set<string>(ledger.identities.keys());
+  const identityByUuid = new Map<string, Identity>();
+  for (const identity of identities ?? []) {
+    takenNames.add(identity.name);
+    identityByUuid.set(identity.uuid, identity);
+  }
   const heldBy = new Map<string, LedgerIdentity[]>();
   for (const identity of ledger.identities.values()) {
     if (identity.lease === null) continue;
-    heldBy.set(identity.lease.worktreeKey, [...(heldBy.get(identity.lease.worktreeKey) ?? []), identity]);
+    const held = heldBy.get(identity.lease.worktreeKey);
+    if (held === undefined) heldBy.set(identity.lease.worktreeKey, [identity]);
+    else held.push(identity);
   }
   return {
     config,
     now: observed.now,
     identities,
-    identityByUuid: new Map((identities ?? []).map((i) => [i.uuid, i])),
+    identityByUuid,
     listingDoubt: listingDoubt(observed),
     vault: vaultOf(observed),
     vaultError: observed.vault !== null && !observed.vault.ok ? observed.vault.error : null,

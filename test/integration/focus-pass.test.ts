@@ -125,6 +125,25 @@ describe('a focused pass', () => {
     expect((await harness.ledger()).identities().filter((i) => i.lease !== null)).toHaveLength(3);
   });
 
+  it('never hands out the identity of a worktree it did not list, even one the full pass would release and lease again', async () => {
+    const { repo, worktrees, harness, focused, fullPlanFor } = await setup(['one', 'two'], { pool: { quarantineMs: 0, keepIdle: 5 } });
+    await harness.reconcile();
+    const twos = await emailOf(worktrees[1] as string);
+    await repo.removeWorktree(worktrees[1] as string); // grace 0, quarantine 0: a full pass would release it and lease it on
+    const added = await repo.addWorktree('three');
+    const key = worktreeKey(repo.commonDir, 'three');
+    expect((await fullPlanFor(key)).map((a) => a.type)).toContain('lease-identity');
+
+    const report = await focused(['three']);
+    expect(report?.plan.actions.map((a) => a.type)).not.toContain('lease-identity');
+    expect(report?.plan.actions.map((a) => a.type)).toContain('create-identity');
+    expect(await emailOf(added)).not.toBe(twos);
+    const ledger = await harness.ledger();
+    expect(ledger.identities().find((i) => i.email === twos)?.lease?.worktreeKey).toBe(worktreeKey(repo.commonDir, 'two'));
+    await harness.reconcile(); // the full pass sees two gone: its identity rests in the pool
+    expect((await harness.ledger()).identities().find((i) => i.email === twos)?.lease).toBeNull();
+  });
+
   it('never hands out the port block of a worktree it did not list, even one the full pass would release', async () => {
     // Room for two blocks: both taken, so a third worktree gets one only by ending another's.
     const [first, last] = await freePortRange(4);
