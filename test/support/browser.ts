@@ -6,6 +6,10 @@
  */
 import { createRequire } from 'node:module';
 import { request } from 'node:http';
+import { rmSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { findChromium } from './chromium.js';
 
@@ -20,9 +24,21 @@ const FLAGS = [
   '--disable-sync',
 ];
 
+/**
+ * Chromium's temp files go to a folder of its own, removed when it closes: full suite runs left
+ * `.org.chromium.Chromium.*` files in the system's temp folder (Chromium's shared memory, not always unlinked).
+ */
 export async function launchBrowser(): Promise<Browser> {
   const binary = await findChromium();
-  return chromium.launch({ executablePath: binary.path, args: FLAGS, env: { ...process.env, ...binary.env } });
+  const temp = await mkdtemp(join(tmpdir(), 'ravi-chromium-'));
+  try {
+    const browser = await chromium.launch({ executablePath: binary.path, args: FLAGS, env: { ...process.env, ...binary.env, TMPDIR: temp } });
+    browser.once('disconnected', () => rmSync(temp, { recursive: true, force: true }));
+    return browser;
+  } catch (error) {
+    rmSync(temp, { recursive: true, force: true });
+    throw error;
+  }
 }
 
 /** A page in a context of its own (close it with `page.context().close()`), the page's CSP in force. */
