@@ -1,7 +1,7 @@
 // A compile cache for the program's own modules on Node 20, which lacks module.enableCompileCache (Node 22.1+).
 // V8 compiles each module at every start; this keeps what it compiled between runs, through the documented
 // vm.Script `cachedData` API, as the built-in cache does on newer Node. Measured on 2026-12-02, Node 20.20.2,
-// a setup script's `reconcile --worktree` taking a lease, 12 interleaved runs each: median 251 ms with it, 263
+// a setup script's `reconcile --worktree` taking a lease, 20 interleaved runs each: median 259 ms with it, 267
 // without (bench/call-timeline.mjs --mode setup-lease).
 //
 // - Only files under `programDir` (dist-cli/) go through it, and of those only ones that never call import();

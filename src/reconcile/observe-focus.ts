@@ -6,7 +6,7 @@
  * list for gone ones: the repo is marked `partial`, and the planner then ends no lease, releases no port block and
  * forgets no teardown record of it. Those stay taken (a new worktree can never be handed a block or an identity a
  * living worktree holds), and the ledger is not touched. (It used to be shown a copy of the ledger with every such
- * lease moved to no repo: at 2000 worktrees that copy, and collecting it, was a third of a focused pass.)
+ * lease moved to no repo: at 2000 worktrees that copy took a sixth of a focused pass, and its garbage more.)
  */
 import type { Config } from '../config/types.js';
 import type { Provider } from '../providers/types.js';
