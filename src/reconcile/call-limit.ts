@@ -15,8 +15,21 @@ export function limitCalls(provider: Provider, concurrency: number): Provider {
   const FINISHING = 1;
   return {
     ...provider, // plain objects (createRaviProvider, createLocalProvider): their methods do not use `this`
-    createIdentity: (request, options) => calls.add(() => provider.createIdentity(request, options)),
-    mintScopedKey: (uuid, label, options) => calls.add(() => provider.mintScopedKey(uuid, label, options), { priority: FINISHING }),
+    createIdentity: (request, options) => afterTurn(calls.add(() => provider.createIdentity(request, options))),
+    mintScopedKey: (uuid, label, options) => afterTurn(calls.add(() => provider.mintScopedKey(uuid, label, options), { priority: FINISHING })),
     deleteIdentity: (uuid, options) => calls.add(() => provider.deleteIdentity(uuid, options)),
   };
+}
+
+/**
+ * The answer, handed on one turn of the event loop later. Its caller goes on with the worktree's file work (sync
+ * calls among it), and the call that takes the freed slot is only written to its socket in a later turn: without
+ * this, 4 answers landing together sent the next 4 calls one by one behind each answer's file work, 5 ms apart.
+ * Measured (bench/call-timeline.mjs, 30 worktrees, fake Ravi at 50 ms, concurrency 4, 8 interleaved runs):
+ * lease path calls span 526 -> 509 ms, create path (6 runs) 604 -> 590 ms.
+ */
+async function afterTurn<T>(answer: Promise<T>): Promise<T> {
+  const value = await answer;
+  await new Promise((resolve) => setImmediate(resolve));
+  return value;
 }
