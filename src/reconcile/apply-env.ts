@@ -7,19 +7,19 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { stat } from 'node:fs/promises';
 import type { Action } from './actions.js';
-import type { ApplyContext, WorktreeLookup } from './apply.js';
+import type { ApplyContext, StepOutcome, WorktreeLookup } from './apply.js';
 import { writeFileAtomically } from '../files/atomic-write.js';
 import { EnvFileError } from '../util/errors.js';
 import { readEnvFile } from './observe-files.js';
 import { needsIdentities, renderWorktreeEnv } from './desired-env.js';
-import { vaultOf } from './plan.js';
+import { vaultFrom, vaultOf } from './plan.js';
 import { assertWritable } from './apply-ignore.js';
 
 export async function writeEnvStep(
   action: Extract<Action, { type: 'write-env' }>,
   context: ApplyContext,
   lookup: ReadonlyMap<string, WorktreeLookup>,
-): Promise<void> {
+): Promise<StepOutcome> {
   const entry = context.ledger.leaseOf(action.key);
   const found = lookup.get(action.key);
   const identityNeeded = needsIdentities(context.config);
@@ -29,6 +29,8 @@ export async function writeEnvStep(
   const block = context.ports.block(action.key);
   if (context.config.ports !== null && block === undefined) throw new Error(`no port block to write into ${action.file}`);
   const relPath = context.config.env.file;
+  // A pass that planned before the vault answered (late-vault.ts) waits for it here, before the file is read again.
+  const vault = context.vaultLater === undefined ? vaultOf(context.observed) : vaultFrom(await context.vaultLater);
   await assertWritable(found, found.inventory.commonDir, action.worktreePath, relPath, { excluded: context.excluded, looks: context.ignoreLooks });
   const current = await readEnvFile(action.worktreePath, relPath);
   if (current.error !== null) throw new EnvFileError(current.error, { file: current.path });
@@ -37,7 +39,7 @@ export async function writeEnvStep(
     context.config.env,
     identityNeeded ? (entry ?? null) : null,
     { repoName: found.inventory.repoName, adminId: worktree.adminId as string, branch: worktree.branch, ports: context.config.ports === null ? null : block },
-    vaultOf(context.observed),
+    vault,
     current.content,
   );
   if (!render.changed) return;
@@ -46,6 +48,9 @@ export async function writeEnvStep(
   }
   await writeFileAtomically(current.path, render.content, { mode: 0o600, dirMode: 0o700, within: action.worktreePath });
   context.logger.info({ file: current.path, changedKeys: render.changedKeys, removedLegacyLines: render.removedLegacyLines }, 'env file written');
+  // Planned before the vault answered, the plan could not name the secrets this write added.
+  if (context.vaultLater === undefined) return;
+  return { carriedOut: { ...action, changedKeys: render.changedKeys, removedLegacyLines: render.removedLegacyLines } };
 }
 
 /**

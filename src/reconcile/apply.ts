@@ -16,7 +16,7 @@ import type { Ledger } from '../files/ledger.js';
 import type { PortLedger } from '../ports/port-ledger.js';
 import { ensureExcluded } from '../git/ignore.js';
 import { actionTarget, type Action } from './actions.js';
-import type { Observed, ObservedWorktree } from './observed.js';
+import type { Observed, ObservedWorktree, Outcome } from './observed.js';
 import type { RepoInventory } from '../git/types.js';
 import { runStep } from './apply-steps.js';
 import { claimRepo } from './repo-claim.js';
@@ -56,6 +56,8 @@ export interface ApplyContext {
    * that worktree's scoped-key step instead of a mint call. Memory only: a key lost in a crash is minted again.
    */
   readonly issuedKeys?: Map<string, ScopedKey>;
+  /** The vault's answer, for a pass that planned before it came (late-vault.ts): env steps wait for it. */
+  readonly vaultLater?: Promise<Outcome<ReadonlyMap<string, string>>>;
   /** Set by apply: lease keys asked for while the write-ahead went to disk, by worktree key (apply-early-keys.ts). */
   readonly earlyKeys?: Map<string, EarlyKey>;
 }
@@ -66,8 +68,11 @@ export interface WorktreeLookup {
   readonly inventory: RepoInventory;
 }
 
-/** A step may decline to act and say why; it throws when it fails. */
-export type StepOutcome = void | { readonly note: string };
+/**
+ * A step may decline to act and say why, or say what it did when that differs from the plan (`carriedOut`: an
+ * env file written with the vault's answer the plan did not have, late-vault.ts); it throws when it fails.
+ */
+export type StepOutcome = void | { readonly note: string } | { readonly carriedOut: Action };
 
 type Phase = 'pool' | 'worktree' | 'delete';
 
@@ -165,9 +170,10 @@ async function runGroup(group: Action[], context: ApplyContext, lookup: Readonly
       const pre = prepared.get(action);
       if (pre !== undefined && !pre.ok) throw pre.error; // its write-ahead record was refused or did not land
       const ran = await runStep(action, context, lookup);
-      const outcome = ran ?? (pre?.ok === true && pre.note !== undefined ? { note: pre.note } : undefined);
-      results.push(outcome ? { action, status: 'done', error: null, note: outcome.note } : { action, status: 'done', error: null });
-      audits.push(auditAction(action, null, context, lookup, before, outcome ? outcome.note : null));
+      const done = ran !== undefined && 'carriedOut' in ran ? ran.carriedOut : action;
+      const outcome = (ran !== undefined && 'note' in ran ? ran : undefined) ?? (pre?.ok === true && pre.note !== undefined ? { note: pre.note } : undefined);
+      results.push(outcome ? { action: done, status: 'done', error: null, note: outcome.note } : { action: done, status: 'done', error: null });
+      audits.push(auditAction(done, null, context, lookup, before, outcome ? outcome.note : null));
     } catch (error) {
       failed = true;
       const asErr = asError(error);

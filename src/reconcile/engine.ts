@@ -12,6 +12,7 @@ import { canonicalPath, samePath } from '../util/same-path.js';
 import { actionTarget, type Action, type Plan } from './actions.js';
 import type { ActionResult } from './apply.js';
 import { observe } from './observe.js';
+import { canPlanBeforeVault } from './late-vault.js';
 import type { Observed, ObservedWorktree } from './observed.js';
 import type { PassLooks, PassMemory } from './pass-memory.js';
 
@@ -63,27 +64,47 @@ export async function runPass(options: PassOptions): Promise<PassReport> {
     const [ledger, ports] = await Promise.all([openLedger(options), openPorts(options)]);
     const onlyWorktreePath = options.worktree ? await canonicalPath(options.worktree) : null;
     const looks: PassLooks | undefined = options.memory?.begin(options.config.repos);
-    const seen = await observe(options.config, options.provider, ledger, ports, {
+    const { observed: seen, vaultLater } = await observe(options.config, options.provider, ledger, ports, {
       now: (options.now ?? Date.now)(),
       onlyWorktreePath,
       signal: options.signal,
       looks,
+      vaultLater: options.mode === 'apply',
     });
-    const { observed, settlingUntil } = options.memory?.vanished.hold(seen) ?? { observed: seen, settlingUntil: null };
+    const held = options.memory?.vanished.hold(seen) ?? { observed: seen, settlingUntil: null };
+    let observed = held.observed;
     const focus = onlyWorktreePath === null ? null : await findWorktree(observed, onlyWorktreePath);
     const { plan } = await planner;
-    let planned = plan(observed, options.config, { focusKey: focus?.key ?? null, takeOver: options.takeOver === true });
-    if (onlyWorktreePath !== null) planned = focusPlan(planned, focus);
+    const planFor = (truth: Observed): Plan => {
+      const planned = plan(truth, options.config, { focusKey: focus?.key ?? null, takeOver: options.takeOver === true });
+      return onlyWorktreePath === null ? planned : focusPlan(planned, focus);
+    };
+    let planned = planFor(observed);
+    // Planned before the vault answered (late-vault.ts): kept when its answer cannot change it, else planned again.
+    let answerLater = vaultLater;
+    if (vaultLater !== null && !canPlanBeforeVault(planned, observed)) {
+      observed = { ...observed, vault: await vaultLater };
+      planned = planFor(observed);
+      answerLater = null;
+    }
     let results: ActionResult[] = [];
     if (options.mode === 'apply') {
       if (planned.actions.length > 0) {
         const { apply } = await (applier ?? import('./apply.js')); // a pass with nothing to do (most of them) does not load the steps
-        results = await apply(planned.actions, { config: options.config, provider: options.provider, ledger, ports, observed, logger: options.logger, signal: options.signal, now: options.now });
+        results = await apply(planned.actions, {
+          config: options.config, provider: options.provider, ledger, ports, observed, logger: options.logger, signal: options.signal, now: options.now,
+          ...(answerLater === null ? {} : { vaultLater: answerLater }),
+        });
+      }
+      if (answerLater !== null) {
+        // The report says what was read, and the problems of the plan its answer gives (a failed read, a missing secret).
+        observed = { ...observed, vault: await answerLater };
+        planned = { ...planned, problems: planFor(observed).problems };
       }
       await Promise.all([ledger.compactIfLarge(), ports.compactIfLarge()]);
       options.memory?.vanished.record(observed, results, onlyWorktreePath === null);
     }
-    return { observed, plan: planned, results, ledgerAfter: ledger.state(), portsAfter: ports.state(), focus, settlingUntil, durationMs: performance.now() - started };
+    return { observed, plan: planned, results, ledgerAfter: ledger.state(), portsAfter: ports.state(), focus, settlingUntil: held.settlingUntil, durationMs: performance.now() - started };
   } finally {
     await lock?.release();
   }

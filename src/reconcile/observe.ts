@@ -14,7 +14,7 @@ import { checkIgnored } from '../git/ignore.js';
 import type { RepoInventory, Worktree } from '../git/types.js';
 import { mapConcurrent } from '../util/map-concurrent.js';
 import { samePath } from '../util/same-path.js';
-import type { Observed, ObservedRepo, ObservedWorktree, Outcome, RepoClaim } from './observed.js';
+import { VaultNotYetRead, type Observed, type ObservedRepo, type ObservedWorktree, type Outcome, type RepoClaim } from './observed.js';
 import { problemWith, readRepoOwner } from './repo-claim.js';
 import { readEnvFile, readScopedConfig } from './observe-files.js';
 import { createWorktreeSelector, type WorktreeSelector } from './worktree-filter.js';
@@ -33,31 +33,47 @@ export interface ObserveOptions {
   readonly signal?: AbortSignal;
   /** Answers kept from earlier passes (the daemon's), validated against the disk before use. */
   readonly looks?: PassLooks | undefined;
+  /**
+   * Do not wait for the vault: when it has not answered by the time the rest is read, Observed.vault is a
+   * VaultNotYetRead and its answer comes in ObservedUntilVault.vaultLater (late-vault.ts).
+   */
+  readonly vaultLater?: boolean;
+}
+
+export interface ObservedUntilVault {
+  readonly observed: Observed;
+  /** The vault's answer, when Observed.vault is a VaultNotYetRead; otherwise null. */
+  readonly vaultLater: Promise<Outcome<ReadonlyMap<string, string>>> | null;
 }
 
 /** Reading files is cheap; bound it so 500 worktrees do not open 1000 files at once. */
 const FILE_CONCURRENCY = 16;
 
-export async function observe(config: Config, provider: Provider, ledger: Ledger, ports: PortLedger, options: ObserveOptions): Promise<Observed> {
+export async function observe(config: Config, provider: Provider, ledger: Ledger, ports: PortLedger, options: ObserveOptions): Promise<ObservedUntilVault> {
   const call = { signal: options.signal };
   const identities = capture(provider.listIdentities(call));
   const vault =
     config.env.secrets.length > 0 && config.secrets.vault !== null ? capture(provider.listVaultSecrets(config.secrets.vault, call)) : null;
+  let vaultRead: Outcome<ReadonlyMap<string, string>> | null = null;
+  void vault?.then((outcome) => (vaultRead = outcome));
   const selector = createWorktreeSelector(config);
   // A one-shot pass keeps no answers, but its listing and its worktrees still share their looks at the repo's files.
   const shared = options.looks?.shared ?? new SharedLooks();
   const listing = options.looks?.listing ?? { looks: shared };
   const passOptions = { ...options, listing, shared, ignoreCache: options.looks?.ignore ?? singlePass<IgnoreAnalysis>({ looks: shared }) };
   const repos = await Promise.all(config.repos.map((repo) => observeRepo(repo, config, provider, selector, passOptions)));
-  return {
+  const listed = await identities;
+  const late = vault !== null && vaultRead === null && options.vaultLater === true;
+  const observed: Observed = {
     now: options.now,
     repos,
-    identities: await identities,
-    vault: vault === null ? null : await vault,
+    identities: listed,
+    vault: vault === null ? null : late ? { ok: false, error: new VaultNotYetRead() } : await vault,
     ledger: ledger.state(),
     ports: ports.state(),
     issuesScopedKeys: provider.issuesScopedKeys,
   };
+  return { observed, vaultLater: late ? vault : null };
 }
 
 async function observeRepo(

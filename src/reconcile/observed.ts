@@ -6,6 +6,14 @@ import type { PortState } from '../ports/port-ledger.js';
 
 export type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: Error };
 
+/** Observed.vault of a pass that planned before the vault answered (late-vault.ts). */
+export class VaultNotYetRead extends Error {
+  constructor() {
+    super('the vault has not answered yet');
+    this.name = 'VaultNotYetRead';
+  }
+}
+
 export interface ObservedEnvFile {
   /** Absolute path. */
   readonly path: string;
@@ -67,7 +75,11 @@ export interface Observed {
   readonly now: number;
   readonly repos: readonly ObservedRepo[];
   readonly identities: Outcome<readonly Identity[]>;
-  /** Null when no secrets are configured (the vault is not read). */
+  /**
+   * Null when no secrets are configured (the vault is not read). A vault still on its way when the rest was read
+   * (`vaultLater`, late-vault.ts) is a failed read whose error is a VaultNotYetRead: secrets keep the values the
+   * env files hold, and no problem is reported for it.
+   */
   readonly vault: Outcome<ReadonlyMap<string, string>> | null;
   readonly ledger: LedgerState;
   /** The state dir's port blocks (empty when ports were never configured). */

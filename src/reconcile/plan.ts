@@ -11,7 +11,7 @@ import type { PortState } from '../ports/port-ledger.js';
 import { needsIdentities } from './desired-env.js';
 import { planLeftoverPorts, reportMissingPorts, type PortFacts } from './plan-ports.js';
 import type { Action, Note, Plan, Problem } from './actions.js';
-import type { Observed, ObservedRepo } from './observed.js';
+import { VaultNotYetRead, type Observed, type ObservedRepo } from './observed.js';
 import { planHeldOrWanting, type Wanting } from './plan-worktree.js';
 import { planAcquisitions } from './plan-acquire.js';
 import { planLeftovers } from './plan-leftovers.js';
@@ -150,7 +150,7 @@ function createContext(observed: Observed, config: PlanConfig, options: PlanOpti
     identityByUuid,
     listingDoubt: listingDoubt(observed),
     vault: vaultOf(observed),
-    vaultError: observed.vault !== null && !observed.vault.ok ? observed.vault.error : null,
+    vaultError: observed.vault !== null && !observed.vault.ok && !(observed.vault.error instanceof VaultNotYetRead) ? observed.vault.error : null,
     issuesScopedKeys: observed.issuesScopedKeys,
     focusKey: options.focusKey ?? null,
     ledger,
@@ -185,10 +185,14 @@ export function listingDoubt(observed: Observed): string | null {
   return null;
 }
 
-/** The vault's secrets; empty when none are configured, null when reading it failed. */
+/** The vault's secrets; empty when none are configured, null when reading it failed (or it has not answered yet). */
 export function vaultOf(observed: Observed): ReadonlyMap<string, string> | null {
-  if (observed.vault === null) return new Map();
-  return observed.vault.ok ? observed.vault.value : null;
+  return vaultFrom(observed.vault);
+}
+
+export function vaultFrom(read: Observed['vault']): ReadonlyMap<string, string> | null {
+  if (read === null) return new Map();
+  return read.ok ? read.value : null;
 }
 
 /** After a crash, adopt by exact name; if several match, the oldest (the one created first). */
