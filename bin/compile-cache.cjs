@@ -8,6 +8,8 @@
 //   every other module loads as Node loads it.
 // - V8 checks a cache entry against the source's length only, so an entry is named by the file's path, size,
 //   mtime and inode: a reinstalled file never runs old code. The entries of a file's old versions are removed.
+// - Each install of the program has a folder of its own (named by a hash of its path): entries are named by paths
+//   inside the program, and two installs sharing a folder removed each other's entries at every run.
 // - Entries are run as code, so the folder must be this user's alone (created 0700, owned, not writable by
 //   group or others, in a folder no one else can rename it out of); otherwise there is no cache. Entries are
 //   written at exit, each whole (temp file, rename).
@@ -20,13 +22,14 @@ const vm = require('node:vm');
 
 /**
  * Compiles the modules under `programDir` through a cache in `baseDir` (NODE_COMPILE_CACHE when set, else
- * `<tmp>/node-compile-cache`, where Node 22+ keeps its own), in a folder of this user and this Node. Returns counts
+ * `<tmp>/node-compile-cache`, where Node 22+ keeps its own), in a folder of this user, this Node and this program
+ * folder. Returns counts
  * of cache hits and of modules compiled afresh (tests read them), or null when no folder can be ours alone.
  * @param {string} programDir
  * @param {string} baseDir
  */
 function installCompileCache(programDir, baseDir) {
-  const dir = privateFolder(baseDir, `ravi-orchestrator-${process.getuid?.() ?? 'user'}-${process.version}-${process.arch}`);
+  const dir = privateFolder(baseDir, `ravi-orchestrator-${process.getuid?.() ?? 'user'}-${process.version}-${process.arch}-${fnv1a(programDir)}`);
   if (dir === null) return null;
   const under = programDir.endsWith(path.sep) ? programDir : programDir + path.sep;
   const counts = { hits: 0, compiled: 0 };
@@ -50,8 +53,27 @@ function installCompileCache(programDir, baseDir) {
     return script.runInThisContext({ displayErrors: true }).call(this.exports, this.exports, requireFor(this), this, filename, path.dirname(filename));
   };
   // At exit the functions that ran are compiled too: the entry then holds them, not only the top level.
-  process.once('exit', () => fresh.forEach(save));
+  process.once('exit', () => {
+    if (fresh.length === 0) return;
+    const names = namesIn(dir);
+    for (const one of fresh) save(one, names);
+  });
   return counts;
+}
+
+/** 32-bit FNV-1a of a string, 8 hex digits: a folder name per install (a collision only shares a folder). */
+function fnv1a(text) {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return (hash >>> 0).toString(16).padStart(8, '0');
+}
+
+function namesIn(dir) {
+  try {
+    return fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
 }
 
 /**
@@ -94,8 +116,11 @@ function readOrUndefined(file) {
   }
 }
 
-/** Writes one entry whole, and removes the entries of the same file's earlier versions. Never throws (it runs at exit). */
-function save({ entry, script }) {
+/**
+ * Writes one entry whole, and removes the entries of the same file's earlier versions among `names` (the folder
+ * as it was at exit, read once for all entries). Never throws (it runs at exit).
+ */
+function save({ entry, script }, names) {
   const temp = `${entry}.${process.pid}.tmp`;
   try {
     fs.writeFileSync(temp, script.createCachedData(), { mode: 0o600 });
@@ -103,7 +128,7 @@ function save({ entry, script }) {
     const dir = path.dirname(entry);
     const name = path.basename(entry);
     const prefix = name.slice(0, name.lastIndexOf('@') + 1);
-    for (const other of fs.readdirSync(dir)) {
+    for (const other of names) {
       if (other !== name && other.startsWith(prefix) && !other.endsWith('.tmp')) fs.rmSync(path.join(dir, other), { force: true });
     }
   } catch {

@@ -48,7 +48,7 @@ describe('the compile cache of Node 20 (bin/compile-cache.cjs)', () => {
     expect(await run(p)).toEqual({ value: 'one', esm: 42, counts: { hits: 0, compiled: 2 } }); // main.js, value.js
     expect(await run(p)).toEqual({ value: 'one', esm: 42, counts: { hits: 2, compiled: 0 } });
     const [folder] = await readdir(p.cache);
-    expect(folder).toBe(`ravi-orchestrator-${process.getuid?.()}-${process.version}-${process.arch}`);
+    expect(folder).toMatch(new RegExp(`^ravi-orchestrator-${process.getuid?.()}-${process.version.replace(/\./g, '\\.')}-${process.arch}-[0-9a-f]{8}$`));
     expect((await stat(join(p.cache, folder as string))).mode & 0o777).toBe(0o700);
     expect((await readdir(join(p.cache, folder as string))).sort().map((name) => name.split('@')[0])).toEqual(['main.js', 'value.js']);
   });
@@ -67,6 +67,16 @@ describe('the compile cache of Node 20 (bin/compile-cache.cjs)', () => {
     expect(after.counts).toEqual({ hits: 1, compiled: 1 });
     const [folder] = await readdir(p.cache);
     expect((await readdir(join(p.cache, folder as string))).filter((name) => name.startsWith('value.js@'))).toHaveLength(1);
+  });
+
+  it('gives each install a folder of its own: two copies of the program in one cache keep their entries', async () => {
+    const first = await program('one');
+    const second = { ...(await program('one')), cache: first.cache }; // the same files, another path
+    await run(first);
+    expect((await run(second)).counts).toEqual({ hits: 0, compiled: 2 });
+    expect((await run(first)).counts).toEqual({ hits: 2, compiled: 0 });
+    expect((await run(second)).counts).toEqual({ hits: 2, compiled: 0 });
+    expect(await readdir(first.cache)).toHaveLength(2);
   });
 
   it('keeps no cache in a folder that group or others may write', async () => {
