@@ -5,12 +5,13 @@
  * each call started and ended; the env files still get the vault's secrets, and the vault's problems are reported
  * as a pass that waited would report them. A pass whose answer could change its plan still waits.
  */
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'dotenv';
 import { cleanupTempDirs, createRepo, createTempDir } from '../support/git-fixtures.js';
-import { startFakeRaviServer, type FakeRaviServer, type RecordedCall } from '../support/fake-ravi-server.js';
+import type { FakeRaviServer, RecordedCall } from '../support/fake-ravi-server.js';
+import { fakeRaviPerTest } from '../support/fake-ravi-per-test.js';
 import { createHarness, raviProviderConfig, testConfig } from '../support/engine-harness.js';
 import { createRaviProvider } from '../../src/providers/ravi/ravi-provider.js';
 import type { RetryPolicy } from '../../src/providers/ravi/retry.js';
@@ -20,12 +21,7 @@ import { readAudit } from '../../src/audit/audit-log.js';
 afterAll(cleanupTempDirs);
 
 let server: FakeRaviServer;
-beforeEach(async () => {
-  server = await startFakeRaviServer();
-});
-afterEach(async () => {
-  await server.close();
-});
+fakeRaviPerTest((started) => (server = started));
 
 const FAST_RETRY: Partial<RetryPolicy> = { baseMs: 1, capMs: 5, attempts: 4 };
 const SECRETS = { method: 'GET', pathPrefix: '/api/secrets/' };
