@@ -12,7 +12,7 @@ import { writeFileAtomically } from '../files/atomic-write.js';
 import { EnvFileError } from '../util/errors.js';
 import { readEnvFile } from './observe-files.js';
 import { needsIdentities, renderWorktreeEnv } from './desired-env.js';
-import { vaultFrom, vaultOf } from './plan.js';
+import { vaultFrom } from './plan.js';
 import { assertWritable } from './apply-ignore.js';
 
 export async function writeEnvStep(
@@ -30,7 +30,7 @@ export async function writeEnvStep(
   if (context.config.ports !== null && block === undefined) throw new Error(`no port block to write into ${action.file}`);
   const relPath = context.config.env.file;
   // A pass that planned before the vault answered (late-vault.ts) waits for it here, before the file is read again.
-  const vault = context.vaultLater === undefined ? vaultOf(context.observed) : vaultFrom(await context.vaultLater);
+  const vault = vaultFrom(context.vaultLater === undefined ? context.observed.vault : await context.vaultLater);
   await assertWritable(found, found.inventory.commonDir, action.worktreePath, relPath, { excluded: context.excluded, looks: context.ignoreLooks });
   const current = await readEnvFile(action.worktreePath, relPath);
   if (current.error !== null) throw new EnvFileError(current.error, { file: current.path });
