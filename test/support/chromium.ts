@@ -142,5 +142,11 @@ async function untar(archive: string, into: string): Promise<void> {
     tar.once('error', reject);
     tar.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`tar -x ${archive} exited ${code}: ${stderr.trim()}`))));
   });
-  await Promise.all([pipeline(createReadStream(archive), createBrotliDecompress(), tar.stdin), exited]);
+  // tar stops reading at the archive's end marker and may exit before the padding after it is written: its exit
+  // status is the verdict, and a pipe it closed then ("Premature close", EPIPE) is no failure. (A CI run failed on
+  // that race.) A truncated or corrupt archive still fails: tar exits non-zero.
+  const fed = pipeline(createReadStream(archive), createBrotliDecompress(), tar.stdin).then(() => null, (error: NodeJS.ErrnoException) => error);
+  await exited;
+  const feedError = await fed;
+  if (feedError !== null && feedError.code !== 'EPIPE' && feedError.code !== 'ERR_STREAM_PREMATURE_CLOSE') throw feedError;
 }
