@@ -99,7 +99,11 @@ async function onePass(cli, detail) {
     const spawnedAt = monotonicMs();
     const result = await run(process.execPath, [...profile, cli, ...args, '-c', sc.configFile], { cwd, env: orchestratorEnv(sc) });
     const exitedAt = monotonicMs();
-    if (opts.require) console.log(result.stderr.split('\n').filter((l) => l.startsWith('LC ')).join('\n'));
+    // A preload's marks: lines `LC <label> <monotonic ms>` (process.hrtime), shown as ms after the spawn.
+    if (opts.require) {
+      const marks = result.stderr.split('\n').filter((l) => l.startsWith('LC ')).map((l) => l.split(' '));
+      console.log(marks.map(([, label, at]) => `LC ${label} ${(Number(at) - spawnedAt).toFixed(1)}`).join('\n'));
+    }
     if (result.code !== 0) throw new Error(`reconcile exited ${result.code}: ${result.stderr.slice(-2000)}`);
     await verifyEnvFiles(targets);
     const calls = (await server.calls()).map((c) => ({ ...c, start: c.startedAt - spawnedAt, end: (c.endedAt ?? exitedAt) - spawnedAt }));

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { CLI, GIT_ENV, git, gitEnv, removeTempDir, run, runOk, startFakeRavi, summarize } from './lib.mjs';
 import { createScenario, log, orchestratorEnv, orchestratorOk, useServer, verifyEnvFiles } from './scenario.mjs';
-import { ratioRow, ms } from './report.mjs';
+import { ratioRow, ms, spread } from './report.mjs';
 
 // The baseline gets the environment the CLI runs with (orchestratorEnv: PATH, HOME, git's), never the bench's own:
 // an inherited NODE_EXTRA_CA_CERTS (set in some shells) makes Node load a CA bundle at start, +50 ms here, which
@@ -86,7 +86,7 @@ export async function setupScript(opts) {
       log(`setup script (${path}): ${ms(time.median)} vs floor ${ms(floor)} (${callCount} calls x ${opts.latencyMs} ms + 1.5 x ${ms(node.median)})`);
     }
     const row = (path) => ratioRow('2', `setup script \`reconcile --worktree\`, ${path} path`, raw[path].time.median / raw[path].floorMs, 1,
-      `${ms(raw[path].time.median)} vs floor ${ms(raw[path].floorMs)} = ${raw[path].callCount} calls × ${opts.latencyMs} ms + 1.5 × ${ms(raw[path].node.median)}`, '≤ 1x (API floor + 1.5x node -e 0)');
+      `${ms(raw[path].time.median)} ${spread(raw[path].time, 'trials')} vs floor ${ms(raw[path].floorMs)} = ${raw[path].callCount} calls × ${opts.latencyMs} ms + 1.5 × ${ms(raw[path].node.median)}`, '≤ 1x (API floor + 1.5x node -e 0)');
     return { rows: [row('lease'), row('create')], raw: { trials: opts.setupTrials, ...raw } };
   } finally {
     await server.close();

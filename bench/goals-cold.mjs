@@ -6,7 +6,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SETUP_SH, git, gitEnv, removeTempDir, run, startFakeRavi, summarize } from './lib.mjs';
 import { createScenario, freshStart, log, orchestratorOk, useServer, verifyEnvFiles } from './scenario.mjs';
-import { ratioRow, ms } from './report.mjs';
+import { ratioRow, ms, spread } from './report.mjs';
 
 const CONCURRENCY = 4; // the configured default (src/config/normalize.ts)
 
@@ -39,10 +39,10 @@ export async function coldProvisioning(opts) {
   const wide = raw.wide.at(-1);
   const rows = [
     ratioRow('4', `cold provisioning N = ${n}, create path, vs API floor at concurrency ${CONCURRENCY}`, create / createFloor, 1.5,
-      `${ms(create)} vs ${ms(createFloor)}: ${floorText(raw.create.at(-1).calls)}; ${(create / issueCreateFloor).toFixed(2)}x the issue's ${ms(issueCreateFloor)}, a create and a key per worktree`),
+      `${ms(create)} ${spread(raw.createStats, 'runs')} vs ${ms(createFloor)}: ${floorText(raw.create.at(-1).calls)}; ${(create / issueCreateFloor).toFixed(2)}x the issue's ${ms(issueCreateFloor)}, a create and a key per worktree`),
     ratioRow('4', `cold provisioning N = ${n}: serial setup.sh loop ÷ ours`, raw.serialStats.median / create, Infinity, `${ms(raw.serialStats.median)} vs ${ms(create)}`, '≥ 5x'),
     ratioRow('4', `cold provisioning N = ${n}, lease path (N idle identities), vs its API floor`, raw.leaseStats.median / leaseFloor, 1.5,
-      `${ms(raw.leaseStats.median)} vs ${ms(leaseFloor)}: ${floorText(raw.lease.at(-1).calls)} (the issue's floor too)`),
+      `${ms(raw.leaseStats.median)} ${spread(raw.leaseStats, 'runs')} vs ${ms(leaseFloor)}: ${floorText(raw.lease.at(-1).calls)} (the issue's floor too)`),
   ];
   rows[1].met = raw.serialStats.median / create >= 5;
   raw.sideBySide = `setup.sh 4-wide: ${ms(raw.wideStats.median)} (${(raw.wideStats.median / create).toFixed(1)}x ours), ${wide.collisions} of ${n} worktrees got another agent's email, ${wide.failed} failed`;

@@ -1,5 +1,7 @@
 // The goals table (printed and written to RESULTS.md): one row per issue-16 goal, target, measured, MET/MISSED.
 export const ms = (v) => `${v >= 10_000 ? (v / 1000).toFixed(1) + ' s' : v.toFixed(0) + ' ms'}`;
+/** How far a median's samples spread, for a verdict near its target: `(5 runs: 712-760 ms)` (a summarize() result). */
+export const spread = (stats, what) => `(${stats.n} ${what}: ${stats.min.toFixed(0)}-${ms(stats.max)})`;
 
 /** A goal met when `value <= limit`; `measured` shows the ratio and what it is made of. */
 export function ratioRow(goal, name, value, limit, detail, target = `≤ ${limit}x`) {

@@ -58,8 +58,8 @@ if (flags.help) {
   --quick                  fewer runs and trials, smaller scale (about 5 minutes); explicit flags still win
   --only a,b               goals to run: ${Object.keys(GOALS).join(', ')}
   --latency 50             fake Ravi latency per call, ms
-  --runs 3                 cold runs per figure (quick: 1)      --seed-runs 1   runs of the setup.sh loops
-  --startup-runs 15        interleaved start-up rounds           --setup-trials 5 (quick: 3)
+  --runs 5                 cold runs per figure (quick: 1)      --seed-runs 1   runs of the setup.sh loops
+  --startup-runs 15        interleaved start-up rounds           --setup-trials 9 (quick: 3)
   --noop-sizes 30,500      no-op sizes (quick: 30,200)           --noop-runs 7 (quick: 5)
   --cold-n 30              cold provisioning size
   --scale-sizes 100,500    cold pass sizes (quick: 100,300; add 1000 for the big one)
@@ -88,10 +88,10 @@ const list = (name, fallback) => (flags[name] ?? fallback).split(',').map((v) =>
 const opts = {
   quick: q,
   latencyMs: int('latency', flags.latency, 0),
-  runs: int('runs', flags.runs ?? (q ? 1 : 3)),
+  runs: int('runs', flags.runs ?? (q ? 1 : 5)),
   seedRuns: int('seed-runs', flags['seed-runs'], 0),
   startupRuns: int('startup-runs', flags['startup-runs'] ?? 15),
-  setupTrials: int('setup-trials', flags['setup-trials'] ?? (q ? 3 : 5)),
+  setupTrials: int('setup-trials', flags['setup-trials'] ?? (q ? 3 : 9)),
   noopSizes: list('noop-sizes', q ? '30,200' : '30,500'),
   noopRuns: int('noop-runs', flags['noop-runs'] ?? (q ? 5 : 7)),
   coldN: int('cold-n', flags['cold-n']),
