@@ -54,7 +54,7 @@ const { values: flags } = parseArgs({
 });
 
 if (flags.help) {
-  process.stdout.write(`usage: npm run bench -- [options]        (default: every goal, about 15 minutes on 2 cores)
+  process.stdout.write(`usage: npm run bench -- [options]        (default: every goal, about 9 minutes on 2 cores)
   --quick                  fewer runs and trials, smaller scale (about 5 minutes); explicit flags still win
   --only a,b               goals to run: ${Object.keys(GOALS).join(', ')}
   --latency 50             fake Ravi latency per call, ms
