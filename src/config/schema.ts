@@ -6,7 +6,7 @@
  * unless it may be secret.
  * Rules that span fields (vault required, secret/var clashes) and defaults live in defaults.ts.
  */
-import picomatch from 'picomatch';
+import { createRequire } from 'node:module';
 import * as v from 'valibot';
 import { closest } from '../util/closest.js';
 import { DURATION_HINT, parseDuration } from './duration.js';
@@ -236,8 +236,15 @@ function checkNoDuplicates(names: string[], addIssue: AddIssue): void {
   });
 }
 
+/**
+ * picomatch (CommonJS) loads on the first pattern to check, as worktree-filter.ts loads it on the first to match: most
+ * configs have none, and loading it was 5-10 ms of every validation (a fresh HOME's first command, an edited config).
+ */
+let picomatch: typeof import('picomatch') | undefined;
+
 function checkGlob(value: string, addIssue: AddIssue): void {
   try {
+    picomatch ??= createRequire(import.meta.url)('picomatch') as typeof import('picomatch');
     picomatch.makeRe(value, { debug: true }); // debug: throw on a bad pattern instead of matching nothing
   } catch (error) {
     const reason = error instanceof Error ? error.message.replace(/^Invalid regular expression: \/.*\/: /, '') : String(error);

@@ -98,7 +98,7 @@ describe('start-up', () => {
     expect(ours.filter((path) => /^agent\/(extract-code|extract-link|html-text|handed-messages)\.js$/.test(path))).toEqual([]);
   });
 
-  it('a no-op `reconcile` (and `--worktree PATH`) with a JSON config it validated before loads no config schema, zod, cosmiconfig or pino; a log line loads pino', async () => {
+  it('a no-op `reconcile` (and `--worktree PATH`) with a JSON config it validated before loads no config schema, zod, cosmiconfig or pino (its first validation no picomatch: it has no pattern); a log line loads pino', async () => {
     const repo = await createRepo({ name: 'startup-json' });
     await repo.addWorktree('feat/json');
     const setupScriptWorktree = await repo.addWorktree('feat/setup');
@@ -106,6 +106,7 @@ describe('start-up', () => {
     const first = await modulesLoadedBy(['reconcile'], repo.path, 0); // validates (the schema) and remembers the config
     expect(first.some((url) => url.endsWith('/dist/config/schema.js'))).toBe(true);
     expect(first.filter((url) => /node_modules\/zod\//.test(url))).toEqual([]); // the config's schema is valibot's
+    expect(first.filter((url) => /node_modules\/picomatch\//.test(url))).toEqual([]); // no pattern to check or match
     const noop = await modulesLoadedBy(['reconcile'], repo.path, 0);
     expect(noop.some((url) => url.endsWith('/dist/reconcile/engine.js'))).toBe(true);
     expect(noop.filter((url) => /node_modules\/(zod|cosmiconfig|pino|picomatch)\/|dist\/config\/(schema|normalize)\.js$/.test(url))).toEqual([]);
