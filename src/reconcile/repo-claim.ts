@@ -5,7 +5,8 @@
  * could see it), and every other state dir is refused there, with the way to hand over: `disown` from
  * the owner, or `--take-over` when the owner is gone for good.
  */
-import { link, open, rm, stat } from 'node:fs/promises';
+import { closeSync, fsyncSync, linkSync, openSync, rmSync, writeSync } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -76,23 +77,26 @@ export async function claimRepo(commonDir: string, stateDir: string, options: { 
   const text = `${JSON.stringify(owner, null, 2)}\n`;
   if (options.takeOver === true) return writeFileAtomically(claimFile(commonDir), text, { mode: 0o644 });
   // Written whole beside it, then linked into place: link() fails if the claim exists, so a reader never
-  // sees half a claim and of two claimants exactly one wins.
+  // sees half a claim and of two claimants exactly one wins. Synchronous: six small calls, once per repo, on a
+  // first pass's way from the listing's answer to its first create, where each thread-pool round trip of the
+  // promise API waited for the main thread (measured: 9 ms for the claim, about 1 ms like this).
   const temp = `${claimFile(commonDir)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   try {
-    const handle = await open(temp, 'wx', 0o644);
+    const fd = openSync(temp, 'wx', 0o644);
     try {
-      await handle.writeFile(text);
-      await handle.sync();
+      const bytes = Buffer.from(text, 'utf8');
+      for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written);
+      fsyncSync(fd);
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
-    await link(temp, claimFile(commonDir));
+    linkSync(temp, claimFile(commonDir));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     const problem = await ownershipProblem(commonDir, stateDir);
     if (problem !== null) throw problem;
   } finally {
-    await rm(temp, { force: true });
+    rmSync(temp, { force: true });
   }
 }
 
