@@ -5,7 +5,7 @@
  * could see it), and every other state dir is refused there, with the way to hand over: `disown` from
  * the owner, or `--take-over` when the owner is gone for good.
  */
-import { closeSync, fsyncSync, linkSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -79,13 +79,13 @@ export async function claimRepo(commonDir: string, stateDir: string, options: { 
   // Written whole beside it, then linked into place: link() fails if the claim exists, so a reader never
   // sees half a claim and of two claimants exactly one wins. Synchronous: six small calls, once per repo, on a
   // first pass's way from the listing's answer to its first create, where each thread-pool round trip of the
-  // promise API waited for the main thread (measured: 9 ms for the claim, about 1 ms like this).
+  // promise API waited for the main thread (measured, create path: median 11.4 ms for the claim, 5.3 ms like this,
+  // most of it the fsync).
   const temp = `${claimFile(commonDir)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   try {
     const fd = openSync(temp, 'wx', 0o644);
     try {
-      const bytes = Buffer.from(text, 'utf8');
-      for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written);
+      writeFileSync(fd, text); // the whole text: it writes again after a short write
       fsyncSync(fd);
     } finally {
       closeSync(fd);
