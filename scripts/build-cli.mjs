@@ -32,6 +32,7 @@ import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { rolldown } from 'rolldown';
+import { schemaStampOf } from './schema-stamp.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DIST = join(ROOT, 'dist');
@@ -56,8 +57,14 @@ const BUNDLES = [
 const AGENT_COMMANDS = ['whoami', 'otp', 'inbox', 'link', 'env', 'exec', 'ravi'].map((name) => `cli/commands/${name}`);
 
 const { SCHEMA_STAMP_MODULES } = await import(join(DIST, 'config', 'valid-config-cache.js'));
-/** valid-config-cache stamps these files by their paths next to its own: none of them may move. */
-const OWN_FILE = new Set(['config/valid-config-cache', ...SCHEMA_STAMP_MODULES.map((name) => `config/${name}`)]);
+/**
+ * valid-config-cache stamps the schema by its files' sizes and mtimes, found beside its own file, unless the build
+ * gives it a stamp: this one, written into its code below. Then it finds no files, and it and the schema's small
+ * modules (names, duration) go where the program needs them, in the file every command loads.
+ */
+const VALID_CONFIG_CACHE = 'config/valid-config-cache';
+const BUILT_STAMP_NULL = 'const BUILT_SCHEMA_STAMP = null;';
+const builtSchemaStamp = await schemaStampOf(DIST, SCHEMA_STAMP_MODULES.map((name) => `config/${name}`), join(ROOT, 'package.json'));
 
 const distPath = (name) => join(DIST, `${name}.js`);
 const nameOf = (id) => relative(DIST, id).replace(/\.js$/, '');
@@ -110,7 +117,11 @@ const bundle = await rolldown({
   plugins: [{
     name: 'pinned-modules',
     transform(code, id) {
-      if (id.startsWith(DIST) && (OWN_FILE.has(nameOf(id)) || findsFilesBesideItself(code) || importsAtRunTime(code))) pinned.add(id);
+      if (id.startsWith(DIST) && nameOf(id) === VALID_CONFIG_CACHE) {
+        if (!code.includes(BUILT_STAMP_NULL)) throw new Error(`build-cli: ${VALID_CONFIG_CACHE}.js has no \`${BUILT_STAMP_NULL}\` to write the schema's stamp into`);
+        return { code: code.replace(BUILT_STAMP_NULL, `const BUILT_SCHEMA_STAMP = ${JSON.stringify(builtSchemaStamp)};`), map: null };
+      }
+      if (id.startsWith(DIST) && (findsFilesBesideItself(code) || importsAtRunTime(code))) pinned.add(id);
       return null;
     },
   }, {
@@ -223,8 +234,6 @@ await writeFile(join(OUT, 'package.json'), `${JSON.stringify({ type: 'commonjs' 
 for (const name of required) {
   if (!canRequire(name)) throw new Error(`build-cli: ${name} is imported statically, but only import() can load it (no "require" entry): import() it where it is used`);
 }
-// The files valid-config-cache stamps are where it looks for them.
-for (const name of OWN_FILE) await stat(join(OUT, `${name}.js`));
 const sizes = await Promise.all(BUNDLES.map(async ({ file }) => {
   const modules = [...fileOf.values()].filter((f) => f === file).length;
   return `${file}.js ${modules} modules (${Math.round((await stat(join(OUT, `${file}.js`))).size / 1024)} kB)`;

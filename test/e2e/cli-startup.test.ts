@@ -5,7 +5,7 @@
  * program users run (dist-cli/, scripts/build-cli.mjs) loads is checked file by file at the end.
  */
 import { execa } from 'execa';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import { CLI_PATH, isolatedEnv, runBuiltCli } from '../support/cli.js';
 import { cleanupTempDirs, createRepo, createTempDir } from '../support/git-fixtures.js';
 import { startFakeRaviServer } from '../support/fake-ravi-server.js';
 import { writeRaviTeamConfig } from '../support/ravi-team-config.js';
+import { schemaStampOf } from '../../scripts/schema-stamp.mjs';
 
 afterAll(cleanupTempDirs);
 
@@ -138,15 +139,40 @@ describe('start-up', () => {
     }
   });
 
-  it('the program users run (dist-cli/) answers `whoami` and `otp` from one file of ours, with the config cache\'s own files', async () => {
+  it('the program users run (dist-cli/) answers `whoami` and `otp` from one file of ours (and the bundler\'s runtime)', async () => {
     for (const command of ['whoami', 'otp']) {
       const loaded = await modulesLoadedBy([command], worktree, undefined, CLI_PATH);
       // A CommonJS module can show twice: seen by the loader hook (the entry) and listed in require.cache.
       const ours = [...new Set(loaded.filter((url) => url.includes('/dist-cli/')).map((url) => url.replace(/^.*\/dist-cli\//, '')))].sort();
-      // valid-config-cache.ts finds the schema's files beside its own (scripts/build-cli.mjs keeps them apart).
-      expect(ours).toEqual(['cli/main.js', 'config/duration.js', 'config/names.js', 'config/valid-config-cache.js', 'rolldown-runtime.js']);
+      // The config cache needs no file of the schema's beside its own: the build wrote the schema's stamp into it.
+      expect(ours).toEqual(['cli/main.js', 'rolldown-runtime.js']);
       expect(loaded.filter((url) => /node_modules\/(pino|execa|zod|p-queue|valibot)\//.test(url))).toEqual([]);
     }
+  });
+
+  it('the program\'s config cache is keyed by the stamp the build made of the schema\'s text, which a schema change changes', async () => {
+    const modules = ['config/schema', 'config/names', 'config/duration'];
+    const stamp = await schemaStampOf(fileURLToPath(new URL('../../dist', import.meta.url)), modules, fileURLToPath(new URL('../../package.json', import.meta.url)));
+    expect(stamp).toMatch(/^built:[0-9a-f]{16}$/);
+    expect(await readFile(CLI_PATH, 'utf8')).toContain(`const BUILT_SCHEMA_STAMP = ${JSON.stringify(stamp)};`);
+    // A fresh HOME: the program validates the config and keeps the verdict under that stamp.
+    const freshHome = await createTempDir('ravi-startup-stamp-home-');
+    const repo = await createRepo({ name: 'startup-stamp' });
+    await writeFile(join(repo.path, 'ravi-orchestrator.config.json'), '{ "concurrency": 3 }\n');
+    expect((await runBuiltCli(['plan'], { cwd: repo.path, home: freshHome })).exitCode).toBe(0);
+    const folder = join(freshHome, '.cache', 'ravi-orchestrator', 'valid-configs');
+    const entries = await readdir(folder);
+    expect(entries).toHaveLength(1);
+    expect((JSON.parse(await readFile(join(folder, entries[0]!), 'utf8')) as { key: string }).key.startsWith(`${stamp}\n`)).toBe(true);
+    // Any change to the text of a module that decides validity gives another stamp.
+    const copy = await createTempDir('ravi-startup-stamp-dist-');
+    for (const name of modules) {
+      await mkdir(join(copy, 'config'), { recursive: true });
+      await writeFile(join(copy, `${name}.js`), await readFile(fileURLToPath(new URL(`../../dist/${name}.js`, import.meta.url))));
+    }
+    expect(await schemaStampOf(copy, modules, fileURLToPath(new URL('../../package.json', import.meta.url)))).toBe(stamp);
+    await writeFile(join(copy, 'config/names.js'), `${await readFile(join(copy, 'config/names.js'), 'utf8')}\n`);
+    expect(await schemaStampOf(copy, modules, fileURLToPath(new URL('../../package.json', import.meta.url)))).not.toBe(stamp);
   });
 
   it('the program\'s no-op `reconcile` loads a pass as one file, not module by module', async () => {
