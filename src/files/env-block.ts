@@ -27,12 +27,49 @@ export interface EnvRender {
 /** current: the file's bytes or null when absent; vars: ordered [key, value] pairs to manage. */
 export function renderEnvFile(current: Uint8Array | null, vars: ReadonlyArray<readonly [string, string]>): EnvRender {
   const wanted = checkedVars(vars);
+  const block = blockText(wanted);
+  return (current === null ? null : unchangedRender(current, wanted, block)) ?? renderInFull(current, wanted, block);
+}
+
+/** renderEnvFile without its shortcut for a file already as wanted (the property tests hold the two equal). */
+export function renderEnvFileInFull(current: Uint8Array | null, vars: ReadonlyArray<readonly [string, string]>): EnvRender {
+  const wanted = checkedVars(vars);
+  return renderInFull(current, wanted, blockText(wanted));
+}
+
+/**
+ * The render of a file that already holds exactly this block, once, and nothing else of ours, found without cutting
+ * the file into lines: a no-op pass renders every worktree's file, and the full render's scan was the largest part
+ * of a pass's per-worktree work after its file reads (N = 500). Null unless each of these holds, and the full render
+ * decides: the only start marker is this block's, at the start of a line; no text outside the block names a managed
+ * key (so no line there is one of ours, legacy or a block's); the text before it does not end in a line bash would
+ * join to the block (continuationGuard). Then the full render gives back the same bytes: the user's lines, the block
+ * in place.
+ */
+function unchangedRender(current: Uint8Array, wanted: ReadonlyMap<string, string>, block: string): EnvRender | null {
+  const text = byteString(current);
+  const start = text.startsWith(BOM) ? BOM.length : 0;
+  const at = text.indexOf(BEGIN_PREFIX, start);
+  if (at === -1 || (at > start && text[at - 1] !== '\n') || !text.startsWith(block, at)) return null;
+  if (text.indexOf(BEGIN_PREFIX, at + 1) !== -1) return null;
+  const before = text.slice(start, at);
+  const after = text.slice(at + block.length);
+  for (const key of wanted.keys()) if (before.includes(key) || after.includes(key)) return null;
+  if (continuationGuard(text.slice(0, at)) !== '') return null;
+  return {
+    content: Buffer.isBuffer(current) ? current : Buffer.from(current),
+    changed: false,
+    removedLegacyLines: 0,
+    changedKeys: diffKeys(mergedBlocks([{ kind: 'block', lines: block.match(LINES) ?? [] }]) ?? new Map<string, string>(), wanted),
+  };
+}
+
+function renderInFull(current: Uint8Array | null, wanted: ReadonlyMap<string, string>, block: string): EnvRender {
   const text = current === null ? '' : byteString(current);
   const bom = text.startsWith(BOM) ? BOM : '';
   const segments = scanEnvText(text.slice(bom.length), (key) => wanted.has(key));
 
   const firstBlock = segments.find((s) => s.kind === 'block');
-  const block = blockText(wanted);
   let body = bom;
   for (const segment of segments) {
     if (segment.kind === 'user') body += segment.lines.join('');
@@ -80,13 +117,16 @@ const QUOTED_START = /^\s*(?:export\s+)?[\w.-]+(?:\s*=\s*|:\s+)(['"`])/;
 
 type Segment = { kind: 'user' | 'legacy' | 'block'; lines: string[] };
 
+/** Lines with their line ends (LF; a CR stays inside its line), the last one without one when the text has none. */
+const LINES = /[^\n]*\n|[^\n]+$/g;
+
 /**
  * Splits a byte string into user lines, legacy assignments of managed keys, and managed blocks. `isOurs` says
  * which keys are managed: their lines outside a block are legacy, and they alone may follow a start marker
  * whose end marker is missing.
  */
 function scanEnvText(text: string, isOurs: (key: string) => boolean): Segment[] {
-  const lines = text.match(/[^\n]*\n|[^\n]+$/g) ?? [];
+  const lines = text.match(LINES) ?? [];
   const segments: Segment[] = [];
   let i = 0;
   while (i < lines.length) {
@@ -157,7 +197,8 @@ function checkedVars(vars: ReadonlyArray<readonly [string, string]>): Map<string
 /** Our block as a byte string: UTF-8 lines, each ending in LF whatever the file's style (see the top). */
 function blockText(vars: ReadonlyMap<string, string>): string {
   const body = [...vars].map(([key, value]) => `${key}=${quoteEnvValue(key, value)}`);
-  return byteString(Buffer.from([BLOCK_BEGIN, ...body, BLOCK_END].join('\n') + '\n', 'utf8'));
+  const text = [BLOCK_BEGIN, ...body, BLOCK_END].join('\n') + '\n';
+  return /[^\x00-\x7f]/.test(text) ? byteString(Buffer.from(text, 'utf8')) : text; // ASCII is its own byte string
 }
 
 /** An empty line when the text before our block ends in a line that bash would join to the next one. */

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { parse } from 'dotenv';
-import { BLOCK_BEGIN, BLOCK_END, readManagedBlock, renderEnvFile } from '../../src/files/env-block.js';
+import { BLOCK_BEGIN, BLOCK_END, readManagedBlock, renderEnvFile, renderEnvFileInFull } from '../../src/files/env-block.js';
 import { quoteEnvValue, UnsafeEnvValueError } from '../../src/files/env-value.js';
 
 const RUNS = 500;
@@ -198,6 +198,32 @@ describe('env block properties on hostile bytes', () => {
       }),
       { numRuns: RUNS },
     );
+  });
+
+  it('a file already holding its block renders as the full render renders it (the shortcut changes no answer)', () => {
+    // Files near the shortcut's edge: our exact block among hostile lines, legacy lines, other start markers,
+    // another block, a block cut or edited, quotes opened before the block, a BOM, a line joined to the block.
+    const legacyLine = fc.tuple(fc.constantFrom(...MANAGED), fc.constantFrom('=x', '="a', "='b'", ' = y')).map(([k, v]) => utf8(`${k}${v}\n`));
+    const part = (vars: ReadonlyArray<readonly [string, string]>) => fc.oneof(
+      { weight: 4, arbitrary: hostileLine },
+      { weight: 3, arbitrary: fc.constant(utf8(blockOf(vars))) },
+      { weight: 1, arbitrary: legacyLine },
+      { weight: 1, arbitrary: fc.constantFrom(utf8(`${BLOCK_BEGIN}\n`), utf8(`${BLOCK_END}\n`), utf8('K="open\n'), utf8('K=x\\\n'), utf8('\xEF\xBB\xBF'), utf8('no line end')) },
+      { weight: 1, arbitrary: managedVars.map((other) => utf8(blockOf(other))) },
+      { weight: 1, arbitrary: fc.constant(utf8(blockOf(vars).slice(0, -1))) },
+    );
+    const file = managedVars.chain((vars) => fc.tuple(fc.constant(vars), fc.boolean(), fc.array(part(vars), { maxLength: 6 })));
+    let shortcutTaken = 0;
+    fc.assert(
+      fc.property(file, ([vars, bom, parts]) => {
+        const current = Buffer.concat([utf8(bom ? '\uFEFF' : ''), ...parts]);
+        const result = renderEnvFile(current, vars);
+        expect({ ...result, content: shown(result.content) }).toEqual({ ...renderEnvFileInFull(current, vars), content: shown(renderEnvFileInFull(current, vars).content) });
+        if (!result.changed) shortcutTaken += 1;
+      }),
+      { numRuns: RUNS * 4 },
+    );
+    expect(shortcutTaken).toBeGreaterThan(RUNS / 4); // the generator reaches files already as wanted, often
   });
 
   it('dotenv reads our values exactly after any user lines without quotes', () => {
