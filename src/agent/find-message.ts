@@ -52,7 +52,11 @@ export type Extractor = (message: MessageText) => string | null;
  * `extract` loads the extractor, only when there is a message to read: `otp` on an empty inbox loads none.
  */
 export async function findNewest(inbox: LeaseInbox, extract: () => Promise<Extractor>, options: FindOptions): Promise<FoundMessage | null> {
-  const messages = await listInbox(inbox, options);
+  return newestAccepted(await listInbox(inbox, options), extract, options);
+}
+
+/** findNewest on a listing already made (listInbox with the same unreadOnly). */
+export async function newestAccepted(messages: readonly InboxMessage[], extract: () => Promise<Extractor>, options: Pick<FindOptions, 'since' | 'accept'>): Promise<FoundMessage | null> {
   const accepted = messages.filter((m) => (options.since === null || Date.parse(m.receivedAt) >= options.since) && (options.accept === undefined || options.accept(m)));
   return accepted.length === 0 ? null : pickNewest(accepted, await extract());
 }

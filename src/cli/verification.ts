@@ -3,7 +3,7 @@
  * SMS). `--wait` waits for one that was not there when the call began (or, `--since-setup`, any since setup);
  * a timeout says what the inbox did hold and which call would take it.
  */
-import type { Extractor, FoundMessage } from '../agent/find-message.js';
+import type { Extractor, FoundMessage, InboxMessage } from '../agent/find-message.js';
 import type { LeaseInbox } from '../agent/lease-inbox.js';
 import type { WorktreeIdentity } from '../agent/worktree-identity.js';
 import type { CommandInput } from './command.js';
@@ -28,7 +28,7 @@ export async function runVerification(input: CommandInput<typeof FLAGS>, verific
   const { what, narrowedBy } = verification;
   // The call began when this process did: a message that landed while node was starting is newer than the call.
   const calledAt = Math.floor(Date.now() - process.uptime() * 1000); // not performance.timeOrigin: it loads perf_hooks (11 modules)
-  const [{ createAgentContext }, { findWorktreeIdentity }, { findNewest, waitForMessage }, { leaseInbox }] = await Promise.all([
+  const [{ createAgentContext }, { findWorktreeIdentity }, { listInbox, newestAccepted, waitForMessage }, { leaseInbox }] = await Promise.all([
     import('./context.js'),
     import('../agent/worktree-identity.js'),
     import('../agent/find-message.js'),
@@ -45,7 +45,9 @@ export async function runVerification(input: CommandInput<typeof FLAGS>, verific
   const since = flags.sinceSetup ? Date.parse(me.leaseSince) : null;
   const accept = flags.wait !== null && !flags.sinceSetup ? await newerThanTheCall(inbox, calledAt) : undefined;
   // --mark-read consumes: it takes the newest unread one, so the next call gets the next one.
-  const find = () => findNewest(inbox, extract, { since, unreadOnly: flags.markRead || flags.unread, accept });
+  const unreadOnly = flags.markRead || flags.unread;
+  let listing: InboxMessage[] = [];
+  const find = async () => newestAccepted((listing = await listInbox(inbox, { unreadOnly })), extract, { since, accept });
   let found: FoundMessage | null;
   if (flags.wait === null) found = await find();
   else {
@@ -53,7 +55,9 @@ export async function runVerification(input: CommandInput<typeof FLAGS>, verific
     found = await waitForMessage(find, { timeoutMs: flags.wait, wakeup: inboxWakeup(provider, config.stateDir, me.uuid) });
   }
   if (found === null) {
-    io.stderr.write(`${await notFound(context, me, inbox, what, extract, { since, accept, narrowedBy })}\n`);
+    // Without --wait the one listing just made is the inbox as the message should describe it (when it was of every message).
+    const listedAll = flags.wait === null && !unreadOnly ? listing : null;
+    io.stderr.write(`${await notFound(context, me, inbox, what, extract, { since, accept, narrowedBy, listedAll })}\n`);
     if (flags.json) writeJson(io.stdout, { ok: false, [what]: null });
     return ExitCode.NOT_FOUND;
   }
@@ -102,6 +106,8 @@ interface Filters {
   readonly accept: ((message: { readonly kind: 'email' | 'sms'; readonly id: string; readonly receivedAt: string }) => boolean) | undefined;
   /** What else narrows the search, for the message (`matching /verify/i`). */
   readonly narrowedBy: string | null;
+  /** Every message of the lease, as the search just listed them; null: list them again. */
+  readonly listedAll: readonly InboxMessage[] | null;
 }
 
 /** Says what the inbox holds and which call would take it: a plain `link` after `otp --wait` took the mail, say. */
@@ -112,11 +118,9 @@ async function notFound(context: AgentContext<Flags>, me: WorktreeIdentity, inbo
   const waited = flags.wait === null ? '' : ` within ${Math.round(flags.wait / 1000)}s`;
   const head = `No verification ${what} arrived for ${me.email ?? me.name}${scope}${waited}`;
   const { listInbox, pickNewest } = await import('../agent/find-message.js');
-  // One listing of each kind, all and unread; the newest with a value is picked from what was listed. The unread
-  // one only when there is mail: it reads what --mark-read handed out (handed-messages.ts), an empty inbox need not.
-  const all = await listInbox(inbox, { unreadOnly: false });
+  // Every message (the search's own listing when it made one); the newest with a value is picked from it.
+  const all = filters.listedAll ?? (await listInbox(inbox, { unreadOnly: false }));
   if (all.length === 0) return `${head}. The inbox is empty${localMailHint(context)}.`;
-  const unread = await listInbox(inbox, { unreadOnly: true });
   const emails = all.filter((m) => m.kind === 'email').length;
   const holds = `The inbox holds ${emails} email${emails === 1 ? '' : 's'} and ${all.length - emails} SMS`;
   const newest = pickNewest(all, await extract());
@@ -124,8 +128,6 @@ async function notFound(context: AgentContext<Flags>, me: WorktreeIdentity, inbo
   if (newest === null) return `${head}. ${holds}, none with a verification ${what}${narrowed}.`;
   const old = filters.accept !== undefined ? !filters.accept({ kind: newest.kind, id: newest.messageId, receivedAt: newest.receivedAt })
     : filters.since !== null && Date.parse(newest.receivedAt) < filters.since;
-  // Read: marked so by the provider, or handed out before with --mark-read.
-  const read = !unread.some((m) => m.kind === newest.kind && m.id === newest.messageId);
   const why: string[] = [];
   const tries: string[] = [];
   if (old) {
@@ -133,7 +135,9 @@ async function notFound(context: AgentContext<Flags>, me: WorktreeIdentity, inbo
     tries.push(`\`ravi-orchestrator ${command}\` (no --wait) takes the newest one`);
     if (!flags.sinceSetup) tries.push(`\`ravi-orchestrator ${command} --wait ${Math.round((flags.wait ?? 0) / 1000)}s --since-setup\` counts every message of this lease`);
   }
-  if ((flags.unread || flags.markRead) && read) {
+  // Read: marked so by the provider, or handed out before with --mark-read. Only --unread and --mark-read leave read
+  // ones out, so only they list the unread ones (which reads what --mark-read handed out, handed-messages.ts).
+  if ((flags.unread || flags.markRead) && !(await listInbox(inbox, { unreadOnly: true })).some((m) => m.kind === newest.kind && m.id === newest.messageId)) {
     why.push('it was taken before (--mark-read) or is marked read');
     tries.push('leave out --unread and --mark-read to count read messages');
   }

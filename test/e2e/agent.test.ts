@@ -68,6 +68,23 @@ describe('agent commands inside a worktree (Ravi provider)', () => {
     expect(run.stderr).toMatch(/No verification code arrived .* within 1s/);
   });
 
+  it('otp without --wait lists the inbox once, and says what that listing held when it has no code', async () => {
+    const wt = await repo.addWorktree('no-code');
+    expect((await cli(['reconcile', '--worktree', '.'], wt)).exitCode).toBe(0);
+    const uuid = await uuidOf(wt);
+    // Ravi's email and SMS listings (ravi-messages.ts), scoped to this identity.
+    const listings = () => server.calls.filter((c) => /^\/api\/(email-messages|messages)\/$/.test(c.path) && c.identityScope === uuid).map((c) => c.path).sort();
+    const empty = await cli(['otp'], wt);
+    expect(empty.exitCode).toBe(3);
+    expect(empty.stderr).toMatch(/^No verification code arrived for \S+\. The inbox is empty\.$/);
+    expect(listings()).toEqual(['/api/email-messages/', '/api/messages/']);
+    server.addEmail(uuid, { subject: 'Welcome aboard', text_content: 'Thanks for signing up.', created_dt: new Date(Date.now() + 1_000).toISOString() });
+    const noCode = await cli(['otp'], wt);
+    expect(noCode.exitCode).toBe(3);
+    expect(noCode.stderr).toMatch(/^No verification code arrived for \S+\. The inbox holds 1 email and 0 SMS, none with a verification code\.$/);
+    expect(listings()).toEqual(['/api/email-messages/', '/api/email-messages/', '/api/messages/', '/api/messages/']); // no unread listing either: no --unread
+  });
+
   it('otp --wait does not hand back a code that was in the inbox before the call (issue 13 finding 6)', async () => {
     const wt = worktrees[5] as string;
     // Stamped a second before the call: a 5 s clock-skew allowance used to return it (a stale "resend" code).
@@ -123,6 +140,17 @@ describe('agent commands inside a worktree (Ravi provider)', () => {
     const second = JSON.parse((await cli(['otp', '--mark-read', '--json'], wt)).stdout) as { code: string; messageId: string };
     expect(first.code).not.toBe(second.code);
     expect(first.messageId).not.toBe(second.messageId);
+  });
+
+  it('otp --mark-read with nothing unread says the newest code was taken, and a plain otp still reads it', async () => {
+    const wt = await repo.addWorktree('taken-once');
+    expect((await cli(['reconcile', '--worktree', '.'], wt)).exitCode).toBe(0);
+    server.addEmail(await uuidOf(wt), { subject: 'code', text_content: 'code: 909090', created_dt: new Date(Date.now() + 1_000).toISOString() });
+    expect((await cli(['otp', '--mark-read'], wt)).stdout.trim()).toBe('909090');
+    const again = await cli(['otp', '--mark-read'], wt);
+    expect(again.exitCode).toBe(3);
+    expect(again.stderr).toMatch(/The inbox holds 1 email and 0 SMS; the newest with a code is email \S+ from .* left out because it was taken before \(--mark-read\) or is marked read\. Try: leave out --unread and --mark-read to count read messages\.$/);
+    expect((await cli(['otp'], wt)).stdout.trim()).toBe('909090');
   });
 
   it('link finds the verification link, decoding entities and tracking redirects', async () => {
