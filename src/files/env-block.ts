@@ -60,7 +60,10 @@ function unchangedRender(current: Uint8Array, wanted: ReadonlyMap<string, string
     content: Buffer.isBuffer(current) ? current : Buffer.from(current),
     changed: false,
     removedLegacyLines: 0,
-    changedKeys: diffKeys(mergedBlocks([{ kind: 'block', lines: block.match(LINES) ?? [] }]) ?? new Map<string, string>(), wanted),
+    // Worked out when read: a plan reads it for a file it writes anyway (a create's), not for one it leaves alone.
+    get changedKeys() {
+      return diffKeys(mergedBlocks([{ kind: 'block', lines: block.match(LINES) ?? [] }]) ?? new Map<string, string>(), wanted);
+    },
   };
 }
 
