@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'dotenv';
@@ -45,6 +46,11 @@ describe('crash loop', () => {
     for (let i = 0; i < WORKTREES; i += 1) await add();
 
     let kills = 0;
+    let killsUnderLock = 0;
+    // Kills land at a random moment within twice the time a whole pass took (the last one that ran to its end): about
+    // half of them interrupt a pass however fast passes get, some while it holds the state lock (the next pass then
+    // waits for it to go stale, 10 s, so not all of them: that would make this test minutes long).
+    let passMs = 200;
     for (let iteration = 0; iteration < ITERATIONS; iteration += 1) {
       // Churn: three worktrees go, three come, so every pass has leases to end and to start (or creates) to be interrupted.
       for (const path of [...live.keys()].sort(() => Math.random() - 0.5).slice(0, 3)) {
@@ -52,12 +58,16 @@ describe('crash loop', () => {
         live.delete(path);
       }
       for (let i = 0; i < 3; i += 1) await add();
+      const started = performance.now();
       const child = execa(process.execPath, [CLI_PATH, 'reconcile'], { cwd: repo.path, env, extendEnv: false, reject: false });
-      const killAt = Math.floor(Math.random() * 400);
+      const killAt = Math.floor(Math.random() * 2 * passMs);
       const timer = setTimeout(() => child.kill('SIGKILL'), killAt);
       const result = await child;
       clearTimeout(timer);
-      if (result.signal === 'SIGKILL') kills += 1;
+      if (result.signal === 'SIGKILL') {
+        kills += 1;
+        if (existsSync(join(home, 'state', 'reconcile.lock'))) killsUnderLock += 1;
+      } else passMs = performance.now() - started;
 
       const clean = await runBuiltCli(['reconcile', '--json'], { cwd: repo.path, home });
       expect(clean.exitCode, `iteration ${iteration}: ${clean.stdout}${clean.stderr}`).toBe(0);
@@ -88,6 +98,7 @@ describe('crash loop', () => {
         expect(records.find((r) => r.lease?.worktreePath === path)?.email, `iteration ${iteration}: ${path} env matches its lease`).toBe(email);
       }
     }
-    expect(kills).toBeGreaterThan(ITERATIONS / 4); // most passes really were interrupted
+    expect(kills).toBeGreaterThan(ITERATIONS / 4); // many passes really were interrupted
+    expect(killsUnderLock).toBeGreaterThan(0); // and some of them in the middle of their work, under the lock
   }, 600_000);
 });

@@ -71,7 +71,9 @@ describe('the daemon\'s focused pass', () => {
 
   it('serves two worktrees added at once, each with its own identity', async () => {
     const since = Date.now();
-    const added = await Promise.all(['first', 'second'].map((name) => repo.addWorktree(name)));
+    // Back to back, not in parallel: two `git worktree add` at the same instant race in git itself (one reads the
+    // other's half-made admin folder: "failed to read .git/worktrees/first/commondir").
+    const added = [await repo.addWorktree('first'), await repo.addWorktree('second')];
     const emails = await Promise.all(added.map((worktree) => waitFor(() => emailOf(worktree), `${worktree}/.env`)));
     await waitFor(() => settledAfter(since), 'the daemon to settle');
     expect(new Set(emails).size).toBe(2);
