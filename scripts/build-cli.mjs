@@ -117,6 +117,7 @@ const bundle = await rolldown({
   plugins: [{
     name: 'pinned-modules',
     transform(code, id) {
+      // The config cache gets the schema's stamp, and no pin: the stamp leaves its look beside itself dead code.
       if (id.startsWith(DIST) && nameOf(id) === VALID_CONFIG_CACHE) {
         if (!code.includes(BUILT_STAMP_NULL)) throw new Error(`build-cli: ${VALID_CONFIG_CACHE}.js has no \`${BUILT_STAMP_NULL}\` to write the schema's stamp into`);
         return { code: code.replace(BUILT_STAMP_NULL, `const BUILT_SCHEMA_STAMP = ${JSON.stringify(builtSchemaStamp)};`), map: null };

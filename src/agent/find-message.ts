@@ -36,27 +36,21 @@ export interface InboxMessage {
 export interface FindOptions {
   /** Only messages received at or after this time (ms since epoch). */
   readonly since: number | null;
-  readonly unreadOnly: boolean;
   /**
    * Only messages this accepts: `otp --wait` passes "not in the inbox when the call began", which needs no
    * agreement between the provider's clock and ours.
    */
   readonly accept?: (message: { readonly kind: 'email' | 'sms'; readonly id: string; readonly receivedAt: string }) => boolean;
-  readonly signal?: AbortSignal;
 }
 
 export type Extractor = (message: MessageText) => string | null;
 
 /**
- * The newest message of this lease that yields a value (the inbox keeps out what arrived before the lease).
- * `extract` loads the extractor, only when there is a message to read: `otp` on an empty inbox loads none.
+ * The newest of these messages (a listInbox of this lease: it keeps out what arrived before the lease) that the
+ * options accept and that yields a value. `extract` loads the extractor, only when there is a message to read:
+ * `otp` on an empty inbox loads none.
  */
-export async function findNewest(inbox: LeaseInbox, extract: () => Promise<Extractor>, options: FindOptions): Promise<FoundMessage | null> {
-  return newestAccepted(await listInbox(inbox, options), extract, options);
-}
-
-/** findNewest on a listing already made (listInbox with the same unreadOnly). */
-export async function newestAccepted(messages: readonly InboxMessage[], extract: () => Promise<Extractor>, options: Pick<FindOptions, 'since' | 'accept'>): Promise<FoundMessage | null> {
+export async function newestAccepted(messages: readonly InboxMessage[], extract: () => Promise<Extractor>, options: FindOptions): Promise<FoundMessage | null> {
   const accepted = messages.filter((m) => (options.since === null || Date.parse(m.receivedAt) >= options.since) && (options.accept === undefined || options.accept(m)));
   return accepted.length === 0 ? null : pickNewest(accepted, await extract());
 }

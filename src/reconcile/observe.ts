@@ -64,10 +64,11 @@ export async function observe(config: Config, provider: Provider, ledger: Ledger
   const passOptions = { ...options, listing, shared, ignoreCache: options.looks?.ignore ?? singlePass<IgnoreAnalysis>({ looks: shared }) };
   const repos = await Promise.all(config.repos.map((repo) => observeRepo(repo, config, provider, selector, passOptions)));
   const listed = await identities;
+  const mayBeLate = vault !== null && options.vaultLater === true;
   // An answer that landed while the worktrees were read (sync calls hold the loop) is taken in first: a pass
   // otherwise planned without the vault, then again with it, which at N = 500 cost a no-op 12 ms.
-  if (vault !== null && vaultRead === null && options.vaultLater === true) await afterPendingIo();
-  const late = vault !== null && vaultRead === null && options.vaultLater === true;
+  if (mayBeLate && vaultRead === null) await afterPendingIo();
+  const late = mayBeLate && vaultRead === null;
   const observed: Observed = {
     now: options.now,
     repos,

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createLocalProvider } from '../../src/providers/local/local-provider.js';
 import { leaseInbox } from '../../src/agent/lease-inbox.js';
 import { createInboxStore, type NewEmail } from '../../src/mail/inbox-store.js';
-import { findNewest, waitForMessage, type FoundMessage } from '../../src/agent/find-message.js';
+import { listInbox, newestAccepted, waitForMessage, type FoundMessage } from '../../src/agent/find-message.js';
 import { inboxWakeup, watchFolders } from '../../src/agent/inbox-watch.js';
 import { extractCode } from '../../src/agent/extract-code.js';
 import type { Provider } from '../../src/providers/types.js';
@@ -29,7 +29,7 @@ async function setup() {
   let firstRead!: () => void;
   const firstReadDone = new Promise<void>((resolve) => (firstRead = resolve));
   const find = async (): Promise<FoundMessage | null> => {
-    const found = await findNewest(inbox, async () => extractCode, { since: null, unreadOnly: false });
+    const found = await newestAccepted(await listInbox(inbox, { unreadOnly: false }), async () => extractCode, { since: null });
     reads += 1;
     if (reads === 1) firstRead();
     return found;
