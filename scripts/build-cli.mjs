@@ -28,7 +28,7 @@
 // that finds files next to itself through import.meta.url keeps its own path, and so do the files it finds.
 import { existsSync } from 'node:fs';
 import { rm, stat, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { createRequire, isBuiltin } from 'node:module';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { rolldown } from 'rolldown';
@@ -100,7 +100,15 @@ const pinned = new Set();
 /** Packages our modules import statically: the CommonJS program require()s each. */
 const required = new Set();
 /** Packages bundled into the program (see the top): each with what it imports, in packages/<name>.js. */
-const BUNDLED_PACKAGES = ['p-queue', 'valibot'];
+const BUNDLED_PACKAGES = ['p-queue', 'valibot', 'proper-lockfile'];
+/**
+ * What a bundled package's own import gets instead. proper-lockfile requires graceful-fs, which on load patches
+ * fs.close and fs.closeSync for the whole process (a no-op pass of 500 worktrees closes about 4000 files, each
+ * through its wrapper) and loads four modules and assert, constants and stream with it; its EMFILE queue is not
+ * needed by a lock that takes a handful of calls and retries its own failures. Measured with the state lock taken
+ * (Node 20.20, 2026-12-02, 15 interleaved rounds): no-op `reconcile` of 30 worktrees 180.6 -> 172.1 ms.
+ */
+const REPLACED_IN_BUNDLE = new Map([['graceful-fs', 'node:fs']]);
 const packageName = (source) => source.split('/').slice(0, source.startsWith('@') ? 2 : 1).join('/');
 /** Which bundled package's file a module of node_modules goes to: the one that brought it in. */
 const bundledFileOf = new Map();
@@ -128,8 +136,9 @@ const bundle = await rolldown({
   }, {
     name: 'required-packages',
     async resolveId(source, importer, { kind }) {
-      const builtin = source.startsWith('node:');
       const fromBundled = importer !== undefined && bundledFileOf.has(importer);
+      if (fromBundled && REPLACED_IN_BUNDLE.has(source)) return { id: REPLACED_IN_BUNDLE.get(source), external: true };
+      const builtin = source.startsWith('node:') || isBuiltin(source);
       if (!builtin && (fromBundled || BUNDLED_PACKAGES.includes(packageName(source)))) {
         const resolved = await this.resolve(source, importer, { kind, skipSelf: true });
         if (resolved === null) throw new Error(`build-cli: ${source} (bundled) cannot be resolved from ${importer}`);

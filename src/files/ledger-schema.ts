@@ -2,10 +2,10 @@
  * The ledger's on-disk shapes: the snapshot (version 2), the journal's operations, and the migration
  * of a version-1 ledger (one entry per worktree, identities deleted with it) into leases.
  */
-import { createHash } from 'node:crypto';
 import * as v from 'valibot';
 import type { LedgerIdentity, LedgerState, ProviderFacts, ReleasedWorktree } from './ledger-types.js';
 import { compareText } from '../util/compare-text.js';
+import { sha256Hex } from '../util/sha256.js';
 
 const leaseSchema = v.object({
   id: v.pipe(v.string(), v.minLength(1)),
@@ -135,7 +135,7 @@ export function migrateV1(file: v.InferOutput<typeof v1FileSchema>): MutableLedg
       createdAt: entry.createdAt,
       lease: {
         // Derived, not random: a reader sees the same lease on every read until a writer compacts.
-        id: createHash('sha256').update(`${key}\n${entry.createdAt}`).digest('hex').slice(0, 16),
+        id: sha256Hex(`${key}\n${entry.createdAt}`).slice(0, 16),
         worktreeKey: key,
         commonDir: entry.commonDir,
         adminId: entry.adminId,

@@ -3,13 +3,13 @@
  * caller waits (bounded) instead of racing. A lock left by a killed process goes stale and is taken over.
  */
 import { mkdir } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import lockfile from 'proper-lockfile';
 
-// proper-lockfile is CommonJS: require() spares the ES module loader's scan of its exports (about 8 ms of CPU at
-// every start of `reconcile`, measured side by side). Loaded with this module, as an import would be: it installs
-// signal-exit's signal listeners, and a later install changes whose listener runs first (see cli/stop-signal.ts).
-export const lockfile = createRequire(import.meta.url)('proper-lockfile') as typeof import('proper-lockfile');
+// Bundled into the program with node:fs in place of graceful-fs (scripts/build-cli.mjs says why). Loaded with this
+// module: it installs signal-exit's signal listeners, and a later install changes whose listener runs first (see
+// cli/stop-signal.ts).
+export { lockfile };
 
 export class LockTimeoutError extends Error {
   override readonly name = 'LockTimeoutError';

@@ -3,8 +3,9 @@
  * `git worktree list` (never one git per worktree) plus reads of `<common-dir>/worktrees/<id>/gitdir` to learn
  * each worktree's admin id, which survives `git worktree move`.
  */
-import { execFile, type ExecFileException } from 'node:child_process';
+import type { ExecFileException } from 'node:child_process';
 import { readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { GitError } from '../util/errors.js';
@@ -138,7 +139,16 @@ interface Finished {
 
 const TIMEOUT_MS = 60_000;
 
+/**
+ * node:child_process (and the dgram and net it loads) is required on the first git run, not with this module: a
+ * pass reads its worktrees in-process and runs git only for what it cannot answer from files, so a no-op never
+ * needs it.
+ */
+let childProcess: typeof import('node:child_process') | undefined;
+
 function execGit(args: readonly string[], input: string): Promise<Finished> {
+  childProcess ??= createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
+  const { execFile } = childProcess;
   return new Promise((resolvePromise) => {
     const child = execFile('git', args, { env: gitEnvironment(), encoding: 'utf8', timeout: TIMEOUT_MS, maxBuffer: 256 * 1024 * 1024, windowsHide: true }, (error, stdout, stderr) => {
       const exitCode = error === null ? 0 : typeof error.code === 'number' ? error.code : null;

@@ -7,7 +7,7 @@
  * or digit, no `..` or `--` (RAVI-CONTRACT.md). Names are `[a-z0-9]` runs joined by single hyphens: never a `+`,
  * so plus-addressing (`name+tag@`) cannot hide a mailbox.
  */
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../util/sha256.js';
 import { fillTemplate, shortBranch } from './templates.js';
 
 const MAX_NAME_LENGTH = 30;
@@ -78,7 +78,7 @@ export function sanitizeName(raw: string): string {
 
 /** `base` with a short stable hash of `seed` (the worktree's key), so two worktrees never share a name. */
 export function uniqueName(base: string, seed: string): string {
-  const suffix = createHash('sha256').update(seed).digest('hex').slice(0, 6);
+  const suffix = sha256Hex(seed).slice(0, 6);
   const room = MAX_NAME_LENGTH - suffix.length - 1;
   return `${dropMiddle(base, room, middleOf(base), true)}-${suffix}`;
 }

@@ -7,10 +7,10 @@
  */
 import { closeSync, fsyncSync, linkSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomically } from '../files/atomic-write.js';
+import { randomHex } from '../util/random.js';
 import { readSmallFileSync } from '../files/regular-file.js';
 
 export interface RepoOwner {
@@ -81,7 +81,7 @@ export async function claimRepo(commonDir: string, stateDir: string, options: { 
   // first pass's way from the listing's answer to its first create, where each thread-pool round trip of the
   // promise API waited for the main thread (measured, create path: median 11.4 ms for the claim, 5.3 ms like this,
   // most of it the fsync).
-  const temp = `${claimFile(commonDir)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  const temp = `${claimFile(commonDir)}.${process.pid}.${randomHex(6)}.tmp`;
   try {
     const fd = openSync(temp, 'wx', 0o644);
     try {

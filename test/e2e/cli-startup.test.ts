@@ -34,8 +34,10 @@ beforeAll(async () => {
   await writeFile(join(dir, 'cjs-log.cjs'), "const { appendFileSync } = require('node:fs');\nconst { pathToFileURL } = require('node:url');\nprocess.on('exit', () => appendFileSync(process.env.MODULE_LOG, Object.keys(require.cache).map((p) => `${pathToFileURL(p).href}\\n`).join('')));\n" +
     // Node's scanner of CommonJS exports loads when ESM code imports a CommonJS module (process.moduleLoadList).
     "process.on('exit', () => { if (process.moduleLoadList.some((m) => m.includes('cjs-module-lexer'))) appendFileSync(process.env.MODULE_LOG, 'file:internal/cjs-module-lexer\\n'); });\n" +
-    // Node's own modules that cost the most to start: node:crypto (it starts OpenSSL) and perf_hooks.
-    "process.on('exit', () => { for (const name of ['crypto', 'perf_hooks']) if (process.moduleLoadList.includes(`NativeModule ${name}`)) appendFileSync(process.env.MODULE_LOG, `file:internal/${name}\\n`); });\n");
+    // Node's own modules that cost the most to start: node:crypto (it starts OpenSSL), perf_hooks, child_process.
+    "process.on('exit', () => { for (const name of ['crypto', 'perf_hooks', 'child_process']) if (process.moduleLoadList.includes(`NativeModule ${name}`)) appendFileSync(process.env.MODULE_LOG, `file:internal/${name}\\n`); });\n" +
+    // graceful-fs marks the fs module it patched (fs.close, fs.closeSync) with this symbol.
+    "process.on('exit', () => { if (require('node:fs')[Symbol.for('graceful-fs.queue')] !== undefined) appendFileSync(process.env.MODULE_LOG, 'file:internal/graceful-fs-patched-fs\\n'); });\n");
 });
 
 /** tsc's output, one file per module: what a command's code imports, module by module. */
@@ -175,9 +177,17 @@ describe('start-up', () => {
     expect(await schemaStampOf(copy, modules, fileURLToPath(new URL('../../package.json', import.meta.url)))).not.toBe(stamp);
   });
 
-  it('the program\'s no-op `reconcile` loads a pass as one file, not module by module', async () => {
+  it('the program\'s no-op `reconcile` loads a pass as one file, not module by module, and neither node:crypto, child_process nor graceful-fs', async () => {
     const loaded = (await modulesLoadedBy(['reconcile'], worktree, 0, CLI_PATH)).map((url) => url.replace(/^.*\/dist-cli\//, ''));
     expect(loaded).toContain('reconcile/engine.js');
     expect(loaded.filter((path) => /^reconcile\/(observe|plan|plan-acquire)\.js$/.test(path))).toEqual([]); // inside engine.js
+    // The state lock was taken (proper-lockfile, bundled with node:fs for graceful-fs: scripts/build-cli.mjs).
+    expect(loaded).toContain('packages/proper-lockfile.js');
+    expect(loaded.filter((url) => /node_modules\/(graceful-fs|proper-lockfile)\//.test(url))).toEqual([]);
+    expect(loaded).not.toContain('file:internal/graceful-fs-patched-fs');
+    // Names are hashed by util/sha256.ts, a claim's temp name needs node:crypto only when written, git runs only
+    // for what the files cannot answer: a no-op needs neither OpenSSL nor child processes.
+    expect(loaded).not.toContain('file:internal/crypto');
+    expect(loaded).not.toContain('file:internal/child_process');
   });
 });
