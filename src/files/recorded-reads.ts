@@ -12,7 +12,7 @@
  * compared and memoised with summaries and resolved paths, and a read is stamped through its open handle.
  */
 import { closeSync, lstatSync, realpathSync, statSync, type Stats } from 'node:fs';
-import { isAbsent, notRegular, openRegularFile, readOpenFile, readRegularFileSync, readSmallFileSync } from './regular-file.js';
+import { isAbsent, notRegular, openRegularFile, readOpenFile, readRegularFileSync, readSmallFileSync, scanSmallFileSync } from './regular-file.js';
 import { SharedLooks } from './shared-looks.js';
 import { changedRecently, stampText } from './file-stamps.js';
 
@@ -90,6 +90,41 @@ export class RecordedReads {
       }
     });
     return bytes;
+  }
+
+  /**
+   * `use` applied to the file's bytes, or `absent` when there is no file: read() for a file that may be large and
+   * is only scanned (a worktree's git index, 2 MB for 20,000 tracked files), recorded as read() records it. The
+   * bytes are lent to `use` alone: with the pass's looks they sit in a buffer the next scan reuses
+   * (SharedLooks.largeBuffer), without them in a fresh one.
+   */
+  scan<T>(path: string, use: (bytes: Buffer) => T, absent: T): T {
+    const large = this.#shared === null ? (size: number) => Buffer.allocUnsafe(size) : (size: number) => (this.#shared as SharedLooks).largeBuffer(size);
+    if (!this.#record) {
+      try {
+        return scanSmallFileSync(path, use, large);
+      } catch (error) {
+        if (isAbsent(error)) return absent;
+        this.reusable = false;
+        throw error;
+      }
+    }
+    let result = absent;
+    this.#look('read', path, () => {
+      const opened = openRegularFile(path);
+      if (opened === null) return null;
+      try {
+        if (!opened.stats.isFile()) {
+          this.reusable = false;
+          throw notRegular(path);
+        }
+        result = use(readOpenFile(opened.fd, opened.stats.size, large));
+        return opened.stats;
+      } finally {
+        closeSync(opened.fd);
+      }
+    });
+    return result;
   }
 
   /**

@@ -19,6 +19,18 @@ export class SharedLooks {
   readonly #realpaths = new Map<string, string>();
   /** Bytes of plain files read whole by readPlain, for a later reader of the same path in this pass. */
   readonly #plainBytes = new Map<string, Buffer>();
+  /** largeBuffer's, grown to the largest size asked for in this pass. */
+  #large: Buffer | null = null;
+
+  /**
+   * A buffer of at least `size` bytes for a large file that is read only to be scanned (a worktree's git index:
+   * RecordedReads.scan), the same one for the whole pass: its pages are faulted in once, not once a worktree.
+   * Its bytes are the last scan's until the next one; it goes with the pass.
+   */
+  largeBuffer(size: number): Buffer {
+    if (this.#large === null || this.#large.length < size) this.#large = Buffer.allocUnsafeSlow(Math.max(size, 2 * (this.#large?.length ?? 0)));
+    return this.#large;
+  }
 
   /** lstat or stat (null when absent), once per path and kind in this pass. */
   stats(op: 'lstat' | 'stat', path: string): Stats | null {

@@ -106,8 +106,8 @@ function analyze(worktreePath: string, relPaths: readonly string[], reads: Recor
   }
   if (questions.length === 0) return none;
 
-  const index = reads.read(childPath(layout.gitDir, 'index'));
-  const hits = index === null ? [] : probeIndex(index, questions.flatMap((q) => q.probes), layout.hashSize);
+  const allProbes = questions.flatMap((q) => q.probes);
+  const hits = reads.scan(childPath(layout.gitDir, 'index'), (index) => probeIndex(index, allProbes, layout.hashSize), []);
   if (hits === null) return none;
   let at = 0;
   for (const { relPath, answer, probes } of questions) {
