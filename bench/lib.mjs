@@ -118,8 +118,13 @@ export async function git(cwd, ...args) {
   return (await runOk('git', args, { cwd, env: gitEnv() })).stdout;
 }
 
-/** `<root>/app` with one commit on main, and `count` worktrees `<root>/app-worktrees/<prefix>NNNN` on their own branches. */
-export async function createRepoWithWorktrees(root, count, prefix = 'wt-') {
+/**
+ * `<root>/app` with one commit on main, and `count` worktrees `<root>/app-worktrees/<prefix>NNNN` on their own branches.
+ * `trackedFiles`: the commit also tracks that many files (`src/mNNN/file_NNN.tsx`, 100 a folder), as a real
+ * project's index does (20,000: 2.2 MB a worktree); they are put in the index only, and each worktree's index is
+ * filled from the commit (`read-tree`) without writing them to its folder: the pass reads indexes, not those files.
+ */
+export async function createRepoWithWorktrees(root, count, prefix = 'wt-', { trackedFiles = 0 } = {}) {
   const repo = join(root, 'app');
   await mkdir(repo, { recursive: true });
   await git(repo, '-c', 'init.defaultBranch=main', 'init', '--quiet');
@@ -128,12 +133,18 @@ export async function createRepoWithWorktrees(root, count, prefix = 'wt-') {
   await git(repo, 'config', 'commit.gpgsign', 'false');
   await writeFile(join(repo, 'README.md'), '# bench repo\n');
   await git(repo, 'add', 'README.md');
+  if (trackedFiles > 0) {
+    const blob = (await runOk('git', ['hash-object', '-w', '--stdin'], { cwd: repo, env: gitEnv(), input: 'tracked\n' })).stdout.trim();
+    const entries = Array.from({ length: trackedFiles }, (_, i) => `100644 ${blob}\tsrc/m${String(Math.floor(i / 100)).padStart(3, '0')}/file_${String(i % 100).padStart(3, '0')}.tsx\0`);
+    await runOk('git', ['update-index', '--add', '-z', '--index-info'], { cwd: repo, env: gitEnv(), input: entries.join('') });
+  }
   await git(repo, 'commit', '--quiet', '-m', 'initial commit');
   const worktrees = [];
   for (let i = 1; i <= count; i++) {
     const name = `${prefix}${String(i).padStart(4, '0')}`;
     const path = join(root, 'app-worktrees', name);
-    await git(repo, 'worktree', 'add', '--quiet', '-b', name, path, 'HEAD');
+    await git(repo, 'worktree', 'add', '--quiet', ...(trackedFiles > 0 ? ['--no-checkout'] : []), '-b', name, path, 'HEAD');
+    if (trackedFiles > 0) await git(path, 'read-tree', 'HEAD');
     worktrees.push(path);
   }
   const commonDir = join(repo, '.git');

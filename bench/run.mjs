@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { BENCH_DIR, CLI, ROOT, cleanupAll, gitEnv, run, runOk } from './lib.mjs';
 import { log } from './scenario.mjs';
 import { goalsText, markdown } from './report.mjs';
-import { noop, setupScript, startup } from './goals-cli.mjs';
+import { noop, noopLargeRepo, setupScript, startup } from './goals-cli.mjs';
 import { coldAtScale, coldProvisioning } from './goals-cold.mjs';
 import { footprint, otpWait, reaction } from './goals-daemon.mjs';
 
@@ -19,6 +19,7 @@ const GOALS = {
   startup: [startup, 'start-up: `version`, `whoami`, `otp` (no wait, in a reconciled worktree, local provider) against `node -e 0`: whole processes of dist/, interleaved rounds, medians.'],
   setup: [setupScript, 'setup script: `reconcile --worktree "$PWD"` in a new worktree (a whole process, ravi provider on the fake API), on the lease path (an idle identity, `pool.quarantine: 0`; each trial ends with `release --worktree`) and the create path (no idle identity); floor = calls the fake server recorded × latency + 1.5 × `node -e 0` timed in the same trial; medians.'],
   noop: [noop, 'no-op `reconcile` (whole process, ravi provider, N provisioned worktrees) against the shell floor `bash -c \'git worktree list --porcelain; cat <N env files>; curl <identity list>\'`, interleaved, medians; the server asserts no mutating call.'],
+  'noop-large': [noopLargeRepo, 'no-op `reconcile` as above in a repository of a real project\'s size: the commit tracks `--large-repo-files` files (in the index only; each worktree\'s index filled by `read-tree`, its folder left without them), so each worktree\'s git index, which the ignore proof reads in every pass, is about 2.2 MB at 20,000 files instead of the fixture\'s 137 bytes.'],
   cold: [coldProvisioning, 'cold provisioning: one `reconcile` of N fresh worktrees on a fresh fake server (create path), and one over N new worktrees after N leases ended (lease path, `pool.quarantine: 0`); API floor = the calls the pass made, as the fake server recorded them: (1 + ⌈creates/4⌉ + ⌈keys/4⌉) × latency (the listing and the vault side by side, then the creates, then the keys, 4 at a time; a create whose answer carries the identity\'s key needs no key call), shown beside the issue\'s (1 + ⌈N/4⌉ × 2) × latency for create and (1 + ⌈N/4⌉) × latency for lease; the seed\'s bench/setup.sh (5 `ravi` processes of bench/fake-ravi-cli.mjs, 4 HTTP calls, per worktree) serial and 4-wide (`xargs -P 4`), a collision being a .env whose AGENT_EMAIL is not the inbox of its own RAVI_IDENTITY_UUID.'],
   scale: [coldAtScale, 'cold pass at scale: the local provider, a whole `reconcile --json` process; the verdict uses the pass time it reports (`durationMs`, in-process), the whole process is shown beside it; floor = one 550-byte file per worktree written durably (temp file, fsync, rename, fsync of the folder) by the benchmark, synchronously, measured right before and right after each run (their mean).'],
   reaction: [reaction, 'daemon reaction: from `git worktree add` returning to a complete .env (polled every 2 ms), ravi provider, `pool.quarantine: 0` so a removed worktree\'s identity is leased by the next one; and from `git worktree remove` to the lease\'s end in the audit trail (what `history --json` shows). The scale ratio uses the local provider (no latency), p50 over its trials.'],
@@ -37,6 +38,8 @@ const { values: flags } = parseArgs({
     'setup-trials': { type: 'string' },
     'noop-sizes': { type: 'string' },
     'noop-runs': { type: 'string' },
+    'large-repo-files': { type: 'string' },
+    'large-repo-worktrees': { type: 'string', default: '10' },
     'cold-n': { type: 'string', default: '30' },
     'scale-sizes': { type: 'string' },
     trials: { type: 'string' },
@@ -61,6 +64,7 @@ if (flags.help) {
   --runs 5                 cold runs per figure (quick: 1)      --seed-runs 1   runs of the setup.sh loops
   --startup-runs 15        interleaved start-up rounds           --setup-trials 9 (quick: 3)
   --noop-sizes 30,500      no-op sizes (quick: 30,200)           --noop-runs 7 (quick: 5)
+  --large-repo-files 20000 tracked files of the no-op's large repo (quick: 5000)   --large-repo-worktrees 10
   --cold-n 30              cold provisioning size
   --scale-sizes 100,500    cold pass sizes (quick: 100,300; add 1000 for the big one)
   --trials 30              reaction trials at --reaction-n (quick: 15)
@@ -94,6 +98,8 @@ const opts = {
   setupTrials: int('setup-trials', flags['setup-trials'] ?? (q ? 3 : 9)),
   noopSizes: list('noop-sizes', q ? '30,200' : '30,500'),
   noopRuns: int('noop-runs', flags['noop-runs'] ?? (q ? 5 : 7)),
+  largeRepoFiles: int('large-repo-files', flags['large-repo-files'] ?? (q ? 5000 : 20000)),
+  largeRepoWorktrees: int('large-repo-worktrees', flags['large-repo-worktrees']),
   coldN: int('cold-n', flags['cold-n']),
   scaleSizes: list('scale-sizes', q ? '100,300' : '100,500'),
   trials: int('trials', flags.trials ?? (q ? 15 : 30)),

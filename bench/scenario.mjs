@@ -7,10 +7,10 @@ import { CLI, FAKE_CLI, GIT_ENV, createRepoWithWorktrees, makeTempDir, resetWork
 
 export const log = (message) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 
-export async function createScenario(worktreeCount, label) {
+export async function createScenario(worktreeCount, label, repoOptions = {}) {
   const root = await makeTempDir(`ravi-bench-${label}-`);
-  log(`${label}: creating a repo with ${worktreeCount} worktrees`);
-  const fixture = await createRepoWithWorktrees(root, worktreeCount);
+  log(`${label}: creating a repo with ${worktreeCount} worktrees${repoOptions.trackedFiles ? ` and ${repoOptions.trackedFiles} tracked files` : ''}`);
+  const fixture = await createRepoWithWorktrees(root, worktreeCount, undefined, repoOptions);
   const home = join(root, 'home');
   await mkdir(join(home, '.ravi'), { recursive: true });
   const bin = join(root, 'bin');
