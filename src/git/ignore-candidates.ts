@@ -15,7 +15,7 @@ export interface Candidate {
   readonly probes: readonly IndexProbe[];
   /** The probe of the .gitignore in the root (0) and in each folder above P. */
   readonly gitignoreProbes: readonly IndexProbe[];
-  /** What the last info/exclude rules say of `paths` (rules are shared while info/exclude's text is: excludeRules). */
+  /** What the last info/exclude rules say of `paths` (rules are shared while info/exclude's text is: rulesOf). */
   verdict: { rules: Rules; covered: boolean; mayUnignore: boolean } | null;
 }
 

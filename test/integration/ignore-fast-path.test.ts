@@ -140,6 +140,22 @@ describe('fast path vs git, special cases', () => {
     expect(await provenIn(repo.path)).toEqual([...PATHS]);
   });
 
+  it('answers each worktree of a pass by its own .gitignore, when several worktrees share one text and one does not', async () => {
+    const { repo, wt } = await steadyRepo();
+    const other = await repo.addWorktree('feat/z');
+    const third = await repo.addWorktree('feat/w');
+    // Worktree files a branch has not committed: `other` re-includes .env (a negation git then honours for it alone).
+    await writeFile(join(other, '.gitignore'), 'node_modules/\n!.env\n');
+    const looks = new SharedLooks();
+    const pass = singlePass<IgnoreAnalysis>({ looks });
+    const ignoredIn = async (worktree: string) => [...(await analyzeIgnore(worktree, PATHS, pass)).ignored].sort();
+    // One pass's order: the shared text, the other one, the shared text again (the parsed rules are kept by text).
+    expect(await ignoredIn(wt)).toEqual([...PATHS]);
+    expect(await ignoredIn(other)).toEqual(['.ravi/config.json']);
+    expect(await ignoredIn(third)).toEqual([...PATHS]);
+    expect((await checkIgnoredByGit(other, ['.env'])).ignored.get('.env')).toBe(false); // git's own answer agrees
+  });
+
   it('falls back on index version 4, and answers again at version 2', async () => {
     const { repo, wt } = await steadyRepo();
     await repo.git('-C', wt, 'update-index', '--index-version', '4');
