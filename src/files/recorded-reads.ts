@@ -64,7 +64,33 @@ export class RecordedReads {
 
   /** The file's bytes, or null when absent. Any other error is thrown (and the answer is not kept). */
   read(path: string): Buffer | null {
-    if (!this.#record) return this.#readUnrecorded(path);
+    return this.#record ? this.#readStamped(path) : this.#readUnrecorded(path);
+  }
+
+  /**
+   * `use` applied to the file's bytes, or `absent` when there is no file: read() for a file that may be large and
+   * is only scanned (a worktree's git index, 2 MB for 20,000 tracked files), recorded as read() records it. The
+   * bytes are lent to `use` alone: with the pass's looks they sit in a buffer the next scan reuses
+   * (SharedLooks.largeBuffer), without them in a fresh one.
+   */
+  scan<T>(path: string, use: (bytes: Buffer) => T, absent: T): T {
+    const shared = this.#shared;
+    const large = shared === null ? (size: number) => Buffer.allocUnsafe(size) : (size: number) => shared.largeBuffer(size);
+    if (this.#record) {
+      const bytes = this.#readStamped(path, large);
+      return bytes === null ? absent : use(bytes);
+    }
+    try {
+      return scanSmallFileSync(path, use, large);
+    } catch (error) {
+      if (isAbsent(error)) return absent;
+      this.reusable = false;
+      throw error;
+    }
+  }
+
+  /** read() of an answer that is kept: stamped through the open handle. `into`: where the bytes go (readOpenFile). */
+  #readStamped(path: string, into?: (size: number) => Buffer): Buffer | null {
     let bytes: Buffer | null = null;
     // Stamped through the open handle, before reading: a change in between leaves a stamp older than the bytes,
     // which the next look rejects. (A stat by path first would cost one more syscall for the same guarantee.)
@@ -83,48 +109,13 @@ export class RecordedReads {
           this.reusable = false;
           throw notRegular(path);
         }
-        bytes = readOpenFile(opened.fd, opened.stats.size);
+        bytes = readOpenFile(opened.fd, opened.stats.size, into);
         return opened.stats;
       } finally {
         closeSync(opened.fd);
       }
     });
     return bytes;
-  }
-
-  /**
-   * `use` applied to the file's bytes, or `absent` when there is no file: read() for a file that may be large and
-   * is only scanned (a worktree's git index, 2 MB for 20,000 tracked files), recorded as read() records it. The
-   * bytes are lent to `use` alone: with the pass's looks they sit in a buffer the next scan reuses
-   * (SharedLooks.largeBuffer), without them in a fresh one.
-   */
-  scan<T>(path: string, use: (bytes: Buffer) => T, absent: T): T {
-    const large = this.#shared === null ? (size: number) => Buffer.allocUnsafe(size) : (size: number) => (this.#shared as SharedLooks).largeBuffer(size);
-    if (!this.#record) {
-      try {
-        return scanSmallFileSync(path, use, large);
-      } catch (error) {
-        if (isAbsent(error)) return absent;
-        this.reusable = false;
-        throw error;
-      }
-    }
-    let result = absent;
-    this.#look('read', path, () => {
-      const opened = openRegularFile(path);
-      if (opened === null) return null;
-      try {
-        if (!opened.stats.isFile()) {
-          this.reusable = false;
-          throw notRegular(path);
-        }
-        result = use(readOpenFile(opened.fd, opened.stats.size, large));
-        return opened.stats;
-      } finally {
-        closeSync(opened.fd);
-      }
-    });
-    return result;
   }
 
   /**

@@ -15,11 +15,11 @@ export function readRegularFileSync(path: string, options: { noFollow?: boolean 
 }
 
 /** The open file's bytes once its fstat says it is a plain file (EINVAL otherwise); closes `fd` either way. */
-function readJudgedAndClose(fd: number, path: string): Buffer {
+function readJudgedAndClose(fd: number, path: string, into?: (size: number) => Buffer): Buffer {
   try {
     const stats = fstatSync(fd);
     if (!stats.isFile()) throw notRegular(path);
-    return readOpenFile(fd, stats.size);
+    return readOpenFile(fd, stats.size, into);
   } finally {
     closeSync(fd);
   }
@@ -75,15 +75,7 @@ const SCRATCH = Buffer.allocUnsafe(64 * 1024);
  * bytes, as git reads such a file. Errors are thrown as readRegularFileSync throws them (ENOENT when absent).
  */
 export function readSmallFileSync(path: string, options: { noFollow?: boolean } = {}): Buffer {
-  const fd = openSync(path, openFlags(options.noFollow === true));
-  let read: number;
-  try {
-    read = readSync(fd, SCRATCH, 0, SCRATCH.length, 0);
-  } catch (error) {
-    closeSync(fd);
-    const code = (error as NodeJS.ErrnoException).code;
-    throw code === 'ESPIPE' || code === 'EISDIR' ? notRegular(path) : error; // as readRegularFileSync refuses them
-  }
+  const { fd, read } = openAndReadHead(path, options.noFollow === true);
   if (read === SCRATCH.length) return readJudgedAndClose(fd, path); // readOpenFile reads from 0: the pread moved nothing
   closeSync(fd);
   return Buffer.from(SCRATCH.subarray(0, read)); // a copy: the scratch is the next read's
@@ -96,28 +88,22 @@ export function readSmallFileSync(path: string, options: { noFollow?: boolean } 
  * 1.9 against 0.5 ms, Node 20.20, 2026-12-02). Throws as readSmallFileSync throws.
  */
 export function scanSmallFileSync<T>(path: string, use: (bytes: Buffer) => T, large: (size: number) => Buffer): T {
-  const fd = openSync(path, openFlags(false));
-  let read: number;
+  const { fd, read } = openAndReadHead(path, false);
+  if (read === SCRATCH.length) return use(readJudgedAndClose(fd, path, large));
+  closeSync(fd);
+  return use(SCRATCH.subarray(0, read));
+}
+
+/** `path` opened as readSmallFileSync opens it, and up to the scratch's length read into it from offset 0; the caller closes `fd`. */
+function openAndReadHead(path: string, noFollow: boolean): { fd: number; read: number } {
+  const fd = openSync(path, openFlags(noFollow));
   try {
-    read = readSync(fd, SCRATCH, 0, SCRATCH.length, 0);
+    return { fd, read: readSync(fd, SCRATCH, 0, SCRATCH.length, 0) };
   } catch (error) {
     closeSync(fd);
     const code = (error as NodeJS.ErrnoException).code;
-    throw code === 'ESPIPE' || code === 'EISDIR' ? notRegular(path) : error;
+    throw code === 'ESPIPE' || code === 'EISDIR' ? notRegular(path) : error; // as readRegularFileSync refuses them
   }
-  if (read < SCRATCH.length) {
-    closeSync(fd);
-    return use(SCRATCH.subarray(0, read));
-  }
-  let bytes: Buffer;
-  try {
-    const stats = fstatSync(fd);
-    if (!stats.isFile()) throw notRegular(path);
-    bytes = readOpenFile(fd, stats.size, large);
-  } finally {
-    closeSync(fd);
-  }
-  return use(bytes);
 }
 
 export function notRegular(path: string): NodeJS.ErrnoException {
