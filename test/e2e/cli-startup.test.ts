@@ -14,6 +14,7 @@ import { cleanupTempDirs, createRepo, createTempDir } from '../support/git-fixtu
 import { startFakeRaviServer } from '../support/fake-ravi-server.js';
 import { writeRaviTeamConfig } from '../support/ravi-team-config.js';
 import { schemaStampOf } from '../../scripts/schema-stamp.mjs';
+import { createInboxStore } from '../../src/mail/inbox-store.js';
 
 afterAll(cleanupTempDirs);
 
@@ -29,6 +30,9 @@ beforeAll(async () => {
   expect((await runBuiltCli(['reconcile'], { cwd: repo.path, home })).exitCode).toBe(0);
   // A loader hook that writes every module URL the process loads to $MODULE_LOG (node:module register/load).
   await writeFile(join(dir, 'hook.mjs'), "import { appendFileSync } from 'node:fs';\nexport async function load(url, context, next) {\n  appendFileSync(process.env.MODULE_LOG, `${url}\\n`);\n  return next(url, context);\n}\n");
+  // What a process leaves at exit, without the loader hook (whose own thread would count): Node's built-in modules,
+  // and its threads (Linux): libuv starts its thread pool (four threads) with the first call that needs it.
+  await writeFile(join(dir, 'exit-facts.cjs'), "process.on('exit', () => { const fs = require('node:fs'); fs.writeFileSync(process.env.FACTS_LOG, JSON.stringify({ builtins: process.moduleLoadList, threads: fs.existsSync('/proc/self/task') ? fs.readdirSync('/proc/self/task').length : null })); });\n");
   await writeFile(join(dir, 'register.mjs'), "import { register } from 'node:module';\nregister('./hook.mjs', import.meta.url);\n");
   // The hook does not see CommonJS modules that require() loads (pino, cosmiconfig): they are in require.cache at exit.
   await writeFile(join(dir, 'cjs-log.cjs'), "const { appendFileSync } = require('node:fs');\nconst { pathToFileURL } = require('node:url');\nprocess.on('exit', () => appendFileSync(process.env.MODULE_LOG, Object.keys(require.cache).map((p) => `${pathToFileURL(p).href}\\n`).join('')));\n" +
@@ -53,6 +57,19 @@ async function modulesLoadedBy(args: string[], cwd: string, exitCode?: number, c
   if (exitCode !== undefined) expect(run.exitCode, run.stderr).toBe(exitCode);
   const ownHooks = pathToFileURL(dir).href;
   return (await readFile(log, 'utf8')).split('\n').filter((url) => url.startsWith('file:') && !url.startsWith(ownHooks));
+}
+
+interface ExitFacts {
+  readonly builtins: readonly string[];
+  /** Null off Linux. */
+  readonly threads: number | null;
+}
+
+/** Node's built-in modules and threads at the exit of `node <args>`, run where `cwd` and `env` say. */
+async function exitFacts(args: readonly string[], cwd: string, env: Record<string, string> = isolatedEnv(home)): Promise<ExitFacts & { stdout: string; exitCode: number }> {
+  const log = join(dir, `facts-${args.join('-').replace(/[^\w.-]/g, '_').slice(-80)}.json`);
+  const run = await execa(process.execPath, ['--require', join(dir, 'exit-facts.cjs'), ...args], { cwd, env: { ...env, FACTS_LOG: log }, extendEnv: false, reject: false });
+  return { ...(JSON.parse(await readFile(log, 'utf8')) as ExitFacts), stdout: run.stdout, exitCode: run.exitCode ?? -1 };
 }
 
 const ENGINE = /node_modules\/(pino|zod|cosmiconfig|proper-lockfile|execa|chokidar)\/|dist\/(config\/load|providers|files\/ledger|reconcile|daemon|mail)\//;
@@ -81,8 +98,22 @@ describe('start-up', () => {
     expect(usage.stderr).toMatch(/--json is not a flag of version/);
   });
 
-  it.each([['whoami'], ['otp'], ['env']])('`%s` loads neither pino nor zod (agent commands log nothing by default), nor p-queue for a short inbox, nor the CJS export scanner, nor node:crypto, nor the write path or valibot', async (command) => {
+  it('the bin writes `version` to its descriptor: on a pipe no stream module loads, and a reader gone first ends it quietly', async () => {
+    const bin = fileURLToPath(new URL('../../bin/ravi-orchestrator.cjs', import.meta.url));
+    const run = await exitFacts([bin, 'version'], dir);
+    expect(run.stdout).toMatch(/^\d+\.\d+\.\d+/);
+    const bare = new Set((await exitFacts(['-e', '0'], dir)).builtins);
+    expect(run.builtins.filter((name) => !bare.has(name) && /^NativeModule (net|stream|internal\/streams\/)/.test(name))).toEqual([]);
+    // `true` reads nothing and exits: the write meets a closed pipe (EPIPE) or a pipe nobody reads yet.
+    const gone = await execa('bash', ['-c', '"$0" "$1" version 2>"$2" | true; echo "exit=${PIPESTATUS[0]}"', process.execPath, bin, join(dir, 'version-stderr.log')], { cwd: dir });
+    expect(gone.stdout.trim()).toBe('exit=0');
+    expect(await readFile(join(dir, 'version-stderr.log'), 'utf8')).toBe('');
+  });
+
+  it.each([['whoami'], ['otp'], ['env']])('`%s` loads neither pino nor zod (agent commands log nothing by default), nor p-queue for a short inbox, nor the CJS export scanner, nor node:crypto, nor the write path or valibot, and starts no thread pool', async (command) => {
     const loaded = await modulesLoadedBy([command], worktree);
+    // As many threads at exit as bare Node has: nothing went through libuv's thread pool (promise fs calls do).
+    expect((await exitFacts([CLI_PATH, command], worktree)).threads).toBe((await exitFacts(['-e', '0'], dir)).threads);
     expect(loaded.some((url) => url.includes('/dist/cli/commands/'))).toBe(true);
     expect(loaded.filter((url) => /node_modules\/(pino|execa|zod|p-queue|eventemitter3)\//.test(url))).toEqual([]);
     // No CommonJS package imported from ESM (`ms` is required): the CJS export scanner stays unloaded.
@@ -99,6 +130,23 @@ describe('start-up', () => {
     // otp finds no message to read, so it loads no extractor (nor the HTML reader the extractor uses), and has no
     // use for what --mark-read handed out.
     expect(ours.filter((path) => /^agent\/(extract-code|extract-link|html-text|handed-messages)\.js$/.test(path))).toEqual([]);
+  });
+
+  it('`inbox` reads a short inbox without the thread pool, and `otp` finds the newest code in it', async () => {
+    const other = await createRepo({ name: 'startup-otp' });
+    const inboxWorktree = await other.addWorktree('feat/otp');
+    const otpHome = await createTempDir('ravi-startup-otp-home-');
+    expect((await runBuiltCli(['reconcile'], { cwd: other.path, home: otpHome })).exitCode).toBe(0);
+    const me = JSON.parse((await runBuiltCli(['whoami', '--json'], { cwd: inboxWorktree, home: otpHome })).stdout) as { uuid: string; phone: string };
+    const store = createInboxStore(join(otpHome, 'state'));
+    for (const code of ['111111', '222222', '333333']) await store.addSms(me.uuid, { from_number: '+15550000000', to_number: me.phone, body: `Your code is ${code}` });
+    const listed = await exitFacts([CLI_PATH, 'inbox', 'sms', '--json'], inboxWorktree, isolatedEnv(otpHome));
+    expect((JSON.parse(listed.stdout) as { body: string }[]).map((sms) => sms.body)).toEqual(['Your code is 333333', 'Your code is 222222', 'Your code is 111111']);
+    expect(listed.threads).toBe((await exitFacts(['-e', '0'], dir)).threads);
+    // (otp then writes its audit line, fsynced in the thread pool: a write, not the listing.)
+    const otp = await runBuiltCli(['otp'], { cwd: inboxWorktree, home: otpHome });
+    expect(otp.exitCode, otp.stderr).toBe(0);
+    expect(otp.stdout.trim()).toBe('333333');
   });
 
   it('a no-op `reconcile` (and `--worktree PATH`) with a JSON config it validated before loads no config schema, zod, cosmiconfig or pino (its first validation no picomatch: it has no pattern); a log line loads pino', async () => {
