@@ -15,6 +15,7 @@ import { observe } from './observe.js';
 import { canPlanBeforeVault } from './late-vault.js';
 import type { Observed, ObservedWorktree } from './observed.js';
 import type { PassLooks, PassMemory } from './pass-memory.js';
+import { monotonicMs } from '../util/elapsed.js';
 
 export interface PassOptions {
   readonly config: Config;
@@ -51,7 +52,7 @@ export interface PassReport {
 }
 
 export async function runPass(options: PassOptions): Promise<PassReport> {
-  const started = performance.now();
+  const started = monotonicMs();
   // The planner's modules load while the pass waits for the provider and git (a one-shot process's start-up).
   const planner = import('./plan.js');
   planner.catch(() => {}); // awaited below; a pass that fails before then must not leave it unhandled
@@ -104,7 +105,7 @@ export async function runPass(options: PassOptions): Promise<PassReport> {
       await Promise.all([ledger.compactIfLarge(), ports.compactIfLarge()]);
       options.memory?.vanished.record(observed, results, onlyWorktreePath === null);
     }
-    return { observed, plan: planned, results, ledgerAfter: ledger.state(), portsAfter: ports.state(), focus, settlingUntil: held.settlingUntil, durationMs: performance.now() - started };
+    return { observed, plan: planned, results, ledgerAfter: ledger.state(), portsAfter: ports.state(), focus, settlingUntil: held.settlingUntil, durationMs: monotonicMs() - started };
   } finally {
     await lock?.release();
   }

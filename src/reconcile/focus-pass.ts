@@ -16,6 +16,7 @@ import type { ActionResult } from './apply.js';
 import { openLedger, openPorts, type PassOptions } from './engine.js';
 import { observeFocused } from './observe-focus.js';
 import type { Observed } from './observed.js';
+import { monotonicMs } from '../util/elapsed.js';
 
 export interface FocusedPassReport {
   /** Null when no named entry could be served. */
@@ -34,7 +35,7 @@ export interface FocusedPassReport {
  * not plain enough to read in-process: the full pass does it all then.
  */
 export async function runFocusedPass(options: PassOptions & { readonly adminIds: readonly string[] }): Promise<FocusedPassReport | null> {
-  const started = performance.now();
+  const started = monotonicMs();
   const repoPath = options.config.repos[0];
   if (options.config.repos.length !== 1 || repoPath === undefined || options.adminIds.length === 0) return null;
   const lock = options.mode === 'apply' ? await acquireStateLock(options.config.stateDir, { waitMs: options.lockWaitMs }) : null;
@@ -53,7 +54,7 @@ export async function runFocusedPass(options: PassOptions & { readonly adminIds:
       if (released) skipped.set(worktree.adminId as string, 'released by teardown');
       return !released;
     });
-    if (worktrees.length === 0) return { observed: null, plan: { actions: [], problems: [], notes: [] }, results: [], keys: [], skipped, durationMs: performance.now() - started };
+    if (worktrees.length === 0) return { observed: null, plan: { actions: [], problems: [], notes: [] }, results: [], keys: [], skipped, durationMs: monotonicMs() - started };
     const inventory = { ...named.inventory, worktrees };
     const seen = await observeFocused(repoPath, inventory, options.config, options.provider, { ledger: ledgerState, ports: ports.state() }, { now, signal: options.signal });
     const observed = options.memory?.vanished.hold(seen).observed ?? seen; // the full pass after it says when to look again
@@ -67,7 +68,7 @@ export async function runFocusedPass(options: PassOptions & { readonly adminIds:
       results = await apply(planned.actions, { config: options.config, provider: options.provider, ledger, ports, observed, logger: options.logger, signal: options.signal, now: options.now });
     }
     if (options.mode === 'apply') options.memory?.vanished.record(observed, results, false);
-    return { observed, plan: planned, results, keys, skipped, durationMs: performance.now() - started };
+    return { observed, plan: planned, results, keys, skipped, durationMs: monotonicMs() - started };
   } finally {
     await lock?.release();
   }

@@ -38,8 +38,8 @@ beforeAll(async () => {
   await writeFile(join(dir, 'cjs-log.cjs'), "const { appendFileSync } = require('node:fs');\nconst { pathToFileURL } = require('node:url');\nprocess.on('exit', () => appendFileSync(process.env.MODULE_LOG, Object.keys(require.cache).map((p) => `${pathToFileURL(p).href}\\n`).join('')));\n" +
     // Node's scanner of CommonJS exports loads when ESM code imports a CommonJS module (process.moduleLoadList).
     "process.on('exit', () => { if (process.moduleLoadList.some((m) => m.includes('cjs-module-lexer'))) appendFileSync(process.env.MODULE_LOG, 'file:internal/cjs-module-lexer\\n'); });\n" +
-    // Node's own modules that cost the most to start: node:crypto (it starts OpenSSL), perf_hooks, child_process.
-    "process.on('exit', () => { for (const name of ['crypto', 'perf_hooks', 'child_process']) if (process.moduleLoadList.includes(`NativeModule ${name}`)) appendFileSync(process.env.MODULE_LOG, `file:internal/${name}\\n`); });\n" +
+    // Node's own modules that cost the most to start: node:crypto (it starts OpenSSL), perf_hooks, child_process, assert.
+    "process.on('exit', () => { for (const name of ['crypto', 'perf_hooks', 'child_process', 'assert']) if (process.moduleLoadList.includes(`NativeModule ${name}`)) appendFileSync(process.env.MODULE_LOG, `file:internal/${name}\\n`); });\n" +
     // graceful-fs marks the fs module it patched (fs.close, fs.closeSync) with this symbol.
     "process.on('exit', () => { if (require('node:fs')[Symbol.for('graceful-fs.queue')] !== undefined) appendFileSync(process.env.MODULE_LOG, 'file:internal/graceful-fs-patched-fs\\n'); });\n");
 });
@@ -225,7 +225,7 @@ describe('start-up', () => {
     expect(await schemaStampOf(copy, modules, fileURLToPath(new URL('../../package.json', import.meta.url)))).not.toBe(stamp);
   });
 
-  it('the program\'s no-op `reconcile` loads a pass as one file, not module by module, and neither node:crypto, child_process nor graceful-fs', async () => {
+  it('the program\'s no-op `reconcile` loads a pass as one file, not module by module, and neither node:crypto, child_process, graceful-fs, assert nor perf_hooks', async () => {
     const loaded = (await modulesLoadedBy(['reconcile'], worktree, 0, CLI_PATH)).map((url) => url.replace(/^.*\/dist-cli\//, ''));
     expect(loaded).toContain('reconcile/engine.js');
     expect(loaded.filter((path) => /^reconcile\/(observe|plan|plan-acquire)\.js$/.test(path))).toEqual([]); // inside engine.js
@@ -237,5 +237,9 @@ describe('start-up', () => {
     // for what the files cannot answer: a no-op needs neither OpenSSL nor child processes.
     expect(loaded).not.toContain('file:internal/crypto');
     expect(loaded).not.toContain('file:internal/child_process');
+    // proper-lockfile's signal-exit gets the build's assert.equal (node:assert: 3.5-4.5 ms), and the pass times
+    // itself with process.hrtime (the global `performance` loads perf_hooks: about 1 ms).
+    expect(loaded).not.toContain('file:internal/assert');
+    expect(loaded).not.toContain('file:internal/perf_hooks');
   });
 });
