@@ -3,7 +3,7 @@
 // `node -e 0`; 3: a no-op `reconcile` against the shell floor at two sizes. Every comparison is interleaved.
 import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { CLI, GIT_ENV, git, gitEnv, removeTempDir, run, runOk, startFakeRavi, summarize } from './lib.mjs';
+import { CLI, GIT_ENV, git, gitEnv, interleaved, removeTempDir, run, runOk, startFakeRavi, summarize } from './lib.mjs';
 import { createScenario, log, orchestratorEnv, orchestratorOk, useServer, verifyEnvFiles } from './scenario.mjs';
 import { ratioRow, ms, spread } from './report.mjs';
 
@@ -11,21 +11,6 @@ import { ratioRow, ms, spread } from './report.mjs';
 // an inherited NODE_EXTRA_CA_CERTS (set in some shells) makes Node load a CA bundle at start, +50 ms here, which
 // only the baseline paid (2026-12-01: `version`, the same start-up as `node -e 0`, measured 0.66x).
 const nodeBare = () => run(process.execPath, ['-e', '0'], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...GIT_ENV } });
-
-/** Runs each named command once per round, in a rotated order (so drift in the machine's load hits all alike). */
-async function interleaved(rounds, commands) {
-  const times = Object.fromEntries(Object.keys(commands).map((name) => [name, []]));
-  const names = Object.keys(commands);
-  for (let round = 0; round < rounds; round++) {
-    for (let i = 0; i < names.length; i++) {
-      const name = names[(round + i) % names.length];
-      const result = await commands[name]();
-      if (result.code !== 0 && !commands[name].anyExit) throw new Error(`${name} exited ${result.code}: ${result.stderr.slice(-1000)}`);
-      times[name].push(result.ms);
-    }
-  }
-  return Object.fromEntries(Object.entries(times).map(([name, values]) => [name, summarize(values)]));
-}
 
 export async function startup(opts) {
   const sc = await createScenario(1, 'startup');

@@ -1,10 +1,11 @@
 // Issue 16 goals 4-5: cold provisioning. 4: N = 30 on the fake Ravi API against the API floor at the configured
 // concurrency, the seed's setup.sh loop (serial, and 4-wide with its collisions counted) and the lease path;
-// 5: the cold pass at scale (local provider) against the durable-file floor, per worktree, at two or more sizes.
+// 5: the cold pass at scale (local provider) against the durable-file floor, per worktree, at two or more sizes,
+// and the no-op pass at the same sizes against bare Node reading the env files.
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SETUP_SH, git, gitEnv, removeTempDir, run, startFakeRavi, summarize } from './lib.mjs';
+import { GIT_ENV, SETUP_SH, git, gitEnv, interleaved, removeTempDir, run, startFakeRavi, summarize } from './lib.mjs';
 import { createScenario, freshStart, log, orchestratorOk, useServer, verifyEnvFiles } from './scenario.mjs';
 import { ratioRow, ms, spread } from './report.mjs';
 
@@ -160,19 +161,41 @@ export async function coldAtScale(opts) {
         log(`cold pass N=${n} run ${r + 1}/${runs}: pass ${ms(pass.at(-1))} (process ${ms(wall.at(-1))}) vs durable-file floor ${ms(floor.at(-1))} (before and after: ${ms(before)}, ${ms(2 * floor.at(-1) - before)})`);
       }
       await verifyEnvFiles(sc.fixture.worktrees, { secrets: false });
-      raw.push({ n, runs, floor: summarize(floor), pass: summarize(pass), wall: summarize(wall) });
+      const noop = await noopAtScale(sc, opts);
+      log(`no-op N=${n} (local): ${ms(noop.noop.median)} vs bare Node reading the env files ${ms(noop.floor.median)}`);
+      raw.push({ n, runs, floor: summarize(floor), pass: summarize(pass), wall: summarize(wall), noop });
     } finally {
       await removeTempDir(sc.root);
     }
   }
   const rows = raw.map((s) => ratioRow('5', `cold pass N = ${s.n} (local provider) vs durable-file floor`, s.pass.median / s.floor.median, 3,
     `pass ${ms(s.pass.median)}, ${(s.pass.median / s.n).toFixed(1)} ms/worktree, vs ${ms(s.floor.median)}; whole process ${ms(s.wall.median)}`));
+  for (const s of raw) {
+    rows.push(ratioRow('5', `no-op \`reconcile\` N = ${s.n} (local provider) vs bare Node reading the env files`, s.noop.noop.median / s.noop.floor.median, 3,
+      `${ms(s.noop.noop.median)} vs ${ms(s.noop.floor.median)} (\`node -e 0\` ${ms(s.noop.node.median)})`));
+  }
   if (raw.length > 1) {
     const [a, b] = [raw[0], raw.at(-1)];
     const growth = (b.pass.median / b.n) / (a.pass.median / a.n);
     rows.push(ratioRow('5', `cold pass per worktree flat: N = ${b.n} ÷ N = ${a.n}`, growth, 1.5, `${(b.pass.median / b.n).toFixed(1)} vs ${(a.pass.median / a.n).toFixed(1)} ms per worktree`, '≤ 1.5 (roughly flat)'));
   }
   return { rows, raw };
+}
+
+/**
+ * The issue's second floor at scale: a no-op pass (whole process, local provider, the worktrees just provisioned)
+ * against bare Node's start plus reading the N env files (one process that reads them whole), and `node -e 0`.
+ */
+async function noopAtScale(sc, opts) {
+  const envFiles = sc.fixture.worktrees.map((w) => join(w, '.env'));
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...GIT_ENV }; // no NODE_EXTRA_CA_CERTS (goals-cli.mjs says why)
+  const readAll = "const { readFileSync } = require('node:fs'); for (const file of process.argv.slice(1)) readFileSync(file);";
+  await orchestratorOk(sc, ['reconcile']); // settle: the first pass after a cold one may still tidy up
+  return interleaved(opts.noopRuns, {
+    noop: () => orchestratorOk(sc, ['reconcile']),
+    floor: () => run(process.execPath, ['-e', readAll, ...envFiles], { env }),
+    node: () => run(process.execPath, ['-e', '0'], { env }),
+  });
 }
 
 /** Writing one small file durably per worktree: temp file, fsync, rename, fsync of the folder. Synchronous: the bare cost. */

@@ -226,6 +226,21 @@ export function summarize(values) {
   return { n, median, min: sorted[0] ?? NaN, max: sorted[n - 1] ?? NaN, p50: percentile(sorted, 50), p95: percentile(sorted, 95), values };
 }
 
+/** Runs each named command once per round, in a rotated order (so drift in the machine's load hits all alike). */
+export async function interleaved(rounds, commands) {
+  const times = Object.fromEntries(Object.keys(commands).map((name) => [name, []]));
+  const names = Object.keys(commands);
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < names.length; i++) {
+      const name = names[(round + i) % names.length];
+      const result = await commands[name]();
+      if (result.code !== 0 && !commands[name].anyExit) throw new Error(`${name} exited ${result.code}: ${result.stderr.slice(-1000)}`);
+      times[name].push(result.ms);
+    }
+  }
+  return Object.fromEntries(Object.entries(times).map(([name, values]) => [name, summarize(values)]));
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // /proc readings (Linux).
 
