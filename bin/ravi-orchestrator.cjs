@@ -31,7 +31,9 @@ if (argv.length === 1 && (argv[0] === 'version' || argv[0] === '--version' || ar
     // Node 20: the same cache, kept by us (compile-cache.cjs), in the folder Node 22+ would use, off by the same switch.
     const path = require('node:path');
     const base = process.env.NODE_COMPILE_CACHE || path.join(require('node:os').tmpdir(), 'node-compile-cache');
-    require('./compile-cache.cjs').installCompileCache(path.join(__dirname, '..', 'dist-cli'), path.resolve(base));
+    // Entries per command (compile-cache.cjs says why): the first word of the command line that is not a flag.
+    const command = argv.find((arg) => !arg.startsWith('-')) ?? '';
+    require('./compile-cache.cjs').installCompileCache(path.join(__dirname, '..', 'dist-cli'), path.resolve(base), command);
   }
   require('../dist-cli/cli/main.js');
 }

@@ -31,9 +31,9 @@ async function program(value: string) {
 }
 
 /** Runs a child that installs the cache, loads the program, and prints what it got and the cache's counts. */
-async function run(p: { root: string; dir: string; cache: string }) {
+async function run(p: { root: string; dir: string; cache: string }, variant?: string) {
   const script = `
-    const counts = require(${JSON.stringify(SHIM)}).installCompileCache(${JSON.stringify(p.dir)}, ${JSON.stringify(p.cache)});
+    const counts = require(${JSON.stringify(SHIM)}).installCompileCache(${JSON.stringify(p.dir)}, ${JSON.stringify(p.cache)}${variant === undefined ? '' : `, ${JSON.stringify(variant)}`});
     const main = require(${JSON.stringify(join(p.dir, 'main.js'))});
     main.load(require('node:url').pathToFileURL(${JSON.stringify(join(p.root, 'esm.mjs'))}).href).then((esm) => {
       console.log(JSON.stringify({ value: main.value, esm: esm.default, counts }));
@@ -67,6 +67,22 @@ describe('the compile cache of Node 20 (bin/compile-cache.cjs)', () => {
     expect(after.counts).toEqual({ hits: 1, compiled: 1 });
     const [folder] = await readdir(p.cache);
     expect((await readdir(join(p.cache, folder as string))).filter((name) => name.startsWith('value.js@'))).toHaveLength(1);
+  });
+
+  it('keeps an entry per command: each command\'s own runs hit, and a new version of a file replaces the entries of every command', async () => {
+    const p = await program('one');
+    expect((await run(p, 'whoami')).counts).toEqual({ hits: 0, compiled: 2 });
+    expect((await run(p, 'otp')).counts).toEqual({ hits: 0, compiled: 2 }); // not whoami's entries: its own
+    expect((await run(p, 'whoami')).counts).toEqual({ hits: 2, compiled: 0 });
+    expect((await run(p, 'otp')).counts).toEqual({ hits: 2, compiled: 0 });
+    const [folder] = await readdir(p.cache);
+    const entries = async () => (await readdir(join(p.cache, folder as string))).sort();
+    expect((await entries()).map((name) => `${name.split('@')[0]}${name.slice(name.indexOf('~'))}`)).toEqual(['main.js~otp', 'main.js~whoami', 'value.js~otp', 'value.js~whoami']);
+    await writeFile(join(p.dir, 'value.js'), `'use strict';\nexports.value = ${JSON.stringify('two')};\n`);
+    expect(await run(p, 'whoami')).toMatchObject({ value: 'two', counts: { hits: 1, compiled: 1 } });
+    // value.js's old version is gone for both commands; main.js's entries stay.
+    expect((await entries()).map((name) => `${name.split('@')[0]}${name.slice(name.indexOf('~'))}`)).toEqual(['main.js~otp', 'main.js~whoami', 'value.js~whoami']);
+    expect(await run(p, 'otp')).toMatchObject({ value: 'two', counts: { hits: 1, compiled: 1 } });
   });
 
   it('gives each install a folder of its own: two copies of the program in one cache keep their entries', async () => {
