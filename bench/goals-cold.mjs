@@ -172,7 +172,7 @@ export async function coldAtScale(opts) {
     `pass ${ms(s.pass.median)}, ${(s.pass.median / s.n).toFixed(1)} ms/worktree, vs ${ms(s.floor.median)}; whole process ${ms(s.wall.median)}`));
   for (const s of raw) {
     rows.push(ratioRow('5', `no-op \`reconcile\` N = ${s.n} (local provider) vs bare Node reading the env files`, s.noop.noop.median / s.noop.floor.median, 3,
-      `${ms(s.noop.noop.median)} vs ${ms(s.noop.floor.median)} (\`node -e 0\` ${ms(s.noop.node.median)})`));
+      `${ms(s.noop.noop.median)} vs ${ms(s.noop.floor.median)} (\`node -e 0\` ${ms(s.noop.node.median)}; \`git worktree list\` alone ${ms(s.noop.gitList.median)})`));
   }
   if (raw.length > 1) {
     const [a, b] = [raw[0], raw.at(-1)];
@@ -184,7 +184,8 @@ export async function coldAtScale(opts) {
 
 /**
  * The issue's second floor at scale: a no-op pass (whole process, local provider, the worktrees just provisioned)
- * against bare Node's start plus reading the N env files (one process that reads them whole), and `node -e 0`.
+ * against bare Node's start plus reading the N env files (one process that reads them whole), and `node -e 0`; beside
+ * them `git worktree list --porcelain`, for scale: listing is work a pass does that this floor leaves out.
  */
 async function noopAtScale(sc, opts) {
   const envFiles = sc.fixture.worktrees.map((w) => join(w, '.env'));
@@ -195,6 +196,8 @@ async function noopAtScale(sc, opts) {
     noop: () => orchestratorOk(sc, ['reconcile']),
     floor: () => run(process.execPath, ['-e', readAll, ...envFiles], { env }),
     node: () => run(process.execPath, ['-e', '0'], { env }),
+    // Not part of the floor: what listing the worktrees costs git itself, which the floor leaves out and a pass must do.
+    gitList: () => run('git', ['worktree', 'list', '--porcelain'], { cwd: sc.fixture.repo, env }),
   });
 }
 
