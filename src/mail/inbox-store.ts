@@ -141,7 +141,7 @@ function idTime(id: string): string {
 
 async function writeMessage(dir: string, message: Stored): Promise<void> {
   const { writeFileAtomically } = await import('../files/atomic-write.js'); // writes only (the SMTP server, --mark-read)
-  await writeFileAtomically(join(dir, `${message.id}.json`), `${JSON.stringify(message, null, 2)}\n`, { mode: 0o600, dirMode: 0o700 });
+  await writeFileAtomically(messageFile(dir, message.id), `${JSON.stringify(message, null, 2)}\n`, { mode: 0o600, dirMode: 0o700 });
 }
 
 interface Stored {
@@ -163,10 +163,9 @@ async function listMessages<T extends Stored>(dir: string, pick: (schemas: Schem
   if (ids.length === 0) return [];
   const schemas = await messageSchemas();
   const schema = pick(schemas);
-  const parse = (id: string, text: string) => parseMessage(id, text, schema, schemas.safeParse);
   // p-queue and its four modules load only for a long inbox.
-  const messages = ids.length <= READ_CONCURRENCY ? ids.map((id) => parse(id, readTextOrEmpty(join(dir, `${id}.json`))))
-    : await (await import('../util/map-concurrent.js')).mapConcurrent(ids, READ_CONCURRENCY, async (id) => parse(id, await readFile(join(dir, `${id}.json`), 'utf8').catch(() => '')));
+  const messages = ids.length <= READ_CONCURRENCY ? ids.map((id) => parseMessage(id, readTextOrEmpty(messageFile(dir, id)), schema, schemas.safeParse))
+    : await (await import('../util/map-concurrent.js')).mapConcurrent(ids, READ_CONCURRENCY, (id) => readMessage(dir, id, schema, schemas.safeParse));
   return messages.filter((m): m is T => m !== null && !(unreadOnly && m.is_read));
 }
 
@@ -178,7 +177,11 @@ function messageIds(dir: string): string[] {
 
 /** The message, or null when it is gone, torn, corrupt or not ours: one bad file never breaks a listing. */
 async function readMessage<T extends Stored>(dir: string, id: string, schema: Valibot.GenericSchema<unknown, T>, safeParse: Schemas['safeParse']): Promise<T | null> {
-  return parseMessage(id, await readFile(join(dir, `${id}.json`), 'utf8').catch(() => ''), schema, safeParse);
+  return parseMessage(id, await readFile(messageFile(dir, id), 'utf8').catch(() => ''), schema, safeParse);
+}
+
+function messageFile(dir: string, id: string): string {
+  return join(dir, `${id}.json`);
 }
 
 /** `text`: the file's; empty when it could not be read (gone, or not a file), which parses as no message. */
@@ -205,7 +208,7 @@ async function pruneFolder(dir: string, policy: PrunePolicy): Promise<number> {
   let removed = 0;
   for (const [index, id] of messageIds(dir).entries()) {
     if (index < policy.maxMessages && now - idMs(id) <= policy.maxAgeMs) continue;
-    await rm(join(dir, `${id}.json`), { force: true });
+    await rm(messageFile(dir, id), { force: true });
     removed += 1;
   }
   // Temp files a crash left behind; not counted, they never were messages.

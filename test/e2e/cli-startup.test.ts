@@ -72,6 +72,10 @@ async function exitFacts(args: readonly string[], cwd: string, env: Record<strin
   return { ...(JSON.parse(await readFile(log, 'utf8')) as ExitFacts), stdout: run.stdout, exitCode: run.exitCode ?? -1 };
 }
 
+let bareNodeRun: Promise<ExitFacts> | undefined;
+/** `node -e 0`'s exit facts, the baseline for every comparison here: taken once. */
+const bareNode = (): Promise<ExitFacts> => (bareNodeRun ??= exitFacts(['-e', '0'], dir));
+
 const ENGINE = /node_modules\/(pino|zod|cosmiconfig|proper-lockfile|execa|chokidar)\/|dist\/(config\/load|providers|files\/ledger|reconcile|daemon|mail)\//;
 
 describe('start-up', () => {
@@ -102,7 +106,7 @@ describe('start-up', () => {
     const bin = fileURLToPath(new URL('../../bin/ravi-orchestrator.cjs', import.meta.url));
     const run = await exitFacts([bin, 'version'], dir);
     expect(run.stdout).toMatch(/^\d+\.\d+\.\d+/);
-    const bare = new Set((await exitFacts(['-e', '0'], dir)).builtins);
+    const bare = new Set((await bareNode()).builtins);
     expect(run.builtins.filter((name) => !bare.has(name) && /^NativeModule (net|stream|internal\/streams\/)/.test(name))).toEqual([]);
     // `true` reads nothing and exits: the write meets a closed pipe (EPIPE) or a pipe nobody reads yet.
     const gone = await execa('bash', ['-c', '"$0" "$1" version 2>"$2" | true; echo "exit=${PIPESTATUS[0]}"', process.execPath, bin, join(dir, 'version-stderr.log')], { cwd: dir });
@@ -113,7 +117,7 @@ describe('start-up', () => {
   it.each([['whoami'], ['otp'], ['env']])('`%s` loads neither pino nor zod (agent commands log nothing by default), nor p-queue for a short inbox, nor the CJS export scanner, nor node:crypto, nor the write path or valibot, and starts no thread pool', async (command) => {
     const loaded = await modulesLoadedBy([command], worktree);
     // As many threads at exit as bare Node has: nothing went through libuv's thread pool (promise fs calls do).
-    expect((await exitFacts([CLI_PATH, command], worktree)).threads).toBe((await exitFacts(['-e', '0'], dir)).threads);
+    expect((await exitFacts([CLI_PATH, command], worktree)).threads).toBe((await bareNode()).threads);
     expect(loaded.some((url) => url.includes('/dist/cli/commands/'))).toBe(true);
     expect(loaded.filter((url) => /node_modules\/(pino|execa|zod|p-queue|eventemitter3)\//.test(url))).toEqual([]);
     // No CommonJS package imported from ESM (`ms` is required): the CJS export scanner stays unloaded.
@@ -142,7 +146,7 @@ describe('start-up', () => {
     for (const code of ['111111', '222222', '333333']) await store.addSms(me.uuid, { from_number: '+15550000000', to_number: me.phone, body: `Your code is ${code}` });
     const listed = await exitFacts([CLI_PATH, 'inbox', 'sms', '--json'], inboxWorktree, isolatedEnv(otpHome));
     expect((JSON.parse(listed.stdout) as { body: string }[]).map((sms) => sms.body)).toEqual(['Your code is 333333', 'Your code is 222222', 'Your code is 111111']);
-    expect(listed.threads).toBe((await exitFacts(['-e', '0'], dir)).threads);
+    expect(listed.threads).toBe((await bareNode()).threads);
     // (otp then writes its audit line, fsynced in the thread pool: a write, not the listing.)
     const otp = await runBuiltCli(['otp'], { cwd: inboxWorktree, home: otpHome });
     expect(otp.exitCode, otp.stderr).toBe(0);
