@@ -8,12 +8,19 @@
  *
  * Temp file in the same folder (named so git ignores it: temp-files.ts), every byte written in a loop and the
  * size checked after fsync, then rename over the old file and fsync the folder so the rename survives a power cut.
+ *
+ * A read-modify-write of a file a person also edits (a worktree's .env) says what it read (`basedOn`): just before
+ * the rename the file is read again, and when another program changed it meanwhile nothing is replaced (code
+ * CHANGED) and the caller reads and renders again (retryWhenChanged). Without it, an edit landing during our fsync
+ * (milliseconds) was renamed over and lost: an editor that truncates and then writes, read between the two, gave
+ * us an empty file, and our block alone replaced the user's lines. What is left is the microseconds between that
+ * last read and the rename, which no rename-based writer (editors included) can close without a lock all share.
  * Why not write-file-atomic (npm) any more: it issues one `write` and ignores the count it returns, and write(2)
  * on a nearly full disk returns a short count without an error, so it renamed a 4096-byte prefix over an 8.5 KB
  * .env and reported success (still so in its 8.0.0, lib/index.js); its temp names (`<file>.<murmur hash>`) are
  * also not ones we can keep out of `git status`.
  */
-import { chownSync, closeSync, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { chownSync, closeSync, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { fdSync } from './fd-calls.js';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { releaseTempFile, removeStaleTempFiles, tempFileFor } from './temp-files.js';
@@ -28,9 +35,14 @@ export interface AtomicWriteOptions {
    * folder again after `git worktree remove` or `rm -rf` took it (the write fails with ENOENT instead).
    */
   readonly within?: string;
+  /**
+   * The content the new one was made from, null when the file did not exist: when the file holds anything else
+   * just before the rename, it is left as it is and the write fails with code CHANGED.
+   */
+  readonly basedOn?: Uint8Array | null;
 }
 
-/** A file could not be replaced. `code` is the system's (ENOSPC, EDQUOT, EACCES, ...) or SHORT_WRITE. */
+/** A file could not be replaced. `code` is the system's (ENOSPC, EDQUOT, EACCES, ...), SHORT_WRITE or CHANGED. */
 export class AtomicWriteError extends Error {
   override readonly name: string = 'AtomicWriteError';
   readonly code: string;
@@ -55,8 +67,25 @@ export async function writeFileAtomically(
   const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
   await oneAtATime(resolve(file), async () => {
     const { target, owner } = targetOf(file);
-    await replace(file, target, owner, bytes, options.mode ?? 0o600, { mode: options.dirMode ?? 0o700, within: options.within });
+    await replace(file, target, owner, bytes, options.mode ?? 0o600, { mode: options.dirMode ?? 0o700, within: options.within }, options.basedOn);
   });
+}
+
+/** Code of an AtomicWriteError whose file another program changed between our read and our rename. */
+export const CHANGED_MEANWHILE = 'CHANGED';
+
+/**
+ * Runs a read-render-write `step` again while its write finds the file changed by another program since its read
+ * (each run reads afresh, so that program's edit is kept); after `attempts` runs the last CHANGED error is thrown.
+ */
+export async function retryWhenChanged<T>(step: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await step();
+    } catch (error) {
+      if (!(error instanceof AtomicWriteError) || error.code !== CHANGED_MEANWHILE || attempt >= attempts) throw error;
+    }
+  }
 }
 
 /**
@@ -79,7 +108,15 @@ function orNull<T>(look: () => T): T | null {
   }
 }
 
-async function replace(file: string, target: string, owner: { uid: number; gid: number } | null, bytes: Uint8Array, mode: number, folders: FolderOptions): Promise<void> {
+async function replace(
+  file: string,
+  target: string,
+  owner: { uid: number; gid: number } | null,
+  bytes: Uint8Array,
+  mode: number,
+  folders: FolderOptions,
+  basedOn: Uint8Array | null | undefined,
+): Promise<void> {
   removeStaleTempFiles(target); // before writing: on a full disk their space may be what we need
   const temp = tempFileFor(target);
   let fd: number | undefined;
@@ -95,6 +132,7 @@ async function replace(file: string, target: string, owner: { uid: number; gid: 
     fd = undefined;
     closeSync(closing);
     if (process.env[PAUSE_FOR_TESTS] === basename(target)) await pauseForTests(temp);
+    if (basedOn !== undefined && !stillHolds(target, basedOn)) throw changedMeanwhile();
     renameSync(temp, target);
   } catch (error) {
     if (fd !== undefined) orNull(() => closeSync(fd as number));
@@ -158,6 +196,22 @@ function writeAll(fd: number, bytes: Uint8Array): void {
     if (bytesWritten <= 0) throw shortWrite(offset, bytes.byteLength);
     offset += bytesWritten;
   }
+}
+
+/** The file holds exactly `content` (null: it does not exist). A small file, read whole and synchronously. */
+function stillHolds(target: string, content: Uint8Array | null): boolean {
+  let now: Buffer;
+  try {
+    now = readFileSync(target);
+  } catch (error) {
+    if (codeOf(error) === 'ENOENT') return content === null;
+    throw error;
+  }
+  return content !== null && now.equals(content);
+}
+
+function changedMeanwhile(): NodeJS.ErrnoException {
+  return Object.assign(new Error('another program changed it while it was being written'), { code: CHANGED_MEANWHILE });
 }
 
 function shortWrite(written: number, wanted: number): NodeJS.ErrnoException {
@@ -225,6 +279,7 @@ const REASONS: Readonly<Record<string, string>> = {
   ENOTDIR: 'a part of the path is not a folder',
   EISDIR: 'it is a folder',
   ENOENT: 'its folder is gone',
+  [CHANGED_MEANWHILE]: 'another program changed it while it was being written',
 };
 
 function reasonOf(cause: unknown, code: string): string {

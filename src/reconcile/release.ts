@@ -12,7 +12,7 @@ import type { Provider } from '../providers/types.js';
 import { Ledger, worktreeKey } from '../files/ledger.js';
 import { acquireStateLock } from '../files/state-lock.js';
 import { withoutManagedBlock } from '../files/env-block.js';
-import { writeFileAtomically } from '../files/atomic-write.js';
+import { retryWhenChanged, writeFileAtomically } from '../files/atomic-write.js';
 import { listWorktrees } from '../git/worktrees.js';
 import { samePath } from '../util/same-path.js';
 import { SCOPED_CONFIG_PATH } from './plan-worktree.js';
@@ -76,17 +76,20 @@ export async function releaseWorktree(options: { config: Config; provider: Provi
 /** Takes our managed block out of an env file, keeping every other byte; false when there was none. */
 export async function removeManagedBlock(commonDir: string, worktree: string, relPath: string, managedKeys: readonly string[]): Promise<boolean> {
   const file = join(worktree, relPath);
-  let current: Buffer;
-  try {
-    current = await readFile(file);
-  } catch {
-    return false;
-  }
-  const without = withoutManagedBlock(current, managedKeys); // bytes: a user's invalid UTF-8 survives
-  if (without === null) return false;
-  await assertTempFilesIgnored(commonDir, worktree, relPath);
-  await writeFileAtomically(file, without, { mode: 0o600, within: worktree });
-  return true;
+  // An edit landing between our read and our rename starts over from the read (atomic-write.ts).
+  return retryWhenChanged(async () => {
+    let current: Buffer;
+    try {
+      current = await readFile(file);
+    } catch {
+      return false;
+    }
+    const without = withoutManagedBlock(current, managedKeys); // bytes: a user's invalid UTF-8 survives
+    if (without === null) return false;
+    await assertTempFilesIgnored(commonDir, worktree, relPath);
+    await writeFileAtomically(file, without, { mode: 0o600, within: worktree, basedOn: current });
+    return true;
+  });
 }
 
 /** Removes `.ravi/config.json` when it holds our key for `uuid`; any other file is left alone. */

@@ -95,7 +95,7 @@ describe('the daemon, driven by real git commands', () => {
     await writeFile(join(worktree, '.env'), `MINE=1\n${text.replace(email as string, 'hacked@example.com')}`);
     await waitFor(async () => (await emailOf(worktree)) === email, 'the block to be repaired');
     const repaired = await readFile(join(worktree, '.env'), 'utf8');
-    expect(repaired.startsWith(`MINE=1\n${BLOCK_BEGIN}`)).toBe(true);
+    expect(repaired.startsWith(`MINE=1\n${BLOCK_BEGIN}`), repaired).toBe(true);
     expect(repaired.trimEnd().endsWith(BLOCK_END)).toBe(true);
   });
 

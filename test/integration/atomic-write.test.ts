@@ -8,7 +8,7 @@ import { execa } from 'execa';
 import { chown, lstat, mkdir, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cleanupTempDirs, createRepo, createTempDir } from '../support/git-fixtures.js';
-import { AtomicWriteError, writeFileAtomically } from '../../src/files/atomic-write.js';
+import { AtomicWriteError, CHANGED_MEANWHILE, retryWhenChanged, writeFileAtomically } from '../../src/files/atomic-write.js';
 import { removeStaleTempFiles, TEMP_FILES_EXCLUDE, tempFileExample } from '../../src/files/temp-files.js';
 import { checkIgnoredByGit, ensureExcluded } from '../../src/git/ignore.js';
 import { certainlyIgnored } from '../../src/git/ignore-fast-path.js';
@@ -95,6 +95,82 @@ describe('writeFileAtomically', () => {
     expect((error as Error).message).toBe(`Could not write ${join(dir, '.env')}: it is a folder (EISDIR); it was left as it was`);
     expect(await readdir(dir)).toEqual(['.env']);
     expect(await readFile(join(dir, '.env', 'inside'), 'utf8')).toBe('x');
+  });
+});
+
+describe('a write based on what was read (basedOn)', () => {
+  it('replaces the file only while it still holds what was read; otherwise leaves the other program\'s bytes and no temp file', async () => {
+    const dir = await createTempDir();
+    const file = join(dir, '.env');
+    await writeFile(file, 'MINE=1\n');
+    await writeFileAtomically(file, 'MINE=1\nOURS=1\n', { basedOn: Buffer.from('MINE=1\n') });
+    expect(await readFile(file, 'utf8')).toBe('MINE=1\nOURS=1\n');
+
+    // Read, then another program writes, then our write: refused, theirs kept.
+    const cases: { before: string | null; theirs: string | null; read: Buffer | null }[] = [
+      { before: 'MINE=1\n', theirs: 'MINE=2\n', read: Buffer.from('MINE=1\n') }, // edited
+      { before: '', theirs: 'MINE=1\n', read: Buffer.from('') }, // read between an editor's truncate and its write
+      { before: null, theirs: 'NEW=1\n', read: null }, // made meanwhile
+      { before: 'MINE=1\n', theirs: null, read: Buffer.from('MINE=1\n') }, // deleted meanwhile
+    ];
+    for (const { before, theirs, read } of cases) {
+      await rm(file, { force: true });
+      if (before !== null) await writeFile(file, before);
+      if (theirs === null) await rm(file);
+      else await writeFile(file, theirs);
+      const failed = await writeFileAtomically(file, 'OURS=1\n', { basedOn: read }).catch((error: unknown) => error);
+      expect(failed, JSON.stringify({ before, theirs })).toBeInstanceOf(AtomicWriteError);
+      expect((failed as AtomicWriteError).code).toBe(CHANGED_MEANWHILE);
+      expect((failed as AtomicWriteError).unchanged).toBe(true);
+      expect((failed as AtomicWriteError).message).toContain('another program changed it');
+      expect(await readFile(file, 'utf8').catch(() => null)).toBe(theirs);
+      expect(await readdir(dir)).toEqual(theirs === null ? [] : ['.env']);
+    }
+    // basedOn null and still absent: written.
+    await writeFileAtomically(file, 'OURS=1\n', { basedOn: null });
+    expect(await readFile(file, 'utf8')).toBe('OURS=1\n');
+  });
+
+  it('retryWhenChanged reads again and keeps an edit that landed between the read and the rename', async () => {
+    const dir = await createTempDir();
+    const file = join(dir, '.env');
+    await writeFile(file, 'MINE=1\n');
+    let runs = 0;
+    const result = await retryWhenChanged(async () => {
+      runs += 1;
+      const read = await readFile(file);
+      if (runs === 1) await writeFile(file, 'MINE=1\nALSO_MINE=2\n'); // the user's editor, mid-step
+      await writeFileAtomically(file, Buffer.concat([read, Buffer.from('OURS=1\n')]), { basedOn: read });
+      return runs;
+    });
+    expect(result).toBe(2);
+    expect(await readFile(file, 'utf8')).toBe('MINE=1\nALSO_MINE=2\nOURS=1\n');
+  });
+
+  it('retryWhenChanged gives up after the attempts asked, with the CHANGED error, the file left as the other program wrote it', async () => {
+    const dir = await createTempDir();
+    const file = join(dir, '.env');
+    await writeFile(file, 'N=0\n');
+    let runs = 0;
+    const failed = await retryWhenChanged(async () => {
+      runs += 1;
+      const read = await readFile(file);
+      await writeFile(file, `N=${runs}\n`); // edited again during every step
+      await writeFileAtomically(file, 'OURS=1\n', { basedOn: read });
+    }, 3).catch((error: unknown) => error);
+    expect(runs).toBe(3);
+    expect((failed as AtomicWriteError).code).toBe(CHANGED_MEANWHILE);
+    expect(await readFile(file, 'utf8')).toBe('N=3\n');
+  });
+
+  it('retryWhenChanged does not run a step again for any other failure', async () => {
+    let runs = 0;
+    const failed = await retryWhenChanged(async () => {
+      runs += 1;
+      throw new Error('disk on fire');
+    }).catch((error: unknown) => error);
+    expect(runs).toBe(1);
+    expect((failed as Error).message).toBe('disk on fire');
   });
 });
 
