@@ -200,11 +200,13 @@ function writeAll(fd: number, bytes: Uint8Array): void {
 
 /** The file holds exactly `content` (null: it does not exist). A small file, read whole and synchronously. */
 function stillHolds(target: string, content: Uint8Array | null): boolean {
+  // A new file (every file of a cold pass): one lstat and no ENOENT error built; anything there now is a change.
+  if (content === null) return lstatSync(target, { throwIfNoEntry: false }) === undefined;
   let now: Buffer;
   try {
     now = readFileSync(target);
   } catch (error) {
-    if (codeOf(error) === 'ENOENT') return content === null;
+    if (codeOf(error) === 'ENOENT') return false;
     throw error;
   }
   return content !== null && now.equals(content);
