@@ -209,7 +209,7 @@ function stillHolds(target: string, content: Uint8Array | null): boolean {
     if (codeOf(error) === 'ENOENT') return false;
     throw error;
   }
-  return content !== null && now.equals(content);
+  return now.equals(content);
 }
 
 function changedMeanwhile(): NodeJS.ErrnoException {
