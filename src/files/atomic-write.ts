@@ -20,8 +20,9 @@
  * .env and reported success (still so in its 8.0.0, lib/index.js); its temp names (`<file>.<murmur hash>`) are
  * also not ones we can keep out of `git status`.
  */
-import { chownSync, closeSync, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { chownSync, closeSync, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { fdSync } from './fd-calls.js';
+import { isAbsent, readRegularFileSync } from './regular-file.js';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { releaseTempFile, removeStaleTempFiles, tempFileFor } from './temp-files.js';
 
@@ -198,15 +199,19 @@ function writeAll(fd: number, bytes: Uint8Array): void {
   }
 }
 
-/** The file holds exactly `content` (null: it does not exist). A small file, read whole and synchronously. */
+/**
+ * The file holds exactly `content` (null: it does not exist). A small file, read whole and synchronously, the way
+ * every reader of ours reads a user's file (regular-file.ts): a FIFO put there meanwhile never blocks the read, it
+ * is refused (EINVAL) and counts as a change, like a file gone.
+ */
 function stillHolds(target: string, content: Uint8Array | null): boolean {
   // A new file (every file of a cold pass): one lstat and no ENOENT error built; anything there now is a change.
   if (content === null) return lstatSync(target, { throwIfNoEntry: false }) === undefined;
   let now: Buffer;
   try {
-    now = readFileSync(target);
+    now = readRegularFileSync(target);
   } catch (error) {
-    if (codeOf(error) === 'ENOENT') return false;
+    if (isAbsent(error) || codeOf(error) === 'EINVAL') return false;
     throw error;
   }
   return now.equals(content);

@@ -131,6 +131,16 @@ describe('a write based on what was read (basedOn)', () => {
     expect(await readFile(file, 'utf8')).toBe('OURS=1\n');
   });
 
+  it('takes a FIFO put in the file\'s place meanwhile for a change, without blocking on it, and leaves it there', async () => {
+    const dir = await createTempDir();
+    const file = join(dir, '.env');
+    await execa('mkfifo', [file]); // no writer ever opens it: a blocking read would hang this test
+    const failed = await writeFileAtomically(file, 'OURS=1\n', { basedOn: Buffer.from('MINE=1\n') }).catch((error: unknown) => error);
+    expect((failed as AtomicWriteError).code).toBe(CHANGED_MEANWHILE);
+    expect((await lstat(file)).isFIFO()).toBe(true);
+    expect(await readdir(dir)).toEqual(['.env']);
+  });
+
   it('retryWhenChanged reads again and keeps an edit that landed between the read and the rename', async () => {
     const dir = await createTempDir();
     const file = join(dir, '.env');
