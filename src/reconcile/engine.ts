@@ -13,7 +13,8 @@ import { actionTarget, type Action, type Plan } from './actions.js';
 import type { ActionResult } from './apply.js';
 import { observe } from './observe.js';
 import { canPlanBeforeVault } from './late-vault.js';
-import type { Observed, ObservedWorktree } from './observed.js';
+import type { Observed, ObservedRepo, ObservedWorktree } from './observed.js';
+import { BLOCK_END } from '../files/env-block.js';
 import type { PassLooks, PassMemory } from './pass-memory.js';
 import { monotonicMs } from '../util/elapsed.js';
 
@@ -57,9 +58,9 @@ export async function runPass(options: PassOptions): Promise<PassReport> {
   const planner = import('./plan.js');
   planner.catch(() => {}); // awaited below; a pass that fails before then must not leave it unhandled
   // A setup script's pass (`--worktree`) is nearly always for a new worktree, with steps to apply: their modules
-  // (and node:crypto, for lease ids) load during the same wait, not between the listing's answer and the first call.
-  const applier = options.mode === 'apply' && options.worktree ? import('./apply.js') : null;
-  applier?.catch(() => {});
+  // (and node:crypto, for temp file names and lease ids) load during the same wait, not between the listing's
+  // answer and the first call. A full pass loads them there once its worktrees are read and one lacks our block.
+  let applier = options.mode === 'apply' && options.worktree ? loadApplySteps() : null;
   const lock = options.mode === 'apply' ? await acquireStateLock(options.config.stateDir, { waitMs: options.lockWaitMs }) : null;
   try {
     const [ledger, ports] = await Promise.all([openLedger(options), openPorts(options)]);
@@ -71,6 +72,9 @@ export async function runPass(options: PassOptions): Promise<PassReport> {
       signal: options.signal,
       looks,
       vaultLater: options.mode === 'apply',
+      onReposRead: (repos) => {
+        if (options.mode === 'apply' && applier === null && repos.some(hasWorktreeToWrite)) applier = loadApplySteps();
+      },
     });
     const held = options.memory?.vanished.hold(seen) ?? { observed: seen, settlingUntil: null };
     let observed = held.observed;
@@ -109,6 +113,27 @@ export async function runPass(options: PassOptions): Promise<PassReport> {
   } finally {
     await lock?.release();
   }
+}
+
+/**
+ * The apply steps' modules, and node:crypto (OpenSSL's start, 3-10 ms) that their first write needs for a temp file
+ * name: asked for while the pass waits for the API, so that they are loaded when the plan is made.
+ */
+function loadApplySteps(): Promise<typeof import('./apply.js')> {
+  const loading = Promise.all([import('./apply.js'), import('../util/random.js')]).then(([steps, random]) => {
+    random.loadRandomSource();
+    return steps;
+  });
+  loading.catch(() => {}); // awaited when there are steps; a pass that fails before then must not leave it unhandled
+  return loading;
+}
+
+/**
+ * A managed worktree whose env file lacks our block (absent, new, or cut): the pass will most likely write, so its
+ * steps are worth loading early. Only a hint: a wrong guess costs the load, which a pass with steps pays anyway.
+ */
+function hasWorktreeToWrite(repo: ObservedRepo): boolean {
+  return repo.worktrees.some((worktree) => worktree.managed && worktree.env !== null && worktree.env.error === null && !worktree.env.content?.includes(BLOCK_END));
 }
 
 /** The ledger kept from the last pass when no other process wrote it since (after the lock: checked under it). */

@@ -39,6 +39,12 @@ export interface ObserveOptions {
    * VaultNotYetRead and its answer comes in ObservedUntilVault.vaultLater (late-vault.ts).
    */
   readonly vaultLater?: boolean;
+  /**
+   * Called once every repo's worktrees are read, before the provider's answers are awaited: work started here
+   * runs while the pass would otherwise wait for the API (the engine loads the apply steps when a worktree has
+   * no lease). It must not throw.
+   */
+  readonly onReposRead?: (repos: readonly ObservedRepo[]) => void;
 }
 
 export interface ObservedUntilVault {
@@ -63,6 +69,7 @@ export async function observe(config: Config, provider: Provider, ledger: Ledger
   const listing = options.looks?.listing ?? { looks: shared };
   const passOptions = { ...options, listing, shared, ignoreCache: options.looks?.ignore ?? singlePass<IgnoreAnalysis>({ looks: shared }) };
   const repos = await Promise.all(config.repos.map((repo) => observeRepo(repo, config, provider, selector, passOptions)));
+  options.onReposRead?.(repos);
   const listed = await identities;
   const mayBeLate = vault !== null && options.vaultLater === true;
   // An answer that landed while the worktrees were read (sync calls hold the loop) is taken in first: a pass

@@ -22,3 +22,11 @@ export function randomHex(bytes: number): string {
 export function randomUuid(): string {
   return crypto().randomUUID();
 }
+
+/**
+ * Loads node:crypto now: a pass about to write calls this while it waits for the API, so that its first temp file
+ * name does not pay for OpenSSL's start on the way to the first call.
+ */
+export function loadRandomSource(): void {
+  crypto();
+}
