@@ -41,8 +41,8 @@ export interface ObserveOptions {
   readonly vaultLater?: boolean;
   /**
    * Called once every repo's worktrees are read, before the provider's answers are awaited: work started here
-   * runs while the pass would otherwise wait for the API (the engine loads the apply steps when a worktree has
-   * no lease). It must not throw.
+   * runs while the pass would otherwise wait for the API (the engine loads the apply steps when a worktree's env
+   * file lacks our block). It must not throw.
    */
   readonly onReposRead?: (repos: readonly ObservedRepo[]) => void;
 }
