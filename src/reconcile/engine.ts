@@ -61,6 +61,9 @@ export async function runPass(options: PassOptions): Promise<PassReport> {
   // (and node:crypto, for temp file names and lease ids) load during the same wait, not between the listing's
   // answer and the first call. A full pass loads them there once its worktrees are read and one lacks our block.
   let applier = options.mode === 'apply' && options.worktree ? loadApplySteps() : null;
+  // Only a one-shot pass on a remote provider has that wait to fill: the local provider answers from a file, and the
+  // daemon keeps the modules it loaded once.
+  const waitsForApi = options.mode === 'apply' && options.memory === undefined && options.provider.kind !== 'local';
   const lock = options.mode === 'apply' ? await acquireStateLock(options.config.stateDir, { waitMs: options.lockWaitMs }) : null;
   try {
     const [ledger, ports] = await Promise.all([openLedger(options), openPorts(options)]);
@@ -73,7 +76,7 @@ export async function runPass(options: PassOptions): Promise<PassReport> {
       looks,
       vaultLater: options.mode === 'apply',
       onReposRead: (repos) => {
-        if (options.mode === 'apply' && applier === null && repos.some(hasWorktreeToWrite)) applier = loadApplySteps();
+        if (applier === null && waitsForApi && repos.some(hasWorktreeToWrite)) applier = loadApplySteps();
       },
     });
     const held = options.memory?.vanished.hold(seen) ?? { observed: seen, settlingUntil: null };
