@@ -75,9 +75,11 @@ export async function runPass(options: PassOptions): Promise<PassReport> {
       signal: options.signal,
       looks,
       vaultLater: options.mode === 'apply',
-      onReposRead: (repos) => {
-        if (applier === null && waitsForApi && repos.some(hasWorktreeToWrite)) applier = loadApplySteps();
-      },
+      onReposRead: waitsForApi && applier === null
+        ? (repos) => {
+            if (repos.some(hasWorktreeToWrite)) applier = loadApplySteps();
+          }
+        : undefined,
     });
     const held = options.memory?.vanished.hold(seen) ?? { observed: seen, settlingUntil: null };
     let observed = held.observed;
