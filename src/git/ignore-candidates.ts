@@ -27,7 +27,14 @@ let lastCandidates: { relPaths: readonly string[]; candidates: readonly Candidat
 
 export function candidatesFor(relPaths: readonly string[]): readonly Candidate[] {
   if (lastCandidates !== null && sameStrings(lastCandidates.relPaths, relPaths)) return lastCandidates.candidates;
-  const candidates = relPaths.flatMap((relPath): Candidate[] => {
+  const candidates = candidatesOf(relPaths);
+  lastCandidates = { relPaths: [...relPaths], candidates };
+  return candidates;
+}
+
+/** candidatesFor without its memo: for a question asked once, which should not displace the pass's. */
+export function candidatesOf(relPaths: readonly string[]): Candidate[] {
+  return relPaths.flatMap((relPath): Candidate[] => {
     const parts = plainParts(relPath);
     if (parts === null) return [];
     const paths = parts.map((_, i) => parts.slice(0, i + 1).join('/'));
@@ -40,8 +47,6 @@ export function candidatesFor(relPaths: readonly string[]): readonly Candidate[]
       verdict: null,
     }];
   });
-  lastCandidates = { relPaths: [...relPaths], candidates };
-  return candidates;
 }
 
 function sameStrings(a: readonly string[], b: readonly string[]): boolean {

@@ -20,7 +20,7 @@
  * - The repository is found the way git finds it, or not at all (repo-layout.ts).
  */
 import { RecordedReads, type PassCache, type Summary } from '../files/recorded-reads.js';
-import { candidatesFor, type Candidate } from './ignore-candidates.js';
+import { candidatesFor, candidatesOf, type Candidate } from './ignore-candidates.js';
 import { lowerAscii, probeIndex, type IndexProbe } from './index-probe.js';
 import { readRepoLayoutWith } from './repo-layout.js';
 import { childPath } from '../util/child-path.js';
@@ -43,6 +43,15 @@ export async function untrackedNotYetExcluded(worktreePath: string, relPaths: re
 export interface IgnoreAnalysis {
   readonly ignored: ReadonlySet<string>;
   readonly untrackedNotExcluded: ReadonlySet<string>;
+  /**
+   * Of untrackedNotExcluded, the paths git will ignore once info/exclude ends with a line covering them: that line
+   * then decides within info/exclude (its last match wins), and no .gitignore on the way, which git asks first,
+   * could un-ignore them (the ones missing from disk are not in the index either). What lets a repo's first pass
+   * write without proving each worktree again after it appended its lines (apply-ignore.ts).
+   */
+  readonly ignoredOnceExcluded: ReadonlySet<string>;
+  /** The common dir whose info/exclude the answers rest on; null when none was read. */
+  readonly commonDir: string | null;
 }
 
 /**
@@ -55,11 +64,13 @@ export async function analyzeIgnore(worktreePath: string, relPaths: readonly str
       return analyze(worktreePath, relPaths, reads);
     } catch {
       reads.reusable = false;
-      return { ignored: new Set(), untrackedNotExcluded: new Set() }; // a file we cannot read is a reason to ask git, never an answer
+      return NOTHING_PROVEN; // a file we cannot read is a reason to ask git, never an answer
     }
   };
   return cache === undefined ? compute(new RecordedReads()) : cache.get(`${worktreePath}\0${relPaths.join('\0')}`, compute);
 }
+
+const NOTHING_PROVEN: IgnoreAnalysis = { ignored: new Set(), untrackedNotExcluded: new Set(), ignoredOnceExcluded: new Set(), commonDir: null };
 
 const ABSENT = 'absent';
 /** info/exclude's bytes, one char each (latin1 keeps them exact), marked so that no content equals "absent". */
@@ -77,13 +88,14 @@ export interface Rules {
 type Gitignore = Rules | 'absent' | 'unsure';
 
 function analyze(worktreePath: string, relPaths: readonly string[], reads: RecordedReads): IgnoreAnalysis {
+  const candidates = candidatesFor(relPaths);
+  if (candidates.length === 0) return NOTHING_PROVEN;
+  const layout = readRepoLayoutWith(worktreePath, reads);
+  if (layout === null) return NOTHING_PROVEN;
   const ignored = new Set<string>();
   const untrackedNotExcluded = new Set<string>();
-  const none = { ignored, untrackedNotExcluded };
-  const candidates = candidatesFor(relPaths);
-  if (candidates.length === 0) return none;
-  const layout = readRepoLayoutWith(worktreePath, reads);
-  if (layout === null) return none;
+  const ignoredOnceExcluded = new Set<string>();
+  const answers: IgnoreAnalysis = { ignored, untrackedNotExcluded, ignoredOnceExcluded, commonDir: layout.commonDir };
   // Its text itself, not its stamp: one file every worktree's answer rests on (recorded-reads.ts, summarize).
   const excludeText = reads.summarize(childPath(layout.commonDir, 'info/exclude'), EXCLUDE_TEXT);
   const excludeAbsent = excludeText === ABSENT;
@@ -95,20 +107,19 @@ function analyze(worktreePath: string, relPaths: readonly string[], reads: Recor
   for (const candidate of candidates) {
     const { relPath, probes } = candidate;
     const verdict = verdictOf(candidate, exclude);
-    if (!verdict.covered) {
-      questions.push({ relPath, answer: untrackedNotExcluded, probes });
-      continue;
-    }
-    if (excludeAbsent || verdict.mayUnignore) continue;
+    const decidedByExclude = verdict.covered && !excludeAbsent && !verdict.mayUnignore;
+    if (!verdict.covered) questions.push({ relPath, answer: untrackedNotExcluded, probes });
+    else if (!decidedByExclude) continue;
+    // Ignored now (covered), or once our line ends info/exclude (not covered yet), if no .gitignore says otherwise.
     const missing = missingGitignores(worktreePath, candidate, gitignores, reads);
     if (missing === null) continue;
-    questions.push({ relPath, answer: ignored, probes: missing.length === 0 ? probes : [...probes, ...missing] });
+    questions.push({ relPath, answer: verdict.covered ? ignored : ignoredOnceExcluded, probes: missing.length === 0 ? probes : [...probes, ...missing] });
   }
-  if (questions.length === 0) return none;
+  if (questions.length === 0) return answers;
 
   const allProbes = questions.flatMap((q) => q.probes);
   const hits = reads.scan(childPath(layout.gitDir, 'index'), (index) => probeIndex(index, allProbes, layout.hashSize), []);
-  if (hits === null) return none;
+  if (hits === null) return NOTHING_PROVEN;
   let at = 0;
   for (const { relPath, answer, probes } of questions) {
     let hit = false;
@@ -116,7 +127,7 @@ function analyze(worktreePath: string, relPaths: readonly string[], reads: Recor
     if (!hit) answer.add(relPath); // no index: nothing is tracked
     at += probes.length;
   }
-  return none;
+  return answers;
 }
 
 function verdictOf(candidate: Candidate, rules: Rules): { covered: boolean; mayUnignore: boolean } {
@@ -139,6 +150,27 @@ function coveredBy(rules: Rules, paths: readonly string[]): boolean {
     rules.endings.some((ending) => name.endsWith(ending))
   );
 }
+
+/**
+ * Whether `lines`, appended to info/exclude (so last in it, where the last match decides), make git ignore `relPath`
+ * as far as info/exclude goes: one covers it (coveredBy) and none could un-ignore it. Paired with an earlier
+ * analysis's ignoredOnceExcluded, which answered for the .gitignore files and the index.
+ */
+export function appendedLinesCover(lines: readonly string[], relPath: string): boolean {
+  // Asked once per worktree and path about the same lines: answered once per path (keyed by the lines' array).
+  let answers = coverAnswers.get(lines);
+  if (answers === undefined) coverAnswers.set(lines, (answers = new Map()));
+  let answer = answers.get(relPath);
+  if (answer === undefined) {
+    const [candidate] = candidatesOf([relPath]);
+    const rules = rulesOf(lines.join('\n'));
+    answer = candidate !== undefined && coveredBy(rules, candidate.paths) && !mayUnignore(rules, candidate.paths);
+    answers.set(relPath, answer);
+  }
+  return answer;
+}
+
+const coverAnswers = new WeakMap<readonly string[], Map<string, boolean>>();
 
 /** `paths` relative to the folder of the rules' file; true if a negation there could match one of them. */
 function mayUnignore(rules: Rules, paths: readonly string[]): boolean {

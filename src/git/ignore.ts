@@ -29,7 +29,10 @@ export async function checkIgnored(
   const byGit = rest.length > 0 ? await checkIgnoredByGit(worktreePath, rest) : null;
   const ignored = new Map<string, boolean>();
   for (const relPath of relPaths) ignored.set(relPath, proven.has(relPath) || byGit?.ignored.get(relPath) === true);
-  return { ignored, tracked: byGit?.tracked ?? new Set() };
+  const tracked = byGit?.tracked ?? new Set<string>();
+  const once = analysis.ignoredOnceExcluded;
+  if (once.size === 0 || analysis.commonDir === null) return { ignored, tracked };
+  return { ignored, tracked, ignoredOnceExcluded: { commonDir: analysis.commonDir, paths: once } };
 }
 
 /**
@@ -60,20 +63,25 @@ export async function checkIgnoredByGit(worktreePath: string, relPaths: readonly
  * (`*.ravi-tmp` cut after `*` would hide every untracked file). Returns whether the file changed.
  */
 export async function ensureExcluded(commonDir: string, patterns: readonly string[]): Promise<boolean> {
+  return (await appendExcludes(commonDir, patterns)).length > 0;
+}
+
+/** ensureExcluded, answering with the lines it appended (so last in the file), in order; none when it changed nothing. */
+export async function appendExcludes(commonDir: string, patterns: readonly string[]): Promise<readonly string[]> {
   const wanted = [...new Set(patterns.map((p) => p.trimEnd()).filter((p) => p !== ''))];
   for (const pattern of wanted) {
     if (/[\r\n]/.test(pattern)) throw new TypeError(`exclude pattern must be a single line: ${JSON.stringify(pattern)}`);
   }
   const file = join(commonDir, 'info', 'exclude');
   // Cheap first look without opening for writing, so the common "already there" case touches nothing.
-  if (missingPatterns(await readOrEmpty(file), wanted).length === 0) return false;
+  if (missingPatterns(await readOrEmpty(file), wanted).length === 0) return [];
 
   await mkdir(dirname(file), { recursive: true });
   const handle = await open(file, 'a+');
   try {
     const current = await handle.readFile(); // re-read: another process may have added them meanwhile
     const missing = missingPatterns(current, wanted);
-    if (missing.length === 0) return false;
+    if (missing.length === 0) return [];
     const separator = current.length > 0 && current[current.length - 1] !== 0x0a ? '\n' : '';
     const chunk = Buffer.from(`${separator}# added by ravi-orchestrator\n${missing.map((p) => `${p}\n`).join('')}`);
     try {
@@ -87,7 +95,7 @@ export async function ensureExcluded(commonDir: string, patterns: readonly strin
       await handle.truncate(current.length).catch(() => {});
       throw new ExcludeWriteError(file, error);
     }
-    return true;
+    return missing;
   } finally {
     await handle.close();
   }

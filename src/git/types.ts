@@ -40,4 +40,9 @@ export interface IgnoreStatus {
   readonly ignored: ReadonlyMap<string, boolean>;
   /** Relative paths that are tracked in the index. */
   readonly tracked: ReadonlySet<string>;
+  /**
+   * Paths not ignored yet that git will ignore once `<commonDir>/info/exclude` ends with a line covering them
+   * (ignore-fast-path.ts, ignoredOnceExcluded); absent when the proof found none.
+   */
+  readonly ignoredOnceExcluded?: { readonly commonDir: string; readonly paths: ReadonlySet<string> };
 }

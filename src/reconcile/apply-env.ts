@@ -35,7 +35,7 @@ export async function writeEnvStep(
   const relPath = context.config.env.file;
   // A pass that planned before the vault answered (late-vault.ts) waits for it here, before the file is read again.
   const vault = vaultFrom(context.vaultLater === undefined ? context.observed.vault : await context.vaultLater);
-  await assertWritable(found, found.inventory.commonDir, action.worktreePath, relPath, { excluded: context.excluded, looks: context.ignoreLooks });
+  await assertWritable(found, found.inventory.commonDir, action.worktreePath, relPath, { excluded: context.excluded, appended: context.appendedExcludes, looks: context.ignoreLooks });
   const { worktree } = found.observed;
   // Read, render and write as one step, again when someone edits the file between our read and our rename.
   const written = await retryWhenChanged(async () => {

@@ -7,7 +7,7 @@ import { EnvFileError } from '../util/errors.js';
 import { join } from 'node:path';
 import type { WorktreeLookup } from './apply.js';
 import { singlePass, type PassCache, type RecordedReads } from '../files/recorded-reads.js';
-import type { IgnoreAnalysis } from '../git/ignore-fast-path.js';
+import { appendedLinesCover, type IgnoreAnalysis } from '../git/ignore-fast-path.js';
 
 export async function assertIgnored(worktreePath: string, relPath: string, knownIgnored = false, checked?: IgnoreStatus): Promise<void> {
   // Observed as ignored at the start of this pass: no second git process on the hot path.
@@ -45,25 +45,43 @@ export class WriteCheckLooks implements PassCache<IgnoreAnalysis> {
 
 /**
  * The last check before a file of ours is rewritten in a worktree: git ignores the file and the temp file its
- * atomic write puts beside it. What observe() already proved costs nothing; the rest is one check for both.
- * `excluded`: the patterns this pass's ensure-excluded steps made sure of, by common dir; `looks`: the apply
- * phase's shared looks at the repo's files (apply.ts).
+ * atomic write puts beside it. What observe() already proved costs nothing, and so does what it proved would
+ * follow from the lines this pass then appended to info/exclude (a repo's first pass: one proof per worktree, not
+ * two); the rest is one check for both. `excluded`: the patterns this pass's ensure-excluded steps made sure of,
+ * by common dir; `appended`: the lines they appended; `looks`: the apply phase's shared looks at the repo's files
+ * (apply.ts).
  */
 export async function assertWritable(
   found: WorktreeLookup | undefined,
   commonDir: string,
   worktreePath: string,
   relPath: string,
-  { excluded, looks }: { excluded?: ReadonlyMap<string, ReadonlySet<string>> | undefined; looks?: WriteCheckLooks | undefined } = {},
+  { excluded, appended, looks }: {
+    excluded?: ReadonlyMap<string, ReadonlySet<string>> | undefined;
+    appended?: ReadonlyMap<string, readonly string[]> | undefined;
+    looks?: WriteCheckLooks | undefined;
+  } = {},
 ): Promise<void> {
   const probe = tempFileExample(relPath);
-  const [fileKnown, probeKnown] = [knownIgnored(found, relPath), knownIgnored(found, probe)];
+  const lines = appended?.get(commonDir);
+  const known = (path: string) => knownIgnored(found, path) || (lines !== undefined && ignoredByAppendedLines(found, commonDir, path, lines));
+  const [fileKnown, probeKnown] = [known(relPath), known(probe)];
   if (fileKnown && probeKnown) return;
   // One read when the line is there already; none when this pass put it there (the check below still proves it).
   if (!probeKnown && excluded?.get(commonDir)?.has(TEMP_FILES_EXCLUDE) !== true && (await ensureExcluded(commonDir, [TEMP_FILES_EXCLUDE]))) looks?.renew();
   const status = await checkIgnored(worktreePath, [...(fileKnown ? [] : [relPath]), ...(probeKnown ? [] : [probe])], { cache: looks });
   if (!fileKnown) await assertIgnored(worktreePath, relPath, status.ignored.get(relPath) === true, status);
   if (!probeKnown && status.ignored.get(probe) !== true) throw tempFileNotIgnored(commonDir, worktreePath, relPath, probe);
+}
+
+/**
+ * Whether observe() saw that git would ignore this file once info/exclude ended with a line covering it, and `lines`,
+ * appended since to that same info/exclude, cover it (ignore-fast-path.ts says why that settles it).
+ */
+function ignoredByAppendedLines(found: WorktreeLookup | undefined, commonDir: string, relPath: string, lines: readonly string[]): boolean {
+  const ignore = found?.observed.ignore;
+  const once = ignore?.ok === true ? ignore.value.ignoredOnceExcluded : undefined;
+  return once !== undefined && once.commonDir === commonDir && once.paths.has(relPath) && appendedLinesCover(lines, relPath);
 }
 
 /** Whether observe() already saw git ignore this file in this worktree. */

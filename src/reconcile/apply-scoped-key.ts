@@ -19,7 +19,7 @@ export async function writeScopedKeyStep(
   if (entry === undefined || entry.state !== 'ready' || entry.uuid === null || action.worktreePath === null) {
     throw new Error(`no identity to scope a key to for ${action.worktreePath ?? action.key}`);
   }
-  await assertWritable(lookup.get(action.key), action.commonDir, action.worktreePath, SCOPED_CONFIG_PATH, { excluded: context.excluded, looks: context.ignoreLooks });
+  await assertWritable(lookup.get(action.key), action.commonDir, action.worktreePath, SCOPED_CONFIG_PATH, { excluded: context.excluded, appended: context.appendedExcludes, looks: context.ignoreLooks });
   const scoped = takeIssuedKey(context, entry.uuid) ?? (await takeEarlyKey(context, action.key, entry)) ?? (await mintKey(context, entry, action.worktreePath));
   const file = {
     identity_key: scoped.key,

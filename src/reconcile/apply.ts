@@ -14,7 +14,7 @@ import type { Config } from '../config/types.js';
 import type { Provider, ScopedKey } from '../providers/types.js';
 import type { Ledger } from '../files/ledger.js';
 import type { PortLedger } from '../ports/port-ledger.js';
-import { ensureExcluded } from '../git/ignore.js';
+import { appendExcludes } from '../git/ignore.js';
 import { actionTarget, type Action } from './actions.js';
 import type { Observed, ObservedWorktree, Outcome } from './observed.js';
 import type { RepoInventory } from '../git/types.js';
@@ -46,6 +46,8 @@ export interface ApplyContext {
   readonly now?: () => number;
   /** Set by apply: the patterns its ensure-excluded steps made sure of in each repo's info/exclude, by common dir. */
   readonly excluded?: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Set by apply: the lines those steps appended (so last in the file), by common dir: apply-ignore.ts trusts them. */
+  readonly appendedExcludes?: ReadonlyMap<string, readonly string[]>;
   /**
    * Set by apply: the looks its last checks before a write share (apply-ignore.ts), so 500 worktrees do not each
    * resolve, stat and read the repo's files again; renewed when a step appends to info/exclude.
@@ -117,10 +119,12 @@ export async function apply(planned: readonly Action[], context: ApplyContext): 
   const actions = planned.filter((action) => action.type !== 'claim-repo' && !refused.has(commonDirOf(action) ?? ''));
   for (const action of planned) if (action.type !== 'claim-repo' && refused.has(commonDirOf(action) ?? '')) results.push({ action, status: 'skipped', error: null });
   const excluded = new Map<string, ReadonlySet<string>>();
+  const appendedExcludes = new Map<string, readonly string[]>();
   for (const action of actions) {
     if (action.type !== 'ensure-excluded') continue;
     try {
-      await ensureExcluded(action.commonDir, [...action.patterns]);
+      const appended = await appendExcludes(action.commonDir, [...action.patterns]);
+      if (appended.length > 0) appendedExcludes.set(action.commonDir, [...(appendedExcludes.get(action.commonDir) ?? []), ...appended]);
       excluded.set(action.commonDir, new Set([...(excluded.get(action.commonDir) ?? []), ...action.patterns]));
       results.push({ action, status: 'done', error: null });
     } catch (error) {
@@ -131,7 +135,7 @@ export async function apply(planned: readonly Action[], context: ApplyContext): 
   const ignoreLooks = new WriteCheckLooks();
   const issuedKeys = new Map<string, ScopedKey>();
   const earlyKeys = new Map<string, EarlyKey>();
-  const steps: ApplyContext = { ...context, provider: limitCalls(context.provider, context.config.concurrency), excluded, ignoreLooks, issuedKeys, earlyKeys };
+  const steps: ApplyContext = { ...context, provider: limitCalls(context.provider, context.config.concurrency), excluded, appendedExcludes, ignoreLooks, issuedKeys, earlyKeys };
   const queue = new PQueue({ concurrency: WORKTREES_AT_ONCE });
   let prepared = new Map<Action, Prepared>();
   for (const phase of ['pool', 'worktree', 'delete'] as const) {

@@ -9,7 +9,7 @@ import { delimiter, join } from 'node:path';
 import { cleanupTempDirs, createRepo, createTempDir, type TestRepo } from '../support/git-fixtures.js';
 import { createHarness, testConfig } from '../support/engine-harness.js';
 import { checkIgnored, checkIgnoredByGit } from '../../src/git/ignore.js';
-import { analyzeIgnore, certainlyIgnored, untrackedNotYetExcluded, type IgnoreAnalysis } from '../../src/git/ignore-fast-path.js';
+import { analyzeIgnore, appendedLinesCover, certainlyIgnored, untrackedNotYetExcluded, type IgnoreAnalysis } from '../../src/git/ignore-fast-path.js';
 import { singlePass } from '../../src/files/recorded-reads.js';
 import { SharedLooks } from '../../src/files/shared-looks.js';
 import { listWorktreesInProcess } from '../../src/git/worktree-list-fs.js';
@@ -45,7 +45,31 @@ async function provenIn(worktree: string, paths: readonly string[] = PATHS): Pro
   const planning = await checkIgnored(worktree, paths, { forPlanning: true });
   expect([...planning.tracked].sort()).toEqual([...byGit.tracked].sort());
   for (const path of paths) if (planning.ignored.get(path) === true) expect(byGit.ignored.get(path)).toBe(true);
+  await expectIgnoredOnceExcluded(worktree, alone);
   return proven;
+}
+
+/**
+ * What the analysis says git will ignore once info/exclude ends with a line covering it, git says too: with `/P`
+ * appended for each such P, git ignores P and does not track it. info/exclude is put back as it was.
+ */
+async function expectIgnoredOnceExcluded(worktree: string, analysis: IgnoreAnalysis): Promise<void> {
+  const once = [...analysis.ignoredOnceExcluded].sort();
+  if (once.length === 0) return;
+  for (const path of once) expect({ path, notYet: analysis.untrackedNotExcluded.has(path), proven: analysis.ignored.has(path) }).toEqual({ path, notYet: true, proven: false });
+  const file = join(analysis.commonDir as string, 'info', 'exclude');
+  const before = await readFile(file).catch(() => null);
+  const lines = once.map((path) => `/${path}`);
+  for (const path of once) expect(appendedLinesCover(lines, path)).toBe(true);
+  try {
+    await mkdir(join(file, '..'), { recursive: true });
+    await appendFile(file, `${before === null || before.length === 0 || before.at(-1) === 0x0a ? '' : '\n'}${lines.join('\n')}\n`);
+    const byGit = await checkIgnoredByGit(worktree, once);
+    for (const path of once) expect({ path, ignored: byGit.ignored.get(path), tracked: byGit.tracked.has(path) }).toEqual({ path, ignored: true, tracked: false });
+  } finally {
+    if (before === null) await rm(file, { force: true });
+    else await writeFile(file, before);
+  }
 }
 
 const excludeFile = (repo: TestRepo) => join(repo.commonDir, 'info', 'exclude');
@@ -73,15 +97,17 @@ async function worktreesOf(repo: TestRepo): Promise<Record<'main' | 'linked' | '
 type P = (typeof PATHS)[number];
 
 // Each variant lists the paths whose proof it must block (a negation that could match them).
-const EXCLUDES: readonly { name: string; lines: string | null; blocks: readonly P[] }[] = [
-  { name: 'no patterns of ours', lines: null, blocks: [...PATHS] },
-  { name: 'our patterns', lines: '/.env\n/.ravi/\n', blocks: [] },
-  { name: 'ours, CRLF and trailing spaces', lines: '/.env  \r\n/.ravi/ \r\n', blocks: [] },
-  { name: 'ours, then !/.env', lines: '/.env\n/.ravi/\n!/.env\n', blocks: ['.env'] },
-  { name: 'ours, then a glob negation !*.json', lines: '/.env\n/.ravi/\n!*.json\n', blocks: [...PATHS] },
-  { name: 'ours, then an unrelated literal negation', lines: '/.env\n/.ravi/\n!.env.example\n!/docs/\n', blocks: [] },
-  { name: 'ours, then " !.env" (a literal to git, a negation to the cautious reader)', lines: '/.env\n/.ravi/\n !.env\n', blocks: ['.env'] },
-  { name: 'only the .ravi folder, without the slash', lines: '/.ravi\n', blocks: ['.env'] },
+// `covers`: the paths a line there covers already, so that a line of ours appended would change nothing for them.
+const EXCLUDES: readonly { name: string; lines: string | null; blocks: readonly P[]; covers: readonly P[] }[] = [
+  { name: 'no patterns of ours', lines: null, blocks: [...PATHS], covers: [] },
+  { name: 'our patterns', lines: '/.env\n/.ravi/\n', blocks: [], covers: [...PATHS] },
+  { name: 'ours, CRLF and trailing spaces', lines: '/.env  \r\n/.ravi/ \r\n', blocks: [], covers: [...PATHS] },
+  { name: 'ours, then !/.env', lines: '/.env\n/.ravi/\n!/.env\n', blocks: ['.env'], covers: [...PATHS] },
+  { name: 'ours, then a glob negation !*.json', lines: '/.env\n/.ravi/\n!*.json\n', blocks: [...PATHS], covers: [...PATHS] },
+  { name: 'ours, then an unrelated literal negation', lines: '/.env\n/.ravi/\n!.env.example\n!/docs/\n', blocks: [], covers: [...PATHS] },
+  { name: 'ours, then " !.env" (a literal to git, a negation to the cautious reader)', lines: '/.env\n/.ravi/\n !.env\n', blocks: ['.env'], covers: [...PATHS] },
+  { name: 'only the .ravi folder, without the slash', lines: '/.ravi\n', blocks: ['.env'], covers: ['.ravi/config.json'] },
+  { name: 'negations only (a line of ours appended after them decides)', lines: '!/.env\n!*.json\n', blocks: [...PATHS], covers: [] },
 ];
 
 const GITIGNORES: readonly { name: string; files: Record<string, string>; blocks: readonly P[] }[] = [
@@ -111,9 +137,13 @@ describe('fast path vs git, over generated configurations', () => {
           await setExclude(repo, exclude.lines ?? '');
           for (const [kind, worktree] of Object.entries(worktrees)) {
             // A fresh (--no-checkout) worktree has no index and no .gitignore yet: only info/exclude counts.
-            const blocked = new Set([...exclude.blocks, ...(kind === 'fresh' ? [] : [...gitignore.blocks, ...(tracked.path === null ? [] : [tracked.path])])]);
+            const byWorktree = kind === 'fresh' ? [] : [...gitignore.blocks, ...(tracked.path === null ? [] : [tracked.path])];
+            const blocked = new Set([...exclude.blocks, ...byWorktree]);
             const expected = PATHS.filter((path) => !blocked.has(path));
-            expect({ exclude: exclude.name, kind, proven: await provenIn(worktree) }).toEqual({ exclude: exclude.name, kind, proven: expected });
+            // Not covered yet, and nothing in the worktree (a .gitignore negation, the index) stands in the way.
+            const once = PATHS.filter((path) => !exclude.covers.includes(path) && !byWorktree.includes(path));
+            expect({ exclude: exclude.name, kind, proven: await provenIn(worktree), once: [...(await analyzeIgnore(worktree, PATHS)).ignoredOnceExcluded].sort() })
+              .toEqual({ exclude: exclude.name, kind, proven: expected, once });
           }
         }
       });
