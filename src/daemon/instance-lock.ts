@@ -5,9 +5,9 @@
  * both take over the same stale file.
  */
 import { readFile, unlink, writeFile, mkdir } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lockfile } from '../files/state-lock.js';
+import { pidExists, processStartOf } from '../util/process-start.js';
 
 export interface DaemonIdentity {
   readonly pid: number;
@@ -81,23 +81,8 @@ async function readHolder(file: string): Promise<DaemonIdentity | null> {
 }
 
 function isAlive(holder: DaemonIdentity): boolean {
-  try {
-    process.kill(holder.pid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
+  if (!pidExists(holder.pid)) return false;
   const start = processStartOf(holder.pid);
   // Same pid but a different start time: the owner died and the pid was reused.
   return holder.processStart === null || start === null || start === holder.processStart;
-}
-
-/** Field 22 of /proc/<pid>/stat (start time in clock ticks since boot); null where there is no /proc. */
-function processStartOf(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const afterName = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return afterName[19] ?? null;
-  } catch {
-    return null;
-  }
 }

@@ -49,7 +49,7 @@ describe('crash loop', () => {
     let killsUnderLock = 0;
     // Kills land at a random moment within twice the time a whole pass took (the last one that ran to its end): about
     // half of them interrupt a pass however fast passes get, some while it holds the state lock (the next pass then
-    // waits for it to go stale, 10 s, so not all of them: that would make this test minutes long).
+    // takes the dead holder's lock over at once: src/files/lock-holder.ts).
     let passMs = 200;
     for (let iteration = 0; iteration < ITERATIONS; iteration += 1) {
       // Churn: three worktrees go, three come, so every pass has leases to end and to start (or creates) to be interrupted.
