@@ -41,8 +41,11 @@ async function probeMount(): Promise<{ sudo: boolean } | { reason: string }> {
     await run(sudo, ['mount', '-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir]);
   } catch (error) {
     return { reason: `mount -t tmpfs failed here: ${(error as { stderr?: string }).stderr?.trim() || (error as Error).message}` };
+  } finally {
+    // Removed here, not only by afterAll: a run that filters this file's tests out (-t) runs no afterAll.
+    await run(sudo, ['umount', dir]).catch(() => {});
+    await rm(dir, { recursive: true, force: true }).catch(() => {});
   }
-  await run(sudo, ['umount', dir]);
   return { sudo };
 }
 
