@@ -29,10 +29,13 @@ export interface LockHolder {
   readonly pidNamespace: string | null;
 }
 
-/** This process, as a holder record says it. */
+/** This process, as a holder record says it: read from /proc once, as the daemon takes the lock for every pass. */
 export function currentHolder(): LockHolder {
-  return { pid: process.pid, start: processStartOf(process.pid), ...where() };
+  self ??= { pid: process.pid, start: processStartOf(process.pid), ...where() };
+  return self;
 }
+
+let self: LockHolder | undefined;
 
 /** Writes this process's record into the lock folder it just took. Best effort: without it, waiters wait for staleness. */
 export function recordHolder(lockDir: string): void {
