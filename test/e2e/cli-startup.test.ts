@@ -136,6 +136,12 @@ describe('start-up', () => {
     expect(ours.filter((path) => /^agent\/(extract-code|extract-link|html-text|handed-messages)\.js$/.test(path))).toEqual([]);
   });
 
+  it('a pass that takes the state lock loads no stream module of node:fs (proper-lockfile\'s fs inherits node:fs, it does not copy its lazy getters)', async () => {
+    const run = await exitFacts([CLI_PATH, 'reconcile'], worktree);
+    expect(run.exitCode, run.stdout).toBe(0);
+    expect(run.builtins).not.toContain('NativeModule internal/fs/streams');
+  });
+
   it('`inbox` reads a short inbox without the thread pool, and `otp` finds the newest code in it', async () => {
     const other = await createRepo({ name: 'startup-otp' });
     const inboxWorktree = await other.addWorktree('feat/otp');
