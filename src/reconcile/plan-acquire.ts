@@ -71,7 +71,7 @@ function planCreate(want: Wanting, context: PlanContext): void {
   const adminId = observed.worktree.adminId as string;
   const key = observed.key as string;
   const base = baseIdentityName({ template: context.config.identity.name, repoName: inventory.repoName, adminId, branch: observed.worktree.branch });
-  const name = [base, uniqueName(base, key)].find((candidate) => !context.takenNames.has(candidate));
+  const name = freeName(base, key, context.takenNames);
   if (name === undefined) {
     context.problems.push({
       commonDir: inventory.commonDir,
@@ -92,6 +92,16 @@ function planCreate(want: Wanting, context: PlanContext): void {
     recreate: want.replacing,
   });
   planWorktreeFiles(observed, inventory, { name, email: null, phone: null, uuid: null }, want.ports, true, context, want.excludePatterns);
+}
+
+/**
+ * The template name, or its hashed variant when another identity has it; undefined when both are taken. The variant
+ * is hashed only when needed: a cold pass names every worktree, and the hash was most of that.
+ */
+function freeName(base: string, seed: string, taken: ReadonlySet<string>): string | undefined {
+  if (!taken.has(base)) return base;
+  const hashed = uniqueName(base, seed);
+  return taken.has(hashed) ? undefined : hashed;
 }
 
 /** Idle identities that exist at the provider, longest rested first. */

@@ -3,6 +3,7 @@ import { plan } from '../../src/reconcile/plan.js';
 import { renderEnvFile } from '../../src/files/env-block.js';
 import type { Action } from '../../src/reconcile/actions.js';
 import { worktreeKey } from '../../src/files/ledger.js';
+import { uniqueName } from '../../src/reconcile/naming.js';
 import { COMMON_DIR, identity, idle, leased, managed, NOW, observed, planConfig, releasedWorktree, unmanaged } from '../support/observed-builder.js';
 
 const types = (actions: readonly Action[]) => actions.map((a) => a.type);
@@ -78,6 +79,13 @@ describe('plan: a worktree without a lease', () => {
     const create = result.actions.find((a) => a.type === 'create-identity');
     expect(create && 'name' in create && create.name).toMatch(/^ws-app-feat-x-[0-9a-f]{6}$/);
     expect(types(result.actions)).not.toContain('lease-identity');
+  });
+
+  it('creates nothing and says why when the template name and its hashed variant are both taken', () => {
+    const taken = [identity('ws-app-feat-x', { uuid: 'a' }), identity(uniqueName('ws-app-feat-x', worktreeKey(COMMON_DIR, 'feat-x')), { uuid: 'b' })];
+    const result = plan(observed({ worktrees: [managed('feat-x')], identities: taken }), planConfig());
+    expect(types(result.actions)).not.toContain('create-identity');
+    expect(result.problems.map((p) => p.message)).toContain('no free identity name: both the template name and its hashed variant are taken by other identities');
   });
 
   it('gives distinct names to worktrees whose names sanitise to the same string', () => {
