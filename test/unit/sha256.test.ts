@@ -32,4 +32,14 @@ describe('random ids', () => {
     expect(randomUuid()).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(randomUuid()).not.toBe(randomUuid());
   });
+
+  it('hand out each drawn byte once, across refills of their pool and at any length', () => {
+    // 3000 draws of 8 bytes span about a hundred refills of the 256-byte pool; a byte handed out twice, or a pool
+    // not refilled, repeats a draw (two random 64-bit values collide with odds of about 1 in 10^11 here).
+    const draws = Array.from({ length: 3000 }, (_, i) => randomHex(i % 7 === 0 ? 3 : 8));
+    expect(draws.every((hex, i) => hex.length === (i % 7 === 0 ? 6 : 16) && /^[0-9a-f]+$/.test(hex))).toBe(true);
+    const long = draws.filter((hex) => hex.length === 16);
+    expect(new Set(long).size).toBe(long.length);
+    expect(randomHex(1000)).toMatch(/^[0-9a-f]{2000}$/); // more than a pool holds: drawn on its own
+  });
 });
