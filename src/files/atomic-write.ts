@@ -94,7 +94,8 @@ export async function retryWhenChanged<T>(step: () => Promise<T>, attempts = 3):
  * (as write-file-atomic did). A file we cannot look at is written as if absent; the write itself then says why.
  */
 function targetOf(file: string): { target: string; owner: { uid: number; gid: number } | null } {
-  const info = orNull(() => lstatSync(file));
+  // throwIfNoEntry: a new file (each of a cold pass's) costs no error object, built with its stack, to say so.
+  const info = orNull(() => lstatSync(file, { throwIfNoEntry: false }) ?? null);
   if (info === null) return { target: file, owner: null };
   if (!info.isSymbolicLink()) return { target: file, owner: info };
   const target = orNull(() => realpathSync(file)) ?? file;
