@@ -15,7 +15,7 @@ function crypto(): NodeCrypto {
 
 /**
  * Bytes drawn from node:crypto ahead of use, a pool at a time: each draw is a call into OpenSSL (about 12 us here)
- * and a cold pass of 500 worktrees names about 1000 temp files. Each byte is handed out once.
+ * and a cold pass of 500 worktrees names about 500 temp files, one per write. Each byte is handed out once.
  */
 const POOL_BYTES = 256;
 let pool: Buffer | null = null;
