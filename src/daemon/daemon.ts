@@ -22,6 +22,7 @@ import type { DaemonOptions } from './options.js';
 import { firstChanged, type WatchedPath } from './watched-paths.js';
 import { WatchEvents } from './watch-events.js';
 import { keepYoungGenerationSmall } from './heap.js';
+import { letMemoryReducerSeeIdle } from '../util/memory-reducer.js';
 import { toRepoProblems } from './watch-problems.js';
 import { WatchFallback } from './watch-fallback.js';
 import { AddedWorktrees } from './added-worktrees.js';
@@ -265,6 +266,7 @@ export class Daemon {
     }
     this.#publishQueue();
     void this.#dashboard?.refresh();
+    letMemoryReducerSeeIdle(); // so that V8 collects what the pass left once the daemon is idle again
   }
 
   async #resolveCommonDirs(): Promise<void> {

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../util/logger.js';
 import { createLimitedHttpServer, DASHBOARD_LIMITS } from '../util/connection-limits.js';
+import { letMemoryReducerSeeIdle } from '../util/memory-reducer.js';
 import { DashboardAccess, newToken } from './access.js';
 import { DASHBOARD_CSS, DASHBOARD_JS } from './assets.js';
 import { LiveView } from './live-view.js';
@@ -73,6 +74,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
 
   const server: Server = createLimitedHttpServer(DASHBOARD_LIMITS, options.logger, (request, response) => {
     if (access === null) return void response.destroy();
+    response.once('finish', letMemoryReducerSeeIdle); // the page is out; the dashboard idles (memory-reducer.ts)
     handle(request, response, access).catch((error: unknown) => {
       options.logger.error({ err: error, path: request.url }, 'dashboard request failed');
       if (!response.headersSent) send(response, 500, 'text/html', renderMessagePage('Something went wrong', (error as Error).message));
@@ -173,6 +175,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   const port = (server.address() as AddressInfo).port;
   access = new DashboardAccess(token, port);
   options.logger.info({ port }, 'dashboard listening');
+  letMemoryReducerSeeIdle();
 
   return {
     url: `http://${HOST}:${port}/?token=${token}`,

@@ -8,6 +8,7 @@ import { findLocalIdentity } from '../providers/local/local-provider.js';
 import { createInboxStore, type InboxStore } from './inbox-store.js';
 import { startSmtpServer, type RunningServer } from './smtp-server.js';
 import { startSmsEndpoint } from './sms-endpoint.js';
+import { letMemoryReducerSeeIdle } from '../util/memory-reducer.js';
 
 export interface LocalMail {
   readonly smtp: RunningServer;
@@ -19,7 +20,7 @@ export interface LocalMail {
 }
 
 export async function startLocalMail(config: Config, logger: Logger): Promise<LocalMail> {
-  const store = createInboxStore(config.stateDir);
+  const store = idleAfterDelivery(createInboxStore(config.stateDir));
   const stateDir = config.stateDir;
   const smtp = await startSmtpServer({
     port: config.mail.smtpPort,
@@ -41,6 +42,7 @@ export async function startLocalMail(config: Config, logger: Logger): Promise<Lo
     throw error;
   }
   logger.info({ smtp: `${smtp.host}:${smtp.port}`, sms: `http://${sms.host}:${sms.port}/sms` }, 'local mail and SMS servers listening');
+  letMemoryReducerSeeIdle();
   return {
     smtp,
     sms,
@@ -49,5 +51,14 @@ export async function startLocalMail(config: Config, logger: Logger): Promise<Lo
     close: async () => {
       await Promise.allSettled([smtp.close(), sms.close()]);
     },
+  };
+}
+
+/** The store the servers deliver into: each delivery ends a burst of work, after which the process idles (memory-reducer.ts). */
+function idleAfterDelivery(store: InboxStore): InboxStore {
+  return {
+    ...store,
+    addEmail: (uuid, email) => store.addEmail(uuid, email).finally(letMemoryReducerSeeIdle),
+    addSms: (uuid, sms) => store.addSms(uuid, sms).finally(letMemoryReducerSeeIdle),
   };
 }

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { LeaseView } from './lease.js';
+import { letMemoryReducerSeeIdle } from '../util/memory-reducer.js';
 import { registerWhoami } from './tools/whoami.js';
 import { registerWaitTools } from './tools/wait-tools.js';
 import { registerListMessages } from './tools/list-messages.js';
@@ -33,6 +34,9 @@ export interface StdioStreams {
 export async function runMcpServer(lease: LeaseView, streams: StdioStreams = { stdin: process.stdin, stdout: process.stdout }): Promise<void> {
   const server = createMcpServer(lease);
   const transport = new StdioServerTransport(streams.stdin as never, streams.stdout as never);
+  // Each answer ends a burst of work; the server then idles until the agent asks again (memory-reducer.ts).
+  const send = transport.send.bind(transport);
+  transport.send = (message) => send(message).finally(letMemoryReducerSeeIdle);
   const closed = new Promise<void>((resolve) => {
     transport.onclose = resolve;
   });

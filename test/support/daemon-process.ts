@@ -14,9 +14,10 @@ export interface DaemonProcess {
 
 const running = new Set<DaemonProcess>();
 
-export function startDaemonProcess(options: { cwd: string; home: string; args?: string[]; env?: Record<string, string> }): DaemonProcess {
+/** `nodeArgs`: flags for node itself, before the CLI (V8's tracing flags, say). */
+export function startDaemonProcess(options: { cwd: string; home: string; args?: string[]; env?: Record<string, string>; nodeArgs?: string[] }): DaemonProcess {
   let output = '';
-  const child = execa(process.execPath, [CLI_PATH, 'daemon', ...(options.args ?? [])], {
+  const child = execa(process.execPath, [...(options.nodeArgs ?? []), CLI_PATH, 'daemon', ...(options.args ?? [])], {
     cwd: options.cwd,
     reject: false,
     extendEnv: false,
