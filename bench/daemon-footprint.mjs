@@ -3,7 +3,8 @@
 //                                                   [--watch-limit N] [--heap-snapshot FILE] [--cli bin/ravi-orchestrator.cjs]
 // A repo with N provisioned worktrees (the ravi provider on the fake server, as in npm run bench; or the local
 // provider, which also runs the SMTP and SMS servers), the built daemon started on it and let go idle, then,
-// over the idle window: RSS (VmRSS, sampled every second; peak VmHWM), CPU (utime+stime from /proc/<pid>/stat),
+// over the idle window: RSS (VmRSS, sampled every second, and its anonymous and file-backed parts; peak VmHWM), the
+// same RSS figures of a bare idle `node -e` run alongside (bareNode), CPU (utime+stime from /proc/<pid>/stat),
 // wakeups (times any of its threads was scheduled, and its main thread alone: field 3 of
 // /proc/<pid>/task/<tid>/schedstat), inotify watches (the fdinfo of its inotify fd) and open fds.
 // --watch-limit runs the daemon in a user namespace of its own whose inotify watch limit is N
@@ -71,6 +72,9 @@ export async function measureFootprint({ worktrees, idleSeconds, log = (line) =>
   const extraEnv = Object.fromEntries((flags['daemon-env'] ?? []).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
   const daemonEnv = { ...env, ...extraEnv, ...(flags['node-options'] ? { NODE_OPTIONS: flags['node-options'] } : {}) };
   const daemon = track(spawn(command, args, { cwd: root, env: daemonEnv, stdio: ['ignore', 'ignore', 'pipe'] }));
+  // Bare Node, idle, started and sampled alongside: what any node process keeps resident on this machine and this
+  // Node (above all the binary's own pages), beside which the daemon's figure is read.
+  const bareNode = track(spawn(process.execPath, ['-e', 'setInterval(() => {}, 2 ** 31 - 1)'], { env, stdio: 'ignore' }));
   let output = '';
   daemon.stderr.on('data', (chunk) => (output = (output + chunk).slice(-20_000)));
   const statusFile = join(stateDir, 'daemon-status.json');
@@ -83,12 +87,16 @@ export async function measureFootprint({ worktrees, idleSeconds, log = (line) =>
   const pid = daemon.pid;
 
   const tracer = flags.strace ? track(spawn('strace', ['-f', '-tt', '-o', flags.strace, '-p', String(pid)], { stdio: 'ignore' })) : null;
-  const idle = await sampleIdle(pid, idleSeconds);
+  const [idle, bare] = await Promise.all([sampleIdle(pid, idleSeconds), sampleIdle(bareNode.pid, idleSeconds)]);
+  bareNode.kill('SIGTERM');
   if (tracer !== null) {
     tracer.kill('SIGINT');
     await new Promise((resolve) => tracer.once('exit', resolve));
   }
-  const result = { worktrees, provider: provider.kind, idleSeconds, settleSeconds: Number(flags['settle-seconds']), node: process.version, ...idle };
+  const result = {
+    worktrees, provider: provider.kind, idleSeconds, settleSeconds: Number(flags['settle-seconds']), node: process.version, ...idle,
+    bareNode: { rssMb: bare.rssMb, anonMb: bare.anonMb, fileMb: bare.fileMb },
+  };
   if (limit !== undefined) {
     result.status = JSON.parse(await readFile(statusFile, 'utf8')).watch ?? null;
     const text = await runOk(process.execPath, [cli, 'status', '-c', configFile], { cwd: fixture.repo, env }).catch((error) => ({ stdout: String(error) }));

@@ -262,11 +262,15 @@ export async function procCpu(pid) {
   return { utimeMs: tick(11), stimeMs: tick(12), cutimeMs: tick(13), cstimeMs: tick(14) };
 }
 
-/** VmRSS and VmHWM in MB, from /proc/<pid>/status. */
+/**
+ * VmRSS and VmHWM in MB, from /proc/<pid>/status, and the two parts of VmRSS that tell a process's own memory from
+ * the pages it maps of files (RssAnon: heap, stacks; RssFile: above all the node binary's code and data, which
+ * every node process on the machine shares).
+ */
 export async function procMemory(pid) {
   const text = await readFile(`/proc/${pid}/status`, 'utf8');
   const kb = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
-  return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024 };
+  return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024, anonMb: kb('RssAnon') / 1024, fileMb: kb('RssFile') / 1024 };
 }
 
 /** Open file descriptors, by kind, and the number of inotify watches held through them. */
@@ -307,19 +311,25 @@ export async function procWakeups(pid) {
 }
 
 /**
- * An idle window of `seconds` over a running process: RSS every second (VmRSS; peak VmHWM), CPU (utime+stime, per
- * second and in all), wakeups of all its threads and of its main thread, open fds and inotify watches at the end.
+ * An idle window of `seconds` over a running process: RSS every second (VmRSS and its anonymous and file-backed
+ * parts, medians; peak VmHWM), CPU (utime+stime, per second and in all), wakeups of all its threads and of its main
+ * thread, open fds and inotify watches at the end.
  */
 export async function sampleIdle(pid, seconds) {
   const cpuBefore = await procCpu(pid);
   const wakeupsBefore = await procWakeups(pid);
   const rss = [];
+  const anon = [];
+  const file = [];
   const cpuPerSecond = [];
   let cpuLast = cpuBefore.utimeMs + cpuBefore.stimeMs;
   const started = performance.now();
   for (let s = 0; s < seconds; s++) {
     await sleep(Math.max(0, started + (s + 1) * 1000 - performance.now()));
-    rss.push((await procMemory(pid)).rssMb);
+    const memory = await procMemory(pid);
+    rss.push(memory.rssMb);
+    anon.push(memory.anonMb);
+    file.push(memory.fileMb);
     const cpu = await procCpu(pid);
     cpuPerSecond.push(cpu.utimeMs + cpu.stimeMs - cpuLast);
     cpuLast = cpu.utimeMs + cpu.stimeMs;
@@ -330,7 +340,7 @@ export async function sampleIdle(pid, seconds) {
   const fds = await procFds(pid);
   return {
     seconds: (performance.now() - started) / 1000,
-    rssMb: summarize(rss).median, rssEndMb: rss.at(-1), hwmMb: memory.hwmMb,
+    rssMb: summarize(rss).median, rssEndMb: rss.at(-1), hwmMb: memory.hwmMb, anonMb: summarize(anon).median, fileMb: summarize(file).median,
     cpuMs: cpuAfter.utimeMs + cpuAfter.stimeMs - cpuBefore.utimeMs - cpuBefore.stimeMs,
     childCpuMs: cpuAfter.cutimeMs + cpuAfter.cstimeMs - cpuBefore.cutimeMs - cpuBefore.cstimeMs,
     wakeups: { allThreads: wakeupsAfter.all - wakeupsBefore.all, mainThread: wakeupsAfter.main - wakeupsBefore.main },
