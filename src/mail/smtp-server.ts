@@ -4,7 +4,7 @@
  */
 import { isIP } from 'node:net';
 import type { Readable } from 'node:stream';
-import { simpleParser, type AddressObject, type EmailAddress, type ParsedMail } from 'mailparser';
+import type { AddressObject, EmailAddress, ParsedMail } from 'mailparser';
 import type { Logger } from '../util/logger.js';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { ConnectionLimits } from '../util/connection-limits.js';
@@ -41,6 +41,22 @@ export interface RunningServer {
 }
 
 const DEFAULT_MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
+
+/**
+ * mailparser, loaded when the first message arrives: it brings about 1.3 MB of source (iconv-lite, libmime,
+ * encoding-japanese, htmlparser2, he, linkify-it, ...) that took 140-165 ms to load on Node 20 and stayed in the
+ * heap of every daemon and `mail serve` on the local provider, mail or none. A failed load is tried again by the
+ * next session.
+ */
+let mailParser: Promise<typeof import('mailparser')> | null = null;
+
+function loadMailParser(): Promise<typeof import('mailparser')> {
+  mailParser ??= import('mailparser').catch((error: unknown) => {
+    mailParser = null;
+    throw error;
+  });
+  return mailParser;
+}
 /** How long a transaction in flight may take to finish when the server closes. */
 const CLOSE_TIMEOUT_MS = 5_000;
 
@@ -106,6 +122,7 @@ export async function startSmtpServer(options: SmtpServerOptions): Promise<Runni
     }
     let mail: ParsedMail;
     try {
+      const { simpleParser } = await loadMailParser();
       mail = await simpleParser(raw, { keepCidLinks: true, skipTextToHtml: true, checksumAlgo: false });
     } catch (error) {
       logger.error({ err: error, from, size: raw.length }, 'cannot parse a message');
@@ -121,6 +138,13 @@ export async function startSmtpServer(options: SmtpServerOptions): Promise<Runni
     logger.info({ from, to: [...recipients.values()], size: raw.length, messageId: mail.messageId ?? null }, 'delivered a message');
   }
 
+  // A session's greeting waits 100 ms (smtp-server's check for clients that talk too soon), in which the process is
+  // idle: the first session's parser loads then, not after its message. On a timer: smtp-server arms that 100 ms
+  // in a setImmediate after the accept, and a load (synchronous, about 100 ms) before it would add to the wait.
+  // A failure shows at delivery.
+  server.server.on('connection', () => {
+    if (mailParser === null) setTimeout(() => void loadMailParser().catch(() => undefined), 0);
+  });
   server.on('error', (error: NodeJS.ErrnoException) => {
     // Mostly clients that hang up mid-session: their transaction simply was not acknowledged.
     logger.debug({ code: error.code, message: error.message }, 'SMTP connection error');

@@ -10,13 +10,13 @@
 import { spawnSync } from 'node:child_process';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parse } from 'dotenv';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI_PATH, isolatedEnv, runBuiltCli } from '../support/cli.js';
 import { killAllDaemons, readJsonFile, startDaemonProcess, waitFor } from '../support/daemon-process.js';
 import { cleanupTempDirs, createRepo, createTempDir, type TestRepo } from '../support/git-fixtures.js';
+import { packagesLoaded, writePackageProbe } from '../support/package-probe.js';
 import type { DaemonStatus } from '../../src/daemon/status-file.js';
 
 const LINUX = process.platform === 'linux';
@@ -24,23 +24,6 @@ const LINUX = process.platform === 'linux';
 const USERNS = LINUX && spawnSync('unshare', ['-U', '-r', 'sh', '-c', 'echo 100 > /proc/sys/user/max_inotify_watches'], { stdio: 'ignore' }).status === 0;
 const WORKTREES = 6;
 const NEEDED = 2 * WORKTREES + 3;
-
-/**
- * A --import probe: records every file: URL the process resolves (ESM, through a module.register hook) and
- * what its CommonJS cache holds, and prints the packages among them on exit.
- */
-const PROBE = `import { createRequire, register } from 'node:module';
-const seen = new Set();
-const { port1, port2 } = new MessageChannel();
-port1.on('message', (url) => seen.add(url));
-port1.unref();
-register('data:text/javascript,' + encodeURIComponent('let port; export function initialize(d) { port = d.port; } export async function resolve(s, c, next) { const r = await next(s, c); if (r.url.startsWith("file:")) port.postMessage(r.url); return r; }'), { data: { port: port2 }, transferList: [port2] });
-process.on('exit', () => {
-  const files = [...seen, ...Object.keys(createRequire(import.meta.url).cache)];
-  const packages = new Set(files.map((file) => /node_modules[\\\\/]((@[^\\\\/]+[\\\\/])?[^\\\\/]+)/.exec(file)?.[1]).filter(Boolean));
-  process.stderr.write('\\npackages loaded: ' + [...packages].sort().join(' ') + '\\n');
-});
-`;
 
 const namespaced: ResultPromise[] = [];
 afterAll(async () => {
@@ -85,15 +68,13 @@ async function inotifyWatches(pid: number): Promise<number> {
 describe.skipIf(!LINUX)('the inotify budget of the built daemon', () => {
   it(`spends 2N + 3 watches on N worktrees (${NEEDED} for ${WORKTREES}), says so in status, loads no unused package`, async () => {
     const { repo, home, worktrees } = await fixture();
-    const probe = join(home, 'probe.mjs');
-    await writeFile(probe, PROBE);
-    const daemon = startDaemonProcess({ cwd: repo.path, home, env: { NODE_OPTIONS: `--import=${pathToFileURL(probe).href}` } });
+    const daemon = startDaemonProcess({ cwd: repo.path, home, env: { NODE_OPTIONS: await writePackageProbe(home) } });
     const status = await settled(home, worktrees);
     expect(await inotifyWatches(daemon.pid)).toBe(NEEDED);
     expect(status.watch).toEqual({ watched: NEEDED, unwatched: 0, problems: [], fix: null, fallbackResyncMs: null });
     expect(await daemon.stop()).toBe(0);
     // Mail is off: neither the SMTP server nor the mail parser; chokidar and execa have no use in a daemon.
-    const loaded = /^packages loaded: (.*)$/m.exec(daemon.output())?.[1]?.split(' ') ?? null;
+    const loaded = packagesLoaded(daemon.output());
     expect(loaded).toContain('pino'); // the control: the probe saw what the daemon loaded
     for (const unused of ['smtp-server', 'mailparser', 'chokidar', 'execa', 'typescript', 'jiti']) expect(loaded).not.toContain(unused);
   });
