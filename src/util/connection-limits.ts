@@ -5,6 +5,7 @@
  */
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { Logger } from './logger.js';
+import { keepRequestDeadlines, NODE_TIMEOUT_CHECKS_OFF } from './request-deadlines.js';
 
 export interface ConnectionLimits {
   /** Connections open at once; more are closed as they arrive. */
@@ -15,35 +16,29 @@ export interface ConnectionLimits {
   readonly headersTimeoutMs: number;
   /** HTTP: the whole request (headers and body) must be in within this. */
   readonly requestTimeoutMs: number;
-  /** HTTP: how often Node checks those two timeouts (so they act up to this much late). */
-  readonly timeoutCheckMs: number;
 }
-
-/** Node's own default: an idle daemon gains no wake-ups from the checks. */
-const TIMEOUT_CHECK_MS = 30_000;
 
 /** The SMS endpoint: apps post one small JSON body and go. */
 export const SMS_LIMITS: ConnectionLimits = {
-  maxConnections: 64, idleTimeoutMs: 30_000, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, timeoutCheckMs: TIMEOUT_CHECK_MS,
+  maxConnections: 64, idleTimeoutMs: 30_000, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000,
 };
 
 /** The dashboard: a person's few tabs, each holding one event stream open (so no idle timeout: it is quiet for 25 s). */
 export const DASHBOARD_LIMITS: ConnectionLimits = {
-  maxConnections: 32, idleTimeoutMs: 0, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, timeoutCheckMs: TIMEOUT_CHECK_MS,
+  maxConnections: 32, idleTimeoutMs: 0, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000,
 };
 /** A flood of refused connections is logged once per this period, with a count, not once per connection. */
 const DROP_LOG_PERIOD_MS = 60_000;
 
 /**
- * An HTTP server with these limits. Node's `maxConnections` closes a connection past the cap at once; its header
- * and request timeouts answer 408 and close (https://nodejs.org/api/http.html#serverheaderstimeout,
- * https://nodejs.org/api/net.html#servermaxconnections).
+ * An HTTP server with these limits. Node's `maxConnections` closes a connection past the cap at once
+ * (https://nodejs.org/api/net.html#servermaxconnections); the header and request timeouts answer 408 and close, kept
+ * by request-deadlines.ts instead of Node's interval, which would wake an idle daemon every 30 s.
  */
 export function createLimitedHttpServer(limits: ConnectionLimits, logger: Logger, listener: RequestListener): Server {
-  const server = createServer(
-    { headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: limits.timeoutCheckMs },
-    listener,
-  );
+  const server = createServer(NODE_TIMEOUT_CHECKS_OFF);
+  keepRequestDeadlines(server, limits);
+  server.on('request', listener);
   server.maxConnections = limits.maxConnections;
   // With no 'timeout' listener, Node destroys a socket idle this long.
   if (limits.idleTimeoutMs > 0) server.setTimeout(limits.idleTimeoutMs);

@@ -113,7 +113,7 @@ describe('SMS endpoint', () => {
 
   it('closes a silent connection (idle timeout) and one trickling its headers (headers timeout, 408)', async () => {
     const store = await newStore();
-    const limits: ConnectionLimits = { maxConnections: 4, idleTimeoutMs: 200, headersTimeoutMs: 300, requestTimeoutMs: 600, timeoutCheckMs: 50 };
+    const limits: ConnectionLimits = { maxConnections: 4, idleTimeoutMs: 200, headersTimeoutMs: 300, requestTimeoutMs: 600 };
     const sms = await startSmsEndpoint({ port: 0, store, logger: silent, resolveNumber: async () => null, limits });
     cleanups.push(() => sms.close());
     const [quiet, trickler] = await hold(sms.port, 2);
