@@ -43,10 +43,10 @@ export interface RunningServer {
 const DEFAULT_MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
 
 /**
- * mailparser, loaded when the first message arrives: it brings about 1.3 MB of source (iconv-lite, libmime,
- * encoding-japanese, htmlparser2, he, linkify-it, ...) that took 140-165 ms to load on Node 20 and stayed in the
- * heap of every daemon and `mail serve` on the local provider, mail or none. A failed load is tried again by the
- * next session.
+ * mailparser, loaded when the first SMTP client connects (see the 'connection' listener below), not at start: it
+ * brings about 1.3 MB of source (iconv-lite, libmime, encoding-japanese, htmlparser2, he, linkify-it, ...) that
+ * took 140-165 ms to load on Node 20 and stayed in the heap of every daemon and `mail serve` on the local provider,
+ * mail or none. A failed load is tried again by the next session.
  */
 let mailParser: Promise<typeof import('mailparser')> | null = null;
 
@@ -57,6 +57,7 @@ function loadMailParser(): Promise<typeof import('mailparser')> {
   });
   return mailParser;
 }
+
 /** How long a transaction in flight may take to finish when the server closes. */
 const CLOSE_TIMEOUT_MS = 5_000;
 
