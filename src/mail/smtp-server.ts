@@ -2,11 +2,11 @@
  * The local provider's SMTP server: accepts mail on loopback for the local identities' addresses and
  * stores one copy per recipient identity. A 250 is sent only once every copy is durable on disk.
  */
-import { isIP } from 'node:net';
+import { createServer, isIP, type Server, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { AddressObject, EmailAddress, ParsedMail } from 'mailparser';
 import type { Logger } from '../util/logger.js';
-import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import type { SMTPServer, SMTPServerAddress, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import type { ConnectionLimits } from '../util/connection-limits.js';
 import type { InboxStore, NewEmail } from './inbox-store.js';
 
@@ -23,6 +23,8 @@ export interface SmtpServerOptions {
   logger: Logger;
   /** @default SMTP_LIMITS */
   limits?: SmtpLimits;
+  /** How long a session open at close may take to finish its message before it is cut. @default 5 s */
+  closeTimeoutMs?: number;
 }
 
 export type SmtpLimits = Pick<ConnectionLimits, 'maxConnections' | 'idleTimeoutMs'>;
@@ -43,7 +45,7 @@ export interface RunningServer {
 const DEFAULT_MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
 
 /**
- * mailparser, loaded when the first SMTP client connects (see the 'connection' listener below), not at start: it
+ * mailparser, loaded when the first SMTP client connects (see the listener below), not at start: it
  * brings about 1.3 MB of source (iconv-lite, libmime, encoding-japanese, htmlparser2, he, linkify-it, ...) that
  * took 140-165 ms to load on Node 20 and stayed in the heap of every daemon and `mail serve` on the local provider,
  * mail or none. A failed load is tried again by the next session.
@@ -58,52 +60,60 @@ function loadMailParser(): Promise<typeof import('mailparser')> {
   return mailParser;
 }
 
-/** How long a transaction in flight may take to finish when the server closes. */
 const CLOSE_TIMEOUT_MS = 5_000;
 
 export async function startSmtpServer(options: SmtpServerOptions): Promise<RunningServer> {
   const host = assertLoopbackHost(options.host ?? '127.0.0.1', 'SMTP server');
   const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const limits = options.limits ?? SMTP_LIMITS;
+  const closeTimeoutMs = options.closeTimeoutMs ?? CLOSE_TIMEOUT_MS;
   const { logger, store } = options;
   // The identity each accepted RCPT resolved to; keyed by the envelope entry smtp-server keeps.
   const accepted = new WeakMap<SMTPServerAddress, string>();
 
-  const server = new SMTPServer({
-    // Loopback only, so no STARTTLS and no certificate: nothing crosses a network.
-    disabledCommands: ['STARTTLS'],
-    // Apps configured with SMTP credentials still deliver: any AUTH is accepted, none is required.
-    authOptional: true,
-    allowInsecureAuth: true,
-    size: maxBytes,
-    maxClients: limits.maxConnections,
-    socketTimeout: limits.idleTimeoutMs,
-    closeTimeout: CLOSE_TIMEOUT_MS,
-    // smtp-server also answers `421 HTTP requests not allowed` to a first line like `POST / HTTP/1.1` and closes
-    // the session, and `421 You talk too soon` to a client that writes before the greeting: a web page posting
-    // a form to this port cannot smuggle SMTP commands in its body (proven in test/integration/smtp-cross-protocol.test.ts).
-    disableReverseLookup: true,
-    banner: 'ravi-orchestrator local agent inboxes',
-    logger: false, // its debug log echoes commands; we log what we choose below
-    onAuth: (auth, _session, callback) => callback(null, { user: auth.username ?? 'anonymous' }),
-    onRcptTo(address, _session, callback) {
-      const mailbox = mailboxOf(address.address);
-      options.resolveRecipient(mailbox).then(
-        (uuid) => {
-          if (uuid === null) return callback(smtpError(550, `5.1.1 no such local agent mailbox <${mailbox}>`));
-          accepted.set(address, uuid);
-          callback();
-        },
-        (error: unknown) => {
-          logger.error({ err: error, to: mailbox }, 'cannot look up the recipient');
-          callback(smtpError(451, '4.3.0 cannot look up the recipient now; try again later'));
-        },
-      );
-    },
-    onData(stream, session, callback) {
-      deliver(stream, session).then(() => callback(), (error: Error) => callback(error));
-    },
-  });
+  /** smtp-server set up as ours: made when the first client connects (the listener below). */
+  function createSmtp({ SMTPServer }: typeof import('smtp-server')): SMTPServer {
+    const server = new SMTPServer({
+      // Loopback only, so no STARTTLS and no certificate: nothing crosses a network.
+      disabledCommands: ['STARTTLS'],
+      // Apps configured with SMTP credentials still deliver: any AUTH is accepted, none is required.
+      authOptional: true,
+      allowInsecureAuth: true,
+      size: maxBytes,
+      maxClients: limits.maxConnections,
+      socketTimeout: limits.idleTimeoutMs,
+      closeTimeout: closeTimeoutMs,
+      // smtp-server also answers `421 HTTP requests not allowed` to a first line like `POST / HTTP/1.1` and closes
+      // the session, and `421 You talk too soon` to a client that writes before the greeting: a web page posting
+      // a form to this port cannot smuggle SMTP commands in its body (proven in test/integration/smtp-cross-protocol.test.ts).
+      disableReverseLookup: true,
+      banner: 'ravi-orchestrator local agent inboxes',
+      logger: false, // its debug log echoes commands; we log what we choose below
+      onAuth: (auth, _session, callback) => callback(null, { user: auth.username ?? 'anonymous' }),
+      onRcptTo(address, _session, callback) {
+        const mailbox = mailboxOf(address.address);
+        options.resolveRecipient(mailbox).then(
+          (uuid) => {
+            if (uuid === null) return callback(smtpError(550, `5.1.1 no such local agent mailbox <${mailbox}>`));
+            accepted.set(address, uuid);
+            callback();
+          },
+          (error: unknown) => {
+            logger.error({ err: error, to: mailbox }, 'cannot look up the recipient');
+            callback(smtpError(451, '4.3.0 cannot look up the recipient now; try again later'));
+          },
+        );
+      },
+      onData(stream, session, callback) {
+        deliver(stream, session).then(() => callback(), (error: Error) => callback(error));
+      },
+    });
+    server.on('error', (error: NodeJS.ErrnoException) => {
+      // Mostly clients that hang up mid-session: their transaction simply was not acknowledged.
+      logger.debug({ code: error.code, message: error.message }, 'SMTP connection error');
+    });
+    return server;
+  }
 
   async function deliver(stream: SMTPServerDataStream, session: SMTPServerSession): Promise<void> {
     const from = session.envelope.mailFrom === false ? '' : session.envelope.mailFrom.address;
@@ -139,24 +149,70 @@ export async function startSmtpServer(options: SmtpServerOptions): Promise<Runni
     logger.info({ from, to: [...recipients.values()], size: raw.length, messageId: mail.messageId ?? null }, 'delivered a message');
   }
 
-  // A session's greeting waits 100 ms (smtp-server's check for clients that talk too soon), in which the process is
-  // idle: the first session's parser loads then, not after its message. On a timer: smtp-server arms that 100 ms
-  // in a setImmediate after the accept, and a load (synchronous, about 100 ms) before it would add to the wait.
-  // A failure shows at delivery.
-  server.server.on('connection', () => {
-    if (mailParser === null) setTimeout(() => void loadMailParser().catch(() => undefined), 0);
+  // The port is ours at once, but smtp-server is loaded and made when the first client connects, then handed each
+  // socket as if its own listener had accepted it: it brings nodemailer's shared code and node:tls, and builds a TLS
+  // context when made, STARTTLS off or not: 42-45 ms of CPU on Node 20 (57-60 on Node 24) that delayed the
+  // daemon's first pass, and about 3 MB that an idle local daemon held whether mail came or not. The first session
+  // waits that long once. Paused until then: nothing is read before smtp-server takes the socket, so a client that
+  // talks before the greeting is still refused.
+  let smtp: Promise<SMTPServer> | null = null;
+  const loadSmtp = (): Promise<SMTPServer> =>
+    (smtp ??= import('smtp-server').then(createSmtp).catch((error: unknown) => {
+      smtp = null; // the next client tries again
+      throw error;
+    }));
+  const sockets = new Set<Socket>();
+  const listener = createServer({ pauseOnConnect: true }, (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    const beforeHandOver = (error: NodeJS.ErrnoException) => logger.debug({ code: error.code, message: error.message }, 'SMTP client left before its session');
+    socket.on('error', beforeHandOver);
+    loadSmtp().then(
+      (server) => {
+        socket.off('error', beforeHandOver);
+        if (socket.destroyed) return;
+        server.server.emit('connection', socket);
+        // A session's greeting waits 100 ms (smtp-server's check for clients that talk too soon), in which the
+        // process is idle: the first session's parser loads then, not after its message. On a timer: smtp-server
+        // arms that 100 ms in a setImmediate after the accept, and a load (synchronous, about 100 ms) before it
+        // would add to the wait. A failure shows at delivery.
+        if (mailParser === null) setTimeout(() => void loadMailParser().catch(() => undefined), 0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'cannot load the SMTP server');
+        sayAndClose(socket, '421 4.3.0 the mail server cannot start now; try again later');
+      },
+    );
   });
-  server.on('error', (error: NodeJS.ErrnoException) => {
-    // Mostly clients that hang up mid-session: their transaction simply was not acknowledged.
-    logger.debug({ code: error.code, message: error.message }, 'SMTP connection error');
-  });
-  const port = await listen(server, host, options.port);
+  const port = await listen(listener, host, options.port);
   let closing: Promise<void> | null = null;
   return {
     host,
     port,
-    close: () => (closing ??= new Promise<void>((resolve) => server.close(() => resolve()))),
+    close: () => (closing ??= closeAll()),
   };
+
+  /**
+   * Stops listening. A session open then may finish the message it is sending; any other command is answered
+   * `421 Server shutting down` (smtp-server, once closed), and what is still open after closeTimeoutMs is cut, as
+   * smtp-server would do for the sockets its own listener accepted.
+   */
+  async function closeAll(): Promise<void> {
+    const closed = new Promise<void>((resolve) => listener.close(() => resolve()));
+    // A load in flight hands its sockets over first; they are then closed with the rest.
+    (await smtp?.catch(() => null))?.close();
+    const deadline = setTimeout(() => {
+      for (const socket of sockets) sayAndClose(socket, '421 4.4.2 Server shutting down');
+    }, closeTimeoutMs);
+    await closed;
+    clearTimeout(deadline);
+  }
+}
+
+/** A last reply, then the socket closed: once the reply has left, or after a second if it cannot (a client that does not read). */
+function sayAndClose(socket: Socket, reply: string): void {
+  socket.end(`${reply}\r\n`, () => socket.destroy());
+  setTimeout(() => socket.destroy(), 1_000).unref();
 }
 
 /**
@@ -179,13 +235,13 @@ export function assertLoopbackHost(host: string, what: string): string {
   return host;
 }
 
-function listen(server: SMTPServer, host: string, port: number): Promise<number> {
+function listen(server: Server, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (error: Error) => reject(new Error(`Cannot listen for SMTP on ${host}:${port}: ${error.message}`, { cause: error }));
-    server.server.once('error', onError);
+    server.once('error', onError);
     server.listen(port, host, () => {
-      server.server.off('error', onError);
-      const bound = server.server.address();
+      server.off('error', onError);
+      const bound = server.address();
       resolve(typeof bound === 'object' && bound !== null ? bound.port : port);
     });
   });

@@ -1,8 +1,9 @@
 /**
- * The local provider's daemon loads the mail parser (mailparser and the packages it brings: iconv-lite, libmime,
- * htmlparser2, he, ...) only when a message arrives: a daemon whose inboxes get no mail never holds it. Checked
- * with a probe that lists the packages the built daemon loaded; the control is the same daemon after one message,
- * which must then have parsed and stored it.
+ * The local provider's daemon listens for mail from its start but loads the SMTP server (smtp-server, with
+ * nodemailer's shared code and node:tls) and the mail parser (mailparser and the packages it brings: iconv-lite,
+ * libmime, htmlparser2, he, ...) only when a client connects: a daemon whose inboxes get no mail holds neither.
+ * Checked with a probe that lists the packages the built daemon loaded; the control is the same daemon after one
+ * message, which must then have parsed and stored it.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -31,8 +32,8 @@ async function ready(daemon: DaemonProcess, home: string, worktree: string): Pro
   }, 'the daemon, its mail servers and the worktree .env');
 }
 
-describe('the local daemon and the mail parser', () => {
-  it('is not loaded until a message arrives; the first message is parsed and stored', async () => {
+describe('the local daemon, its SMTP server and the mail parser', () => {
+  it('are not loaded until a client connects; the first message is parsed and stored', async () => {
     const repo = await createRepo({ name: 'lazy-parser' });
     const worktree = await repo.addWorktree('signup');
     const home = await createTempDir('ravi-lazy-parser-');
@@ -43,7 +44,8 @@ describe('the local daemon and the mail parser', () => {
     await ready(idle, home, worktree);
     expect(await idle.stop()).toBe(0);
     const idleLoaded = packagesLoaded(idle.output());
-    expect(idleLoaded).toContain('smtp-server'); // listening for mail
+    expect(idleLoaded).toContain('pino'); // the probe saw the daemon's packages
+    expect(idleLoaded).not.toContain('smtp-server'); // though listening for mail (ready() read its port)
     expect(idleLoaded).not.toContain('mailparser');
 
     const mailed = startDaemonProcess({ cwd: repo.path, home, env });
@@ -57,6 +59,8 @@ describe('the local daemon and the mail parser', () => {
     const otp = await runBuiltCli(['otp'], { cwd: worktree, home });
     expect(otp.stdout.trim()).toBe('271828');
     expect(await mailed.stop()).toBe(0);
-    expect(packagesLoaded(mailed.output())).toContain('mailparser');
+    const mailedLoaded = packagesLoaded(mailed.output());
+    expect(mailedLoaded).toContain('smtp-server');
+    expect(mailedLoaded).toContain('mailparser');
   });
 });

@@ -18,7 +18,7 @@ afterEach(async () => {
 const uuidOf = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const addressOf = (n: number) => `ws-${n}@agents.localhost`;
 
-async function setup(options: { maxMessageBytes?: number; wrapStore?: (store: InboxStore) => InboxStore } = {}) {
+async function setup(options: { maxMessageBytes?: number; closeTimeoutMs?: number; wrapStore?: (store: InboxStore) => InboxStore } = {}) {
   const stateDir = await mkdtemp(join(tmpdir(), 'smtp-server-'));
   cleanups.push(() => rm(stateDir, { recursive: true, force: true }));
   const store = createInboxStore(stateDir);
@@ -29,6 +29,7 @@ async function setup(options: { maxMessageBytes?: number; wrapStore?: (store: In
   const server: RunningServer = await startSmtpServer({
     port: 0,
     maxMessageBytes: options.maxMessageBytes,
+    closeTimeoutMs: options.closeTimeoutMs,
     store: options.wrapStore ? options.wrapStore(store) : store,
     logger,
     resolveRecipient: async (address) => {
@@ -191,6 +192,55 @@ describe('local SMTP server', () => {
     expect(existsSync(inboxFolder(99))).toBe(false);
   });
 
+  it('serves the clients that connect before it has made its SMTP server, one of them gone before the hand-over', async () => {
+    // smtp-server is made at the first connection (smtp-server.ts): these clients all arrive while it is being made.
+    const { server, send, store, untilLog } = await setup();
+    const gone = connect(server.port, '127.0.0.1');
+    gone.on('error', () => undefined);
+    await once(gone, 'connect');
+    gone.destroy();
+    const ids = [120, 121, 122];
+    await Promise.all(ids.map((n) => send({ to: addressOf(n), subject: `early ${n}`, text: 'x' })));
+    for (const n of ids) expect((await store.listEmails(uuidOf(n))).map((m) => m.subject)).toEqual([`early ${n}`]);
+    await untilLog('delivered a message');
+  });
+
+  it('on close stops taking clients at once and lets the message in flight finish', async () => {
+    const { server, store } = await setup();
+    const client = await RawSmtp.open(server.port);
+    expect(await client.command('EHLO raw')).toMatch(/^250 /);
+    expect(await client.command('MAIL FROM:<raw@example.com>')).toMatch(/^250 /);
+    expect(await client.command(`RCPT TO:<${addressOf(130)}>`)).toMatch(/^250 /);
+    expect(await client.command('DATA')).toMatch(/^354 /);
+    client.write('Subject: at close\r\n\r\nthe first half, ');
+    const closed = server.close();
+    const refused = connect(server.port, '127.0.0.1');
+    const [error] = (await once(refused, 'error')) as [NodeJS.ErrnoException];
+    expect(error.code).toBe('ECONNREFUSED');
+    expect(await client.command('the second half\r\n.')).toMatch(/^250 /);
+    expect(await client.command('NOOP')).toMatch(/^421 /); // no new transaction
+    client.destroy();
+    await closed;
+    expect((await store.listEmails(uuidOf(130))).map((m) => [m.subject, m.text_content.trim()])).toEqual([['at close', 'the first half, the second half']]);
+  });
+
+  it('cuts a session still open when the close deadline passes', async () => {
+    const { server } = await setup({ closeTimeoutMs: 200 });
+    const client = await RawSmtp.open(server.port);
+    expect(await client.command('EHLO idle')).toMatch(/^250 /);
+    await server.close(); // resolves only once every session has ended
+    await client.closed;
+    expect(client.transcript.at(-1)).toMatch(/^421 4\.4\.2 /);
+  });
+
+  it('closes at once when no client ever came', async () => {
+    const { server } = await setup();
+    await server.close();
+    const refused = connect(server.port, '127.0.0.1');
+    const [error] = (await once(refused, 'error')) as [NodeJS.ErrnoException];
+    expect(error.code).toBe('ECONNREFUSED');
+  });
+
   it('refuses to listen on anything but loopback', async () => {
     const store = createInboxStore(tmpdir());
     const options = { port: 0, store, logger: pino({ level: 'silent' }), resolveRecipient: async () => null };
@@ -206,8 +256,11 @@ class RawSmtp {
   readonly transcript: string[] = [];
   private readonly replies: string[] = [];
   private waiting: ((line: string) => void) | null = null;
+  /** Settles when the server has closed the connection. */
+  readonly closed: Promise<unknown>;
 
   private constructor(private readonly socket: Socket) {
+    this.closed = once(socket, 'close');
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => {
       this.buffer += chunk;
