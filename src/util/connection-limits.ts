@@ -3,9 +3,9 @@
  * web page could open connections until the daemon ran out of memory (500 slow SMTP clients held 116 MB): now
  * connections past the cap are closed on arrival, and a silent or trickling client is cut off.
  */
-import { createServer, type RequestListener, type Server } from 'node:http';
+import type { RequestListener, Server } from 'node:http';
 import type { Logger } from './logger.js';
-import { keepRequestDeadlines, NODE_TIMEOUT_CHECKS_OFF } from './request-deadlines.js';
+import { createServerWithDeadlines } from './request-deadlines.js';
 
 export interface ConnectionLimits {
   /** Connections open at once; more are closed as they arrive. */
@@ -36,8 +36,7 @@ const DROP_LOG_PERIOD_MS = 60_000;
  * by request-deadlines.ts instead of Node's interval, which would wake an idle daemon every 30 s.
  */
 export function createLimitedHttpServer(limits: ConnectionLimits, logger: Logger, listener: RequestListener): Server {
-  const server = createServer(NODE_TIMEOUT_CHECKS_OFF);
-  keepRequestDeadlines(server, limits);
+  const server = createServerWithDeadlines(limits);
   server.on('request', listener);
   server.maxConnections = limits.maxConnections;
   // With no 'timeout' listener, Node destroys a socket idle this long.

@@ -12,7 +12,7 @@
  * Past a deadline the client is told 408, as Node tells it, unless an answer has begun, and the connection is
  * closed. A request whose body is in, or whose answer is a long-lived stream (the dashboard's events), has no timer.
  */
-import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
 export interface RequestDeadlines {
@@ -22,8 +22,6 @@ export interface RequestDeadlines {
   readonly requestTimeoutMs: number;
 }
 
-/** For http.createServer: Node's own timeout checks off, so that its interval never wakes the process. */
-export const NODE_TIMEOUT_CHECKS_OFF: ServerOptions = { headersTimeout: 0, requestTimeout: 0, connectionsCheckingInterval: 2 ** 31 - 1 };
 
 /** What Node answers to a request that timed out (lib/_http_server.js, requestTimeoutResponse). */
 const TIMED_OUT = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n';
@@ -35,10 +33,17 @@ interface Due {
 }
 
 /**
- * Keeps `deadlines` on every connection of `server` (created with NODE_TIMEOUT_CHECKS_OFF). Call it before adding
- * the request listener, so that a request's deadline is armed before its answer can begin.
+ * An HTTP server whose connections keep `deadlines`, with Node's own timeout checks off so that its interval never
+ * wakes the process. Add request listeners after this returns: a request's deadline is then armed before its
+ * answer can begin.
  */
-export function keepRequestDeadlines(server: Server, deadlines: RequestDeadlines): void {
+export function createServerWithDeadlines(deadlines: RequestDeadlines): Server {
+  const server = createServer({ headersTimeout: 0, requestTimeout: 0, connectionsCheckingInterval: 2 ** 31 - 1 });
+  keepRequestDeadlines(server, deadlines);
+  return server;
+}
+
+function keepRequestDeadlines(server: Server, deadlines: RequestDeadlines): void {
   const due = new WeakMap<Socket, Due>();
   const since = new WeakMap<Socket, number>();
   const arm = (socket: Socket, atMs: number, request: IncomingMessage | null, answered: () => boolean): void => {
