@@ -1,11 +1,13 @@
-// A compile cache for the program's own modules on Node 20, which lacks module.enableCompileCache (Node 22.1+).
-// V8 compiles each module at every start; this keeps what it compiled between runs, through the documented
-// vm.Script `cachedData` API, as the built-in cache does on newer Node. Measured on 2026-12-02, Node 20.20.2,
-// a setup script's `reconcile --worktree` taking a lease, 20 interleaved runs each: median 259 ms with it, 267
-// without (bench/call-timeline.mjs --mode setup-lease).
+// A compile cache for the program's own modules (dist-cli/), on every Node. V8 compiles each module at every start;
+// this keeps what it compiled between runs, through the documented vm.Script `cachedData` API. Node 20 has no
+// cache of its own. Node 22.1+'s (module.enableCompileCache) writes an entry when it compiles a file, so the entry
+// holds the top level only and every function that runs is compiled again at each start; ours writes at exit, with
+// the functions that ran. Measured on Node 20.20.2 (2026-12-02), a setup script's `reconcile --worktree` taking a
+// lease, 20 interleaved runs: median 259 ms with it, 267 without; on Node 24.22.3 and 22.23.5 (2026-12-04) against
+// the built-in cache alone, 15 interleaved runs, a no-op `reconcile` of 500 worktrees: 284 -> 272 and 290 -> 270 ms.
 //
-// - Only files under `programDir` (dist-cli/) go through it, and of those only ones that never call import();
-//   every other module loads as Node loads it.
+// - Only files under `programDir` (dist-cli/) go through it, and of those only plain CommonJS that never calls
+//   import(); every other module loads as Node loads it (through Node 22+'s own cache, when the bin turned it on).
 // - V8 checks a cache entry against the source's length only, so an entry is named by the file's path, size,
 //   mtime and inode: a reinstalled file never runs old code. The entries of a file's old versions are removed.
 // - Each install of the program has a folder of its own (named by a hash of its path): entries are named by paths
@@ -43,8 +45,11 @@ function installCompileCache(programDir, baseDir, variant = '') {
   /** @type {Array<{ entry: string; script: import('node:vm').Script }>} */
   const fresh = [];
   const compile = Module.prototype._compile;
-  Module.prototype._compile = function (content, filename) {
-    if (!filename.startsWith(under) || CALLS_IMPORT.test(content)) return compile.call(this, content, filename);
+  Module.prototype._compile = function (content, filename, format) {
+    // Node 22+ passes a format ('commonjs', 'module', 'commonjs-typescript', ...): anything but plain CommonJS,
+    // and every file outside the program, goes Node's way with all it was given.
+    const plain = format === undefined || format === 'commonjs';
+    if (!plain || !filename.startsWith(under) || CALLS_IMPORT.test(content)) return compile.apply(this, arguments);
     const entry = entryFor(dir, under, filename, suffix);
     const cachedData = entry === null ? undefined : readOrUndefined(entry);
     const script = new vm.Script(Module.wrap(content.startsWith('#!') ? `//${content}` : content), {

@@ -1,7 +1,8 @@
 /**
- * Node 20's compile cache for the program's own modules (bin/compile-cache.cjs), run in real child processes:
- * hits on a second run, never stale code from a changed file of the same length, import() left working, and no
- * cache in a folder others could write. The bin uses it only where Node lacks module.enableCompileCache.
+ * The compile cache for the program's own modules (bin/compile-cache.cjs), run in real child processes: hits on a
+ * second run, never stale code from a changed file of the same length, import() left working, other modules left to
+ * Node with all Node gave (a TypeScript file too), and no cache in a folder others could write. The bin uses it on
+ * every Node, beside Node 22+'s own cache (which then serves the modules outside the program).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
@@ -42,7 +43,7 @@ async function run(p: { root: string; dir: string; cache: string }, variant?: st
   return JSON.parse(stdout) as { value: string; esm: number; counts: { hits: number; compiled: number } | null };
 }
 
-describe('the compile cache of Node 20 (bin/compile-cache.cjs)', () => {
+describe('the compile cache of the program (bin/compile-cache.cjs)', () => {
   it('compiles once and serves the next run from the cache; a file that calls import() is left to Node', async () => {
     const p = await program('one');
     expect(await run(p)).toEqual({ value: 'one', esm: 42, counts: { hits: 0, compiled: 2 } }); // main.js, value.js
@@ -106,7 +107,18 @@ describe('the compile cache of Node 20 (bin/compile-cache.cjs)', () => {
     expect((await run(p)).counts).toBeNull();
   });
 
-  it('the bin uses it only where Node has no cache of its own, not with NODE_DISABLE_COMPILE_CACHE, and a JS config still loads through import()', async () => {
+  // Node 22.18+ strips types: Node hands _compile the format 'commonjs-typescript', which must reach Node's own.
+  it.runIf((process.features as { typescript?: unknown }).typescript)('leaves a module outside the program to Node with its format: a .cts file loads with its types stripped', async () => {
+    const p = await program('one');
+    await writeFile(join(p.root, 'typed.cts'), `const answer: number = 42;\nmodule.exports = { answer };\n`);
+    const script = `
+      require(${JSON.stringify(SHIM)}).installCompileCache(${JSON.stringify(p.dir)}, ${JSON.stringify(p.cache)});
+      console.log(JSON.stringify({ typed: require(${JSON.stringify(join(p.root, 'typed.cts'))}).answer, value: require(${JSON.stringify(join(p.dir, 'main.js'))}).value }));`;
+    const { stdout } = await execa(process.execPath, ['--no-warnings', '-e', script]);
+    expect(JSON.parse(stdout)).toEqual({ typed: 42, value: 'one' });
+  });
+
+  it('the bin uses it on every Node (beside Node 22+\'s own cache), not with NODE_DISABLE_COMPILE_CACHE, and a JS config still loads through import()', async () => {
     const repo = await createRepo();
     await writeFile(join(repo.path, 'ravi-orchestrator.config.mjs'), 'export default { env: { vars: { AGENT_BRANCH: "{branch}" } } };\n');
     const home = await createTempDir('ravi-compile-cache-home-');
@@ -123,12 +135,12 @@ describe('the compile cache of Node 20 (bin/compile-cache.cjs)', () => {
     const disabled = await execa(process.execPath, [BIN, 'plan', '--json'], { cwd: repo.path, env: { ...env, NODE_COMPILE_CACHE: off, NODE_DISABLE_COMPILE_CACHE: '1' }, extendEnv: false, reject: false });
     expect(disabled.exitCode, disabled.stderr).toBe(0);
     await expect(readdir(off)).rejects.toMatchObject({ code: 'ENOENT' });
-    if (NODE_HAS_CACHE) expect(ours).toEqual([]);
-    else {
-      expect(ours).toHaveLength(1);
-      const entries = await readdir(join(cache, ours[0] as string));
-      expect(entries.some((name) => name.startsWith('cli%main.js@'))).toBe(true);
-      expect(entries.some((name) => name.startsWith('config%import-file.js@'))).toBe(false); // it calls import()
-    }
+    expect(ours).toHaveLength(1);
+    const entries = await readdir(join(cache, ours[0] as string));
+    expect(entries.some((name) => name.startsWith('cli%main.js@'))).toBe(true);
+    expect(entries.some((name) => name.startsWith('config%import-file.js@'))).toBe(false); // it calls import()
+    // Node 22+'s own cache is on too, in its folder beside ours (named by Node's version).
+    const nodes = (await readdir(cache)).filter((name) => name.startsWith(`${process.version}-`));
+    expect(nodes).toHaveLength(NODE_HAS_CACHE ? 1 : 0);
   });
 });

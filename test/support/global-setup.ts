@@ -1,6 +1,6 @@
 /**
- * Runs once around the whole suite. The CLI's bin turns on Node's compile cache (Node 22.1+; on Node 20 its own,
- * bin/compile-cache.cjs, in the same place), which Node keeps in `<os tmpdir>/node-compile-cache` unless
+ * Runs once around the whole suite. The CLI's bin keeps compiled code between runs (its own cache,
+ * bin/compile-cache.cjs, and Node 22.1+'s beside it), in `<os tmpdir>/node-compile-cache` unless
  * NODE_COMPILE_CACHE says otherwise; every test that spawns the CLI's bin would
  * leave that folder behind. It is removed at the end when the suite made it (one that was there before is the
  * user's, and stays).
