@@ -46,8 +46,8 @@ function installCompileCache(programDir, baseDir, variant = '') {
   const fresh = [];
   const compile = Module.prototype._compile;
   Module.prototype._compile = function (content, filename, format) {
-    // Node 22+ passes a format ('commonjs', 'module', 'commonjs-typescript', ...): anything but plain CommonJS,
-    // and every file outside the program, goes Node's way with all it was given.
+    // Node 20.19+ and 22+ pass a format ('commonjs', 'module', 'commonjs-typescript', ...): anything but plain
+    // CommonJS, and every file outside the program, goes Node's way with all it was given.
     const plain = format === undefined || format === 'commonjs';
     if (!plain || !filename.startsWith(under) || CALLS_IMPORT.test(content)) return compile.apply(this, arguments);
     const entry = entryFor(dir, under, filename, suffix);
