@@ -71,7 +71,7 @@ const nameOf = (id) => relative(DIST, id).replace(/\.js$/, '');
 
 /**
  * Whether the module's code calls import() with a computed specifier (rolldown turns a literal one into require()).
- * It gets a file of its own: Node 20's compile cache (bin/compile-cache.cjs) leaves a file that calls import() to
+ * It gets a file of its own: the program's compile cache (bin/compile-cache.cjs) leaves a file that calls import() to
  * Node, and the file it would have joined stays cacheable.
  */
 function importsAtRunTime(code) {
