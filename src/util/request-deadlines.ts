@@ -22,7 +22,6 @@ export interface RequestDeadlines {
   readonly requestTimeoutMs: number;
 }
 
-
 /** What Node answers to a request that timed out (lib/_http_server.js, requestTimeoutResponse). */
 const TIMED_OUT = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n';
 
