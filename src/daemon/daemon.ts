@@ -21,7 +21,6 @@ import { PassMemory } from '../reconcile/pass-memory.js';
 import type { DaemonOptions } from './options.js';
 import { firstChanged, type WatchedPath } from './watched-paths.js';
 import { WatchEvents } from './watch-events.js';
-import { keepYoungGenerationSmall } from './heap.js';
 import { letMemoryReducerSeeIdle } from '../util/memory-reducer.js';
 import { toRepoProblems } from './watch-problems.js';
 import { WatchFallback } from './watch-fallback.js';
@@ -114,7 +113,6 @@ export class Daemon {
 
   /** Loads the config, takes the instance lock, starts the sources, and begins reconciling. */
   static async start(deps: DaemonDeps): Promise<Daemon> {
-    keepYoungGenerationSmall(); // before the start-up passes would grow it for good (heap.ts)
     const config = await deps.loadConfig();
     const lock = await acquireInstanceLock(config.stateDir);
     const daemon = new Daemon(config, lock, deps);

@@ -14,10 +14,13 @@ export interface DaemonProcess {
 
 const running = new Set<DaemonProcess>();
 
-/** `nodeArgs`: flags for node itself, before the CLI (V8's tracing flags, say). */
-export function startDaemonProcess(options: { cwd: string; home: string; args?: string[]; env?: Record<string, string>; nodeArgs?: string[] }): DaemonProcess {
+/**
+ * `nodeArgs`: flags for node itself, before the CLI (V8's tracing flags, say). `cli`: the program's entry, by default
+ * dist-cli/cli/main.js as the service runs it; the bin, as a person does.
+ */
+export function startDaemonProcess(options: { cwd: string; home: string; args?: string[]; env?: Record<string, string>; nodeArgs?: string[]; cli?: string }): DaemonProcess {
   let output = '';
-  const child = execa(process.execPath, [...(options.nodeArgs ?? []), CLI_PATH, 'daemon', ...(options.args ?? [])], {
+  const child = execa(process.execPath, [...(options.nodeArgs ?? []), options.cli ?? CLI_PATH, 'daemon', ...(options.args ?? [])], {
     cwd: options.cwd,
     reject: false,
     extendEnv: false,

@@ -25,6 +25,10 @@ export default defineCommand({
 });
 
 async function daemonCommand(input: CommandInput<typeof FLAGS>): Promise<ExitCodeValue> {
+  // First, before the daemon's modules load and its passes run (heap.ts).
+  const { keepYoungGenerationSmall, runWithoutOptimizingCompilers } = await import('../../daemon/heap.js');
+  runWithoutOptimizingCompilers();
+  keepYoungGenerationSmall();
   const [{ configLoaderFor }, { Daemon }, { daemonOptionsFromEnv }, { createLogFileStream }] = await Promise.all([
     import('../context.js'),
     import('../../daemon/daemon.js'),
