@@ -28,8 +28,8 @@ export function keepYoungGenerationSmall(): void {
  * local one; TurboFan alone off: 63.4. A pass is CPU-light (its time is system calls); what it costs more is in
  * the README (Performance).
  *
- * Set at run time, which covers every way the daemon starts (the bin from a shell, the service's unit running
- * cli/main.js), before the first pass: V8 checks --turbofan and --maglev whenever it would tier a function up
+ * Set at run time, which covers every way the daemon starts (the bin, from a shell or a service; cli/main.js, from
+ * a service installed by an earlier version), before the first pass: V8 checks --turbofan and --maglev whenever it would tier a function up
  * (test/e2e/daemon-optimizing-compilers.test.ts: a hot function stays unoptimized), whereas --max-opt set at run
  * time changed nothing (V8 derives those two from it only at start-up). The bin sets them too, earlier (it says why).
  */

@@ -47,7 +47,7 @@ export function serviceLogPaths(logDir: string): ServiceLogPaths {
 
 export type ServiceErrorCode =
   | 'UNSUPPORTED_PLATFORM'
-  | 'NOT_BUILT' // the CLI program's entry (dist-cli/cli/main.js) is missing
+  | 'NOT_BUILT' // the bin or the program it loads (dist-cli/cli/main.js) is missing
   | 'NOT_INSTALLED'
   | 'RUNNING_AS_ROOT'
   | 'BAD_PATH' // a path systemd or launchd cannot carry (newline, NUL)

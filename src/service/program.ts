@@ -1,5 +1,5 @@
 /**
- * What the service runs, fixed at install time: the absolute node binary, the real path of the CLI entry,
+ * What the service runs, fixed at install time: the absolute node binary, the real path of the package's bin,
  * `daemon` plus the flags that pin the user's config and state dir, and a PATH that finds git.
  * launchd and systemd start services with a bare environment, so nothing may depend on the login shell.
  */
@@ -11,7 +11,7 @@ import { ServiceError, type ServiceLogPaths } from './paths.js';
 export interface ServiceProgram {
   /** Absolute node binary (`process.execPath` at install time). */
   readonly node: string;
-  /** Real path of the CLI program's entry, `dist-cli/cli/main.js`. */
+  /** Real path of what node runs: the package's bin, `bin/ravi-orchestrator.cjs` ({@link defaultCliPath}). */
   readonly cli: string;
   /** Arguments after the CLI path: `daemon` and the flags from {@link daemonArguments}. */
   readonly args: readonly string[];
@@ -40,7 +40,7 @@ export interface ProgramOptions {
   readonly pathEnv: string | undefined;
   /** @default process.execPath */
   readonly execPath?: string;
-  /** @default the real path of this package's dist-cli/cli/main.js */
+  /** @default the real path of this package's bin/ravi-orchestrator.cjs */
   readonly cliPath?: string;
 }
 
@@ -60,18 +60,26 @@ export function daemonArguments(flags: DaemonFlags): string[] {
   return args;
 }
 
-/** The real path of the running program's entry (`dist-cli/cli/main.js`), so a moved symlink (npm link, nvm) cannot break the service. */
+/**
+ * The real path of the package's bin (`bin/ravi-orchestrator.cjs`), so a moved symlink (npm link, nvm) cannot break
+ * the service. The bin rather than the program's entry (`dist-cli/cli/main.js`, which the bin loads): it sets the
+ * daemon's V8 flags before any of the program loads (src/daemon/heap.ts; Node 24, 2026-12-05, idle with 100
+ * worktrees: 59.5 MB through the bin, 60.9 through the entry) and keeps the program's compile cache, so the service
+ * runs as a daemon started from a shell does.
+ */
 export async function defaultCliPath(): Promise<string> {
-  // This file is dist-cli/service/program.js in the built program (scripts/build-cli.mjs); the entry sits beside it.
-  const candidate = fileURLToPath(new URL('../cli/main.js', import.meta.url));
-  try {
-    return await realpath(candidate);
-  } catch (error) {
-    throw new ServiceError(`The CLI entry ${candidate} is missing: run \`npm run build\` before installing the service`, {
-      code: 'NOT_BUILT',
-      cause: error,
-    });
+  // This file is dist-cli/service/program.js in the built program (dist/service/program.js in the library): the
+  // package's folders are two levels up.
+  const bin = fileURLToPath(new URL('../../bin/ravi-orchestrator.cjs', import.meta.url));
+  const entry = fileURLToPath(new URL('../../dist-cli/cli/main.js', import.meta.url));
+  for (const file of [entry, bin]) {
+    try {
+      await access(file, constants.R_OK);
+    } catch (error) {
+      throw new ServiceError(`The CLI program's ${file} is missing: run \`npm run build\` before installing the service`, { code: 'NOT_BUILT', cause: error });
+    }
   }
+  return realpath(bin);
 }
 
 /** Folders a service PATH always includes, after the install-time PATH: system tools and both Homebrew prefixes. */

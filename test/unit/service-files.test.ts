@@ -1,4 +1,4 @@
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, realpath, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -11,7 +11,7 @@ import type { Config } from '../../src/config/types.js';
 import type { Provider } from '../../src/providers/types.js';
 import { renderPlist, THROTTLE_INTERVAL_S } from '../../src/service/launchd.js';
 import { LAUNCHD_LABEL, serviceLogPaths, SYSTEMD_UNIT } from '../../src/service/paths.js';
-import { daemonArguments, findExecutable, servicePathValue, type ServiceSpec } from '../../src/service/program.js';
+import { daemonArguments, defaultCliPath, findExecutable, servicePathValue, type ServiceSpec } from '../../src/service/program.js';
 import {
   installService,
   restartService,
@@ -59,6 +59,16 @@ describe('service PATH', () => {
     const value = await servicePathValue(['.', git, '/usr/bin', '', 'relative/bin', git].join(':'));
     expect(value.split(':')).toEqual([git, '/usr/bin', '/bin', '/usr/local/bin', '/opt/homebrew/bin']);
     expect(await findExecutable('git', [git])).toBe(path.join(git, 'git'));
+  });
+});
+
+describe('service program', () => {
+  it('is the package bin, by its real path (it sets the daemon\'s V8 flags before the program loads), and runs the daemon command', async () => {
+    const cli = await defaultCliPath();
+    expect(cli).toBe(await realpath(new URL('../../bin/ravi-orchestrator.cjs', import.meta.url)));
+    const help = await execa(process.execPath, [cli, ...daemonArguments({ configFile: null, stateDir: null, repos: [] }), '--help'], { reject: false });
+    expect(help.exitCode).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: ravi-orchestrator daemon/);
   });
 });
 

@@ -54,7 +54,7 @@ export interface ServiceCommandOptions {
   readonly environment?: ServiceEnvironment;
   /** @default process.execPath */
   readonly execPath?: string;
-  /** @default the real path of dist-cli/cli/main.js */
+  /** @default the real path of bin/ravi-orchestrator.cjs */
   readonly cliPath?: string;
   /** Stops `logs --follow`. @default aborted by SIGINT */
   readonly signal?: AbortSignal;
