@@ -239,6 +239,13 @@ await bundle.write({
   format: 'cjs',
   entryFileNames: '[name].js',
   chunkFileNames: '[name].js',
+  // Every file ASCII, without its JSDoc: V8 keeps a module's source in memory, and one with a single character
+  // beyond Latin-1 (an arrow in a comment of cli/main.js) as two bytes a character; Node decodes it as such at
+  // each start. cli/main.js 163 -> 120 kB, in memory 326 -> 120 kB. Loading reconcile/engine.js and cli/main.js
+  // through the compile cache, Node 20.20, 12 alternating runs, medians (2026-12-05): 28.8 -> 25.6 ms, heap
+  // 5.44 -> 4.81 MB. The comments are in dist/ and src/, which ship too; licence comments stay.
+  charset: 'ascii',
+  comments: { legal: true, annotation: false, jsdoc: false },
   codeSplitting: {
     includeDependenciesRecursively: false,
     groups: [{

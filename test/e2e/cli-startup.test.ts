@@ -210,6 +210,16 @@ describe('start-up', () => {
     }
   });
 
+  it('every file of the program (dist-cli/) is ASCII: V8 keeps a source with one character beyond Latin-1 as two bytes a character', async () => {
+    const root = fileURLToPath(new URL('../../dist-cli/', import.meta.url));
+    const files = (await readdir(root, { recursive: true })).filter((name) => name.endsWith('.js'));
+    expect(files).toContain('cli/main.js');
+    for (const name of files) {
+      const text = await readFile(join(root, name), 'latin1');
+      expect({ name, beyondAscii: /[^\x00-\x7f]/.exec(text)?.[0] ?? null }).toEqual({ name, beyondAscii: null });
+    }
+  });
+
   it('the program\'s config cache is keyed by the stamp the build made of the schema\'s text, which a schema change changes', async () => {
     const modules = ['config/schema', 'config/names', 'config/duration'];
     const stamp = await schemaStampOf(fileURLToPath(new URL('../../dist', import.meta.url)), modules, fileURLToPath(new URL('../../package.json', import.meta.url)));

@@ -15,8 +15,8 @@ export interface DaemonProcess {
 const running = new Set<DaemonProcess>();
 
 /**
- * `nodeArgs`: flags for node itself, before the CLI (V8's tracing flags, say). `cli`: the program's entry, by default
- * dist-cli/cli/main.js as the service runs it; the bin, as a person does.
+ * `nodeArgs`: flags for node itself, before the CLI (V8's tracing flags, say). `cli`: what node runs, by default the
+ * program's entry, dist-cli/cli/main.js; the bin, as a person and the service start it.
  */
 export function startDaemonProcess(options: { cwd: string; home: string; args?: string[]; env?: Record<string, string>; nodeArgs?: string[]; cli?: string }): DaemonProcess {
   let output = '';
