@@ -22,13 +22,14 @@ if (argv.length === 1 && (argv[0] === 'version' || argv[0] === '--version' || ar
     } // EPIPE: a reader that closed stdout (`| head -0`) has seen enough; exit 0
   }
 } else {
-  // Entries per command (compile-cache.cjs says why), and the daemon's V8 flags: the first word that is not a flag.
+  // Entries per command (compile-cache.cjs says why), and V8's flags: the first word that is not a flag.
   const command = argv.find((arg) => !arg.startsWith('-')) ?? '';
-  if (command === 'daemon') {
-    // The daemon runs without V8's optimizing compilers (src/daemon/heap.ts says why; the daemon command sets them
-    // too, for a daemon started without this bin). Set here, before the program loads: loading it already makes two
-    // of Node's path functions hot enough for Maglev, whose code pages then stay in the idle daemon's RSS (Node 24,
-    // 2026-12-05: 61.6 MB with the flags set by the command alone, 59.0 with them set here first).
+  if (command === 'daemon' || command === 'mcp') {
+    // The long-lived processes run without V8's optimizing compilers (src/util/optimizing-compilers.ts says why;
+    // their commands set them too, for one started without this bin). Set here, before the program loads: loading
+    // it already makes two of Node's path functions hot enough for Maglev, whose code pages then stay in the idle
+    // process's RSS (Node 24, 2026-12-05, the daemon: 61.6 MB with the flags set by the command alone, 59.0 with
+    // them set here first).
     const v8 = require('node:v8');
     for (const flag of ['--no-turbofan', '--no-maglev']) v8.setFlagsFromString(flag);
   }

@@ -63,7 +63,7 @@ export function daemonArguments(flags: DaemonFlags): string[] {
 /**
  * The real path of the package's bin (`bin/ravi-orchestrator.cjs`), so a moved symlink (npm link, nvm) cannot break
  * the service. The bin rather than the program's entry (`dist-cli/cli/main.js`, which the bin loads): it sets the
- * daemon's V8 flags before any of the program loads (src/daemon/heap.ts; Node 24, 2026-12-05, idle with 100
+ * daemon's V8 flags before any of the program loads (src/util/optimizing-compilers.ts; Node 24, 2026-12-05, idle with 100
  * worktrees: 59.5 MB through the bin, 60.9 through the entry) and keeps the program's compile cache, so the service
  * runs as a daemon started from a shell does.
  */

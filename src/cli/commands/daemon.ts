@@ -25,8 +25,8 @@ export default defineCommand({
 });
 
 async function daemonCommand(input: CommandInput<typeof FLAGS>): Promise<ExitCodeValue> {
-  // First, before the daemon's modules load and its passes run (heap.ts).
-  const { keepYoungGenerationSmall, runWithoutOptimizingCompilers } = await import('../../daemon/heap.js');
+  // First, before the daemon's modules load and its passes run (optimizing-compilers.ts, heap.ts).
+  const [{ runWithoutOptimizingCompilers }, { keepYoungGenerationSmall }] = await Promise.all([import('../../util/optimizing-compilers.js'), import('../../daemon/heap.js')]);
   runWithoutOptimizingCompilers();
   keepYoungGenerationSmall();
   const [{ configLoaderFor }, { Daemon }, { daemonOptionsFromEnv }, { createLogFileStream }] = await Promise.all([

@@ -11,6 +11,8 @@ export default defineCommand({
   flags: { ...AGENT_FLAGS },
   examples: ['mcp', 'mcp --worktree "$PWD"'],
   async run(input) {
+    // An agent's MCP server lives as long as its session, mostly idle (util/optimizing-compilers.ts).
+    (await import('../../util/optimizing-compilers.js')).runWithoutOptimizingCompilers();
     const [{ createCommandContext }, { runMcpServer }, { worktreeLease }] = await Promise.all([
       import('../context.js'),
       import('../../mcp/server.js'),

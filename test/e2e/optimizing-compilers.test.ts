@@ -1,7 +1,8 @@
 /**
- * The daemon runs without V8's optimizing compilers (src/daemon/heap.ts): their code pages would stay in its idle
- * RSS for good. V8's own trace (--trace-opt, on stdout) is the evidence. Beside each check, its control: the same
- * work without the flags does optimize, so a trace with no compile says something.
+ * The long-lived processes, the daemon and an agent's MCP server, run without V8's optimizing compilers
+ * (src/util/optimizing-compilers.ts): their code pages would stay in the idle process's RSS for good. V8's own trace
+ * (--trace-opt, on stdout) is the evidence, beside a control: the same work without the flags does optimize, so a
+ * trace with no compile says something.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
@@ -13,10 +14,9 @@ import { CLI_PATH, isolatedEnv } from '../support/cli.js';
 import { killAllDaemons, startDaemonProcess, waitFor } from '../support/daemon-process.js';
 
 const BIN = fileURLToPath(new URL('../../bin/ravi-orchestrator.cjs', import.meta.url));
-const HEAP = fileURLToPath(new URL('../../dist/daemon/heap.js', import.meta.url));
-/** A function V8 starts compiling with Maglev or TurboFan (--trace-opt), Node 20 to 24. */
-const OPTIMIZING = /\[compiling method .*\(target (MAGLEV|TURBOFAN)/;
+const FLAGS_MODULE = fileURLToPath(new URL('../../dist/util/optimizing-compilers.js', import.meta.url));
 const WORKTREES = 12;
+const CALLS = 300;
 
 afterAll(async () => {
   await killAllDaemons();
@@ -37,6 +37,17 @@ function optimized(trace: string): Set<string> {
   return new Set([...trace.matchAll(/\[compiling method \S+ <JSFunction (\S*)[^\n]*\(target (?:MAGLEV|TURBOFAN)/g)].map((m) => m[1] as string));
 }
 
+/**
+ * What a process of the bin optimizes before the bin could set any flag: Node's own start resolving the bin, and
+ * `version`, which the bin answers from package.json without the program (on Node 24, Node's isPosixPathSeparator
+ * reaches Maglev there, or not, with the length of the paths involved). Run where the process under test runs.
+ */
+async function nodeStart(where: { repo: TestRepo; home: string }, cwd = where.repo.path): Promise<string> {
+  const result = await execa(process.execPath, ['--trace-opt', BIN, 'version'], { cwd, env: isolatedEnv(where.home), extendEnv: false, reject: false });
+  expect(result.exitCode).toBe(0);
+  return result.stdout;
+}
+
 const provisioned = async (worktree: string) => (await readFile(join(worktree, '.env'), 'utf8').catch(() => '')).includes('AGENT_EMAIL=');
 
 describe('the daemon runs without optimizing compilers', () => {
@@ -46,16 +57,19 @@ describe('the daemon runs without optimizing compilers', () => {
     [control, daemonRepo] = await Promise.all([freshRepo('opt-control'), freshRepo('opt-daemon')]);
   });
 
-  it('started through the bin, its start-up pass compiles nothing with Maglev or TurboFan; a one-shot pass of the same work does', async () => {
+  it('started through the bin, its start-up pass compiles nothing with Maglev or TurboFan beyond what Node\'s own start did; a one-shot pass of the same work does', async () => {
     const oneShot = await execa(process.execPath, ['--trace-opt', BIN, 'reconcile'], { cwd: control.repo.path, env: isolatedEnv(control.home), extendEnv: false, reject: false });
     expect(oneShot.exitCode).toBe(0);
-    expect(oneShot.stdout).toMatch(OPTIMIZING); // the control: this much work is hot enough to optimize
+    // The control: this much work is hot enough to optimize, beyond Node's start.
+    const controlStart = optimized(await nodeStart(control));
+    expect([...optimized(oneShot.stdout)].filter((name) => !controlStart.has(name))).not.toEqual([]);
 
     const daemon = startDaemonProcess({ cwd: daemonRepo.repo.path, home: daemonRepo.home, cli: BIN, nodeArgs: ['--trace-opt'] });
     await waitFor(async () => (await Promise.all(daemonRepo.worktrees.map(provisioned))).every(Boolean), 'the start-up pass to provision every worktree');
     expect(await daemon.stop()).toBe(0);
     expect(daemon.output()).toMatch(/daemon: pid \d+/);
-    expect(daemon.output()).not.toMatch(OPTIMIZING);
+    const start = optimized(await nodeStart(daemonRepo));
+    expect([...optimized(daemon.output())].filter((name) => !start.has(name))).toEqual([]);
   }, 60_000);
 
   it('started from the program\'s entry (cli/main.js, no bin: a service installed by an earlier version), it compiles nothing beyond what loading the program did', async () => {
@@ -71,10 +85,30 @@ describe('the daemon runs without optimizing compilers', () => {
     expect(beyond).toEqual([]);
   }, 60_000);
 
-  it('heap.ts turns them off at run time, on this Node: a hot function stays unoptimized', async () => {
+  it('an MCP server started through the bin answers hundreds of tool calls without compiling anything with Maglev or TurboFan beyond what Node\'s own start did', async () => {
+    const fresh = await freshRepo('opt-mcp');
+    expect((await execa(process.execPath, [CLI_PATH, 'reconcile'], { cwd: fresh.repo.path, env: isolatedEnv(fresh.home), extendEnv: false, reject: false })).exitCode).toBe(0);
+    const child = execa(process.execPath, ['--trace-opt', BIN, 'mcp'], { cwd: fresh.worktrees[0], env: isolatedEnv(fresh.home), extendEnv: false, reject: false, stdin: 'pipe' });
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const send = (message: object) => child.stdin?.write(`${JSON.stringify(message)}\n`);
+    send({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'optimizing-compilers', version: '0' } } });
+    await waitFor(() => out.includes('"id":0'), 'the MCP server to answer initialize');
+    send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    // As many calls as make a one-shot pass's functions hot (checked: without the flags, Maglev compiles within them).
+    for (let id = 1; id <= CALLS; id++) send({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'whoami', arguments: {} } });
+    await waitFor(() => out.includes(`"id":${CALLS}`), 'the last whoami answer');
+    child.stdin?.end();
+    expect((await child).exitCode).toBe(0);
+    expect(out).toMatch(/agents\.localhost/); // the calls were answered with the worktree's identity
+    const start = optimized(await nodeStart(fresh, fresh.worktrees[0]));
+    expect([...optimized(out)].filter((name) => !start.has(name))).toEqual([]);
+  }, 60_000);
+
+  it('optimizing-compilers.ts turns them off at run time, on this Node: a hot function stays unoptimized', async () => {
     // %GetOptimizationStatus bit 4 (16): optimized code (Maglev or TurboFan), V8's runtime-test.cc.
     const probe = (turnOff: boolean) => `
-      import { runWithoutOptimizingCompilers } from ${JSON.stringify(HEAP)};
+      import { runWithoutOptimizingCompilers } from ${JSON.stringify(FLAGS_MODULE)};
       if (${turnOff}) runWithoutOptimizingCompilers();
       function hot(values) { let sum = 0; for (const value of values) sum += value * 2; return sum; }
       const values = Array.from({ length: 64 }, (_, i) => i);
