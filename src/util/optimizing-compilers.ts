@@ -7,8 +7,8 @@
  * against `nm`), about 6 MB of TurboFan and Maglev code in the idle daemon, none in a bare `node`. Measured on Node
  * 24.22, 2026-12-05: the idle daemon with 100 worktrees (bench/daemon-footprint.mjs) 68.4 -> 59.0 MB with the ravi
  * provider (file-backed 50.2 -> 42.3), 69.3 -> 59.5 with the local one, TurboFan alone off 63.4; an MCP server idle
- * after a `whoami` 69.5 -> 62.1 MB (file-backed 47.7 -> 41.7), and an agent has one each. Their work is system calls and waiting; what a daemon's
- * pass costs more is in the README (Performance).
+ * after a `whoami` 69.5 -> 62.1 MB (file-backed 47.7 -> 41.7), and an agent has one each. Their work is system
+ * calls and waiting; what a daemon's pass costs more is in the README (Performance).
  *
  * Set at run time, which covers every way these processes start (the bin, from a shell or a service; cli/main.js,
  * from a service installed by an earlier version): V8 checks --turbofan and --maglev whenever it would tier a
