@@ -8,12 +8,13 @@
  * to 1 s, the next ones come every 8 s.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execa, type ResultPromise } from 'execa';
+import type { ResultPromise } from 'execa';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cleanupTempDirs, createRepo, createTempDir, type TestRepo } from '../support/git-fixtures.js';
 import { CLI_PATH, isolatedEnv, runBuiltCli } from '../support/cli.js';
 import { killAllDaemons, startDaemonProcess, waitFor } from '../support/daemon-process.js';
+import { startMcpProcess } from '../support/mcp-process.js';
 import { EMBEDDER_RATE_UNFLOORED } from '../../src/util/memory-reducer.js';
 
 const TRACE = ['--trace-memory-reducer', '--gc-memory-reducer-start-delay-ms=1000'];
@@ -51,19 +52,12 @@ describe.runIf(EMBEDDER_RATE_UNFLOORED).concurrent('V8 collects once a long-live
   }, WITHIN_MS + 20_000);
 
   it('an MCP server, after answering a tool call', async () => {
-    const child = execa(process.execPath, [...TRACE, CLI_PATH, 'mcp'], { cwd: worktree, env: isolatedEnv(home), extendEnv: false, reject: false, stdin: 'pipe' });
-    children.push(child);
-    let out = '';
-    child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    const send = (message: object) => child.stdin?.write(`${JSON.stringify(message)}\n`);
-    send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'idle-reducer', version: '0' } } });
-    await waitFor(() => out.includes('"id":1'), 'the MCP server to answer initialize');
-    send({ jsonrpc: '2.0', method: 'notifications/initialized' });
-    send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'whoami', arguments: {} } });
-    await waitFor(() => out.includes('"id":2'), 'the whoami answer');
-    expect(out).toMatch(/agents\.localhost/); // the tool answered with this worktree's identity
-    await waitFor(() => DONE.test(out), 'the memory reducer to finish', WITHIN_MS);
-    child.stdin?.end();
-    expect((await child).exitCode).toBe(0);
+    const mcp = await startMcpProcess({ cli: CLI_PATH, cwd: worktree, home, nodeArgs: TRACE });
+    children.push(mcp.child);
+    mcp.call(1, 'whoami');
+    await waitFor(() => mcp.output().includes('"id":1'), 'the whoami answer');
+    expect(mcp.output()).toMatch(/agents\.localhost/); // the tool answered with this worktree's identity
+    await waitFor(() => DONE.test(mcp.output()), 'the memory reducer to finish', WITHIN_MS);
+    expect(await mcp.end()).toBe(0);
   }, WITHIN_MS + 20_000);
 });

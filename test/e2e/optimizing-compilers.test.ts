@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { cleanupTempDirs, createRepo, createTempDir, type TestRepo } from '../support/git-fixtures.js';
 import { CLI_PATH, isolatedEnv } from '../support/cli.js';
 import { killAllDaemons, startDaemonProcess, waitFor } from '../support/daemon-process.js';
+import { startMcpProcess } from '../support/mcp-process.js';
 
 const BIN = fileURLToPath(new URL('../../bin/ravi-orchestrator.cjs', import.meta.url));
 const FLAGS_MODULE = fileURLToPath(new URL('../../dist/util/optimizing-compilers.js', import.meta.url));
@@ -88,20 +89,15 @@ describe('the daemon runs without optimizing compilers', () => {
   it('an MCP server started through the bin answers hundreds of tool calls without compiling anything with Maglev or TurboFan beyond what Node\'s own start did', async () => {
     const fresh = await freshRepo('opt-mcp');
     expect((await execa(process.execPath, [CLI_PATH, 'reconcile'], { cwd: fresh.repo.path, env: isolatedEnv(fresh.home), extendEnv: false, reject: false })).exitCode).toBe(0);
-    const child = execa(process.execPath, ['--trace-opt', BIN, 'mcp'], { cwd: fresh.worktrees[0], env: isolatedEnv(fresh.home), extendEnv: false, reject: false, stdin: 'pipe' });
-    let out = '';
-    child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    const send = (message: object) => child.stdin?.write(`${JSON.stringify(message)}\n`);
-    send({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'optimizing-compilers', version: '0' } } });
-    await waitFor(() => out.includes('"id":0'), 'the MCP server to answer initialize');
-    send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    const worktree = fresh.worktrees[0] as string;
+    const mcp = await startMcpProcess({ cli: BIN, cwd: worktree, home: fresh.home, nodeArgs: ['--trace-opt'] });
     // As many calls as make a one-shot pass's functions hot (checked: without the flags, Maglev compiles within them).
-    for (let id = 1; id <= CALLS; id++) send({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'whoami', arguments: {} } });
-    await waitFor(() => out.includes(`"id":${CALLS}`), 'the last whoami answer');
-    child.stdin?.end();
-    expect((await child).exitCode).toBe(0);
+    for (let id = 1; id <= CALLS; id++) mcp.call(id, 'whoami');
+    await waitFor(() => mcp.output().includes(`"id":${CALLS}`), 'the last whoami answer');
+    expect(await mcp.end()).toBe(0);
+    const out = mcp.output();
     expect(out).toMatch(/agents\.localhost/); // the calls were answered with the worktree's identity
-    const start = optimized(await nodeStart(fresh, fresh.worktrees[0]));
+    const start = optimized(await nodeStart(fresh, worktree));
     expect([...optimized(out)].filter((name) => !start.has(name))).toEqual([]);
   }, 60_000);
 
